@@ -1,0 +1,88 @@
+package live
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/kvplace/kvplace/slot"
+)
+
+// A NodeLine is one line of CLUSTER NODES.
+type NodeLine struct {
+	ID          string
+	Addr        string // "127.0.0.1:6381" (the "@cport" part dropped)
+	Flags       []string
+	Master      string // master ID for a replica, "" otherwise
+	PingSent    int64
+	PongRecv    int64
+	ConfigEpoch int64
+	Connected   bool
+	Slots       slot.Set
+	Open        []string // "[slot->-id]" and "[slot-<-id]" entries, as printed
+}
+
+// Has reports whether the line carries flag.
+func (n NodeLine) Has(flag string) bool { return slices.Contains(n.Flags, flag) }
+
+// ParseNodes reads a CLUSTER NODES reply.
+func ParseNodes(text string) ([]NodeLine, error) {
+	var nodes []NodeLine
+	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 8 {
+			return nil, fmt.Errorf("live: short CLUSTER NODES line %q", line)
+		}
+		n := NodeLine{ID: f[0], Flags: strings.Split(f[2], ","), Connected: f[7] == "connected"}
+		n.Addr, _, _ = strings.Cut(f[1], "@")
+		if f[3] != "-" {
+			n.Master = f[3]
+		}
+		var err error
+		if n.PingSent, err = strconv.ParseInt(f[4], 10, 64); err != nil {
+			return nil, fmt.Errorf("live: CLUSTER NODES line %q: %w", line, err)
+		}
+		if n.PongRecv, err = strconv.ParseInt(f[5], 10, 64); err != nil {
+			return nil, fmt.Errorf("live: CLUSTER NODES line %q: %w", line, err)
+		}
+		if n.ConfigEpoch, err = strconv.ParseInt(f[6], 10, 64); err != nil {
+			return nil, fmt.Errorf("live: CLUSTER NODES line %q: %w", line, err)
+		}
+		var ranges []string
+		for _, s := range f[8:] {
+			if strings.HasPrefix(s, "[") {
+				n.Open = append(n.Open, s)
+			} else {
+				ranges = append(ranges, s)
+			}
+		}
+		if n.Slots, err = slot.Parse(strings.Join(ranges, " ")); err != nil {
+			return nil, fmt.Errorf("live: CLUSTER NODES line %q: %w", line, err)
+		}
+		nodes = append(nodes, n)
+	}
+	return nodes, nil
+}
+
+// Layout returns the cluster as redis-cli --cluster would load it from the node whose
+// CLUSTER NODES reply is nodes: that node first, then the others in reply order, leaving out
+// the nodes it sees as failed, disconnected or without address (clusterManagerLoadInfoFromNode).
+func Layout(nodes []NodeLine) slot.Layout {
+	l := slot.Layout{Slots: slot.NewTable()}
+	add := func(n NodeLine) {
+		l.Nodes = append(l.Nodes, slot.Node{ID: n.ID, Addr: n.Addr, ReplicaOf: n.Master})
+		l.Slots.AssignSet(n.Slots, n.ID)
+	}
+	for _, n := range nodes {
+		if n.Has("myself") {
+			add(n)
+		}
+	}
+	for _, n := range nodes {
+		if !n.Has("myself") && !n.Has("fail") && !n.Has("noaddr") && n.Connected {
+			add(n)
+		}
+	}
+	return l
+}

@@ -1,0 +1,186 @@
+package live
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// ErrNoRedis reports that redis-server or redis-cli is not on the PATH.
+var ErrNoRedis = errors.New("live: redis-server and redis-cli must be on the PATH (Debian: apt-get install -y redis-server)")
+
+// Binaries returns the paths of redis-server and redis-cli, or ErrNoRedis.
+func Binaries() (server, cli string, err error) {
+	server, err1 := exec.LookPath("redis-server")
+	cli, err2 := exec.LookPath("redis-cli")
+	if err1 != nil || err2 != nil {
+		return "", "", ErrNoRedis
+	}
+	return server, cli, nil
+}
+
+// A Server is one redis-server process in cluster mode, listening on 127.0.0.1:Port with
+// its cluster bus on Port+10000, keeping its files (nodes.conf, AOF, log) in Dir.
+type Server struct {
+	Port int
+	Dir  string
+	Args []string // extra configuration, e.g. "--cluster-node-timeout", "1000"
+
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// Addr returns "127.0.0.1:PORT".
+func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.Port) }
+
+// Start launches the server and waits until it answers PING. Starting a server whose Dir
+// holds files from an earlier run resumes that run, as `docker start` does.
+func (s *Server) Start() error {
+	bin, _, err := Binaries()
+	if err != nil {
+		return err
+	}
+	if s.cmd != nil {
+		return fmt.Errorf("live: server %s is already running", s.Addr())
+	}
+	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
+		return err
+	}
+	args := []string{
+		"--port", strconv.Itoa(s.Port),
+		"--bind", "127.0.0.1",
+		"--protected-mode", "no",
+		"--daemonize", "no",
+		"--dir", s.Dir,
+		"--logfile", filepath.Join(s.Dir, "redis.log"),
+		"--cluster-enabled", "yes",
+		"--cluster-config-file", "nodes.conf",
+		"--appendonly", "yes",
+		"--save", "",
+	}
+	args = append(args, s.Args...)
+	cmd := exec.Command(bin, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("live: starting redis-server on port %d: %w", s.Port, err)
+	}
+	s.cmd = cmd
+	s.done = make(chan struct{})
+	go func() { _ = cmd.Wait(); close(s.done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if c, err := Dial(s.Addr(), 200*time.Millisecond); err == nil {
+			reply, err := c.Do("PING")
+			c.Close()
+			if err == nil && reply == "PONG" {
+				return nil
+			}
+		}
+		select {
+		case <-s.done:
+			s.cmd = nil
+			return fmt.Errorf("live: redis-server on port %d exited at start; see %s", s.Port, filepath.Join(s.Dir, "redis.log"))
+		default:
+		}
+		if time.Now().After(deadline) {
+			_ = s.Kill()
+			return fmt.Errorf("live: redis-server on port %d did not answer PING within 10s", s.Port)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Running reports whether the process is up.
+func (s *Server) Running() bool { return s.cmd != nil }
+
+// Kill stops the server with SIGKILL, like a crash: nothing is flushed.
+func (s *Server) Kill() error { return s.stop(syscall.SIGKILL) }
+
+// Stop stops the server with SIGTERM, as `docker stop` does, and waits for it to exit.
+func (s *Server) Stop() error { return s.stop(syscall.SIGTERM) }
+
+func (s *Server) stop(sig syscall.Signal) error {
+	if s.cmd == nil {
+		return nil
+	}
+	_ = syscall.Kill(-s.cmd.Process.Pid, sig)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-s.done
+	}
+	s.cmd = nil
+	return nil
+}
+
+// Pause stops the process with SIGSTOP (a stalled node); Resume continues it.
+func (s *Server) Pause() error {
+	if s.cmd == nil {
+		return fmt.Errorf("live: server %s is not running", s.Addr())
+	}
+	return syscall.Kill(-s.cmd.Process.Pid, syscall.SIGSTOP)
+}
+
+// Resume continues a paused server.
+func (s *Server) Resume() error {
+	if s.cmd == nil {
+		return fmt.Errorf("live: server %s is not running", s.Addr())
+	}
+	return syscall.Kill(-s.cmd.Process.Pid, syscall.SIGCONT)
+}
+
+// Do opens a connection, sends one command and closes the connection.
+func (s *Server) Do(args ...string) (any, error) {
+	c, err := Dial(s.Addr(), 2*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	return c.Do(args...)
+}
+
+// FreePorts returns n ports p such that both p and its cluster bus port p+10000 can be
+// bound on 127.0.0.1 right now, all different. It probes from a port derived from the
+// process ID so that parallel test binaries are unlikely to collide.
+func FreePorts(n int) ([]int, error) {
+	var ports []int
+	start := 20000 + (os.Getpid()*37)%20000
+	for p := start; len(ports) < n && p < start+20000; p++ {
+		port := 20000 + (p-20000)%30000
+		if free(port) && free(port+10000) {
+			ports = append(ports, port)
+		}
+	}
+	if len(ports) < n {
+		return nil, fmt.Errorf("live: found only %d free port pairs of %d", len(ports), n)
+	}
+	return ports, nil
+}
+
+func free(port int) bool {
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
+}
+
+// CLI runs the real redis-cli with args and returns what it printed on stdout and stderr,
+// merged, and its exit error if any.
+func CLI(args ...string) (string, error) {
+	_, bin, err := Binaries()
+	if err != nil {
+		return "", err
+	}
+	out, err := exec.Command(bin, args...).CombinedOutput()
+	return strings.ReplaceAll(string(out), "\r\n", "\n"), err
+}

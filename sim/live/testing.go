@@ -1,0 +1,49 @@
+package live
+
+import (
+	"os"
+	"strconv"
+	"testing"
+)
+
+// RequireEnv is the environment variable that turns a missing redis-server from a skip into
+// a failure; CI sets it so that differential tests cannot pass by not running.
+const RequireEnv = "KVPLACE_REQUIRE_REDIS"
+
+// Need skips t with a clear message when redis-server or redis-cli is missing, or fails it
+// when RequireEnv is set.
+func Need(t testing.TB) {
+	t.Helper()
+	if _, _, err := Binaries(); err != nil {
+		if os.Getenv(RequireEnv) != "" {
+			t.Fatalf("%v, and %s is set", err, RequireEnv)
+		}
+		t.Skipf("skipping the comparison with real Redis: %v", err)
+	}
+}
+
+// StartCluster starts n empty cluster-mode servers on free ports, in temporary
+// directories, with extra configuration args, and stops them when t ends.
+func StartCluster(t testing.TB, n int, args ...string) []*Server {
+	t.Helper()
+	Need(t)
+	ports, err := FreePorts(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var servers []*Server
+	t.Cleanup(func() {
+		for _, s := range servers {
+			_ = s.Kill()
+		}
+	})
+	for _, p := range ports {
+		s := &Server{Port: p, Dir: dir + "/" + strconv.Itoa(p), Args: args}
+		if err := s.Start(); err != nil {
+			t.Fatal(err)
+		}
+		servers = append(servers, s)
+	}
+	return servers
+}
