@@ -1,0 +1,70 @@
+package modulo
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// A Modulo places a key on member hash(key) % N. It is immutable: With and Without build
+// new values.
+type Modulo struct {
+	members []string
+	hash    func(string) uint64
+	n       uint64
+}
+
+// New returns the partitioner for members, in the order given: member i owns the keys whose
+// hash is i modulo len(members). hash is the 64-bit key hash; nil means xxHash64, the ring
+// package's default, so the two schemes differ only in how they use the hash.
+func New(members []string, hash func(string) uint64) (*Modulo, error) {
+	if len(members) == 0 {
+		return nil, errors.New("modulo: no members")
+	}
+	seen := make(map[string]bool, len(members))
+	for _, m := range members {
+		if m == "" {
+			return nil, errors.New("modulo: a member has an empty name")
+		}
+		if seen[m] {
+			return nil, fmt.Errorf("modulo: member %q is given twice", m)
+		}
+		seen[m] = true
+	}
+	if hash == nil {
+		hash = xxhash.Sum64String
+	}
+	return &Modulo{members: slices.Clone(members), hash: hash, n: uint64(len(members))}, nil
+}
+
+// Owner returns the member that owns key.
+func (m *Modulo) Owner(key string) string { return m.members[m.hash(key)%m.n] }
+
+// Index returns the position in Members of key's owner.
+func (m *Modulo) Index(key string) int { return int(m.hash(key) % m.n) }
+
+// Members returns the members in their numbering order.
+func (m *Modulo) Members() []string { return slices.Clone(m.members) }
+
+// Len returns the number of members.
+func (m *Modulo) Len() int { return len(m.members) }
+
+// With returns the partitioner after member joins as number N (the end of the list).
+func (m *Modulo) With(member string) (*Modulo, error) {
+	return New(append(slices.Clone(m.members), member), m.hash)
+}
+
+// Without returns the partitioner after member leaves: the others keep their relative order
+// and are renumbered 0..N-2, which is what moves most keys.
+func (m *Modulo) Without(member string) (*Modulo, error) {
+	i := slices.Index(m.members, member)
+	if i < 0 {
+		return nil, fmt.Errorf("modulo: %q is not a member", member)
+	}
+	if len(m.members) == 1 {
+		return nil, fmt.Errorf("modulo: cannot remove %q, the last member", member)
+	}
+	return New(slices.Delete(slices.Clone(m.members), i, i+1), m.hash)
+}
