@@ -1,0 +1,267 @@
+package ring
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"math/bits"
+	"slices"
+	"strconv"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// maxPoints bounds the size of a ring (points are 12 bytes each, plus the jump table).
+const maxPoints = 1 << 26
+
+// Config describes a ring.
+type Config struct {
+	// VNodes is the number of points (virtual nodes) a member of weight 1 places on the
+	// ring. A member's share of the keyspace varies with a relative standard deviation of
+	// about 1/√VNodes. It must be at least 1.
+	VNodes int
+
+	// Weights optionally sets members' weights; a member not listed weighs 1. A member of
+	// weight w places round(w·VNodes) points (at least one if w > 0), so its expected share
+	// is proportional to w. A weight of 0 keeps a member on the ring with no keys.
+	Weights map[string]float64
+
+	// Hash is the 64-bit hash of keys and of points; nil means xxHash64. Point j of member
+	// m is at Hash(m + "-" + decimal(j)), an encoding in which no two points of different
+	// members can share a name. A custom hash lets tests place points by hand.
+	Hash func(string) uint64
+}
+
+// A Ring is a consistent-hash ring: each member owns the keys whose hash falls on the arc
+// ending at one of its points, walking clockwise. It is immutable; Add and Remove build new
+// rings, and the keys that move are those whose owner differs.
+//
+// The ring depends only on the set of members, never on the order they were given or
+// added: points that hash equal are ordered by member name, then point number.
+type Ring struct {
+	cfg     Config
+	members []string  // sorted
+	weights []float64 // weights[i] is members[i]'s
+	points  []uint64  // sorted point hashes
+	owners  []uint32  // owners[p] is the member index of points[p]
+	jump    []uint32  // jump[b] = first p with points[p]>>shift >= b; len 2^k+1
+	shift   uint
+}
+
+// New builds a ring of members.
+func New(members []string, cfg Config) (*Ring, error) {
+	if len(members) == 0 {
+		return nil, errors.New("ring: no members")
+	}
+	if cfg.VNodes < 1 {
+		return nil, fmt.Errorf("ring: VNodes is %d: each member needs at least one virtual node", cfg.VNodes)
+	}
+	if len(members) > math.MaxUint32 {
+		return nil, fmt.Errorf("ring: %d members is too many", len(members))
+	}
+	sorted := slices.Clone(members)
+	slices.Sort(sorted)
+	for i, m := range sorted {
+		if m == "" {
+			return nil, errors.New("ring: a member has an empty name")
+		}
+		if i > 0 && sorted[i-1] == m {
+			return nil, fmt.Errorf("ring: member %q is given twice", m)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(cfg.Weights)) {
+		if _, found := slices.BinarySearch(sorted, name); !found {
+			return nil, fmt.Errorf("ring: a weight is given for %q, which is not a member", name)
+		}
+	}
+	r := &Ring{cfg: cfg, members: sorted, weights: make([]float64, len(sorted))}
+	r.cfg.Weights = maps.Clone(cfg.Weights)
+	if r.cfg.Hash == nil {
+		r.cfg.Hash = xxhash.Sum64String
+	}
+	total, positive := 0, false
+	for i, m := range sorted {
+		w, ok := cfg.Weights[m]
+		if !ok {
+			w = 1
+		}
+		if math.IsNaN(w) || math.IsInf(w, 0) || w < 0 {
+			return nil, fmt.Errorf("ring: the weight of %q is %v: weights must be finite and at least 0", m, w)
+		}
+		r.weights[i] = w
+		positive = positive || w > 0
+		total += r.pointsOf(i)
+		if total > maxPoints {
+			return nil, fmt.Errorf("ring: more than %d points; lower VNodes or the weights", maxPoints)
+		}
+	}
+	if !positive {
+		return nil, errors.New("ring: every member weighs 0, so no member can own a key")
+	}
+	r.build(total)
+	return r, nil
+}
+
+// pointsOf returns how many points member i places.
+func (r *Ring) pointsOf(i int) int {
+	w := r.weights[i]
+	if w == 0 {
+		return 0
+	}
+	return max(1, int(math.Round(w*float64(r.cfg.VNodes))))
+}
+
+func (r *Ring) build(total int) {
+	type point struct {
+		hash   uint64
+		member uint32
+		j      int
+	}
+	pts := make([]point, 0, total)
+	for i, m := range r.members {
+		for j := range r.pointsOf(i) {
+			pts = append(pts, point{r.cfg.Hash(m + "-" + strconv.Itoa(j)), uint32(i), j})
+		}
+	}
+	slices.SortFunc(pts, func(a, b point) int {
+		switch {
+		case a.hash != b.hash:
+			if a.hash < b.hash {
+				return -1
+			}
+			return 1
+		case a.member != b.member:
+			return int(a.member) - int(b.member)
+		}
+		return a.j - b.j
+	})
+	r.points = make([]uint64, len(pts))
+	r.owners = make([]uint32, len(pts))
+	for p, pt := range pts {
+		r.points[p], r.owners[p] = pt.hash, pt.member
+	}
+	// The jump table has about one bucket per point, so a lookup reads one bucket bound and
+	// scans about one point instead of binary-searching the whole ring.
+	k := min(max(bits.Len(uint(len(pts))), 1), 24)
+	r.shift = uint(64 - k)
+	r.jump = make([]uint32, 1<<k+1)
+	p := 0
+	for b := range r.jump {
+		for p < len(r.points) && r.points[p]>>r.shift < uint64(b) {
+			p++
+		}
+		r.jump[b] = uint32(p)
+	}
+}
+
+// position returns the index of the first point at or clockwise after h.
+func (r *Ring) position(h uint64) int {
+	b := h >> r.shift
+	p, end := r.jump[b], r.jump[b+1]
+	for p < end && r.points[p] < h {
+		p++
+	}
+	if int(p) == len(r.points) {
+		return 0
+	}
+	return int(p)
+}
+
+// Owner returns the member that owns key. It does not allocate.
+func (r *Ring) Owner(key string) string { return r.members[r.owners[r.position(r.cfg.Hash(key))]] }
+
+// Index returns the position in Members of key's owner.
+func (r *Ring) Index(key string) int { return int(r.owners[r.position(r.cfg.Hash(key))]) }
+
+// Members returns the members, sorted by name.
+func (r *Ring) Members() []string { return slices.Clone(r.members) }
+
+// Len returns the number of members.
+func (r *Ring) Len() int { return len(r.members) }
+
+// Points returns the number of points on the ring.
+func (r *Ring) Points() int { return len(r.points) }
+
+// Weight returns member's weight, or 0 if it is not a member.
+func (r *Ring) Weight(member string) float64 {
+	if i, ok := slices.BinarySearch(r.members, member); ok {
+		return r.weights[i]
+	}
+	return 0
+}
+
+// Successors returns up to n distinct members met walking clockwise from key's position:
+// the owner first, then where its replicas go.
+func (r *Ring) Successors(key string, n int) []string {
+	return r.AppendSuccessors(nil, key, n)
+}
+
+// AppendSuccessors is Successors appending to dst; it does not allocate when dst has room.
+func (r *Ring) AppendSuccessors(dst []string, key string, n int) []string {
+	n = min(n, len(r.members))
+	start := len(dst)
+	p := r.position(r.cfg.Hash(key))
+	for range r.points {
+		if len(dst)-start == n {
+			break
+		}
+		m := r.members[r.owners[p]]
+		if !slices.Contains(dst[start:], m) {
+			dst = append(dst, m)
+		}
+		if p++; p == len(r.points) {
+			p = 0
+		}
+	}
+	return dst
+}
+
+// Share returns each member's exact fraction of the 64-bit hash space: the lengths of the
+// arcs its points end. This is the load a perfectly uniform key set would put on it,
+// without sampling noise.
+func (r *Ring) Share() map[string]float64 {
+	share := make(map[string]float64, len(r.members))
+	for _, m := range r.members {
+		share[m] = 0
+	}
+	if len(r.points) == 1 {
+		share[r.members[r.owners[0]]] = 1
+		return share
+	}
+	for p, h := range r.points {
+		prev := r.points[(p+len(r.points)-1)%len(r.points)]
+		arc := h - prev // modulo 2^64: the wrap-around arc comes out right
+		share[r.members[r.owners[p]]] += float64(arc) / (1 << 64)
+	}
+	return share
+}
+
+// Add returns the ring with member added at weight.
+func (r *Ring) Add(member string, weight float64) (*Ring, error) {
+	if _, found := slices.BinarySearch(r.members, member); found {
+		return nil, fmt.Errorf("ring: %q is already a member", member)
+	}
+	cfg := r.cfg
+	cfg.Weights = maps.Clone(r.cfg.Weights)
+	if cfg.Weights == nil {
+		cfg.Weights = map[string]float64{}
+	}
+	cfg.Weights[member] = weight
+	return New(append(slices.Clone(r.members), member), cfg)
+}
+
+// Remove returns the ring without member.
+func (r *Ring) Remove(member string) (*Ring, error) {
+	i, found := slices.BinarySearch(r.members, member)
+	if !found {
+		return nil, fmt.Errorf("ring: %q is not a member", member)
+	}
+	if len(r.members) == 1 {
+		return nil, fmt.Errorf("ring: cannot remove %q, the last member", member)
+	}
+	cfg := r.cfg
+	cfg.Weights = maps.Clone(r.cfg.Weights)
+	delete(cfg.Weights, member)
+	return New(slices.Delete(slices.Clone(r.members), i, i+1), cfg)
+}

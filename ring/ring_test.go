@@ -1,0 +1,425 @@
+package ring_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/cespare/xxhash/v2"
+	"github.com/kvplace/kvplace/ring"
+	"github.com/kvplace/kvplace/sim"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+)
+
+var _ sim.Partitioner = (*ring.Ring)(nil)
+
+func names(n int) []string {
+	var s []string
+	for i := range n {
+		s = append(s, fmt.Sprintf("node-%d", i))
+	}
+	return s
+}
+
+// handHash places points and keys by hand: names listed in at map to those positions, and
+// any other string is read as a decimal number.
+func handHash(at map[string]uint64) func(string) uint64 {
+	return func(s string) uint64 {
+		if h, ok := at[s]; ok {
+			return h
+		}
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			panic("handHash: no position for " + s)
+		}
+		return n
+	}
+}
+
+func TestOwnerWalksClockwise(t *testing.T) {
+	r, err := ring.New([]string{"a", "b", "c"}, ring.Config{VNodes: 1, Hash: handHash(map[string]uint64{
+		"a-0": 100, "b-0": 200, "c-0": 300,
+	})})
+	require.NoError(t, err)
+	for key, want := range map[string]string{
+		"0": "a", "100": "a", "101": "b", "200": "b", "250": "c", "300": "c", "301": "a",
+		strconv.FormatUint(math.MaxUint64, 10): "a", // wraps around
+	} {
+		assert.Equal(t, want, r.Owner(key), "Owner(%s)", key)
+	}
+	assert.Equal(t, []string{"b", "c"}, r.Successors("150", 2))
+	assert.Equal(t, []string{"a", "b", "c"}, r.Successors("301", 5))
+	share := r.Share()
+	assert.InDelta(t, 100.0/(1<<64), share["b"], 1e-30)
+	assert.InDelta(t, 1.0, share["a"]+share["b"]+share["c"], 1e-12)
+}
+
+func TestEqualPointsBreakTiesByName(t *testing.T) {
+	at := map[string]uint64{"x-0": 500, "y-0": 500, "z-0": 900}
+	for _, order := range [][]string{{"x", "y", "z"}, {"z", "y", "x"}, {"y", "z", "x"}} {
+		r, err := ring.New(order, ring.Config{VNodes: 1, Hash: handHash(at)})
+		require.NoError(t, err)
+		assert.Equal(t, "x", r.Owner("400"), "order %v", order)
+		assert.Equal(t, []string{"x", "y", "z"}, r.Successors("400", 3), "order %v", order)
+	}
+	// Adding y to a ring of x and z gives the same ring as building all three at once.
+	r, _ := ring.New([]string{"x", "z"}, ring.Config{VNodes: 1, Hash: handHash(at)})
+	r, _ = r.Add("y", 1)
+	assert.Equal(t, "x", r.Owner("400"))
+	assert.Equal(t, "z", r.Owner("501"))
+}
+
+func TestErrors(t *testing.T) {
+	_, err := ring.New(nil, ring.Config{VNodes: 1})
+	assert.EqualError(t, err, "ring: no members")
+	_, err = ring.New([]string{"a"}, ring.Config{})
+	assert.EqualError(t, err, "ring: VNodes is 0: each member needs at least one virtual node")
+	_, err = ring.New([]string{"a", "b", "a"}, ring.Config{VNodes: 1})
+	assert.EqualError(t, err, `ring: member "a" is given twice`)
+	_, err = ring.New([]string{"a", ""}, ring.Config{VNodes: 1})
+	assert.EqualError(t, err, "ring: a member has an empty name")
+	_, err = ring.New([]string{"a"}, ring.Config{VNodes: 1, Weights: map[string]float64{"b": 2}})
+	assert.EqualError(t, err, `ring: a weight is given for "b", which is not a member`)
+	_, err = ring.New([]string{"a"}, ring.Config{VNodes: 1, Weights: map[string]float64{"a": -1}})
+	assert.EqualError(t, err, `ring: the weight of "a" is -1: weights must be finite and at least 0`)
+	_, err = ring.New([]string{"a"}, ring.Config{VNodes: 1, Weights: map[string]float64{"a": math.NaN()}})
+	assert.EqualError(t, err, `ring: the weight of "a" is NaN: weights must be finite and at least 0`)
+	_, err = ring.New([]string{"a", "b"}, ring.Config{VNodes: 1, Weights: map[string]float64{"a": 0, "b": 0}})
+	assert.EqualError(t, err, "ring: every member weighs 0, so no member can own a key")
+	_, err = ring.New([]string{"a"}, ring.Config{VNodes: 1 << 27})
+	assert.EqualError(t, err, "ring: more than 67108864 points; lower VNodes or the weights")
+
+	r, _ := ring.New([]string{"a"}, ring.Config{VNodes: 4})
+	_, err = r.Add("a", 1)
+	assert.EqualError(t, err, `ring: "a" is already a member`)
+	_, err = r.Remove("b")
+	assert.EqualError(t, err, `ring: "b" is not a member`)
+	_, err = r.Remove("a")
+	assert.EqualError(t, err, `ring: cannot remove "a", the last member`)
+	_, err = r.Bounded(1)
+	assert.EqualError(t, err, "ring: load factor 1: it must be a finite number above 1")
+	_, err = r.Bounded(math.NaN())
+	assert.EqualError(t, err, "ring: load factor NaN: it must be a finite number above 1")
+}
+
+// drawRing draws a ring of distinct members with random weights.
+func drawRing(t *rapid.T) (*ring.Ring, []string) {
+	n := rapid.IntRange(1, 12).Draw(t, "members")
+	members := rapid.SliceOfNDistinct(rapid.StringMatching(`[a-z]{1,3}[0-9]?`), n, n, rapid.ID[string]).Draw(t, "names")
+	weights := map[string]float64{}
+	for _, m := range members {
+		if rapid.Bool().Draw(t, "weighted") {
+			weights[m] = float64(rapid.IntRange(1, 4).Draw(t, "weight")) / 2
+		}
+	}
+	r, err := ring.New(members, ring.Config{VNodes: rapid.SampledFrom([]int{1, 3, 16}).Draw(t, "vnodes"), Weights: weights})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, members
+}
+
+func drawKeys(t *rapid.T) []string {
+	return rapid.SliceOfN(rapid.String(), 50, 200).Draw(t, "keys")
+}
+
+func TestJoinMovesKeysOnlyToTheNewMember(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		r, members := drawRing(t)
+		joiner := rapid.StringMatching(`[A-Z]{2}`).Draw(t, "joiner")
+		if slices.Contains(members, joiner) {
+			t.Skip("joiner is already a member")
+		}
+		r2, err := r.Add(joiner, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range drawKeys(t) {
+			if before, after := r.Owner(k), r2.Owner(k); before != after && after != joiner {
+				t.Fatalf("key %q moved from %s to %s, not to the joiner %s", k, before, after, joiner)
+			}
+		}
+	})
+}
+
+func TestLeaveMovesKeysOnlyFromTheLeavingMember(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		r, members := drawRing(t)
+		if len(members) < 2 {
+			t.Skip("need two members")
+		}
+		leaver := rapid.SampledFrom(members).Draw(t, "leaver")
+		r2, err := r.Remove(leaver)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range drawKeys(t) {
+			if before, after := r.Owner(k), r2.Owner(k); before != after && before != leaver {
+				t.Fatalf("key %q moved from %s to %s, but only %s left", k, before, after, leaver)
+			}
+		}
+	})
+}
+
+func TestSuccessorsAreDistinct(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		r, members := drawRing(t)
+		n := rapid.IntRange(1, len(members)+2).Draw(t, "n")
+		for _, k := range drawKeys(t) {
+			s := r.Successors(k, n)
+			if want := min(n, len(members)); len(s) != want {
+				t.Fatalf("Successors(%q, %d) = %v: %d members, want %d", k, n, s, len(s), want)
+			}
+			if s[0] != r.Owner(k) {
+				t.Fatalf("Successors(%q) starts with %s, but the owner is %s", k, s[0], r.Owner(k))
+			}
+			if len(slices.Compact(slices.Sorted(slices.Values(s)))) != len(s) {
+				t.Fatalf("Successors(%q, %d) = %v repeats a member", k, n, s)
+			}
+		}
+	})
+}
+
+func TestOwnerIgnoresInsertionOrder(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		r, members := drawRing(t)
+		perm := rapid.Permutation(members).Draw(t, "order")
+		// Build the same ring by adding members one at a time in another order.
+		first := perm[0]
+		a, err := ring.New(perm[:1], ring.Config{VNodes: vnodesOf(r, members), Weights: map[string]float64{first: r.Weight(first)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range perm[1:] {
+			if a, err = a.Add(m, r.Weight(m)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, k := range drawKeys(t) {
+			if r.Owner(k) != a.Owner(k) {
+				t.Fatalf("key %q: %s when built at once, %s when added in order %v", k, r.Owner(k), a.Owner(k), perm)
+			}
+		}
+	})
+}
+
+// vnodesOf recovers VNodes from a ring built by drawRing (one of 1, 3, 16).
+func vnodesOf(r *ring.Ring, members []string) int {
+	for _, v := range []int{1, 3, 16} {
+		total := 0
+		for _, m := range members {
+			total += max(1, int(math.Round(r.Weight(m)*float64(v))))
+		}
+		if total == r.Points() {
+			return v
+		}
+	}
+	panic("vnodesOf: no candidate fits")
+}
+
+func TestWeightsShiftShareInProportion(t *testing.T) {
+	r, err := ring.New(names(20), ring.Config{VNodes: 2000, Weights: map[string]float64{"node-0": 3, "node-1": 0.5}})
+	require.NoError(t, err)
+	share := r.Share()
+	mean := 1.0 / (20 - 1 - 1 + 3 + 0.5) // share of a weight-1 member
+	assert.InEpsilon(t, 3*mean, share["node-0"], 0.06)
+	assert.InEpsilon(t, 0.5*mean, share["node-1"], 0.12)
+	assert.InEpsilon(t, mean, share["node-7"], 0.1)
+
+	z, err := ring.New([]string{"a", "b"}, ring.Config{VNodes: 10, Weights: map[string]float64{"b": 0}})
+	require.NoError(t, err)
+	assert.Equal(t, 1.0, z.Share()["a"])
+	assert.Equal(t, 0.0, z.Share()["b"])
+}
+
+// TestVNodeLawMatchesLampingVeach: with V points per member the σ/mean of members' shares is
+// about 1/√V; Lamping and Veach's table gives 0.3152, 0.0997, 0.0316 for V = 10, 100, 1000
+// with 1000 buckets. Averaged over 3 layouts of 1000 members.
+func TestVNodeLawMatchesLampingVeach(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds rings of a million points")
+	}
+	for v, want := range map[int]float64{10: 0.3151810, 100: 0.0996996, 1000: 0.0315723} {
+		sum := 0.0
+		for layout := range 3 {
+			members := make([]string, 1000)
+			for i := range members {
+				members[i] = fmt.Sprintf("layout%d-node%d", layout, i)
+			}
+			r, err := ring.New(members, ring.Config{VNodes: v})
+			require.NoError(t, err)
+			var xs []float64
+			for _, s := range r.Share() {
+				xs = append(xs, s)
+			}
+			sum += cv(xs)
+		}
+		assert.InEpsilon(t, want, sum/3, 0.05, "V=%d", v)
+	}
+}
+
+func cv(xs []float64) float64 {
+	mean, sq := 0.0, 0.0
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(len(xs))
+	for _, x := range xs {
+		sq += (x - mean) * (x - mean)
+	}
+	return math.Sqrt(sq/float64(len(xs))) / mean
+}
+
+func TestBoundedLoadsStayUnderCapacity(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		r, members := drawRing(t)
+		c := rapid.SampledFrom([]float64{1.1, 1.25, 1.5, 2}).Draw(t, "c")
+		b, err := r.Bounded(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys := rapid.IntRange(1, 400).Draw(t, "keys")
+		var total float64
+		for _, m := range members {
+			total += r.Weight(m)
+		}
+		sorted := r.Members()
+		for i := range keys {
+			b.Place(strconv.Itoa(i))
+			for j, load := range b.Loads() {
+				limit := math.Ceil(c * float64(i+1) * r.Weight(sorted[j]) / total)
+				if float64(load) > limit {
+					t.Fatalf("after %d keys %s holds %d, above ⌈c·m·w/W⌉ = %v", i+1, sorted[j], load, limit)
+				}
+			}
+		}
+	})
+}
+
+func TestBoundedCutsThePeak(t *testing.T) {
+	r, err := ring.New(names(50), ring.Config{VNodes: 1})
+	require.NoError(t, err)
+	b, err := r.Bounded(1.25)
+	require.NoError(t, err)
+	free := make([]int, r.Len())
+	for i := range 100000 {
+		k := "key:" + strconv.Itoa(i)
+		b.Place(k)
+		free[r.Index(k)]++
+	}
+	peak := func(xs []int) float64 { return float64(slices.Max(xs)) / (100000.0 / 50) }
+	var bounded []int
+	for _, l := range b.Loads() {
+		bounded = append(bounded, int(l))
+	}
+	assert.Greater(t, peak(free), 2.0, "one point per member is badly skewed")
+	assert.LessOrEqual(t, peak(bounded), 1.25+1e-9)
+}
+
+func TestOwnerAllocatesNothing(t *testing.T) {
+	r, _ := ring.New(names(64), ring.Config{VNodes: 100})
+	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = r.Owner("user:42") }))
+	dst := make([]string, 0, 3)
+	assert.Zero(t, testing.AllocsPerRun(100, func() { dst = r.AppendSuccessors(dst[:0], "user:42", 3) }))
+}
+
+// TestOwnerMatchesBruteForce: the jump table gives the owner a plain scan of every point
+// gives: the point with the smallest hash at or after the key's (ties: member name, then
+// point number), wrapping to the smallest point.
+func TestOwnerMatchesBruteForce(t *testing.T) {
+	for _, v := range []int{1, 7, 100} {
+		members := names(37)
+		r, err := ring.New(members, ring.Config{VNodes: v})
+		require.NoError(t, err)
+		type point struct {
+			h    uint64
+			name string
+			j    int
+		}
+		var pts []point
+		for _, m := range members {
+			for j := range v {
+				pts = append(pts, point{xxhash.Sum64String(m + "-" + strconv.Itoa(j)), m, j})
+			}
+		}
+		less := func(a, b point) bool {
+			if a.h != b.h {
+				return a.h < b.h
+			}
+			if a.name != b.name {
+				return a.name < b.name
+			}
+			return a.j < b.j
+		}
+		rnd := rand.New(rand.NewPCG(uint64(v), 1))
+		for range 3000 {
+			k := strconv.FormatUint(rnd.Uint64(), 36)
+			h := xxhash.Sum64String(k)
+			var best, lowest *point
+			for i := range pts {
+				p := &pts[i]
+				if lowest == nil || less(*p, *lowest) {
+					lowest = p
+				}
+				if p.h >= h && (best == nil || less(*p, *best)) {
+					best = p
+				}
+			}
+			if best == nil {
+				best = lowest
+			}
+			require.Equal(t, best.name, r.Owner(k), "key %q with %d vnodes", k, v)
+		}
+	}
+}
+
+func ExampleRing_Add() {
+	r, _ := ring.New([]string{"a", "b", "c"}, ring.Config{VNodes: 100})
+	r2, _ := r.Add("d", 1)
+	moved, toD := 0, 0
+	for i := range 100000 {
+		k := fmt.Sprintf("key:%d", i)
+		if before, after := r.Owner(k), r2.Owner(k); before != after {
+			moved++
+			if after == "d" {
+				toD++
+			}
+		}
+	}
+	fmt.Printf("moved %.0f%%, all to d: %v\n", float64(moved)/1000, moved == toD)
+	// Output: moved 27%, all to d: true
+}
+
+func ExampleRing_Successors() {
+	r, _ := ring.New([]string{"a", "b", "c", "d"}, ring.Config{VNodes: 16})
+	owners := r.Successors("user:{42}:cart", 3)
+	fmt.Println(len(owners), owners[0] == r.Owner("user:{42}:cart"))
+	// Output: 3 true
+}
+
+var sink string
+
+func BenchmarkOwner(b *testing.B) {
+	// go test -run - -bench Owner -benchmem ./ring
+	keys := make([]string, 1024)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("key:%d", i)
+	}
+	for _, n := range []int{3, 64, 1000} {
+		for _, v := range []int{10, 160} {
+			r, _ := ring.New(names(n), ring.Config{VNodes: v})
+			b.Run(fmt.Sprintf("members=%d/vnodes=%d", n, v), func(b *testing.B) {
+				i := 0
+				for b.Loop() {
+					sink = r.Owner(keys[i&1023])
+					i++
+				}
+			})
+		}
+	}
+}
