@@ -1,0 +1,105 @@
+package slot_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/slot"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var _ sim.Partitioner = (*slot.Partitioner)(nil)
+
+var seedMasters = []string{"127.0.0.1:6381", "127.0.0.1:6382", "127.0.0.1:6383"}
+
+// TestPartitionerReplaysTheSeed: 3 -> 4 -> 3 masters the tutorial's way gives its maps.
+func TestPartitionerReplaysTheSeed(t *testing.T) {
+	p, err := slot.NewPartitioner(seedMasters, slot.Reshard)
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1:6383", p.Owner("k1"), "MOVED 12706 127.0.0.1:6383")
+	assert.Equal(t, "127.0.0.1:6381", p.Owner("k2"))
+
+	four, err := p.Join("127.0.0.1:6387")
+	require.NoError(t, err)
+	got := four.Table().Slots("127.0.0.1:6387")
+	assert.Equal(t, "[0-1364],[5461-6826],[10923-12287]", got.Bracketed())
+	for _, m := range append(seedMasters, "127.0.0.1:6387") {
+		assert.Equal(t, 4096, four.Table().Len(m), m)
+	}
+
+	three, err := four.Leave("127.0.0.1:6387")
+	require.NoError(t, err)
+	got = three.Table().Slots("127.0.0.1:6381")
+	assert.Equal(t, "[0-6826],[10923-12287]", got.Bracketed())
+	assert.Equal(t, 8192, got.Len())
+	assert.Equal(t, seedMasters, three.Members())
+	assert.Equal(t, "127.0.0.1:6383", three.Owner("k1"), "slot 12706 never moved: the seed ends with k1 on 6383")
+	assert.Equal(t, "127.0.0.1:6381", three.Owner("k2"))
+}
+
+func TestPartitionerRebalancePolicy(t *testing.T) {
+	p, err := slot.NewPartitioner(seedMasters, slot.Rebalance)
+	require.NoError(t, err)
+	four, err := p.Join("127.0.0.1:6387")
+	require.NoError(t, err)
+	for _, m := range append(seedMasters, "127.0.0.1:6387") {
+		assert.Equal(t, 4096, four.Table().Len(m), m)
+	}
+	three, err := four.Leave("127.0.0.1:6382")
+	require.NoError(t, err)
+	total := 0
+	for _, m := range three.Members() {
+		n := three.Table().Len(m)
+		assert.InDelta(t, 16384/3, n, 2, m)
+		total += n
+	}
+	assert.Equal(t, 16384, total)
+	assert.Equal(t, "rebalance", three.Policy().String())
+}
+
+func TestPartitionerFailoverAndCrash(t *testing.T) {
+	p, _ := slot.NewPartitioner(seedMasters, slot.Reshard)
+	f, err := p.Failover("127.0.0.1:6381", "127.0.0.1:6386")
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1:6386", f.Owner("k2"), "k2 (slot 449) goes to the promoted replica")
+	assert.Equal(t, 5461, f.Table().Len("127.0.0.1:6386"))
+
+	c, err := p.Crash("127.0.0.1:6381")
+	require.NoError(t, err)
+	assert.Equal(t, "", c.Owner("k2"), "nobody serves slot 449")
+	assert.Equal(t, 16384-5461, c.Table().Assigned())
+}
+
+func TestPartitionerErrors(t *testing.T) {
+	_, err := slot.NewPartitioner([]string{"a", "b"}, slot.Reshard)
+	assert.EqualError(t, err, "slot: 2 masters: Redis Cluster requires at least 3 master nodes")
+	_, err = slot.NewPartitioner([]string{"a", "b", "a"}, slot.Reshard)
+	assert.EqualError(t, err, `slot: master "a" is given twice`)
+	p, _ := slot.NewPartitioner([]string{"a", "b", "c"}, slot.Reshard)
+	_, err = p.Join("b")
+	assert.EqualError(t, err, `slot: master "b" is given twice`)
+	_, err = p.Leave("a")
+	assert.EqualError(t, err, `slot: "a" cannot leave: Redis Cluster requires at least 3 master nodes`)
+	_, err = p.Leave("z")
+	assert.EqualError(t, err, `slot: "z" is not a master`)
+	_, err = p.Failover("a", "b")
+	assert.EqualError(t, err, `slot: master "b" is given twice`)
+	assert.Equal(t, "Policy(7)", slot.Policy(7).String())
+}
+
+func ExamplePartitioner_Join() {
+	p, _ := slot.NewPartitioner([]string{"6381", "6382", "6383"}, slot.Reshard)
+	p4, _ := p.Join("6387")
+	moved := 0
+	for i := range 100000 {
+		k := fmt.Sprintf("key:%d", i)
+		if p.Owner(k) != p4.Owner(k) {
+			moved++
+		}
+	}
+	s := p4.Table().Slots("6387")
+	fmt.Printf("%s moved %.1f%% of the keys\n", s.Bracketed(), float64(moved)/1000)
+	// Output: [0-1364],[5461-6826],[10923-12287] moved 24.9% of the keys
+}
