@@ -1,0 +1,220 @@
+package experiments
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+)
+
+// A pair asks how keys fare going from stage a to stage b.
+type pair struct {
+	a, b  int
+	crash bool // b follows a crash: keys whose every copy was on a departed node are lost
+}
+
+// A measure evaluates several layouts ("stages") on every key in one pass.
+type measure struct {
+	stages []layout
+	pairs  []pair
+	remap  [][]int // remap[p][i]: index in stage b's holders of stage a's holder i, or -1
+}
+
+// tally is what a pass counts. Keys and request weight per member of each stage; for each
+// pair, keys whose owner changed, whose new owner had no copy, that were lost, and that
+// nobody serves afterwards.
+type tally struct {
+	keys     [][]int64
+	load     [][]float64
+	unserved []int64
+	moved    []int64
+	copied   []int64
+	lost     []int64
+	orphaned []int64 // unserved in b
+	total    int64
+	weight   float64
+}
+
+func (m *measure) newTally() *tally {
+	t := &tally{
+		unserved: make([]int64, len(m.stages)),
+		moved:    make([]int64, len(m.pairs)),
+		copied:   make([]int64, len(m.pairs)),
+		lost:     make([]int64, len(m.pairs)),
+		orphaned: make([]int64, len(m.pairs)),
+	}
+	for _, s := range m.stages {
+		t.keys = append(t.keys, make([]int64, len(s.members())))
+		t.load = append(t.load, make([]float64, len(s.members())))
+	}
+	return t
+}
+
+// add merges o into t. Merging batch tallies in batch order keeps float sums identical
+// from run to run, whatever the scheduling.
+func (t *tally) add(o *tally) {
+	for s := range t.keys {
+		for i := range t.keys[s] {
+			t.keys[s][i] += o.keys[s][i]
+			t.load[s][i] += o.load[s][i]
+		}
+		t.unserved[s] += o.unserved[s]
+	}
+	for p := range t.moved {
+		t.moved[p] += o.moved[p]
+		t.copied[p] += o.copied[p]
+		t.lost[p] += o.lost[p]
+		t.orphaned[p] += o.orphaned[p]
+	}
+	t.total += o.total
+	t.weight += o.weight
+}
+
+func (m *measure) prepare() {
+	m.remap = nil
+	for _, p := range m.pairs {
+		index := map[string]int{}
+		for i, h := range m.stages[p.b].holders() {
+			index[h] = i
+		}
+		from := m.stages[p.a].holders()
+		r := make([]int, len(from))
+		for i, h := range from {
+			j, ok := index[h]
+			if !ok {
+				j = -1
+			}
+			r[i] = j
+		}
+		m.remap = append(m.remap, r)
+	}
+}
+
+func (m *measure) visit(t *tally, owner, replica []int, key string, w float64) {
+	for s, l := range m.stages {
+		o, r := l.locate(key)
+		owner[s], replica[s] = o, r
+		if o < 0 {
+			t.unserved[s]++
+			continue
+		}
+		t.keys[s][o]++
+		t.load[s][o] += w
+	}
+	for p, pr := range m.pairs {
+		oa, ra, ob := owner[pr.a], replica[pr.a], owner[pr.b]
+		if oa < 0 {
+			continue
+		}
+		remap := m.remap[p]
+		if pr.crash && remap[oa] < 0 && (ra < 0 || remap[ra] < 0) {
+			t.lost[p]++
+		}
+		if ob < 0 {
+			t.orphaned[p]++
+		}
+		if ob == remap[oa] {
+			continue
+		}
+		t.moved[p]++
+		if ob >= 0 && (ra < 0 || ob != remap[ra]) {
+			t.copied[p]++
+		}
+	}
+	t.total++
+	t.weight += w
+}
+
+// run visits every key of spec on workers goroutines and returns the sums. progress, if
+// not nil, receives "what" and a percentage line now and then.
+func (m *measure) run(spec KeySpec, workers int, progress io.Writer, what string) (*tally, error) {
+	m.prepare()
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	batches := make(chan batch, workers)
+	var (
+		mu      sync.Mutex
+		results []*tally
+		done    int64
+		shown   = -1
+		wg      sync.WaitGroup
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			owner := make([]int, len(m.stages))
+			replica := make([]int, len(m.stages))
+			for b := range batches {
+				t := m.newTally()
+				spec.each(b, func(key string, w float64) { m.visit(t, owner, replica, key, w) })
+				mu.Lock()
+				for len(results) <= b.seq {
+					results = append(results, nil)
+				}
+				results[b.seq] = t
+				done += b.hi - b.lo
+				if progress != nil && spec.File == "" {
+					if pct := int(100 * done / spec.Count); pct/5 > shown/5 {
+						shown = pct
+						fmt.Fprintf(progress, "\r%s: %3d%% of %d keys", what, pct, spec.Count)
+						if done == spec.Count {
+							fmt.Fprintln(progress)
+						}
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	err := spec.batches(batches)
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	sum := m.newTally()
+	for _, t := range results {
+		sum.add(t)
+	}
+	return sum, nil
+}
+
+// Skew summarises how evenly a stage spreads keys or load over its members.
+type Skew struct {
+	MaxMean float64 `json:"max_over_mean"` // the hottest member over the mean: Maglev's over-provisioning factor
+	MinMean float64 `json:"min_over_mean"`
+	CV      float64 `json:"sigma_over_mean"` // σ/mean, the Jump paper's "standard error"
+}
+
+func skewOf(xs []float64) Skew {
+	if len(xs) == 0 {
+		return Skew{}
+	}
+	mean, sq := 0.0, 0.0
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(len(xs))
+	if mean == 0 {
+		return Skew{}
+	}
+	for _, x := range xs {
+		sq += (x - mean) * (x - mean)
+	}
+	return Skew{
+		MaxMean: slices.Max(xs) / mean,
+		MinMean: slices.Min(xs) / mean,
+		CV:      math.Sqrt(sq/float64(len(xs))) / mean,
+	}
+}
+
+func floats(xs []int64) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = float64(x)
+	}
+	return out
+}

@@ -1,0 +1,261 @@
+package experiments
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/kvplace/kvplace/modulo"
+	"github.com/kvplace/kvplace/ring"
+	"github.com/kvplace/kvplace/slot"
+)
+
+// A Scheme is a placement scheme with its parameters, written as on the command line:
+// "modulo", "ring:100" (a consistent-hash ring with 100 virtual nodes per member), "slots"
+// (Redis hash slots, scaled the seed tutorial's way with reshard) or "slots:rebalance"
+// (scaled with redis-cli's rebalance).
+type Scheme struct {
+	Kind   string      `json:"kind"`             // "modulo", "ring" or "slots"
+	VNodes int         `json:"vnodes,omitempty"` // for "ring"
+	Policy slot.Policy `json:"-"`                // for "slots"
+}
+
+// ParseScheme reads a scheme written as String writes it.
+func ParseScheme(text string) (Scheme, error) {
+	kind, arg, hasArg := strings.Cut(text, ":")
+	switch kind {
+	case "modulo":
+		if !hasArg {
+			return Scheme{Kind: kind}, nil
+		}
+	case "ring":
+		v, err := strconv.Atoi(arg)
+		if err != nil || v < 1 {
+			return Scheme{}, fmt.Errorf("scheme %q: ring needs its virtual nodes per member, a whole number ≥ 1, as in ring:100", text)
+		}
+		return Scheme{Kind: kind, VNodes: v}, nil
+	case "slots":
+		switch {
+		case !hasArg || arg == "reshard":
+			return Scheme{Kind: kind, Policy: slot.Reshard}, nil
+		case arg == "rebalance":
+			return Scheme{Kind: kind, Policy: slot.Rebalance}, nil
+		}
+	}
+	return Scheme{}, fmt.Errorf("scheme %q: want modulo, ring:<vnodes>, slots or slots:rebalance", text)
+}
+
+// ParseSchemes reads a comma-separated list of schemes.
+func ParseSchemes(text string) ([]Scheme, error) {
+	var out []Scheme
+	for _, part := range strings.Split(text, ",") {
+		s, err := ParseScheme(strings.TrimSpace(part))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func (s Scheme) String() string {
+	switch s.Kind {
+	case "ring":
+		return "ring:" + strconv.Itoa(s.VNodes)
+	case "slots":
+		if s.Policy == slot.Rebalance {
+			return "slots:rebalance"
+		}
+		return "slots"
+	}
+	return s.Kind
+}
+
+// MarshalText writes the scheme as String does, so JSON shows "ring:100".
+func (s Scheme) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// A layout is one scheme at one membership, reduced to what a measurement needs.
+type layout interface {
+	// members are the nodes that can own keys; holders are members followed by nodes
+	// that only hold replicas.
+	members() []string
+	holders() []string
+	// locate returns key's owner and the holder of its replica, as indexes into holders;
+	// replica is -1 without replicas, owner is -1 when no node serves the key.
+	locate(key string) (owner, replica int)
+	join(m string) (layout, error)
+	leave(m string) (layout, error)
+	// crash returns the layout after m fails: replicas take over where there are any.
+	crash(m string) (layout, error)
+	// replicated returns the same placement keeping one replica of every key.
+	replicated() layout
+}
+
+// newLayout builds scheme s over members.
+func (s Scheme) newLayout(members []string) (layout, error) {
+	switch s.Kind {
+	case "modulo":
+		m, err := modulo.New(members, nil)
+		if err != nil {
+			return nil, err
+		}
+		return moduloLayout{m: m}, nil
+	case "ring":
+		r, err := ring.New(members, ring.Config{VNodes: s.VNodes})
+		if err != nil {
+			return nil, err
+		}
+		return ringLayout{r: r, names: r.Members()}, nil
+	case "slots":
+		p, err := slot.NewPartitioner(members, s.Policy)
+		if err != nil {
+			return nil, err
+		}
+		return newSlotLayout(p, false), nil
+	}
+	return nil, fmt.Errorf("unknown scheme %q", s.Kind)
+}
+
+// moduloLayout keeps a replica of member i's keys on member i+1 (mod N).
+type moduloLayout struct {
+	m        *modulo.Modulo
+	replicas bool
+}
+
+func (l moduloLayout) members() []string { return l.m.Members() }
+func (l moduloLayout) holders() []string { return l.m.Members() }
+func (l moduloLayout) locate(key string) (int, int) {
+	i := l.m.Index(key)
+	if !l.replicas || l.m.Len() < 2 {
+		return i, -1
+	}
+	return i, (i + 1) % l.m.Len()
+}
+func (l moduloLayout) join(m string) (layout, error) {
+	n, err := l.m.With(m)
+	return moduloLayout{n, l.replicas}, err
+}
+func (l moduloLayout) leave(m string) (layout, error) {
+	n, err := l.m.Without(m)
+	return moduloLayout{n, l.replicas}, err
+}
+func (l moduloLayout) crash(m string) (layout, error) { return l.leave(m) }
+func (l moduloLayout) replicated() layout             { return moduloLayout{l.m, true} }
+
+// ringLayout keeps a replica on the next distinct member clockwise.
+type ringLayout struct {
+	r        *ring.Ring
+	names    []string
+	replicas bool
+}
+
+func (l ringLayout) members() []string { return l.names }
+func (l ringLayout) holders() []string { return l.names }
+func (l ringLayout) locate(key string) (int, int) {
+	if !l.replicas || len(l.names) < 2 {
+		return l.r.Index(key), -1
+	}
+	var buf [2]string
+	s := l.r.AppendSuccessors(buf[:0], key, 2)
+	i, _ := slices.BinarySearch(l.names, s[0])
+	j, _ := slices.BinarySearch(l.names, s[1])
+	return i, j
+}
+func (l ringLayout) join(m string) (layout, error) {
+	r, err := l.r.Add(m, 1)
+	if err != nil {
+		return nil, err
+	}
+	return ringLayout{r, r.Members(), l.replicas}, nil
+}
+func (l ringLayout) leave(m string) (layout, error) {
+	r, err := l.r.Remove(m)
+	if err != nil {
+		return nil, err
+	}
+	return ringLayout{r, r.Members(), l.replicas}, nil
+}
+func (l ringLayout) crash(m string) (layout, error) { return l.leave(m) }
+func (l ringLayout) replicated() layout             { return ringLayout{l.r, l.names, true} }
+
+// slotLayout gives every master a dedicated replica node, "<master>/replica", as
+// `--cluster-replicas 1` does; a crashed master's replica is promoted.
+type slotLayout struct {
+	p        *slot.Partitioner
+	names    []string // masters, then replica nodes when replicas is set
+	bySlot   *[slot.Count]int32
+	replicas bool
+}
+
+func replicaOf(master string) string { return master + "/replica" }
+
+func newSlotLayout(p *slot.Partitioner, replicas bool) slotLayout {
+	l := slotLayout{p: p, names: p.Members(), bySlot: new([slot.Count]int32), replicas: replicas}
+	if replicas {
+		for _, m := range p.Members() {
+			l.names = append(l.names, replicaOf(m))
+		}
+	}
+	index := map[string]int32{"": -1}
+	for i, n := range l.names {
+		index[n] = int32(i)
+	}
+	t := p.Table()
+	for s := range slot.Count {
+		l.bySlot[s] = index[t.Owner(s)]
+	}
+	return l
+}
+
+func (l slotLayout) members() []string { return l.names[:len(l.p.Members())] }
+func (l slotLayout) holders() []string { return l.names }
+func (l slotLayout) locate(key string) (int, int) {
+	o := int(l.bySlot[slot.Of(key)])
+	if !l.replicas || o < 0 {
+		return o, -1
+	}
+	return o, o + len(l.p.Members())
+}
+func (l slotLayout) join(m string) (layout, error) {
+	p, err := l.p.Join(m)
+	if err != nil {
+		return nil, err
+	}
+	return newSlotLayout(p, l.replicas), nil
+}
+func (l slotLayout) leave(m string) (layout, error) {
+	p, err := l.p.Leave(m)
+	if err != nil {
+		return nil, err
+	}
+	return newSlotLayout(p, l.replicas), nil
+}
+func (l slotLayout) crash(m string) (layout, error) {
+	if !l.replicas {
+		p, err := l.p.Crash(m)
+		if err != nil {
+			return nil, err
+		}
+		return newSlotLayout(p, false), nil
+	}
+	// The replica is promoted and keeps serving; the new master has no replica of its own.
+	p, err := l.p.Failover(m, replicaOf(m))
+	if err != nil {
+		return nil, err
+	}
+	next := newSlotLayout(p, false)
+	next.replicas = false
+	return next, nil
+}
+func (l slotLayout) replicated() layout { return newSlotLayout(l.p, true) }
+
+// UnmarshalText reads a scheme written by MarshalText.
+func (s *Scheme) UnmarshalText(text []byte) error {
+	parsed, err := ParseScheme(string(text))
+	if err != nil {
+		return err
+	}
+	*s = parsed
+	return nil
+}

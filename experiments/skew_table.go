@@ -1,0 +1,170 @@
+package experiments
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteJSON writes the result as indented JSON.
+func (res *SkewResult) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(res)
+}
+
+// WriteTable writes the result as readable tables, one per question.
+func (res *SkewResult) WriteTable(w io.Writer) error {
+	cfg := res.Config
+	p := &printer{w: w}
+	p.printf("kvplace skew: how evenly do hash %% N, a consistent-hash ring and Redis hash slots spread keys,\n")
+	p.printf("and how many keys move when the cluster changes?  (seed %d)\n", cfg.Keys.Seed)
+
+	if len(res.Stages) > 0 {
+		p.printf("\n1. The seed tutorial's scale-out and scale-in, 3 → 4 → 3 masters (%s)\n", cfg.Keys)
+		tw := p.table()
+		fmt.Fprintln(tw, "scheme\tmasters\tkeys per master\tmax/mean\tmin/mean\tσ/mean\tmoved\tminimum\t")
+		for _, s := range res.Stages {
+			moved, minimum := "", ""
+			if s.Minimum > 0 {
+				moved, minimum = pct(s.Moved), pct(s.Minimum)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%.3f\t%.3f\t%.3f\t%s\t%s\t\n", s.Scheme, s.Stage[:strings.IndexByte(s.Stage, ' ')],
+				counts(s.Keys), s.KeySkew.MaxMean, s.KeySkew.MinMean, s.KeySkew.CV, moved, minimum)
+		}
+		p.flush(tw)
+		p.printf("   Masters join and leave as %s; the minimum is the joiner's fair share, 1/4.\n", SeedJoiner)
+	}
+
+	if len(res.Workloads) > 0 {
+		p.printf("\n2. Skew by workload at 4 masters: max/mean and σ/mean of each master's share\n")
+		var kinds []string
+		for _, wl := range res.Workloads {
+			if !slices.Contains(kinds, wl.Workload) {
+				kinds = append(kinds, wl.Workload)
+			}
+		}
+		tw := p.table()
+		fmt.Fprint(tw, "scheme\t")
+		for _, k := range kinds {
+			fmt.Fprintf(tw, "%s\t", k)
+		}
+		fmt.Fprintln(tw)
+		for _, s := range cfg.Schemes {
+			fmt.Fprintf(tw, "%s\t", s)
+			for _, k := range kinds {
+				for _, wl := range res.Workloads {
+					if wl.Scheme == s && wl.Workload == k {
+						fmt.Fprintf(tw, "%.3f  %.3f\t", wl.Skew.MaxMean, wl.Skew.CV)
+					}
+				}
+			}
+			fmt.Fprintln(tw)
+		}
+		p.flush(tw)
+		if cfg.TaggedKeys.Kind == Tagged {
+			p.printf("   Hash tags pin every key of a tag to one slot: slots spread tags, not keys.\n")
+		}
+	}
+
+	if len(res.Crashes) > 0 {
+		p.printf("\n3. A master crashes: %s fails in the 3-master cluster (fractions of all keys)\n", SeedMasters[0])
+		tw := p.table()
+		fmt.Fprintln(tw, "scheme\treplicas\towner changed\tnew owner had no copy\tlost\tunserved\t")
+		for _, c := range res.Crashes {
+			rep := "none"
+			if c.Replica {
+				rep = "1 per key"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", c.Scheme, rep, pct(c.OwnerChanged), pct(c.Copied), pct(c.Lost), pct(c.Unserved))
+		}
+		p.flush(tw)
+		p.printf("   Slots fail over to the replica (no key moves) or stay unserved, and with\n")
+		p.printf("   cluster-require-full-coverage yes the whole cluster then answers CLUSTERDOWN.\n")
+	}
+
+	if len(res.Law) > 0 {
+		p.printf("\n4. Virtual nodes: σ/mean of members' exact keyspace shares, ring of %d members\n", cfg.LawMembers)
+		tw := p.table()
+		fmt.Fprintln(tw, "virtual nodes\tσ/mean\t1/√V\tLamping & Veach 2014\t")
+		for _, l := range res.Law {
+			lv := "-"
+			if l.Lamping > 0 {
+				lv = fmt.Sprintf("%.4f", l.Lamping)
+			}
+			fmt.Fprintf(tw, "%d\t%.4f\t%.4f\t%s\t\n", l.VNodes, l.CV, l.Theory, lv)
+		}
+		p.flush(tw)
+	}
+
+	if len(res.Sweep) > 0 {
+		p.printf("\n5. Scale-out N → N+1: fraction of keys moved (%d keys per N; all N in the JSON and the figure)\n", cfg.SweepKeys)
+		var ns []int
+		for _, n := range []int{3, 4, 5, 8, 16, 32, 64} {
+			if n >= cfg.MinN && n <= cfg.MaxN {
+				ns = append(ns, n)
+			}
+		}
+		if !slices.Contains(ns, cfg.MaxN) {
+			ns = append(ns, cfg.MaxN)
+		}
+		tw := p.table()
+		fmt.Fprint(tw, "scheme\t")
+		for _, n := range ns {
+			fmt.Fprintf(tw, "%d→%d\t", n, n+1)
+		}
+		fmt.Fprintln(tw)
+		fmt.Fprint(tw, "minimum 1/(N+1)\t")
+		for _, n := range ns {
+			fmt.Fprintf(tw, "%s\t", pct(1/float64(n+1)))
+		}
+		fmt.Fprintln(tw)
+		for _, s := range cfg.Schemes {
+			fmt.Fprintf(tw, "%s\t", s)
+			byN := map[int]float64{}
+			for _, pt := range res.SweepOf(s) {
+				byN[pt.N] = pt.Moved
+			}
+			for _, n := range ns {
+				fmt.Fprintf(tw, "%s\t", pct(byN[n]))
+			}
+			fmt.Fprintln(tw)
+		}
+		p.flush(tw)
+	}
+	return p.err
+}
+
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) printf(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
+
+func (p *printer) table() *tabwriter.Writer {
+	return tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
+}
+
+func (p *printer) flush(tw *tabwriter.Writer) {
+	if err := tw.Flush(); err != nil && p.err == nil {
+		p.err = err
+	}
+}
+
+func pct(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
+
+func counts(xs []int64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprint(x)
+	}
+	return strings.Join(parts, " ")
+}
