@@ -1,0 +1,109 @@
+// Command skew compares how hash % N, a consistent-hash ring and Redis hash slots spread
+// keys and how many keys they move when the cluster changes. With no flags it runs the
+// default comparison, prints tables and writes figures to ./out/skew.
+//
+//	go run ./experiments/skew                      # the default comparison
+//	go run ./experiments/skew -json                # the results as JSON
+//	go run ./experiments/skew -keys 200000000 -schemes modulo,ring:100,slots -sweep=false
+//	go run ./experiments/skew -keys-file keys.txt  # keys from redis-cli --scan
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/kvplace/kvplace/experiments"
+	"github.com/kvplace/kvplace/plots"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "skew:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	cfg := experiments.DefaultSkewConfig()
+	fs := flag.NewFlagSet("skew", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		seed     = fs.Uint64("seed", cfg.Keys.Seed, "seed of the generated keys; the same seed gives the same tables and figures")
+		keys     = fs.Int64("keys", cfg.Keys.Count, "keys for the 3 → 4 → 3 masters, workload and crash measurements")
+		keysFile = fs.String("keys-file", "", "read keys from this file, one per line (e.g. redis-cli --scan), instead of generating them")
+		zipf     = fs.Float64("zipf", cfg.Keys.Zipf, "Zipf exponent of the request load over the keys (0: every key equally requested)")
+		tags     = fs.Int("tags", cfg.TaggedKeys.Tags, "distinct hash tags in the tagged workload (0 to skip it)")
+		schemes  = fs.String("schemes", "modulo,ring:1,ring:10,ring:100,ring:1000,slots,slots:rebalance", "schemes to compare: modulo, ring:<vnodes>, slots (the seed's reshard), slots:rebalance")
+		sweep    = fs.Bool("sweep", true, "measure N → N+1 for every N from -min-n to -max-n")
+		sweepKey = fs.Int64("sweep-keys", cfg.SweepKeys, "keys per cluster size in the sweep")
+		minN     = fs.Int("min-n", cfg.MinN, "smallest cluster of the sweep")
+		maxN     = fs.Int("max-n", cfg.MaxN, "largest cluster of the sweep")
+		vnodes   = fs.String("vnodes", "1,10,100,1000", "virtual node counts for the σ/mean-against-V law (empty to skip)")
+		lawSize  = fs.Int("law-members", cfg.LawMembers, "ring size for the σ/mean-against-V law")
+		asJSON   = fs.Bool("json", false, "print the results as JSON instead of tables")
+		out      = fs.String("out", "out/skew", "folder for the PNG and SVG figures (empty: no figures)")
+		workers  = fs.Int("workers", 0, "goroutines measuring keys (0: one per CPU); results do not depend on it")
+		quiet    = fs.Bool("q", false, "no progress on stderr")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if cfg.Schemes, err = experiments.ParseSchemes(*schemes); err != nil {
+		return err
+	}
+	cfg.Keys = experiments.KeySpec{Count: *keys, Kind: experiments.Uniform, Seed: *seed, Zipf: *zipf, File: *keysFile}
+	cfg.TaggedKeys = experiments.KeySpec{}
+	if *tags > 0 {
+		cfg.TaggedKeys = experiments.KeySpec{Count: min(*keys, 1_000_000), Kind: experiments.Tagged, Tags: *tags, Seed: *seed}
+	}
+	cfg.SweepKeys, cfg.MinN, cfg.MaxN = *sweepKey, *minN, *maxN
+	if !*sweep {
+		cfg.MinN, cfg.MaxN = 0, 0
+	}
+	cfg.VNodes = nil
+	for _, v := range strings.FieldsFunc(*vnodes, func(r rune) bool { return r == ',' }) {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("-vnodes %q: %q is not a whole number", *vnodes, v)
+		}
+		cfg.VNodes = append(cfg.VNodes, n)
+	}
+	cfg.LawMembers, cfg.Workers = *lawSize, *workers
+	if !*quiet {
+		cfg.Progress = stderr
+		fmt.Fprintf(stderr, "skew: seed %d, %s\n", *seed, cfg.Keys)
+	}
+	res, err := experiments.RunSkew(cfg)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		err = res.WriteJSON(stdout)
+	} else {
+		err = res.WriteTable(stdout)
+	}
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return nil
+	}
+	paths, err := plots.SkewFigures(res, *out)
+	if err != nil {
+		return err
+	}
+	where := stdout
+	if *asJSON {
+		where = stderr
+	}
+	fmt.Fprintf(where, "\nFigures: %s\n", strings.Join(paths, " "))
+	return nil
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var small = []string{"-keys", "20000", "-sweep-keys", "20000", "-max-n", "6", "-law-members", "50", "-q"}
+
+func TestTableAndFigures(t *testing.T) {
+	dir := t.TempDir()
+	var out, errs bytes.Buffer
+	require.NoError(t, run(append(small, "-out", dir), &out, &errs))
+	for _, want := range []string{
+		"1. The seed tutorial's scale-out and scale-in, 3 → 4 → 3 masters",
+		"2. Skew by workload at 4 masters",
+		"3. A master crashes",
+		"4. Virtual nodes",
+		"5. Scale-out N → N+1",
+		"Figures: " + filepath.Join(dir, "skew-load.png"),
+	} {
+		assert.Contains(t, out.String(), want)
+	}
+	assert.Empty(t, errs.String(), "-q keeps stderr quiet")
+	for _, name := range []string{"skew-load", "skew-vnodes", "skew-moved"} {
+		for _, ext := range []string{".png", ".svg"} {
+			info, err := os.Stat(filepath.Join(dir, name+ext))
+			require.NoError(t, err)
+			assert.Greater(t, info.Size(), int64(1000), name+ext)
+		}
+	}
+}
+
+func TestJSON(t *testing.T) {
+	var out, errs bytes.Buffer
+	require.NoError(t, run(append(small, "-json", "-out", ""), &out, &errs))
+	var res struct {
+		Stages []struct {
+			Scheme string  `json:"scheme"`
+			Moved  float64 `json:"moved"`
+		} `json:"seed_stages"`
+		Sweep []json.RawMessage `json:"sweep"`
+	}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &res), out.String())
+	assert.Equal(t, "modulo", res.Stages[0].Scheme)
+	assert.Len(t, res.Sweep, 7*4)
+}
+
+func TestSameSeedSameBytes(t *testing.T) {
+	var a, b bytes.Buffer
+	dirA, dirB := t.TempDir(), t.TempDir()
+	require.NoError(t, run(append(small, "-out", dirA), &a, &bytes.Buffer{}))
+	require.NoError(t, run(append(small, "-out", dirB), &b, &bytes.Buffer{}))
+	assert.Equal(t, strings.ReplaceAll(a.String(), dirA, "DIR"), strings.ReplaceAll(b.String(), dirB, "DIR"))
+	for _, f := range []string{"skew-load.png", "skew-moved.svg", "skew-vnodes.png"} {
+		x, err := os.ReadFile(filepath.Join(dirA, f))
+		require.NoError(t, err)
+		y, err := os.ReadFile(filepath.Join(dirB, f))
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(x, y), "%s differs between two runs", f)
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	for args, want := range map[string]string{
+		"-schemes ring:x": `scheme "ring:x": ring needs its virtual nodes per member, a whole number ≥ 1, as in ring:100`,
+		"-vnodes 1,x":     `-vnodes "1,x": "x" is not a whole number`,
+		"-keys -5":        "keys: count -5: at least one key is needed",
+		"-min-n 1":        "skew: sweep 1..64: it needs 3 ≤ min ≤ max (Redis Cluster needs 3 masters)",
+		"extra":           `unexpected argument "extra"`,
+	} {
+		err := run(append(strings.Fields(args), "-q", "-out", ""), &bytes.Buffer{}, &bytes.Buffer{})
+		assert.EqualError(t, err, want, args)
+	}
+	err := run([]string{"-no-such-flag"}, &bytes.Buffer{}, &bytes.Buffer{})
+	assert.ErrorContains(t, err, "flag provided but not defined: -no-such-flag")
+}

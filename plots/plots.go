@@ -1,0 +1,87 @@
+package plots
+
+import (
+	"fmt"
+	"image/color"
+	"os"
+	"path/filepath"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// Palette is the Okabe–Ito palette: eight colours that stay distinct for colour-blind
+// readers and in greyscale print.
+var Palette = []color.Color{
+	color.RGBA{0x00, 0x72, 0xB2, 0xff}, // blue
+	color.RGBA{0xE6, 0x9F, 0x00, 0xff}, // orange
+	color.RGBA{0x00, 0x9E, 0x73, 0xff}, // bluish green
+	color.RGBA{0xCC, 0x79, 0xA7, 0xff}, // reddish purple
+	color.RGBA{0x56, 0xB4, 0xE9, 0xff}, // sky blue
+	color.RGBA{0xD5, 0x5E, 0x00, 0xff}, // vermillion
+	color.RGBA{0x00, 0x00, 0x00, 0xff}, // black
+	color.RGBA{0xF0, 0xE4, 0x42, 0xff}, // yellow: last, it is faint on white
+}
+
+// colour returns the i-th palette colour, cycling.
+func colour(i int) color.Color { return Palette[i%len(Palette)] }
+
+// A Figure is one or more plots stacked vertically, written as PNG and SVG.
+type Figure struct {
+	Name   string // file name without extension
+	Plots  []*plot.Plot
+	Width  vg.Length
+	Height vg.Length // of the whole figure
+}
+
+// Save writes fig as dir/Name.png (at 144 dpi) and dir/Name.svg and returns both paths.
+// The same figure always gives the same bytes.
+func Save(fig Figure, dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("plots: %w", err)
+	}
+	png := vgimg.NewWith(vgimg.UseWH(fig.Width, fig.Height), vgimg.UseDPI(144))
+	svg := vgsvg.New(fig.Width, fig.Height)
+	for _, c := range []vg.CanvasSizer{png, svg} {
+		fig.draw(c)
+	}
+	var paths []string
+	for _, out := range []struct {
+		ext string
+		to  func(f *os.File) error
+	}{
+		{".png", func(f *os.File) error { _, err := vgimg.PngCanvas{Canvas: png}.WriteTo(f); return err }},
+		{".svg", func(f *os.File) error { _, err := svg.WriteTo(f); return err }},
+	} {
+		path := filepath.Join(dir, fig.Name+out.ext)
+		f, err := os.Create(path)
+		if err != nil {
+			return nil, fmt.Errorf("plots: %w", err)
+		}
+		if err := out.to(f); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("plots: writing %s: %w", path, err)
+		}
+		if err := f.Close(); err != nil {
+			return nil, fmt.Errorf("plots: %w", err)
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
+}
+
+func (fig Figure) draw(c vg.CanvasSizer) {
+	dc := draw.New(c)
+	rows := make([][]*plot.Plot, len(fig.Plots))
+	for i, p := range fig.Plots {
+		rows[i] = []*plot.Plot{p}
+	}
+	tiles := draw.Tiles{Rows: len(fig.Plots), Cols: 1, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadX: vg.Points(4), PadY: vg.Points(10)}
+	canvases := plot.Align(rows, tiles, dc)
+	for i, p := range fig.Plots {
+		p.Draw(canvases[i][0])
+	}
+}
