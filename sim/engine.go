@@ -1,0 +1,457 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// A Node is a protocol state machine, sans I/O: the engine calls it with messages and timers
+// and it answers only through the Context it is handed, so it can be driven by a test
+// without an engine, and by the engine deterministically.
+type Node interface {
+	// Start is called when the node is added and again after each restart.
+	Start(ctx *Context)
+	// Step handles a message from node from.
+	Step(ctx *Context, from int, msg any)
+	// Timer handles a timer the node set with Context.After.
+	Timer(ctx *Context, t Timer)
+}
+
+// A Timer is what a node asked to be woken up with.
+type Timer struct {
+	Kind int
+	Arg  int64
+}
+
+// An Envelope is a message a node sends: to whom, what, and its size in bytes (for
+// bandwidth; 0 for small control messages).
+type Envelope struct {
+	To   int
+	Msg  any
+	Size int
+}
+
+// A TimerRequest is a timer a node set.
+type TimerRequest struct {
+	After time.Duration
+	Timer Timer
+}
+
+// A Context is a node's window on the world during one call: its clock, its random stream,
+// and the outputs it produced. The engine drains the outputs after each call; a test
+// driving a node by hand can read them.
+type Context struct {
+	Node int     // the node being called
+	Now  Time    // the node's clock: virtual time plus its clock offset
+	Rand *Stream // the node's own random stream
+
+	Out    []Envelope
+	Timers []TimerRequest
+	Notes  []string
+
+	names func(int) string
+}
+
+// NewContext returns a context for driving node by hand in a test.
+func NewContext(node int, now Time, rand *Stream) *Context {
+	return &Context{Node: node, Now: now, Rand: rand, names: func(i int) string { return fmt.Sprint(i) }}
+}
+
+// Send sends msg of size bytes to node to.
+func (c *Context) Send(to int, msg any, size int) {
+	c.Out = append(c.Out, Envelope{To: to, Msg: msg, Size: size})
+}
+
+// After asks for t to fire after d.
+func (c *Context) After(d time.Duration, t Timer) {
+	c.Timers = append(c.Timers, TimerRequest{After: d, Timer: t})
+}
+
+// Note records a line about the node's own state in the trace ("marked 6381 as PFAIL").
+func (c *Context) Note(format string, args ...any) {
+	c.Notes = append(c.Notes, fmt.Sprintf(format, args...))
+}
+
+// Name returns the name of node i.
+func (c *Context) Name(i int) string { return c.names(i) }
+
+func (c *Context) reset() {
+	c.Out, c.Timers, c.Notes = c.Out[:0], c.Timers[:0], c.Notes[:0]
+}
+
+// Config configures a simulation.
+type Config struct {
+	Seed      uint64 // the root of every random stream
+	Link      Link   // the default link between any two nodes
+	KeepTrace bool   // keep every trace record, not only the running hash
+}
+
+// nodeState is the engine's bookkeeping for one node.
+type nodeState struct {
+	name    string
+	node    Node
+	rand    Stream
+	gen     uint32
+	down    bool
+	paused  bool
+	stalled []event // events that reached the node while it was paused
+	offset  time.Duration
+}
+
+// payload is what an event carries, kept out of the heap so events stay small.
+type payload struct {
+	from  int32
+	msg   any
+	timer Timer
+	fn    func()
+	id    uint64
+	cause uint64
+}
+
+// Sim is a deterministic discrete-event simulation: one loop over a queue of events ordered
+// by (time, insertion order). Nothing reads the wall clock, nothing runs on another
+// goroutine, and every random draw comes from a stream named after what draws it, so the
+// same seed replays the same run, bit for bit.
+type Sim struct {
+	seed  uint64
+	now   Time
+	seq   uint64
+	ids   uint64
+	q     queue
+	slab  []payload
+	free  []int32
+	nodes []nodeState
+	index map[string]int
+	net   Network
+	trace Trace
+	ctx   Context
+	cause uint64 // the message or timer being handled
+	steps uint64
+}
+
+// New returns an empty simulation at time 0.
+func New(cfg Config) (*Sim, error) {
+	if err := cfg.Link.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Sim{seed: cfg.Seed, index: map[string]int{}}
+	s.net = Network{seed: cfg.Seed, names: s.Name, def: cfg.Link}
+	s.trace = Trace{keep: cfg.KeepTrace, names: s.Name}
+	s.ctx.names = s.Name
+	return s, nil
+}
+
+// Seed returns the root seed.
+func (s *Sim) Seed() uint64 { return s.seed }
+
+// Now returns the current virtual time.
+func (s *Sim) Now() Time { return s.now }
+
+// Network returns the simulation's network, to set links and partitions.
+func (s *Sim) Network() *Network { return &s.net }
+
+// Trace returns the trace.
+func (s *Sim) Trace() *Trace { return &s.trace }
+
+// Stream returns a random stream named name, independent of every node's and link's.
+func (s *Sim) Stream(name string) Stream { return NewStream(s.seed, "user/"+name) }
+
+// Steps returns how many events have fired.
+func (s *Sim) Steps() uint64 { return s.steps }
+
+// Pending returns how many events are waiting.
+func (s *Sim) Pending() int { return s.q.len() }
+
+// AddNode adds a node named name (names are unique) and starts it; it returns the node's
+// index, by which everything else refers to it. The node's random stream is named after
+// it, so adding nodes never changes another node's draws.
+func (s *Sim) AddNode(name string, n Node) (int, error) {
+	if name == "" {
+		return 0, errors.New("sim: a node needs a name")
+	}
+	if _, dup := s.index[name]; dup {
+		return 0, fmt.Errorf("sim: a node named %q already exists", name)
+	}
+	i := len(s.nodes)
+	s.nodes = append(s.nodes, nodeState{name: name, node: n, rand: NewStream(s.seed, "node/"+name)})
+	s.index[name] = i
+	s.net.grow(i)
+	s.call(i, func(ctx *Context) { n.Start(ctx) })
+	return i, nil
+}
+
+// Name returns the name of node i.
+func (s *Sim) Name(i int) string {
+	if i < 0 || i >= len(s.nodes) {
+		return fmt.Sprintf("node%d", i)
+	}
+	return s.nodes[i].name
+}
+
+// Lookup returns the index of the node named name.
+func (s *Sim) Lookup(name string) (int, bool) {
+	i, ok := s.index[name]
+	return i, ok
+}
+
+// Len returns the number of nodes.
+func (s *Sim) Len() int { return len(s.nodes) }
+
+// Node returns node i's state machine.
+func (s *Sim) Node(i int) Node { return s.nodes[i].node }
+
+// Up reports whether node i is running (not crashed; it may be paused).
+func (s *Sim) Up(i int) bool { return !s.nodes[i].down }
+
+// Paused reports whether node i is paused.
+func (s *Sim) Paused(i int) bool { return s.nodes[i].paused }
+
+// Clock returns node i's clock: virtual time plus its offset.
+func (s *Sim) Clock(i int) Time { return s.now.Add(s.nodes[i].offset) }
+
+// SetClockOffset makes node i's clock run d ahead (or behind, if negative) of virtual time.
+func (s *Sim) SetClockOffset(i int, d time.Duration) {
+	s.nodes[i].offset = d
+	s.trace.add(Record{At: s.now, Node: i, Kind: KFault, Peer: -1, Detail: "clock offset " + d.String()})
+}
+
+func (s *Sim) alloc(p payload) int32 {
+	if n := len(s.free); n > 0 {
+		ref := s.free[n-1]
+		s.free = s.free[:n-1]
+		s.slab[ref] = p
+		return ref
+	}
+	s.slab = append(s.slab, p)
+	return int32(len(s.slab) - 1)
+}
+
+func (s *Sim) take(ref int32) payload {
+	p := s.slab[ref]
+	s.slab[ref] = payload{}
+	s.free = append(s.free, ref)
+	return p
+}
+
+func (s *Sim) schedule(at Time, kind eventKind, node int, p payload) {
+	s.seq++
+	var gen uint32
+	if node >= 0 {
+		gen = s.nodes[node].gen
+	}
+	s.q.push(event{at: at, seq: s.seq, ref: s.alloc(p), node: int32(node), gen: gen, kind: kind})
+}
+
+// At runs fn at virtual time t (or now, if t is past): how tests and scenarios schedule
+// faults and operations.
+func (s *Sim) At(t Time, fn func()) { s.schedule(max(t, s.now), evAction, -1, payload{fn: fn}) }
+
+// After runs fn after d.
+func (s *Sim) After(d time.Duration, fn func()) { s.At(s.now.Add(d), fn) }
+
+// Inject delivers msg to node to as if node from had sent it now, through the network.
+func (s *Sim) Inject(from, to int, msg any, size int) { s.send(from, to, msg, size) }
+
+// call runs fn against node i's context and then carries out what the node asked for.
+func (s *Sim) call(i int, fn func(ctx *Context)) {
+	st := &s.nodes[i]
+	ctx := &s.ctx
+	ctx.reset()
+	ctx.Node, ctx.Now, ctx.Rand = i, s.now.Add(st.offset), &st.rand
+	fn(ctx)
+	for _, note := range ctx.Notes {
+		s.trace.add(Record{At: s.now, Node: i, Kind: KNote, Cause: s.cause, Peer: -1, Detail: note})
+	}
+	for _, t := range ctx.Timers {
+		s.ids++
+		s.schedule(s.now.Add(max(t.After, 0)), evTimer, i, payload{timer: t.Timer, id: s.ids, cause: s.cause})
+	}
+	for _, e := range ctx.Out {
+		s.send(i, e.To, e.Msg, e.Size)
+	}
+}
+
+func (s *Sim) detail(msg any) string {
+	if !s.trace.keep {
+		return ""
+	}
+	if st, ok := msg.(fmt.Stringer); ok {
+		return st.String()
+	}
+	return fmt.Sprintf("%T", msg)
+}
+
+func (s *Sim) send(from, to int, msg any, size int) {
+	s.ids++
+	id := s.ids
+	if to < 0 || to >= len(s.nodes) {
+		panic(fmt.Sprintf("sim: %s sent a message to node %d, which does not exist", s.Name(from), to))
+	}
+	s.trace.add(Record{At: s.now, Node: from, Kind: KSend, ID: id, Cause: s.cause, Peer: to, Detail: s.detail(msg)})
+	copies, at := s.net.transmit(from, to, size, s.now)
+	if copies == 0 {
+		s.trace.add(Record{At: s.now, Node: to, Kind: KDrop, ID: id, Peer: from, Detail: "lost"})
+		return
+	}
+	for c := range copies {
+		s.schedule(at[c], evMessage, to, payload{from: int32(from), msg: msg, id: id, cause: s.cause})
+	}
+}
+
+// Step fires the next event and reports whether there was one.
+func (s *Sim) Step() bool {
+	if s.q.len() == 0 {
+		return false
+	}
+	e := s.q.pop()
+	s.now = e.at
+	s.steps++
+	switch e.kind {
+	case evAction:
+		p := s.take(e.ref)
+		s.cause = 0
+		p.fn()
+	case evTimer:
+		st := &s.nodes[e.node]
+		if st.down || e.gen != st.gen {
+			s.take(e.ref) // the node crashed since: its timers died with it
+			return true
+		}
+		if st.paused {
+			st.stalled = append(st.stalled, e)
+			return true
+		}
+		p := s.take(e.ref)
+		s.trace.add(Record{At: s.now, Node: int(e.node), Kind: KTimer, ID: p.id, Cause: p.cause, Peer: -1})
+		s.cause = p.id
+		s.call(int(e.node), func(ctx *Context) { st.node.Timer(ctx, p.timer) })
+	case evMessage:
+		st := &s.nodes[e.node]
+		to := int(e.node)
+		if st.paused && !st.down && e.gen == st.gen {
+			st.stalled = append(st.stalled, e)
+			return true
+		}
+		p := s.take(e.ref)
+		switch {
+		case st.down || e.gen != st.gen:
+			s.trace.add(Record{At: s.now, Node: to, Kind: KDrop, ID: p.id, Peer: int(p.from), Detail: "node down"})
+		case !s.net.Connected(int(p.from), to):
+			s.trace.add(Record{At: s.now, Node: to, Kind: KDrop, ID: p.id, Peer: int(p.from), Detail: "partitioned"})
+		default:
+			s.trace.add(Record{At: s.now, Node: to, Kind: KDeliver, ID: p.id, Peer: int(p.from), Detail: s.detail(p.msg)})
+			s.cause = p.id
+			s.call(to, func(ctx *Context) { st.node.Step(ctx, int(p.from), p.msg) })
+		}
+	}
+	s.cause = 0
+	return true
+}
+
+// RunUntil fires every event due at or before t and leaves the clock at t.
+func (s *Sim) RunUntil(t Time) {
+	for s.q.len() > 0 && s.q.peek().at <= t {
+		s.Step()
+	}
+	s.now = max(s.now, t)
+}
+
+// RunFor runs for d of virtual time.
+func (s *Sim) RunFor(d time.Duration) { s.RunUntil(s.now.Add(d)) }
+
+// RunUntilIdle fires events until none is left, or until the clock would pass limit; it
+// reports whether the queue emptied. Nodes with periodic timers are never idle.
+func (s *Sim) RunUntilIdle(limit Time) bool {
+	for s.q.len() > 0 {
+		if s.q.peek().at > limit {
+			s.now = max(s.now, limit)
+			return false
+		}
+		s.Step()
+	}
+	return true
+}
+
+// Crash stops node i as a crash would: its timers never fire, messages in flight to it are
+// lost (its connections broke), and its in-memory state is gone; Restart brings it back
+// with whatever state the caller rebuilds from what the node had persisted.
+func (s *Sim) Crash(i int) {
+	st := &s.nodes[i]
+	if st.down {
+		return
+	}
+	st.down, st.paused = true, false
+	st.gen++
+	for _, e := range st.stalled {
+		s.take(e.ref)
+	}
+	st.stalled = nil
+	s.trace.add(Record{At: s.now, Node: i, Kind: KCrash, Peer: -1})
+}
+
+// Restart starts node i again as n, a fresh state machine; Start is called on it.
+func (s *Sim) Restart(i int, n Node) {
+	st := &s.nodes[i]
+	if !st.down {
+		s.Crash(i)
+	}
+	st.down = false
+	st.gen++
+	st.node = n
+	s.trace.add(Record{At: s.now, Node: i, Kind: KRestart, Peer: -1})
+	s.call(i, func(ctx *Context) { n.Start(ctx) })
+}
+
+// Pause stalls node i like a stopped process: nothing it is sent is lost, but nothing is
+// handled, and its timers do not fire, until Resume.
+func (s *Sim) Pause(i int) {
+	st := &s.nodes[i]
+	if st.down || st.paused {
+		return
+	}
+	st.paused = true
+	s.trace.add(Record{At: s.now, Node: i, Kind: KPause, Peer: -1})
+}
+
+// Resume continues a paused node: what reached it meanwhile is handled now, in order.
+func (s *Sim) Resume(i int) {
+	st := &s.nodes[i]
+	if !st.paused {
+		return
+	}
+	st.paused = false
+	s.trace.add(Record{At: s.now, Node: i, Kind: KResume, Peer: -1})
+	for _, e := range st.stalled {
+		s.seq++
+		e.at, e.seq = s.now, s.seq
+		s.q.push(e)
+	}
+	st.stalled = nil
+}
+
+// Partition cuts the nodes into groups (see Network.Partition) and records it.
+func (s *Sim) Partition(groups ...[]int) {
+	s.net.Partition(groups...)
+	var parts []string
+	for _, g := range groups {
+		var names []string
+		for _, n := range g {
+			names = append(names, s.Name(n))
+		}
+		parts = append(parts, fmt.Sprint(names))
+	}
+	s.trace.add(Record{At: s.now, Node: -1, Kind: KFault, Peer: -1, Detail: fmt.Sprintf("partition %v", parts)})
+}
+
+// Block cuts from → to in one direction and records it.
+func (s *Sim) Block(from, to int) {
+	s.net.Block(from, to)
+	s.trace.add(Record{At: s.now, Node: -1, Kind: KFault, Peer: -1, Detail: "block " + s.Name(from) + " -> " + s.Name(to)})
+}
+
+// Heal removes every partition and block and records it.
+func (s *Sim) Heal() {
+	s.net.Heal()
+	s.trace.add(Record{At: s.now, Node: -1, Kind: KFault, Peer: -1, Detail: "heal"})
+}
