@@ -30,7 +30,21 @@ type Envelope struct {
 	To   int
 	Msg  any
 	Size int
+	// Bounce asks for the message back, as Bounced, if its node is down when it arrives:
+	// what a TCP connect to a dead process gets (a reset). A partitioned message is lost
+	// instead, as a SYN into a black hole is.
+	Bounce bool
 }
+
+// Bounced is what comes back to the sender of a message sent with Context.SendOrBounce
+// whose node was down; From in Step is that node.
+type Bounced struct{ Msg any }
+
+// Hangup is what every running node receives from a node that crashes, when the
+// simulation is built with Config.Hangups: the end of each TCP connection it had, as the
+// kernel closes a killed process's sockets. It travels through the network like any
+// message, so a partitioned peer never hears it.
+type Hangup struct{}
 
 // A TimerRequest is a timer a node set.
 type TimerRequest struct {
@@ -63,6 +77,11 @@ func (c *Context) Send(to int, msg any, size int) {
 	c.Out = append(c.Out, Envelope{To: to, Msg: msg, Size: size})
 }
 
+// SendOrBounce sends msg to node to, and has it come back as Bounced if to is down.
+func (c *Context) SendOrBounce(to int, msg any, size int) {
+	c.Out = append(c.Out, Envelope{To: to, Msg: msg, Size: size, Bounce: true})
+}
+
 // After asks for t to fire after d.
 func (c *Context) After(d time.Duration, t Timer) {
 	c.Timers = append(c.Timers, TimerRequest{After: d, Timer: t})
@@ -85,6 +104,7 @@ type Config struct {
 	Seed      uint64 // the root of every random stream
 	Link      Link   // the default link between any two nodes
 	KeepTrace bool   // keep every trace record, not only the running hash
+	Hangups   bool   // a crashing node hangs up on every other node (see Hangup)
 }
 
 // nodeState is the engine's bookkeeping for one node.
@@ -101,12 +121,13 @@ type nodeState struct {
 
 // payload is what an event carries, kept out of the heap so events stay small.
 type payload struct {
-	from  int32
-	msg   any
-	timer Timer
-	fn    func()
-	id    uint64
-	cause uint64
+	from   int32
+	msg    any
+	timer  Timer
+	fn     func()
+	id     uint64
+	cause  uint64
+	bounce bool
 }
 
 // Sim is a deterministic discrete-event simulation: one loop over a queue of events ordered
@@ -114,20 +135,21 @@ type payload struct {
 // goroutine, and every random draw comes from a stream named after what draws it, so the
 // same seed replays the same run, bit for bit.
 type Sim struct {
-	seed  uint64
-	now   Time
-	seq   uint64
-	ids   uint64
-	q     queue
-	slab  []payload
-	free  []int32
-	nodes []nodeState
-	index map[string]int
-	net   Network
-	trace Trace
-	ctx   Context
-	cause uint64 // the message or timer being handled
-	steps uint64
+	seed    uint64
+	now     Time
+	seq     uint64
+	ids     uint64
+	q       queue
+	slab    []payload
+	free    []int32
+	nodes   []nodeState
+	index   map[string]int
+	net     Network
+	trace   Trace
+	ctx     Context
+	cause   uint64 // the message or timer being handled
+	steps   uint64
+	hangups bool
 }
 
 // New returns an empty simulation at time 0.
@@ -135,7 +157,7 @@ func New(cfg Config) (*Sim, error) {
 	if err := cfg.Link.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Sim{seed: cfg.Seed, index: map[string]int{}}
+	s := &Sim{seed: cfg.Seed, index: map[string]int{}, hangups: cfg.Hangups}
 	s.net = Network{seed: cfg.Seed, names: s.Name, def: cfg.Link}
 	s.trace = Trace{keep: cfg.KeepTrace, names: s.Name}
 	s.ctx.names = s.Name
@@ -268,7 +290,7 @@ func (s *Sim) call(i int, fn func(ctx *Context)) {
 		s.schedule(s.now.Add(max(t.After, 0)), evTimer, i, payload{timer: t.Timer, id: s.ids, cause: s.cause})
 	}
 	for _, e := range ctx.Out {
-		s.send(i, e.To, e.Msg, e.Size)
+		s.sendEnvelope(i, e)
 	}
 }
 
@@ -283,6 +305,11 @@ func (s *Sim) detail(msg any) string {
 }
 
 func (s *Sim) send(from, to int, msg any, size int) {
+	s.sendEnvelope(from, Envelope{To: to, Msg: msg, Size: size})
+}
+
+func (s *Sim) sendEnvelope(from int, e Envelope) {
+	to, msg, size := e.To, e.Msg, e.Size
 	s.ids++
 	id := s.ids
 	if to < 0 || to >= len(s.nodes) {
@@ -295,7 +322,7 @@ func (s *Sim) send(from, to int, msg any, size int) {
 		return
 	}
 	for c := range copies {
-		s.schedule(at[c], evMessage, to, payload{from: int32(from), msg: msg, id: id, cause: s.cause})
+		s.schedule(at[c], evMessage, to, payload{from: int32(from), msg: msg, id: id, cause: s.cause, bounce: e.Bounce})
 	}
 }
 
@@ -337,6 +364,10 @@ func (s *Sim) Step() bool {
 		switch {
 		case st.down || e.gen != st.gen:
 			s.trace.add(Record{At: s.now, Node: to, Kind: KDrop, ID: p.id, Peer: int(p.from), Detail: "node down"})
+			if p.bounce && !s.nodes[p.from].down {
+				s.cause = p.id
+				s.send(to, int(p.from), Bounced{Msg: p.msg}, 0)
+			}
 		case !s.net.Connected(int(p.from), to):
 			s.trace.add(Record{At: s.now, Node: to, Kind: KDrop, ID: p.id, Peer: int(p.from), Detail: "partitioned"})
 		default:
@@ -388,6 +419,13 @@ func (s *Sim) Crash(i int) {
 	}
 	st.stalled = nil
 	s.trace.add(Record{At: s.now, Node: i, Kind: KCrash, Peer: -1})
+	if s.hangups {
+		for j := range s.nodes {
+			if j != i && !s.nodes[j].down {
+				s.send(i, j, Hangup{}, 0)
+			}
+		}
+	}
 }
 
 // Restart starts node i again as n, a fresh state machine; Start is called on it.

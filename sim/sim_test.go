@@ -463,3 +463,52 @@ func TestChromeTrace(t *testing.T) {
 	assert.Greater(t, phases["f"], 100, "flow ends at deliveries")
 	assert.Equal(t, len(s.Trace().Records()), phases["X"])
 }
+
+// caller dials node dial at Start (if dial >= 0) and records what comes back.
+type caller struct {
+	dial int
+	got  []any
+}
+
+func (c *caller) Start(ctx *sim.Context) {
+	if c.dial >= 0 {
+		ctx.SendOrBounce(c.dial, "connect", 0)
+	}
+}
+func (c *caller) Timer(*sim.Context, sim.Timer) {}
+func (c *caller) Step(ctx *sim.Context, from int, msg any) {
+	c.got = append(c.got, msg)
+	if msg == "connect" {
+		ctx.Send(from, "accepted", 0)
+	}
+}
+
+func TestBounceAndHangup(t *testing.T) {
+	s := newSim(t, sim.Config{Seed: 1, Link: sim.Link{Latency: sim.Constant(time.Millisecond)}, Hangups: true})
+	_, err := s.AddNode("listener", &caller{dial: -1})
+	require.NoError(t, err)
+	s.Crash(0)
+	dialer := &caller{dial: 0}
+	_, err = s.AddNode("dialer", dialer)
+	require.NoError(t, err)
+	s.RunFor(10 * time.Millisecond)
+	assert.Equal(t, []any{sim.Bounced{Msg: "connect"}}, dialer.got, "a connect to a dead node comes back")
+
+	// Up again: the connect is accepted; then the listener crashes and the dialer hears the hangup.
+	s.Restart(0, &caller{dial: -1})
+	s.Restart(1, dialer)
+	s.RunFor(10 * time.Millisecond)
+	assert.Equal(t, []any{sim.Bounced{Msg: "connect"}, "accepted"}, dialer.got)
+	s.Crash(0)
+	s.RunFor(10 * time.Millisecond)
+	assert.Equal(t, sim.Hangup{}, dialer.got[len(dialer.got)-1])
+
+	// Across a partition neither a bounce nor a hangup arrives.
+	s.Restart(0, &caller{dial: -1})
+	s.Partition([]int{0}, []int{1})
+	n := len(dialer.got)
+	s.Crash(0)
+	s.Restart(1, dialer)
+	s.RunFor(10 * time.Millisecond)
+	assert.Len(t, dialer.got, n, "nothing crosses the cut")
+}
