@@ -275,6 +275,11 @@ func (s *Sim) After(d time.Duration, fn func()) { s.At(s.now.Add(d), fn) }
 // Inject delivers msg to node to as if node from had sent it now, through the network.
 func (s *Sim) Inject(from, to int, msg any, size int) { s.send(from, to, msg, size) }
 
+// InjectOrBounce is Inject with the message coming back as Bounced if to is down.
+func (s *Sim) InjectOrBounce(from, to int, msg any, size int) {
+	s.sendEnvelope(from, Envelope{To: to, Msg: msg, Size: size, Bounce: true})
+}
+
 // call runs fn against node i's context and then carries out what the node asked for.
 func (s *Sim) call(i int, fn func(ctx *Context)) {
 	st := &s.nodes[i]

@@ -147,7 +147,7 @@ func (n *Network) SetLink(from, to int, l Link) error {
 func (n *Network) Quiet(on bool) { n.quiet = on }
 
 // Partition cuts the nodes into groups that cannot reach each other, in both directions.
-// Nodes named in no group form one more group together.
+// Nodes named in no group (clients, say) keep reaching everybody.
 func (n *Network) Partition(groups ...[]int) {
 	for i := range n.side {
 		n.side[i] = 0
@@ -186,7 +186,7 @@ func (n *Network) Connected(from, to int) bool {
 		return true
 	}
 	n.grow(max(from, to))
-	if n.side[from] != n.side[to] {
+	if a, b := n.side[from], n.side[to]; a != 0 && b != 0 && a != b {
 		return false
 	}
 	return !n.link(from, to).blocked

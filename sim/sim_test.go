@@ -332,9 +332,14 @@ func TestPartitions(t *testing.T) {
 	*got = nil
 	s.Heal()
 	s.At(s.Now(), func() { s.Inject(0, 1, ping{Seq: 1}, 0) })
-	s.At(s.Now().Add(50*time.Microsecond), func() { s.Partition([]int{0}) })
+	s.At(s.Now().Add(50*time.Microsecond), func() { s.Partition([]int{0}, []int{1}) })
 	s.RunUntilIdle(sim.At(time.Minute))
 	assert.Empty(t, *got)
+
+	// A node named in no group (c here) still reaches both sides.
+	assert.True(t, s.Network().Connected(2, 0))
+	assert.True(t, s.Network().Connected(1, 2))
+	assert.False(t, s.Network().Connected(1, 0))
 
 	// One-way: 0 → 1 cut, 1 → 0 open.
 	s.Heal()
