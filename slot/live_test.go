@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/kvplace/kvplace/sim/live"
 	"github.com/kvplace/kvplace/slot"
 	"github.com/stretchr/testify/require"
@@ -55,9 +56,9 @@ func realLayout(t *testing.T, entry *live.Server) slot.Layout {
 	t.Helper()
 	text, err := live.String(entry.Do("CLUSTER", "NODES"))
 	require.NoError(t, err)
-	nodes, err := live.ParseNodes(text)
+	nodes, err := cluster.ParseNodes(text)
 	require.NoError(t, err)
-	return live.Layout(nodes)
+	return cluster.LayoutOf(nodes)
 }
 
 // waitConsistent polls `redis-cli --cluster check` until every node agrees and no slot is

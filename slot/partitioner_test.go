@@ -103,3 +103,41 @@ func ExamplePartitioner_Join() {
 	fmt.Printf("%s moved %.1f%% of the keys\n", s.Bracketed(), float64(moved)/1000)
 	// Output: [0-1364],[5461-6826],[10923-12287] moved 24.9% of the keys
 }
+
+var sinkOwner string
+var sinkSlot int
+
+func BenchmarkPartitionerOwner(b *testing.B) {
+	// go test -run - -bench Owner -benchmem ./slot
+	keys := make([]string, 1024)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("key:%d", i)
+	}
+	for _, n := range []int{3, 64, 1000} {
+		masters := make([]string, n)
+		for i := range masters {
+			masters[i] = fmt.Sprintf("node-%d", i)
+		}
+		p, err := slot.NewPartitioner(masters, slot.Reshard)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("members=%d", n), func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				sinkOwner = p.Owner(keys[i&1023])
+				i++
+			}
+		})
+	}
+}
+
+func BenchmarkOf(b *testing.B) {
+	for _, key := range []string{"k1", "key:1234567890abcdef", "user:{42}:profile", "a-rather-longer-key-of-sixty-four-bytes-to-see-the-crc-throughput"} {
+		b.Run(fmt.Sprintf("len=%d", len(key)), func(b *testing.B) {
+			for b.Loop() {
+				sinkSlot = slot.Of(key)
+			}
+		})
+	}
+}

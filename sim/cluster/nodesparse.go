@@ -1,4 +1,4 @@
-package live
+package cluster
 
 import (
 	"fmt"
@@ -32,7 +32,7 @@ func ParseNodes(text string) ([]NodeLine, error) {
 	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
 		f := strings.Fields(line)
 		if len(f) < 8 {
-			return nil, fmt.Errorf("live: short CLUSTER NODES line %q", line)
+			return nil, fmt.Errorf("cluster: short CLUSTER NODES line %q", line)
 		}
 		n := NodeLine{ID: f[0], Flags: strings.Split(f[2], ","), Connected: f[7] == "connected"}
 		n.Addr, _, _ = strings.Cut(f[1], "@")
@@ -41,13 +41,13 @@ func ParseNodes(text string) ([]NodeLine, error) {
 		}
 		var err error
 		if n.PingSent, err = strconv.ParseInt(f[4], 10, 64); err != nil {
-			return nil, fmt.Errorf("live: CLUSTER NODES line %q: %w", line, err)
+			return nil, fmt.Errorf("cluster: CLUSTER NODES line %q: %w", line, err)
 		}
 		if n.PongRecv, err = strconv.ParseInt(f[5], 10, 64); err != nil {
-			return nil, fmt.Errorf("live: CLUSTER NODES line %q: %w", line, err)
+			return nil, fmt.Errorf("cluster: CLUSTER NODES line %q: %w", line, err)
 		}
 		if n.ConfigEpoch, err = strconv.ParseInt(f[6], 10, 64); err != nil {
-			return nil, fmt.Errorf("live: CLUSTER NODES line %q: %w", line, err)
+			return nil, fmt.Errorf("cluster: CLUSTER NODES line %q: %w", line, err)
 		}
 		var ranges []string
 		for _, s := range f[8:] {
@@ -58,17 +58,17 @@ func ParseNodes(text string) ([]NodeLine, error) {
 			}
 		}
 		if n.Slots, err = slot.Parse(strings.Join(ranges, " ")); err != nil {
-			return nil, fmt.Errorf("live: CLUSTER NODES line %q: %w", line, err)
+			return nil, fmt.Errorf("cluster: CLUSTER NODES line %q: %w", line, err)
 		}
 		nodes = append(nodes, n)
 	}
 	return nodes, nil
 }
 
-// Layout returns the cluster as redis-cli --cluster would load it from the node whose
+// LayoutOf returns the cluster as redis-cli --cluster would load it from the node whose
 // CLUSTER NODES reply is nodes: that node first, then the others in reply order, leaving out
 // the nodes it sees as failed, disconnected or without address (clusterManagerLoadInfoFromNode).
-func Layout(nodes []NodeLine) slot.Layout {
+func LayoutOf(nodes []NodeLine) slot.Layout {
 	l := slot.Layout{Slots: slot.NewTable()}
 	add := func(n NodeLine) {
 		l.Nodes = append(l.Nodes, slot.Node{ID: n.ID, Addr: n.Addr, ReplicaOf: n.Master})
