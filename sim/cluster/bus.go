@@ -1,0 +1,591 @@
+package cluster
+
+import (
+	"time"
+
+	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/slot"
+)
+
+// This file is the cluster bus: TCP links between nodes and the PING/PONG/MEET/FAIL/UPDATE
+// messages that travel on them (cluster.c: clusterSendPing, clusterProcessPacket,
+// clusterProcessGossipSection and friends).
+
+// connect opens an outbound link to p (createClusterLink + connConnect). A connect to a
+// process that is down is refused asynchronously, as on loopback: the link stays until the
+// refusal arrives, and anything sent meanwhile waits in it.
+func (n *Node) connect(p *peer) {
+	n.linkEpoch++
+	l := &link{epoch: n.linkEpoch, ctime: n.now}
+	p.link = l
+	n.links[l.epoch] = p
+	p.proc = n.resolve(p)
+	if p.proc < 0 {
+		n.ctx.After(time.Millisecond, sim.Timer{Kind: timerDialFail, Arg: int64(l.epoch)})
+		return
+	}
+	n.ctx.SendOrBounce(p.proc, dial{epoch: l.epoch}, 0)
+}
+
+// freeLink closes p's outbound link (freeClusterLink).
+func (n *Node) freeLink(p *peer) {
+	if p.link != nil {
+		delete(n.links, p.link.epoch)
+		p.link = nil
+	}
+}
+
+// dialed completes a connect (clusterLinkConnectHandler): queued packets go out, then a PING
+// (or a MEET for a node we were told to meet), keeping an older ping_sent.
+func (n *Node) dialed(from int, epoch uint64) {
+	p := n.links[epoch]
+	if p == nil || p.link == nil || p.link.epoch != epoch || p.link.connected {
+		return
+	}
+	l := p.link
+	l.connected = true
+	for _, pkt := range l.pending {
+		n.ctx.Send(p.proc, pkt, pkt.size())
+	}
+	l.pending = nil
+	old := p.pingSent
+	typ := mPing
+	if p.is(flagMeet) {
+		typ = mMeet
+	}
+	n.sendPing(p, typ)
+	if old != 0 {
+		p.pingSent = old
+	}
+	p.flags &^= flagMeet
+}
+
+// dialRefused handles a refused connect: the link is freed, and the cron will try again.
+func (n *Node) dialRefused(from int, epoch uint64) {
+	if p := n.links[epoch]; p != nil && p.link != nil && p.link.epoch == epoch {
+		n.freeLink(p)
+	}
+}
+
+func (n *Node) dialFailed(epoch uint64) { n.dialRefused(-1, epoch) }
+
+// hangup handles the end of every connection with process from: it crashed or stopped.
+func (n *Node) hangup(from int) {
+	for _, p := range n.order {
+		if p.proc == from && p.link != nil {
+			n.freeLink(p)
+		}
+	}
+	n.repl.hangup(n, from)
+}
+
+// header fills the common fields of a packet (clusterBuildMessageHdr): a replica announces
+// its master's slots and configEpoch.
+func (n *Node) header(typ msgType) *packet {
+	master := n.myself
+	if n.myself.isSlave() && n.myself.master != nil {
+		master = n.myself.master
+	}
+	pkt := &packet{
+		typ: typ, sender: n.myself.nid, claim: n.claimOf(master), slaveof: -1,
+		flags: n.myself.flags, state: n.state, currentEpoch: n.currentEpoch,
+		configEpoch: master.configEpoch, offset: n.repl.offset(n),
+		port: n.port, cport: n.port + clusterPortIncrement, about: -1,
+	}
+	if n.myself.master != nil {
+		pkt.slaveof = n.myself.master.nid
+	}
+	if n.myself.isMaster() && n.mfEnd != 0 {
+		pkt.paused = true
+	}
+	return pkt
+}
+
+// claimOf returns p's slots as this view sees them, cached until they change.
+func (n *Node) claimOf(p *peer) *claim {
+	if p.claimCache != nil {
+		return p.claimCache
+	}
+	c := &claim{hash: p.slotHash}
+	if p.numslots > 0 {
+		for j, o := range n.slots {
+			if o == p {
+				c.set.Add(j)
+			}
+		}
+	}
+	p.claimCache = c
+	return c
+}
+
+// send sends pkt on p's outbound link (clusterSendMessage): nothing without a link, queued
+// while it connects.
+func (n *Node) send(p *peer, pkt *packet) {
+	if p == nil || p.link == nil {
+		return
+	}
+	n.statsSent[pkt.typ]++
+	pkt.conn = p.link.epoch
+	if !p.link.connected {
+		p.link.pending = append(p.link.pending, pkt)
+		return
+	}
+	n.ctx.Send(p.proc, pkt, pkt.size())
+}
+
+// sendBack sends pkt back on the connection conn that process from opened to us.
+func (n *Node) sendBack(from int, conn uint64, pkt *packet) {
+	n.statsSent[pkt.typ]++
+	pkt.conn, pkt.reply = conn, true
+	n.ctx.Send(from, pkt, pkt.size())
+}
+
+// broadcast sends a copy of pkt to every known node but myself and handshake nodes
+// (clusterBroadcastMessage).
+func (n *Node) broadcast(pkt *packet) {
+	for _, p := range n.order {
+		if p.is(flagMyself | flagHandshake) {
+			continue
+		}
+		c := *pkt
+		n.send(p, &c)
+	}
+}
+
+// gossipAbout fills a gossip entry (clusterSetGossipEntry).
+func gossipAbout(p *peer) gossipEntry {
+	return gossipEntry{
+		nid: p.nid, pingSent: uint32(p.pingSent / 1000), pongRecv: uint32(p.pongReceived / 1000),
+		ip: p.ip, port: p.port, cport: p.cport, flags: p.flags,
+	}
+}
+
+// buildPing builds a PING, PONG or MEET with its gossip section (clusterSendPing): about a
+// tenth of the known nodes, at least three, chosen at random, then every node in PFAIL.
+func (n *Node) buildPing(typ msgType) *packet {
+	n.pingsSent++
+	freshnodes := len(n.order) - 2
+	wanted := max(len(n.order)/10, 3)
+	wanted = min(wanted, freshnodes)
+	pfailWanted := n.statsPfailNodes
+	pkt := n.header(typ)
+	if wanted+pfailWanted > 0 {
+		pkt.gossip = make([]gossipEntry, 0, max(wanted, 0)+pfailWanted)
+	}
+	for iter := wanted * 3; freshnodes > 0 && len(pkt.gossip) < wanted && iter > 0; iter-- {
+		this := n.order[n.ctx.Rand.IntN(len(n.order))]
+		if this == n.myself || this.timedOut() {
+			continue
+		}
+		if this.is(flagHandshake|flagNoAddr) || (this.link == nil && this.numslots == 0) {
+			freshnodes--
+			continue
+		}
+		if this.lastInPingGossip == n.pingsSent {
+			continue
+		}
+		pkt.gossip = append(pkt.gossip, gossipAbout(this))
+		this.lastInPingGossip = n.pingsSent
+		freshnodes--
+	}
+	for _, p := range n.order {
+		if pfailWanted == 0 {
+			break
+		}
+		if p.is(flagHandshake|flagNoAddr) || !p.timedOut() {
+			continue
+		}
+		pkt.gossip = append(pkt.gossip, gossipAbout(p))
+		pfailWanted--
+	}
+	return pkt
+}
+
+// sendPing sends a PING, PONG or MEET on p's outbound link; a PING there starts the
+// clock that failure detection reads.
+func (n *Node) sendPing(p *peer, typ msgType) {
+	if p.link == nil {
+		return
+	}
+	if typ == mPing {
+		p.pingSent = n.now
+	}
+	n.send(p, n.buildPing(typ))
+}
+
+// broadcastPong sends a PONG to every connected node, or only to the replicas of my
+// master (clusterBroadcastPong).
+func (n *Node) broadcastPong(localReplicas bool) {
+	for _, p := range n.order {
+		if p.link == nil || p == n.myself || p.inHandshake() {
+			continue
+		}
+		if localReplicas {
+			local := p.isSlave() && p.master != nil && (p.master == n.myself || p.master == n.myself.master)
+			if !local {
+				continue
+			}
+		}
+		n.send(p, n.buildPing(mPong))
+	}
+}
+
+// sendFail broadcasts that p is failing (clusterSendFail).
+func (n *Node) sendFail(p *peer) {
+	pkt := n.header(mFail)
+	pkt.about = p.nid
+	n.broadcast(pkt)
+}
+
+// sendUpdate tells to about the configuration of about (clusterSendUpdate).
+func (n *Node) sendUpdate(to, about *peer) {
+	if to.link == nil {
+		return
+	}
+	pkt := n.header(mUpdate)
+	pkt.about, pkt.aboutEpoch = about.nid, about.configEpoch
+	c := n.claimOf(about)
+	// Slots whose owner stopped claiming them are not advertised (owner_not_claiming_slot).
+	if c.set.Intersects(n.notClaiming) {
+		cc := &claim{set: c.set}
+		cc.set.RemoveSet(n.notClaiming)
+		cc.hash = hashOf(&cc.set)
+		c = cc
+	}
+	pkt.aboutClaims = c
+	n.send(to, pkt)
+}
+
+func hashOf(s *slot.Set) uint64 {
+	var h uint64
+	for j := range s.All() {
+		h ^= zobrist[j]
+	}
+	return h
+}
+
+// processPacket handles a packet from process from (clusterProcessPacket).
+func (n *Node) processPacket(from int, pkt *packet) {
+	n.statsRecv[pkt.typ]++
+	// Which connection did it come on? A reply comes on our outbound link, which must still
+	// be the one it was sent on.
+	var linkNode *peer
+	outbound := pkt.reply
+	if outbound {
+		linkNode = n.links[pkt.conn]
+		if linkNode == nil || linkNode.link == nil || linkNode.link.epoch != pkt.conn {
+			return // that connection is gone
+		}
+	}
+	var sender *peer
+	if linkNode != nil && !linkNode.inHandshake() {
+		sender = linkNode
+	} else {
+		sender = n.lookup(pkt.sender)
+	}
+	if sender != nil {
+		sender.dataReceived = n.now
+		if sender.proc < 0 {
+			sender.proc = from
+		}
+	}
+	var senderConfigEpoch, senderCurrentEpoch uint64
+	if sender != nil && !sender.inHandshake() {
+		senderCurrentEpoch, senderConfigEpoch = pkt.currentEpoch, pkt.configEpoch
+		if senderCurrentEpoch > n.currentEpoch {
+			n.currentEpoch = senderCurrentEpoch
+		}
+		if senderConfigEpoch > sender.configEpoch {
+			sender.configEpoch = senderConfigEpoch
+		}
+		sender.replOffset, sender.replOffsetTime = pkt.offset, n.now
+		if n.mfEnd != 0 && n.myself.isSlave() && n.myself.master == sender && pkt.paused && n.mfMasterOffset == -1 {
+			n.mfMasterOffset = sender.replOffset
+			n.todo |= todoHandleManualFailover
+			n.logf("Received replication offset for paused master manual failover: %d", n.mfMasterOffset)
+		}
+	}
+
+	switch pkt.typ {
+	case mPing, mMeet, mPong:
+		if pkt.typ != mPong {
+			if sender == nil && pkt.typ == mMeet {
+				hs := n.newPeer(randomName(n.ctx.Rand), flagHandshake)
+				hs.ip, hs.port, hs.cport = pkt.ipOf(n, from), pkt.port, pkt.cport
+				n.addPeer(hs)
+				n.processGossip(pkt, nil)
+			}
+			n.sendBack(from, pkt.conn, n.buildPing(mPong))
+		}
+		if outbound {
+			if linkNode.inHandshake() {
+				if sender != nil {
+					// We already know this node under its real name: drop the handshake.
+					n.delPeer(linkNode)
+					return
+				}
+				n.renamePeer(linkNode, n.reg.name(pkt.sender))
+				linkNode.flags &^= flagHandshake
+				linkNode.flags |= pkt.flags & (flagMaster | flagSlave)
+			} else if linkNode.nid != pkt.sender {
+				linkNode.flags |= flagNoAddr
+				linkNode.ip, linkNode.port, linkNode.cport = "", 0, 0
+				n.freeLink(linkNode)
+				return
+			}
+		}
+		if sender != nil {
+			sender.flags = sender.flags&^flagNoFailover | pkt.flags&flagNoFailover
+		}
+		if outbound && pkt.typ == mPong {
+			linkNode.pongReceived = n.now
+			linkNode.pingSent = 0
+			if linkNode.timedOut() {
+				linkNode.flags &^= flagPFail
+				n.todo |= todoUpdateState
+			} else if linkNode.failed() {
+				n.clearFailureIfNeeded(linkNode)
+			}
+		}
+		if sender == nil {
+			return
+		}
+		if pkt.slaveof < 0 {
+			n.setAsMaster(sender)
+		} else {
+			master := n.lookup(pkt.slaveof)
+			if sender.isMaster() {
+				n.delNodeSlots(sender)
+				sender.flags &^= flagMaster | flagMigrateTo
+				sender.flags |= flagSlave
+				n.todo |= todoUpdateState
+			}
+			if master != nil && sender.master != master {
+				if sender.master != nil {
+					sender.master.removeReplica(sender)
+				}
+				master.addReplica(sender)
+				sender.master = master
+			}
+		}
+		senderMaster := sender
+		if !sender.isMaster() {
+			senderMaster = sender.master
+		}
+		dirty := senderMaster != nil && senderMaster.slotHash != pkt.claim.hash
+		if sender.isMaster() && dirty {
+			n.updateSlotsConfigWith(sender, senderConfigEpoch, pkt.claim)
+		}
+		if dirty {
+			for j := range pkt.claim.set.All() {
+				owner := n.slots[j]
+				if owner == sender || n.unclaimed(j) {
+					continue
+				}
+				if owner.configEpoch > senderConfigEpoch {
+					n.sendUpdate(sender, owner)
+					break
+				}
+			}
+		}
+		if n.myself.isMaster() && sender.isMaster() && senderConfigEpoch == n.myself.configEpoch {
+			n.handleConfigEpochCollision(sender)
+		}
+		n.processGossip(pkt, sender)
+
+	case mFail:
+		if sender == nil {
+			return
+		}
+		failing := n.lookup(pkt.about)
+		if failing != nil && !failing.is(flagFail|flagMyself) {
+			n.event(EvFailMsg, failing.name, "FAIL message received from %s about %s", sender.name, failing.name)
+			failing.flags |= flagFail
+			failing.failTime = n.now
+			failing.flags &^= flagPFail
+			n.todo |= todoUpdateState
+		}
+
+	case mAuthReq:
+		if sender != nil {
+			n.sendFailoverAuthIfNeeded(sender, pkt)
+		}
+
+	case mAuthAck:
+		if sender != nil && sender.isMaster() && sender.numslots > 0 && senderCurrentEpoch >= n.failoverAuthEpoch {
+			n.failoverAuthCount++
+			n.todo |= todoHandleFailover
+		}
+
+	case mMFStart:
+		if sender == nil || sender.master != n.myself {
+			return
+		}
+		n.resetManualFailover()
+		n.mfEnd = n.now + mfTimeout
+		n.mfSlave = sender
+		n.pausedUntil = n.now + mfTimeout*mfPauseMult
+		n.logf("Manual failover requested by replica %s.", sender.name)
+		n.sendBack(from, pkt.conn, n.buildPing(mPing))
+
+	case mUpdate:
+		if sender == nil {
+			return
+		}
+		about := n.lookup(pkt.about)
+		if about == nil || about.configEpoch >= pkt.aboutEpoch {
+			return
+		}
+		if about.isSlave() {
+			n.setAsMaster(about)
+		}
+		about.configEpoch = pkt.aboutEpoch
+		n.updateSlotsConfigWith(about, pkt.aboutEpoch, pkt.aboutClaims)
+	}
+}
+
+// ipOf returns the IP a packet's sender uses: the address of the process it came from.
+func (pkt *packet) ipOf(n *Node, from int) string {
+	for _, p := range n.order {
+		if p.proc == from && p.ip != "" {
+			return p.ip
+		}
+	}
+	return n.ip // every simulated node shares a host unless told otherwise
+}
+
+// processGossip handles the gossip section of a packet (clusterProcessGossipSection).
+func (n *Node) processGossip(pkt *packet, sender *peer) {
+	for i := range pkt.gossip {
+		g := &pkt.gossip[i]
+		node := n.lookup(g.nid)
+		if node != nil {
+			if sender != nil && sender.isMaster() && node != n.myself {
+				if g.flags&(flagFail|flagPFail) != 0 {
+					n.addFailureReport(node, sender)
+					n.markFailingIfNeeded(node)
+				} else {
+					n.delFailureReport(node, sender)
+				}
+			}
+			if g.flags&(flagFail|flagPFail) == 0 && node.pingSent == 0 && n.failureReports(node) == 0 {
+				pongtime := int64(g.pongRecv) * 1000
+				if pongtime <= n.now+500 && pongtime > node.pongReceived {
+					node.pongReceived = pongtime
+				}
+			}
+			if node.flags&(flagFail|flagPFail) != 0 && g.flags&flagNoAddr == 0 && g.flags&(flagFail|flagPFail) == 0 &&
+				(node.ip != g.ip || node.port != g.port || node.cport != g.cport) {
+				n.freeLink(node)
+				node.ip, node.port, node.cport = g.ip, g.port, g.cport
+				node.flags &^= flagNoAddr
+			}
+			continue
+		}
+		if sender != nil && g.flags&flagNoAddr == 0 && !n.blacklisted(g.nid) {
+			p := n.newPeer(n.reg.name(g.nid), g.flags)
+			p.ip, p.port, p.cport = g.ip, g.port, g.cport
+			n.addPeer(p)
+		}
+	}
+}
+
+// addFailureReport records that sender thinks failing is down (clusterNodeAddFailureReport).
+func (n *Node) addFailureReport(failing, sender *peer) {
+	for i := range failing.failReports {
+		if failing.failReports[i].from == sender {
+			failing.failReports[i].time = n.now
+			return
+		}
+	}
+	failing.failReports = append(failing.failReports, failReport{from: sender, time: n.now})
+}
+
+func (n *Node) cleanupFailureReports(p *peer) {
+	maxAge := n.nodeTimeout() * failReportValidity
+	kept := p.failReports[:0]
+	for _, r := range p.failReports {
+		if n.now-r.time <= maxAge {
+			kept = append(kept, r)
+		}
+	}
+	p.failReports = kept
+}
+
+func (n *Node) delFailureReport(p, sender *peer) {
+	for i, r := range p.failReports {
+		if r.from == sender {
+			p.failReports = append(p.failReports[:i], p.failReports[i+1:]...)
+			n.cleanupFailureReports(p)
+			return
+		}
+	}
+}
+
+// failureReports counts valid reports about p (clusterNodeFailureReportsCount).
+func (n *Node) failureReports(p *peer) int {
+	n.cleanupFailureReports(p)
+	return len(p.failReports)
+}
+
+// markFailingIfNeeded turns PFAIL into FAIL when a majority of masters agree
+// (markNodeAsFailingIfNeeded), and tells everybody.
+func (n *Node) markFailingIfNeeded(p *peer) {
+	quorum := n.size/2 + 1
+	if !p.timedOut() || p.failed() {
+		return
+	}
+	failures := n.failureReports(p)
+	if n.myself.isMaster() {
+		failures++
+	}
+	if failures < quorum {
+		return
+	}
+	n.event(EvFail, p.name, "Marking node %s as failing (quorum reached).", p.name)
+	p.flags &^= flagPFail
+	p.flags |= flagFail
+	p.failTime = n.now
+	n.sendFail(p)
+	n.todo |= todoUpdateState
+}
+
+// clearFailureIfNeeded undoes FAIL for a node we can reach again (clearNodeFailureIfNeeded):
+// at once for a replica or a master without slots, after 2×node timeout for a master nobody
+// failed over.
+func (n *Node) clearFailureIfNeeded(p *peer) {
+	if p.isSlave() || p.numslots == 0 {
+		n.logf("Clear FAIL state for node %s: %s is reachable again.", p.name, map[bool]string{true: "replica", false: "master without slots"}[p.isSlave()])
+		p.flags &^= flagFail
+		n.todo |= todoUpdateState
+	}
+	if p.isMaster() && p.numslots > 0 && n.now-p.failTime > n.nodeTimeout()*failUndoTime {
+		n.logf("Clear FAIL state for node %s: is reachable again and nobody is serving its slots after some time.", p.name)
+		p.flags &^= flagFail
+		n.todo |= todoUpdateState
+	}
+}
+
+func (n *Node) blacklisted(nid int32) bool {
+	for id, until := range n.blacklist {
+		if until < n.now/1000 {
+			delete(n.blacklist, id)
+		}
+	}
+	_, ok := n.blacklist[nid]
+	return ok
+}
+
+// handleConfigEpochCollision moves the node with the smaller name to a new epoch when two
+// masters share one (clusterHandleConfigEpochCollision).
+func (n *Node) handleConfigEpochCollision(sender *peer) {
+	if sender.configEpoch != n.myself.configEpoch || !sender.isMaster() || !n.myself.isMaster() {
+		return
+	}
+	if sender.name <= n.myself.name {
+		return
+	}
+	n.currentEpoch++
+	n.myself.configEpoch = n.currentEpoch
+	n.logf("WARNING: configEpoch collision with node %s. configEpoch set to %d", sender.name, n.myself.configEpoch)
+}

@@ -1,0 +1,815 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kvplace/kvplace/slot"
+)
+
+// A CLI plays `redis-cli --cluster` against a simulated cluster: the same commands in the
+// same order, the same sleeps, and the same output (redis-cli.c, clusterManagerCommand*). It
+// runs outside the simulation, as redis-cli runs outside Redis: each command it sends moves
+// virtual time forward until the reply arrives.
+type CLI struct {
+	c   *Cluster
+	cl  *Client
+	out io.Writer
+
+	// Rand stands in for the rand() redis-cli calls when it swaps replicas between masters
+	// for anti-affinity (seeded from the clock in redis-cli). With nil, no swap is made.
+	Rand slot.Rand
+	// Pipeline is the number of keys per MIGRATE (--cluster-pipeline, default 10).
+	Pipeline int
+	// Timeout is MIGRATE's timeout in ms (--cluster-timeout, default 60000).
+	Timeout int
+}
+
+// ErrCLI is returned when redis-cli would exit with status 1; what it printed explains why.
+var ErrCLI = errors.New("redis-cli exited with status 1")
+
+// CLI returns a redis-cli writing to out.
+func (c *Cluster) CLI(out io.Writer) *CLI {
+	return &CLI{c: c, cl: c.NewClient(fmt.Sprintf("redis-cli-%d", c.Sim.Len())), out: out, Pipeline: 10, Timeout: 60000}
+}
+
+func (cli *CLI) printf(format string, args ...any) { fmt.Fprintf(cli.out, format, args...) }
+
+// SetOutput redirects what redis-cli prints.
+func (cli *CLI) SetOutput(out io.Writer) { cli.out = out }
+
+// mnode is a node as redis-cli holds it (clusterManagerNode).
+type mnode struct {
+	ip        string
+	port      int
+	busPort   int
+	name      string
+	flags     []string // the node's flags as it reports them, without "myself"
+	fail      bool     // flagged fail or noaddr by the entry node, or by itself
+	slave     bool
+	replicate string
+	slots     slot.Set
+	migrating [][2]string // (slot, destination ID) from its own CLUSTER NODES line
+	importing [][2]string
+	replicas  int
+	dirty     bool
+	configEp  int64
+}
+
+func (m *mnode) addr() string { return m.ip + ":" + strconv.Itoa(m.port) }
+
+// do sends a command to m and waits for the reply; false means the connection failed.
+func (cli *CLI) do(m *mnode, args ...string) (Reply, bool) {
+	r, err := cli.cl.Do(m.addr(), args...)
+	if err != nil || (r.IsError() && r.Str == "connection refused") {
+		return r, false
+	}
+	return r, true
+}
+
+func (cli *CLI) connect(m *mnode) bool {
+	if _, ok := cli.do(m, "PING"); !ok {
+		fmt.Fprintf(cli.out, "Could not connect to Redis at %s: Connection refused\n", m.addr())
+		return false
+	}
+	return true
+}
+
+func newMnode(addr string) (*mnode, error) {
+	host, port, err := slot.ParseAddr(addr)
+	if err != nil {
+		return nil, err
+	}
+	return &mnode{ip: host, port: port}, nil
+}
+
+// loadInfo reads m's CLUSTER NODES (clusterManagerNodeLoadInfo): its own line gives its
+// flags, slots and open slots; with friends, the other lines give the rest of the cluster.
+func (cli *CLI) loadInfo(m *mnode, friends bool) ([]*mnode, bool) {
+	r, ok := cli.do(m, "CLUSTER", "NODES")
+	if !ok || r.IsError() {
+		return nil, false
+	}
+	lines, err := ParseNodes(r.Str)
+	if err != nil {
+		return nil, false
+	}
+	var out []*mnode
+	for _, l := range lines {
+		var cur *mnode
+		if l.Has("myself") {
+			cur = m
+			m.slots = l.Slots
+			m.migrating, m.importing = nil, nil
+			for _, o := range l.Open {
+				inner := strings.Trim(o, "[]")
+				if s, dst, ok := strings.Cut(inner, "->-"); ok {
+					m.migrating = append(m.migrating, [2]string{s, dst})
+				} else if s, src, ok := strings.Cut(inner, "-<-"); ok {
+					m.importing = append(m.importing, [2]string{s, src})
+				}
+			}
+			m.dirty = false
+		} else if !friends {
+			continue
+		} else {
+			f, err := newMnode(l.Addr)
+			if err != nil {
+				return nil, false
+			}
+			cur = f
+			out = append(out, f)
+		}
+		cur.name = l.ID
+		cur.flags = nil
+		for _, fl := range l.Flags {
+			switch fl {
+			case "noaddr", "fail":
+				cur.fail = true
+			case "slave":
+				cur.slave = true
+				cur.replicate = l.Master
+			}
+			if fl != "myself" {
+				cur.flags = append(cur.flags, fl)
+			}
+		}
+		cur.configEp = l.ConfigEpoch
+	}
+	return out, true
+}
+
+// load loads the cluster from the node at addr (clusterManagerLoadInfoFromNode): that node
+// first, then the nodes it knows, each loaded from itself; failed or unreachable ones are
+// left out.
+func (cli *CLI) load(addr string) ([]*mnode, error) {
+	entry, err := newMnode(addr)
+	if err != nil {
+		cli.printf("[ERR] Invalid arguments: you need to pass either a valid address (ie. 120.0.0.1:7000) or space separated IP and port (ie. 120.0.0.1 7000)\n")
+		return nil, ErrCLI
+	}
+	if !cli.connect(entry) {
+		return nil, ErrCLI
+	}
+	friends, ok := cli.loadInfo(entry, true)
+	if !ok {
+		return nil, ErrCLI
+	}
+	nodes := []*mnode{entry}
+	for _, f := range friends {
+		if f.port == 0 || !cli.connect(f) {
+			continue
+		}
+		if _, ok := cli.loadInfo(f, false); !ok {
+			cli.printf("[ERR] Unable to load info for node %s\n", f.addr())
+			continue
+		}
+		if f.fail {
+			continue
+		}
+		nodes = append(nodes, f)
+	}
+	for _, n := range nodes {
+		if n.replicate != "" {
+			if m := byName(nodes, n.replicate); m != nil {
+				m.replicas++
+			} else {
+				cli.printf("*** WARNING: %s claims to be slave of unknown node ID %s.\n", n.addr(), n.replicate)
+			}
+		}
+	}
+	return nodes, nil
+}
+
+func byName(nodes []*mnode, name string) *mnode {
+	name = strings.ToLower(name)
+	for _, n := range nodes {
+		if n.name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+// resolve accepts a node ID or, as this tool also allows, HOST:PORT, and returns the ID.
+func resolve(nodes []*mnode, idOrAddr string) string {
+	for _, n := range nodes {
+		if n.addr() == idOrAddr {
+			return n.name
+		}
+	}
+	return idOrAddr
+}
+
+// nodeInfo prints a node the way clusterManagerNodeInfo does.
+func nodeInfo(m *mnode, indent int) string {
+	sp := strings.Repeat(" ", indent)
+	var b strings.Builder
+	b.WriteString(sp)
+	role := "M"
+	if m.slave {
+		role = "S"
+	}
+	if m.dirty && m.replicate != "" {
+		fmt.Fprintf(&b, "S: %s %s", m.name, m.addr())
+	} else {
+		fmt.Fprintf(&b, "%s: %s %s\n%s   slots:%s (%d slots) %s", role, m.name, m.addr(), sp, m.slots.Bracketed(), m.slots.Len(), strings.Join(m.flags, ","))
+	}
+	if m.replicate != "" {
+		fmt.Fprintf(&b, "\n%s   replicates %s", sp, m.replicate)
+	} else if m.replicas > 0 {
+		fmt.Fprintf(&b, "\n%s   %d additional replica(s)", sp, m.replicas)
+	}
+	return b.String()
+}
+
+func (cli *CLI) showNodes(nodes []*mnode) {
+	for _, n := range nodes {
+		cli.printf("%s\n", nodeInfo(n, 0))
+	}
+}
+
+// signature is a node's slot configuration as redis-cli compares it
+// (clusterManagerGetConfigSignature): "id:ranges" for every node with slots, sorted.
+func (cli *CLI) signature(m *mnode) (string, bool) {
+	r, ok := cli.do(m, "CLUSTER", "NODES")
+	if !ok || r.IsError() {
+		return "", false
+	}
+	var cfgs []string
+	for _, line := range strings.Split(strings.TrimSuffix(r.Str, "\n"), "\n") {
+		f := strings.Fields(line)
+		if len(f) <= 8 {
+			continue
+		}
+		var slots []string
+		for _, s := range f[8:] {
+			if !strings.HasPrefix(s, "[") {
+				slots = append(slots, s)
+			}
+		}
+		if len(slots) == 0 {
+			continue
+		}
+		slices.Sort(slots)
+		cfgs = append(cfgs, f[0]+":"+strings.Join(slots, ","))
+	}
+	slices.Sort(cfgs)
+	return strings.Join(cfgs, "|"), true
+}
+
+func (cli *CLI) consistent(nodes []*mnode) bool {
+	if len(nodes) <= 1 {
+		return true
+	}
+	first := ""
+	for i, n := range nodes {
+		sig, ok := cli.signature(n)
+		if !ok || sig == "" {
+			return false
+		}
+		if i == 0 {
+			first = sig
+		} else if sig != first {
+			return false
+		}
+	}
+	return true
+}
+
+// check is clusterManagerCheckCluster: agreement, open slots, coverage. It reports whether
+// everything was in order.
+func (cli *CLI) check(nodes []*mnode, quiet bool) bool {
+	cli.printf(">>> Performing Cluster Check (using node %s)\n", nodes[0].addr())
+	if !quiet {
+		cli.showNodes(nodes)
+	}
+	ok := true
+	if cli.consistent(nodes) {
+		cli.printf("[OK] All nodes agree about slots configuration.\n")
+	} else {
+		cli.printf("[ERR] Nodes don't agree about configuration!\n")
+		ok = false
+	}
+	l := slot.Layout{Slots: slot.NewTable()}
+	for _, n := range nodes {
+		l.Nodes = append(l.Nodes, slot.Node{ID: n.name, Addr: n.addr(), ReplicaOf: n.replicate})
+		l.Slots.AssignSet(n.slots, n.name)
+		for _, m := range n.migrating {
+			if s, err := strconv.Atoi(m[0]); err == nil {
+				l.Slots.SetMigrating(s, n.name, m[1])
+			}
+		}
+		for _, m := range n.importing {
+			if s, err := strconv.Atoi(m[0]); err == nil {
+				l.Slots.SetImporting(s, n.name, m[1])
+			}
+		}
+	}
+	report := slot.Check(l)
+	for _, line := range report.Lines() {
+		cli.printf("%s\n", line)
+	}
+	return ok && report.OK()
+}
+
+// showClusterInfo prints the per-master summary of check and info.
+func (cli *CLI) showClusterInfo(nodes []*mnode) bool {
+	masters, keys := 0, int64(0)
+	for _, n := range nodes {
+		if n.slave {
+			continue
+		}
+		replicas := 0
+		for _, r := range nodes {
+			if r != n && r.slave && r.replicate == n.name {
+				replicas++
+			}
+		}
+		r, ok := cli.do(n, "DBSIZE")
+		if !ok || r.Kind != Integer {
+			cli.printf("Node %s replied with error:\n%s\n", n.addr(), r.Str)
+			return false
+		}
+		cli.printf("%s (%.8s...) -> %d keys | %d slots | %d slaves.\n", n.addr(), n.name, r.Int, n.slots.Len(), replicas)
+		masters++
+		keys += r.Int
+	}
+	cli.printf("[OK] %d keys in %d masters.\n", keys, masters)
+	cli.printf("%.2f keys per slot on average.\n", float32(keys)/float32(slot.Count))
+	return true
+}
+
+// Check is `redis-cli --cluster check addr`.
+func (cli *CLI) Check(addr string) error {
+	nodes, err := cli.load(addr)
+	if err != nil {
+		return err
+	}
+	if !cli.showClusterInfo(nodes) || !cli.check(nodes, false) {
+		return ErrCLI
+	}
+	return nil
+}
+
+// Info is `redis-cli --cluster info addr`.
+func (cli *CLI) Info(addr string) error {
+	nodes, err := cli.load(addr)
+	if err != nil {
+		return err
+	}
+	if !cli.showClusterInfo(nodes) {
+		return ErrCLI
+	}
+	return nil
+}
+
+// Create is `redis-cli --cluster create addrs... --cluster-replicas replicas`; yes is
+// --cluster-yes (without it, the prompt is printed and answered "yes").
+func (cli *CLI) Create(addrs []string, replicas int, yes bool) error {
+	var nodes []*mnode
+	for _, a := range addrs {
+		m, err := newMnode(a)
+		if err != nil {
+			cli.printf("Invalid address format: %s\n", a)
+			return ErrCLI
+		}
+		if !cli.connect(m) {
+			return ErrCLI
+		}
+		if _, ok := cli.loadInfo(m, false); !ok {
+			return ErrCLI
+		}
+		if !cli.empty(m) {
+			cli.printf("[ERR] Node %s is not empty. Either the node already knows other nodes (check with CLUSTER NODES) or contains some key in database 0.\n", m.addr())
+			return ErrCLI
+		}
+		nodes = append(nodes, m)
+	}
+	plan, err := slot.PlanCreate(addrs, replicas, cli.Rand)
+	if err != nil {
+		cli.printf("%s\n", err)
+		return ErrCLI
+	}
+	byAddr := map[string]*mnode{}
+	for _, m := range nodes {
+		byAddr[m.addr()] = m
+	}
+	for i, a := range plan.Masters {
+		m := byAddr[a]
+		m.slots = slot.SetOf(plan.Slots[i])
+		m.dirty = true
+	}
+	for _, p := range plan.Replicas {
+		r := byAddr[p.Replica]
+		r.replicate = byAddr[p.Master].name
+		r.dirty = true
+	}
+	for _, line := range plan.Lines() {
+		cli.printf("%s\n", line)
+	}
+	cli.showNodes(nodes)
+	if !yes {
+		cli.printf("Can I set the above configuration? (type 'yes' to accept): yes\n")
+	}
+	for _, m := range nodes {
+		if ok := cli.flush(m); !ok && m.dirty && m.replicate == "" {
+			return ErrCLI
+		}
+	}
+	cli.printf(">>> Nodes configuration updated\n")
+	cli.printf(">>> Assign a different config epoch to each node\n")
+	for i, m := range nodes {
+		cli.do(m, "CLUSTER", "SET-CONFIG-EPOCH", strconv.Itoa(i+1))
+	}
+	cli.printf(">>> Sending CLUSTER MEET messages to join the cluster\n")
+	first := nodes[0]
+	for _, m := range nodes[1:] {
+		r, ok := cli.do(m, "CLUSTER", "MEET", first.ip, strconv.Itoa(first.port))
+		if !ok || r.IsError() {
+			cli.printf("Node %s replied with error:\n%s\n", m.addr(), r.Str)
+			return ErrCLI
+		}
+	}
+	cli.c.Sim.RunFor(time.Second)
+	cli.waitForJoin(nodes)
+	for _, m := range nodes {
+		if m.dirty {
+			if ok := cli.flush(m); !ok && m.replicate == "" {
+				return ErrCLI
+			}
+		}
+	}
+	reloaded, err := cli.load(first.addr())
+	if err != nil {
+		return err
+	}
+	cli.check(reloaded, false)
+	return nil
+}
+
+// empty reports whether a node has no key and knows no other node (clusterManagerNodeIsEmpty).
+func (cli *CLI) empty(m *mnode) bool {
+	r, ok := cli.do(m, "INFO")
+	if !ok || strings.Contains(r.Str, "db0:") {
+		return false
+	}
+	r, ok = cli.do(m, "CLUSTER", "INFO")
+	return ok && strings.Contains(r.Str, "cluster_known_nodes:1\r\n")
+}
+
+// flush sends a node its planned configuration (clusterManagerFlushNodeConfig): ADDSLOTS
+// for a master, REPLICATE for a replica, which fails until the replica knows its master.
+func (cli *CLI) flush(m *mnode) bool {
+	if !m.dirty {
+		return false
+	}
+	if m.replicate != "" {
+		if r, ok := cli.do(m, "CLUSTER", "REPLICATE", m.replicate); !ok || r.IsError() {
+			return false
+		}
+	} else {
+		args := []string{"CLUSTER", "ADDSLOTS"}
+		for s := range m.slots.All() {
+			args = append(args, strconv.Itoa(s))
+		}
+		if len(args) == 2 {
+			return false
+		}
+		if r, ok := cli.do(m, args...); !ok || r.IsError() {
+			cli.printf("Node %s replied with error:\n%s\n", m.addr(), r.Str)
+			return false
+		}
+	}
+	m.dirty = false
+	return true
+}
+
+// waitForJoin prints a dot a second until every node agrees (clusterManagerWaitForClusterJoin).
+func (cli *CLI) waitForJoin(nodes []*mnode) {
+	cli.printf("Waiting for the cluster to join\n")
+	for tries := 0; !cli.consistent(nodes); tries++ {
+		cli.printf(".")
+		cli.c.Sim.RunFor(time.Second)
+		if tries > 600 {
+			break // redis-cli would wait forever; ten minutes of virtual time is enough to say so
+		}
+	}
+	cli.printf("\n")
+}
+
+// AddNode is `redis-cli --cluster add-node new existing [--cluster-slave [--cluster-master-id id]]`.
+func (cli *CLI) AddNode(newAddr, existing string, asReplica bool, masterID string) error {
+	n, err := newMnode(newAddr)
+	if err != nil {
+		cli.printf("[ERR] Invalid arguments: you need to pass either a valid address (ie. 120.0.0.1:7000) or space separated IP and port (ie. 120.0.0.1 7000)\n")
+		return ErrCLI
+	}
+	cli.printf(">>> Adding node %s to cluster %s\n", newAddr, existing)
+	nodes, err := cli.load(existing)
+	if err != nil {
+		return err
+	}
+	if !cli.check(nodes, false) {
+		return ErrCLI
+	}
+	var master *mnode
+	if asReplica {
+		if masterID != "" {
+			master = byName(nodes, resolve(nodes, masterID))
+			if master == nil {
+				cli.printf("[ERR] No such master ID %s\n", masterID)
+				return ErrCLI
+			}
+		} else {
+			l := layoutOf(nodes)
+			m, _, err := slot.AddNodeMaster(l, "")
+			if err != nil {
+				cli.printf("%s\n", err)
+				return ErrCLI
+			}
+			master = byName(nodes, m.ID)
+			cli.printf("Automatically selected master %s\n", master.addr())
+		}
+	}
+	if _, ok := cli.do(n, "PING"); !ok {
+		cli.printf("[ERR] Sorry, can't connect to node %s\n", newAddr)
+		return ErrCLI
+	}
+	if _, ok := cli.loadInfo(n, false); !ok {
+		return ErrCLI
+	}
+	if !cli.empty(n) {
+		cli.printf("[ERR] Node %s is not empty. Either the node already knows other nodes (check with CLUSTER NODES) or contains some key in database 0.\n", n.addr())
+		return ErrCLI
+	}
+	first := nodes[0]
+	nodes = append(nodes, n)
+	if master == nil {
+		cli.printf(">>> Getting functions from cluster\n")
+		cli.printf(">>> Send FUNCTION LIST to %s to verify there is no functions in it\n", n.addr())
+		cli.printf(">>> Send FUNCTION RESTORE to %s\n", n.addr())
+	}
+	cli.printf(">>> Send CLUSTER MEET to node %s to make it join the cluster.\n", n.addr())
+	if r, ok := cli.do(n, "CLUSTER", "MEET", first.ip, strconv.Itoa(first.port)); !ok || r.IsError() {
+		cli.printf("Node %s replied with error:\n%s\n", n.addr(), r.Str)
+		return ErrCLI
+	}
+	if master != nil {
+		cli.c.Sim.RunFor(time.Second)
+		cli.waitForJoin(nodes)
+		cli.printf(">>> Configure node as replica of %s.\n", master.addr())
+		if r, ok := cli.do(n, "CLUSTER", "REPLICATE", master.name); !ok || r.IsError() {
+			cli.printf("Node %s replied with error:\n%s\n", n.addr(), r.Str)
+			return ErrCLI
+		}
+	}
+	cli.printf("[OK] New node added correctly.\n")
+	return nil
+}
+
+func layoutOf(nodes []*mnode) slot.Layout {
+	l := slot.Layout{Slots: slot.NewTable()}
+	for _, n := range nodes {
+		l.Nodes = append(l.Nodes, slot.Node{ID: n.name, Addr: n.addr(), ReplicaOf: n.replicate})
+		l.Slots.AssignSet(n.slots, n.name)
+	}
+	return l
+}
+
+// DelNode is `redis-cli --cluster del-node addr id`.
+func (cli *CLI) DelNode(addr, idOrAddr string) error {
+	nodes, err := cli.load(addr)
+	if err != nil {
+		cli.printf(">>> Removing node %s from cluster %s\n", idOrAddr, addr)
+		return err
+	}
+	id := resolve(nodes, idOrAddr)
+	cli.printf(">>> Removing node %s from cluster %s\n", id, addr)
+	plan, err := slot.PlanDelNode(layoutOf(nodes), id)
+	if err != nil {
+		cli.printf("%s\n", err)
+		return ErrCLI
+	}
+	victim := byName(nodes, plan.Node.ID)
+	cli.printf(">>> Sending CLUSTER FORGET messages to the cluster...\n")
+	rehome := map[string]string{}
+	for _, p := range plan.Rehome {
+		rehome[p.Replica] = p.Master
+	}
+	for _, n := range nodes {
+		if n == victim {
+			continue
+		}
+		if m, ok := rehome[n.name]; ok {
+			master := byName(nodes, m)
+			cli.printf(">>> %s as replica of %s\n", n.addr(), master.addr())
+			if r, ok := cli.do(n, "CLUSTER", "REPLICATE", master.name); !ok || r.IsError() {
+				cli.printf("Node %s replied with error:\n%s\n", n.addr(), r.Str)
+				return ErrCLI
+			}
+		}
+		if r, ok := cli.do(n, "CLUSTER", "FORGET", victim.name); !ok || r.IsError() {
+			cli.printf("Node %s replied with error:\n%s\n", n.addr(), r.Str)
+			return ErrCLI
+		}
+	}
+	cli.printf(">>> Sending CLUSTER RESET SOFT to the deleted node.\n")
+	if r, ok := cli.do(victim, "CLUSTER", "RESET", "SOFT"); !ok || r.IsError() {
+		cli.printf("Node %s replied with error:\n%s\n", victim.addr(), r.Str)
+		return ErrCLI
+	}
+	return nil
+}
+
+// Reshard is `redis-cli --cluster reshard addr --cluster-from from --cluster-to to
+// --cluster-slots n [--cluster-yes]`. from is comma-separated IDs (or HOST:PORT) or "all".
+func (cli *CLI) Reshard(addr, from, to string, count int, yes bool) error {
+	nodes, err := cli.load(addr)
+	if err != nil {
+		return err
+	}
+	if !cli.check(nodes, false) {
+		cli.printf("*** Please fix your cluster problems before resharding\n")
+		return ErrCLI
+	}
+	var sources []string
+	for _, f := range strings.Split(from, ",") {
+		sources = append(sources, resolve(nodes, f))
+	}
+	l := layoutOf(nodes)
+	plan, err := slot.PlanReshard(l, sources, resolve(nodes, to), count)
+	if plan != nil {
+		for _, w := range plan.Warnings {
+			cli.printf("%s\n", w)
+		}
+	}
+	if err != nil {
+		cli.printf("%s\n", err)
+		return ErrCLI
+	}
+	target := byName(nodes, plan.Target)
+	cli.printf("\nReady to move %d slots.\n", count)
+	cli.printf("  Source nodes:\n")
+	for _, s := range plan.Sources {
+		cli.printf("%s\n", nodeInfo(byName(nodes, s), 4))
+	}
+	cli.printf("  Destination node:\n%s\n", nodeInfo(target, 4))
+	cli.printf("  Resharding plan:\n")
+	for _, line := range plan.Lines() {
+		cli.printf("%s\n", line)
+	}
+	if !yes {
+		cli.printf("Do you want to proceed with the proposed reshard plan (yes/no)? yes\n")
+	}
+	for _, m := range plan.Moves {
+		if err := cli.moveSlot(nodes, byName(nodes, m.From), target, m.Slot, true, false); err != nil {
+			cli.printf("clusterManagerMoveSlot failed: %s\n", err)
+			return ErrCLI
+		}
+	}
+	return nil
+}
+
+// moveSlot moves one slot with its keys (clusterManagerMoveSlot): IMPORTING on the target,
+// MIGRATING on the source, MIGRATE in batches, then NODE on the target, the source and every
+// other master.
+func (cli *CLI) moveSlot(nodes []*mnode, src, dst *mnode, s int, verbose, update bool) error {
+	if verbose {
+		cli.printf("Moving slot %d from %s to %s: ", s, src.addr(), dst.addr())
+	}
+	slotArg := strconv.Itoa(s)
+	setSlot := func(on, about *mnode, state string) error {
+		r, ok := cli.do(on, "CLUSTER", "SETSLOT", slotArg, state, about.name)
+		if !ok {
+			return errors.New("CLUSTER SETSLOT failed to run")
+		}
+		if r.IsError() {
+			return errors.New(r.Str)
+		}
+		return nil
+	}
+	if err := setSlot(dst, src, "importing"); err != nil {
+		return err
+	}
+	if err := setSlot(src, dst, "migrating"); err != nil {
+		return err
+	}
+	for {
+		r, ok := cli.do(src, "CLUSTER", "GETKEYSINSLOT", slotArg, strconv.Itoa(cli.Pipeline))
+		if !ok {
+			return errors.New("CLUSTER GETKEYSINSLOT failed to run")
+		}
+		if r.IsError() {
+			cli.printf("Node %s replied with error:\n%s\n", src.addr(), r.Str)
+			return errors.New(r.Str)
+		}
+		if len(r.Array) == 0 {
+			break
+		}
+		args := []string{"MIGRATE", dst.ip, strconv.Itoa(dst.port), "", "0", strconv.Itoa(cli.Timeout), "KEYS"}
+		for _, k := range r.Array {
+			args = append(args, k.Str)
+		}
+		mr, ok := cli.do(src, args...)
+		if !ok {
+			return errors.New("MIGRATE failed to run")
+		}
+		if mr.IsError() {
+			cli.printf("\nNode %s replied with error:\n%s\n", src.addr(), mr.Str)
+			return errors.New(mr.Str)
+		}
+		if verbose {
+			cli.printf("%s", strings.Repeat(".", len(r.Array)))
+		}
+	}
+	if verbose {
+		cli.printf("\n")
+	}
+	if err := setSlot(dst, dst, "node"); err != nil {
+		return err
+	}
+	if err := setSlot(src, dst, "node"); err != nil && !strings.HasPrefix(err.Error(), "ERR Please use SETSLOT only with masters.") {
+		return err
+	}
+	for _, n := range nodes {
+		if n == src || n == dst || n.slave {
+			continue
+		}
+		if err := setSlot(n, dst, "node"); err != nil {
+			return err
+		}
+	}
+	if update {
+		src.slots.Remove(s)
+		dst.slots.Add(s)
+	}
+	return nil
+}
+
+// Rebalance is `redis-cli --cluster rebalance addr [--cluster-weight id=w...]
+// [--cluster-use-empty-masters] [--cluster-threshold t] [--cluster-simulate]`.
+func (cli *CLI) Rebalance(addr string, weights []string, threshold float32, useEmpty, simulate bool) error {
+	nodes, err := cli.load(addr)
+	if err != nil {
+		return err
+	}
+	opt := slot.RebalanceOptions{Threshold: threshold, UseEmptyMasters: useEmpty}
+	for _, w := range weights {
+		name, value, found := strings.Cut(w, "=")
+		if found {
+			w = resolve(nodes, name) + "=" + value
+		}
+		pw, err := slot.ParseWeight(w)
+		if err != nil {
+			cli.printf("%s\n", err)
+			return ErrCLI
+		}
+		opt.Weights = append(opt.Weights, pw)
+	}
+	l := layoutOf(nodes)
+	for _, w := range opt.Weights {
+		if !slices.ContainsFunc(l.Nodes, func(n slot.Node) bool { return strings.HasPrefix(n.ID, strings.ToLower(w.Node)) }) {
+			cli.printf("*** No such master node %s\n", w.Node)
+			return ErrCLI
+		}
+	}
+	if !cli.check(nodes, true) {
+		cli.printf("*** Please fix your cluster problems before rebalancing\n")
+		return ErrCLI
+	}
+	plan, err := slot.PlanRebalance(l, opt)
+	if plan == nil && err != nil {
+		cli.printf("%s\n", err)
+		return ErrCLI
+	}
+	if plan.Balanced {
+		cli.printf("%s\n", plan.NoRebalanceMessage())
+		return nil
+	}
+	cli.printf("%s\n", plan.Header())
+	for _, step := range plan.Steps {
+		src, dst := byName(nodes, step.From), byName(nodes, step.To)
+		cli.printf("Moving %d slots from %s to %s\n", len(step.Moves), src.addr(), dst.addr())
+		for _, m := range step.Moves {
+			if !simulate {
+				if err := cli.moveSlot(nodes, src, dst, m.Slot, false, true); err != nil {
+					cli.printf("*** clusterManagerMoveSlot: %s\n", err)
+					return ErrCLI
+				}
+			}
+			cli.printf("#")
+		}
+		cli.printf("\n")
+	}
+	if err != nil {
+		cli.printf("%s\n", err)
+		return ErrCLI
+	}
+	return nil
+}

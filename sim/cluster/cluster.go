@@ -1,0 +1,209 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/kvplace/kvplace/sim"
+)
+
+// A Process is one redis-server process of a simulated cluster, by its container name
+// and address, across restarts.
+type Process struct {
+	Name   string
+	IP     string
+	Port   int
+	Config Config
+	Index  int // engine index
+	node   *Node
+	down   bool
+}
+
+// Addr returns "ip:port".
+func (p *Process) Addr() string { return fmt.Sprintf("%s:%d", p.IP, p.Port) }
+
+// Node returns the current incarnation of the process.
+func (p *Process) Node() *Node { return p.node }
+
+// Up reports whether the process is running.
+func (p *Process) Up() bool { return !p.down }
+
+// A Cluster runs redis-server processes and clients on a simulation.
+type Cluster struct {
+	Sim   *sim.Sim
+	Reg   *Registry
+	procs []*Process
+	byKey map[string]*Process
+	cli   *Client
+}
+
+// New returns an empty cluster on s. Build s with Config.Hangups: the cluster bus relies
+// on seeing connections close.
+func NewCluster(s *sim.Sim) *Cluster {
+	return &Cluster{Sim: s, Reg: NewRegistry(), byKey: map[string]*Process{}}
+}
+
+// Processes returns every process, in the order they were started.
+func (c *Cluster) Processes() []*Process { return slices.Clone(c.procs) }
+
+// Process returns the process with a container name or an "ip:port" address.
+func (c *Cluster) Process(nameOrAddr string) (*Process, bool) {
+	p, ok := c.byKey[nameOrAddr]
+	return p, ok
+}
+
+// Start starts a new redis-server process (docker run).
+func (c *Cluster) Start(name, ip string, port int, cfg Config) (*Process, error) {
+	addr := fmt.Sprintf("%s:%d", ip, port)
+	if name == "" {
+		name = addr
+	}
+	if _, dup := c.byKey[name]; dup {
+		return nil, fmt.Errorf("docker: Error response from daemon: Conflict. The container name \"/%s\" is already in use", name)
+	}
+	if p, dup := c.byKey[addr]; dup && !p.down {
+		return nil, fmt.Errorf("Could not create server TCP listening socket %s: bind: Address already in use", addr)
+	}
+	if port <= 0 || port > 65535-clusterPortIncrement {
+		return nil, fmt.Errorf("Redis port number too high. Cluster communication port is 10,000 port numbers higher than your Redis port. Your Redis port number must be 55535 or less.")
+	}
+	p := &Process{Name: name, IP: ip, Port: port, Config: cfg}
+	p.node = New(Spec{IP: ip, Port: port, Config: cfg, Registry: c.Reg, Proc: c.Sim.Len()})
+	idx, err := c.Sim.AddNode(addr, p.node)
+	if err != nil {
+		return nil, err
+	}
+	p.Index = idx
+	c.procs = append(c.procs, p)
+	c.byKey[name] = p
+	c.byKey[addr] = p
+	return p, nil
+}
+
+// Stop stops p gracefully (docker stop, SIGTERM): data is flushed, connections close.
+func (c *Cluster) Stop(p *Process) { c.down(p, true) }
+
+// Kill crashes p (SIGKILL): writes since the last fsync are lost.
+func (c *Cluster) Kill(p *Process) { c.down(p, false) }
+
+func (c *Cluster) down(p *Process, graceful bool) {
+	if p.down {
+		return
+	}
+	disk := p.node.Persist(graceful)
+	c.Sim.Crash(p.Index)
+	p.down = true
+	p.node = New(Spec{IP: p.IP, Port: p.Port, Config: p.Config, Registry: c.Reg, Proc: p.Index, Disk: disk})
+}
+
+// Restart starts p again from what it persisted (docker start).
+func (c *Cluster) Restart(p *Process) error {
+	if !p.down {
+		return nil
+	}
+	p.down = false
+	c.Sim.Restart(p.Index, p.node)
+	return nil
+}
+
+// Pause stalls p (SIGSTOP); Resume continues it.
+func (c *Cluster) Pause(p *Process)  { c.Sim.Pause(p.Index) }
+func (c *Cluster) Resume(p *Process) { c.Sim.Resume(p.Index) }
+
+// Client returns the cluster's shared client, creating it on first use.
+func (c *Cluster) Client() *Client {
+	if c.cli == nil {
+		c.cli = c.NewClient("client")
+	}
+	return c.cli
+}
+
+// NewClient adds a client process named name.
+func (c *Cluster) NewClient(name string) *Client {
+	cl := &Client{c: c, pending: map[uint64]func(Reply){}}
+	idx, err := c.Sim.AddNode(name, cl)
+	if err != nil {
+		panic(err)
+	}
+	cl.index = idx
+	return cl
+}
+
+// A Client sends commands to nodes and gets their replies: a redis-cli or an application.
+type Client struct {
+	c       *Cluster
+	index   int
+	nextID  uint64
+	pending map[uint64]func(Reply)
+}
+
+// Start does nothing: a client acts only when asked.
+func (cl *Client) Start(*sim.Context) {}
+
+// Timer handles timeouts of requests.
+func (cl *Client) Timer(ctx *sim.Context, t sim.Timer) {
+	if fn, ok := cl.pending[uint64(t.Arg)]; ok {
+		delete(cl.pending, uint64(t.Arg))
+		fn(Reply{Kind: Error, Str: "timeout"})
+	}
+}
+
+// Step delivers a reply, or the refusal of a connection to a process that is down.
+func (cl *Client) Step(ctx *sim.Context, from int, msg any) {
+	switch m := msg.(type) {
+	case Response:
+		if fn, ok := cl.pending[m.ID]; ok {
+			delete(cl.pending, m.ID)
+			fn(m.Reply)
+		}
+	case sim.Bounced:
+		if r, ok := m.Msg.(Request); ok {
+			if fn, ok := cl.pending[r.ID]; ok {
+				delete(cl.pending, r.ID)
+				fn(Reply{Kind: Error, Str: "connection refused"})
+			}
+		}
+	case sim.Hangup:
+	}
+}
+
+// ErrNoReply is returned by Do when a node did not answer in time.
+var ErrNoReply = errors.New("cluster: no reply")
+
+// Send sends args to the process at addr and calls done with the reply. A process that is
+// down refuses the connection: done gets an error reply "connection refused".
+func (cl *Client) Send(addr string, args []string, asking bool, done func(Reply)) {
+	p, ok := cl.c.byKey[addr]
+	if !ok {
+		cl.c.Sim.After(0, func() { done(Reply{Kind: Error, Str: "connection refused"}) })
+		return
+	}
+	cl.nextID++
+	id := cl.nextID
+	cl.pending[id] = done
+	req := Request{ID: id, Args: args, Asking: asking}
+	cl.c.Sim.At(cl.c.Sim.Now(), func() {
+		cl.c.Sim.InjectOrBounce(cl.index, p.Index, req, 0)
+	})
+}
+
+// Do sends args to addr and runs the simulation until the reply comes, for up to 30 s of
+// virtual time.
+func (cl *Client) Do(addr string, args ...string) (Reply, error) {
+	return cl.DoAsking(addr, false, args...)
+}
+
+// DoAsking is Do, sending ASKING first when asking is set (after an ASK redirect).
+func (cl *Client) DoAsking(addr string, asking bool, args ...string) (Reply, error) {
+	var got *Reply
+	cl.Send(addr, args, asking, func(r Reply) { got = &r })
+	deadline := cl.c.Sim.Now().Add(30 * time.Second)
+	for got == nil {
+		if !cl.c.Sim.Step() || cl.c.Sim.Now() > deadline {
+			return Reply{}, fmt.Errorf("%w from %s to %v", ErrNoReply, addr, args)
+		}
+	}
+	return *got, nil
+}

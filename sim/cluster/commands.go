@@ -1,0 +1,289 @@
+package cluster
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/slot"
+)
+
+// keyCommand describes a data command: whether it writes, and where its keys are.
+type keyCommand struct {
+	write     bool
+	firstKey  int  // index of the first key argument
+	allKeys   bool // every argument from firstKey on is a key
+	minArgs   int
+	maxArgs   int // 0: no limit
+	arityName string
+}
+
+var keyCommands = map[string]keyCommand{
+	"get":    {firstKey: 1, minArgs: 2, maxArgs: 2},
+	"set":    {write: true, firstKey: 1, minArgs: 3, maxArgs: 3},
+	"del":    {write: true, firstKey: 1, allKeys: true, minArgs: 2},
+	"exists": {firstKey: 1, allKeys: true, minArgs: 2},
+}
+
+// request handles a client's command. Writes wait while a manual failover pauses clients,
+// everything waits while the node is blocked in a MIGRATE, and requests already waiting keep
+// their order.
+func (n *Node) request(from int, req Request) {
+	if len(req.Args) == 0 {
+		return
+	}
+	if n.mig != nil || len(n.held) > 0 || (n.pausedUntil > n.now && n.isWrite(strings.ToLower(req.Args[0]))) {
+		n.held = append(n.held, heldRequest{from: from, req: req})
+		if n.pausedUntil > n.now {
+			n.ctx.After(time.Duration(n.pausedUntil-n.now)*time.Millisecond, sim.Timer{Kind: timerUnpause})
+		}
+		return
+	}
+	n.answer(from, req)
+}
+
+// answer executes req and replies, unless the reply is deferred (MIGRATE).
+func (n *Node) answer(from int, req Request) {
+	if r := n.execute(from, req); r.Kind != 0 {
+		n.ctx.Send(from, Response{ID: req.ID, Reply: r}, 0)
+	}
+}
+
+func (n *Node) isWrite(name string) bool {
+	return keyCommands[name].write || name == "migrate" || name == "restore-asking"
+}
+
+// releaseHeld runs held requests, in order, as far as nothing holds them any more.
+func (n *Node) releaseHeld() {
+	for len(n.held) > 0 && n.mig == nil {
+		h := n.held[0]
+		if n.pausedUntil > n.now && n.isWrite(strings.ToLower(h.req.Args[0])) {
+			return
+		}
+		n.held = n.held[1:]
+		n.answer(h.from, h.req)
+	}
+}
+
+// execute runs one command and returns its reply.
+func (n *Node) execute(from int, req Request) Reply {
+	args := req.Args
+	name := strings.ToLower(args[0])
+	if kc, ok := keyCommands[name]; ok {
+		if len(args) < kc.minArgs || (kc.maxArgs > 0 && len(args) > kc.maxArgs) {
+			return errorf("ERR wrong number of arguments for '%s' command", name)
+		}
+		keys := args[kc.firstKey : kc.firstKey+1]
+		if kc.allKeys {
+			keys = args[kc.firstKey:]
+		}
+		if r, redirected := n.route(keys, kc.write, req.Asking, false); redirected {
+			return r
+		}
+		switch name {
+		case "get":
+			if v, ok := n.db.get(args[1]); ok {
+				return bulkReply(v)
+			}
+			return nilReply()
+		case "set":
+			n.write(args[1], args[2])
+			return okReply()
+		case "del":
+			c := 0
+			for _, k := range args[1:] {
+				if n.remove(k) {
+					c++
+				}
+			}
+			return intReply(int64(c))
+		case "exists":
+			c := 0
+			for _, k := range args[1:] {
+				if _, ok := n.db.get(k); ok {
+					c++
+				}
+			}
+			return intReply(int64(c))
+		}
+	}
+	switch name {
+	case "ping":
+		if len(args) == 2 {
+			return bulkReply(args[1])
+		}
+		return statusReply("PONG")
+	case "asking":
+		return okReply()
+	case "readonly", "readwrite":
+		return okReply()
+	case "dbsize":
+		return intReply(int64(n.db.len()))
+	case "keys":
+		if len(args) != 2 {
+			return errorf("ERR wrong number of arguments for 'keys' command")
+		}
+		var out []Reply
+		for _, k := range n.db.all() {
+			if match(args[1], k) {
+				out = append(out, bulkReply(k))
+			}
+		}
+		return arrayReply(out...)
+	case "info":
+		section := ""
+		if len(args) > 1 {
+			section = strings.ToLower(args[1])
+		}
+		return bulkReply(n.info(section))
+	case "role":
+		if n.myself.isSlave() && n.repl.master != nil {
+			state := map[int]string{replConnect: "connect", replConnecting: "connecting", replTransfer: "sync", replConnected: "connected"}[n.repl.state]
+			return arrayReply(bulkReply("slave"), bulkReply(n.repl.master.ip), intReply(int64(n.repl.master.port)), bulkReply(state), intReply(n.repl.processed))
+		}
+		return arrayReply(bulkReply("master"), intReply(n.repl.masterOffset), arrayReply())
+	case "cluster":
+		return n.clusterCommand(args)
+	case "migrate":
+		return n.migrate(from, req)
+	case "restore-asking":
+		return n.restoreAsking(req)
+	case "flushall":
+		if n.myself.isSlave() {
+			return errReply("READONLY You can't write against a read only replica.")
+		}
+		for _, k := range n.db.all() {
+			n.remove(k)
+		}
+		return okReply()
+	}
+	return errorf("ERR unknown command '%s', with args beginning with: %s", args[0], argsPreview(args[1:]))
+}
+
+func argsPreview(args []string) string {
+	var b strings.Builder
+	for _, a := range args {
+		fmt.Fprintf(&b, "'%s' ", a)
+	}
+	return b.String()
+}
+
+// match is Redis's glob matching for KEYS, for the patterns runbooks use: *, ?, literal.
+func match(pattern, s string) bool {
+	if pattern == "" {
+		return s == ""
+	}
+	switch pattern[0] {
+	case '*':
+		for i := 0; i <= len(s); i++ {
+			if match(pattern[1:], s[i:]) {
+				return true
+			}
+		}
+		return false
+	case '?':
+		return s != "" && match(pattern[1:], s[1:])
+	}
+	return s != "" && s[0] == pattern[0] && match(pattern[1:], s[1:])
+}
+
+// write sets a key and streams the write to the replicas.
+func (n *Node) write(key, value string) {
+	n.db.set(key, value)
+	n.repl.propagate(n, "set", key, value)
+}
+
+func (n *Node) remove(key string) bool {
+	if !n.db.del(key) {
+		return false
+	}
+	n.repl.propagate(n, "del", key, "")
+	return true
+}
+
+// route decides whether this node serves keys or redirects (getNodeByQuery and
+// clusterRedirectClient): MOVED, ASK, TRYAGAIN, CROSSSLOT or CLUSTERDOWN.
+func (n *Node) route(keys []string, write, asking, restoreAsking bool) (Reply, bool) {
+	first := slot.Of(keys[0])
+	owner := n.slots[first]
+	if owner == nil {
+		return errReply("CLUSTERDOWN Hash slot not served"), true
+	}
+	multiple := false
+	for _, k := range keys[1:] {
+		if k != keys[0] {
+			if slot.Of(k) != first {
+				return errReply("CROSSSLOT Keys in request don't hash to the same slot"), true
+			}
+			multiple = true
+		}
+	}
+	migrating := owner == n.myself && n.migrating[first] != nil
+	importing := !migrating && n.importing[first] != nil
+	missing, existing := 0, 0
+	if migrating || importing {
+		for _, k := range keys {
+			if _, ok := n.db.get(k); ok {
+				existing++
+			} else {
+				missing++
+			}
+		}
+	}
+	if n.state != stateOK {
+		if !n.cfg.AllowReadsWhenDown {
+			return errReply("CLUSTERDOWN The cluster is down"), true
+		}
+		if write {
+			return errReply("CLUSTERDOWN The cluster is down and only accepts read commands"), true
+		}
+	}
+	if migrating && missing > 0 {
+		if existing > 0 {
+			return errReply("TRYAGAIN Multiple keys request during rehashing of slot"), true
+		}
+		to := n.migrating[first]
+		return errorf("ASK %d %s:%d", first, to.ip, to.port), true
+	}
+	if importing && (asking || restoreAsking) {
+		if multiple && missing > 0 {
+			return errReply("TRYAGAIN Multiple keys request during rehashing of slot"), true
+		}
+		return Reply{}, false
+	}
+	if owner != n.myself {
+		return errorf("MOVED %d %s:%d", first, owner.ip, owner.port), true
+	}
+	return Reply{}, false
+}
+
+// info answers INFO: the replication and keyspace sections, which runbooks ask for.
+func (n *Node) info(section string) string {
+	var b strings.Builder
+	if section == "" || section == "replication" || section == "all" || section == "default" {
+		b.WriteString(n.repl.info(n))
+	}
+	if section == "" || section == "cluster" || section == "all" || section == "default" {
+		if b.Len() > 0 {
+			b.WriteString("\r\n")
+		}
+		b.WriteString("# Cluster\r\ncluster_enabled:1\r\n")
+	}
+	if section == "" || section == "keyspace" || section == "all" || section == "default" {
+		if b.Len() > 0 {
+			b.WriteString("\r\n")
+		}
+		b.WriteString("# Keyspace\r\n")
+		if n.db.len() > 0 {
+			fmt.Fprintf(&b, "db0:keys=%d,expires=0,avg_ttl=0\r\n", n.db.len())
+		}
+	}
+	return b.String()
+}
+
+func atoiArg(s string) (int64, bool) {
+	v, err := strconv.ParseInt(s, 10, 64)
+	return v, err == nil
+}

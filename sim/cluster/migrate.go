@@ -1,0 +1,151 @@
+package cluster
+
+import (
+	"strings"
+	"time"
+
+	"github.com/kvplace/kvplace/sim"
+)
+
+// A migrateCall is a MIGRATE in progress: like Redis, the source is blocked until the
+// target has answered, and deletes a key only after the target has it.
+type migrateCall struct {
+	client  int
+	id      uint64 // the client's request
+	call    uint64 // the RESTORE-ASKING request to the target
+	keys    []string
+	copy    bool
+	timeout int64 // Unix ms
+}
+
+const timerMigrateTimeout = 50
+
+// migrate runs MIGRATE host port "" db timeout [COPY] [REPLACE] KEYS k... (migrateCommand).
+// The reply comes later, when the target answers; a zero Reply tells the caller so.
+func (n *Node) migrate(from int, req Request) Reply {
+	a := req.Args
+	if len(a) < 6 {
+		return errorf("ERR wrong number of arguments for 'migrate' command")
+	}
+	host, portText, key := a[1], a[2], a[3]
+	port, ok := atoiArg(portText)
+	if !ok {
+		return errReply("ERR value is not an integer or out of range")
+	}
+	timeout, ok := atoiArg(a[5])
+	if !ok {
+		return errReply("ERR value is not an integer or out of range")
+	}
+	if timeout <= 0 {
+		timeout = 1000
+	}
+	var copyKeys, replace bool
+	var keys []string
+	for i := 6; i < len(a); i++ {
+		switch strings.ToLower(a[i]) {
+		case "copy":
+			copyKeys = true
+		case "replace":
+			replace = true
+		case "keys":
+			if key != "" {
+				return errReply("ERR When using MIGRATE KEYS option, the key argument must be set to the empty string")
+			}
+			keys = a[i+1:]
+			i = len(a)
+		default:
+			return errReply("ERR syntax error")
+		}
+	}
+	if keys == nil {
+		keys = []string{key}
+	}
+	var present []string
+	restore := []string{"RESTORE-ASKING", ""}
+	if replace {
+		restore[1] = "REPLACE"
+	}
+	size := 0
+	for _, k := range keys {
+		if v, ok := n.db.get(k); ok {
+			present = append(present, k)
+			restore = append(restore, k, v)
+			size += len(k) + len(v) + 16
+		}
+	}
+	if len(present) == 0 {
+		return statusReply("NOKEY")
+	}
+	target, ok := n.reg.Process(host, int(port))
+	if !ok {
+		return errReply("IOERR error or timeout connecting to the client")
+	}
+	n.linkEpoch++
+	n.mig = &migrateCall{client: from, id: req.ID, call: n.linkEpoch, keys: present, copy: copyKeys, timeout: n.now + timeout}
+	n.ctx.SendOrBounce(target, Request{ID: n.linkEpoch, Args: restore}, size)
+	n.ctx.After(time.Duration(timeout)*time.Millisecond, sim.Timer{Kind: timerMigrateTimeout, Arg: int64(n.linkEpoch)})
+	return Reply{}
+}
+
+// restoreAsking stores keys sent by a MIGRATE: RESTORE-ASKING [REPLACE] k v k v ..., each
+// routed as RESTORE-ASKING is (served while importing the slot), with one reply per key.
+func (n *Node) restoreAsking(req Request) Reply {
+	a := req.Args
+	replace := a[1] == "REPLACE"
+	var out []Reply
+	for i := 2; i+1 < len(a); i += 2 {
+		k, v := a[i], a[i+1]
+		if r, redirected := n.route([]string{k}, true, false, true); redirected {
+			out = append(out, r)
+			continue
+		}
+		if _, exists := n.db.get(k); exists && !replace {
+			out = append(out, errReply("BUSYKEY Target key name already exists."))
+			continue
+		}
+		n.write(k, v)
+		out = append(out, okReply())
+	}
+	return arrayReply(out...)
+}
+
+// migrateStep handles the target's answer to a MIGRATE, or its absence.
+func (n *Node) migrateStep(from int, msg any) bool {
+	switch m := msg.(type) {
+	case Response:
+		if n.mig == nil || m.ID != n.mig.call {
+			return true // an answer that came after its MIGRATE timed out
+		}
+		mc := n.mig
+		n.mig = nil
+		var failure string
+		for i, r := range m.Reply.Array {
+			if r.IsError() {
+				if failure == "" {
+					failure = r.Str
+				}
+				continue
+			}
+			if !mc.copy && i < len(mc.keys) {
+				n.remove(mc.keys[i])
+			}
+		}
+		reply := okReply()
+		if failure != "" {
+			reply = errReply("ERR Target instance replied with error: " + failure)
+		}
+		n.ctx.Send(mc.client, Response{ID: mc.id, Reply: reply}, 0)
+		return true
+	}
+	return false
+}
+
+// migrateFailed ends a MIGRATE whose target was down or silent.
+func (n *Node) migrateFailed(call uint64, why string) {
+	if n.mig == nil || n.mig.call != call {
+		return
+	}
+	mc := n.mig
+	n.mig = nil
+	n.ctx.Send(mc.client, Response{ID: mc.id, Reply: errReply(why)}, 0)
+}

@@ -1,0 +1,431 @@
+package cluster
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/slot"
+)
+
+// Cluster states.
+const (
+	stateOK uint8 = iota
+	stateFail
+)
+
+// Work deferred to the end of the current event (CLUSTER_TODO_* and clusterBeforeSleep).
+const (
+	todoHandleFailover uint8 = 1 << iota
+	todoUpdateState
+	todoSaveConfig
+	todoHandleManualFailover
+)
+
+// Timers a node sets.
+const (
+	timerCron     = iota + 1 // serverCron: clusterCron every run, replicationCron every tenth
+	timerFsync               // appendfsync everysec
+	timerDialFail            // a connect to an address where nothing listens
+	timerUnpause             // a client pause ends
+)
+
+// Redis constants (cluster.h, cluster.c).
+const (
+	cronPeriod            = 100 * time.Millisecond
+	failReportValidity    = 2 // CLUSTER_FAIL_REPORT_VALIDITY_MULT
+	failUndoTime          = 2 // CLUSTER_FAIL_UNDO_TIME_MULT
+	mfTimeout             = 5000
+	mfPauseMult           = 2
+	slaveMigrationDelay   = 5000
+	maxRejoinDelay        = 5000
+	minRejoinDelay        = 500
+	writableDelay         = 2000
+	blacklistTTL          = 60 // seconds
+	clusterPortIncrement  = 10000
+	cantFailoverNone      = 0
+	cantFailoverDataAge   = 1
+	cantFailoverWaiting   = 2
+	cantFailoverExpired   = 3
+	cantFailoverWaitVotes = 4
+)
+
+// A Node is one redis-server process in cluster mode, as a sans-I/O state machine: the
+// cluster bus (gossip, failure detection, failover, configuration propagation), the slot
+// table, replication, the keyspace and the commands clients send. Each call handles one
+// event, the way one turn of Redis's event loop does, and ends with clusterBeforeSleep's
+// deferred work.
+type Node struct {
+	cfg  Config
+	reg  *Registry
+	proc int
+	ip   string
+	port int
+
+	ctx *sim.Context
+	now int64 // Unix ms of the current event, on this node's clock
+
+	myself      *peer
+	order       []*peer // known nodes sorted by name: a stable stand-in for Redis's dict order
+	byNid       []*peer
+	slots       [slot.Count]*peer
+	migrating   map[int]*peer
+	importing   map[int]*peer
+	notClaiming slot.Set
+
+	currentEpoch    uint64
+	lastVoteEpoch   uint64
+	state           uint8
+	size            int
+	todo            uint8
+	statsSent       [mCount]int64
+	statsRecv       [mCount]int64
+	statsPfailNodes int
+	iteration       uint64
+	cronLoops       uint64
+	pingsSent       uint64
+	linkEpoch       uint64
+	blacklist       map[int32]int64
+
+	failoverAuthTime  int64
+	failoverAuthCount int
+	failoverAuthSent  bool
+	failoverAuthRank  int
+	failoverAuthEpoch uint64
+	cantFailover      int
+
+	mfEnd          int64
+	mfSlave        *peer
+	mfMasterOffset int64
+	mfCanStart     bool
+
+	amongMinorityTime int64
+	firstCallTime     int64
+
+	db   *store
+	repl replication
+
+	pausedUntil int64         // client writes paused until then (manual failover)
+	held        []heldRequest // requests waiting for the pause or a MIGRATE to end
+	mig         *migrateCall  // the MIGRATE this node is blocked in, if any
+	disk        *Persisted    // what to load at Start; nil for a new node
+	links       map[uint64]*peer
+
+	// Events is a log of what the node did that a person reading its log would want:
+	// "Marking node ... as failing", "Failover election won". Tests and experiments read it.
+	Events []Event
+}
+
+// An Event is one line of a node's log, with its virtual time; Kind and About make the
+// lines that measurements look for easy to find.
+type Event struct {
+	At    sim.Time
+	Kind  EventKind
+	About string // the node ID the event is about, if any
+	Text  string
+}
+
+// EventKind classifies the events measurements look for.
+type EventKind uint8
+
+// Event kinds.
+const (
+	EvLog      EventKind = iota // anything else
+	EvPFail                     // this node flagged About as PFAIL
+	EvFail                      // this node marked About as FAIL (quorum reached)
+	EvFailMsg                   // this node learnt from a FAIL message that About failed
+	EvPromoted                  // this replica won an election and is a master
+	EvState                     // cluster_state changed (Text ends in ok or fail)
+	EvSynced                    // this replica finished a full synchronisation
+)
+
+type heldRequest struct {
+	from int
+	req  Request
+}
+
+// Spec describes a process to start: where it listens, its configuration, its random
+// stream (from which its node ID and random choices come) and what it had persisted.
+type Spec struct {
+	IP       string
+	Port     int
+	Config   Config
+	Registry *Registry
+	Proc     int        // the engine index it runs as
+	Disk     *Persisted // nodes.conf and the AOF from before a restart; nil for a new node
+}
+
+// New returns a node for spec. The node does nothing until the engine starts it.
+func New(spec Spec) *Node {
+	return &Node{
+		cfg: spec.Config, reg: spec.Registry, proc: spec.Proc, ip: spec.IP, port: spec.Port,
+		migrating: map[int]*peer{}, importing: map[int]*peer{}, blacklist: map[int32]int64{},
+		disk: spec.Disk, links: map[uint64]*peer{},
+		mfMasterOffset: -1,
+	}
+}
+
+// ID returns the node's 40-character ID, or "" before it started.
+func (n *Node) ID() string {
+	if n.myself == nil {
+		return ""
+	}
+	return n.myself.name
+}
+
+// Addr returns "ip:port".
+func (n *Node) Addr() string { return n.ip + ":" + itoa(n.port) }
+
+func (n *Node) nodeTimeout() int64 { return n.cfg.NodeTimeout.Milliseconds() }
+
+func (n *Node) logf(format string, args ...any) { n.event(EvLog, "", format, args...) }
+
+func (n *Node) event(kind EventKind, about string, format string, args ...any) {
+	n.Events = append(n.Events, Event{At: n.ctx.Now, Kind: kind, About: about, Text: fmt.Sprintf(format, args...)})
+	n.ctx.Note(format, args...)
+}
+
+// begin prepares a call.
+func (n *Node) begin(ctx *sim.Context) {
+	n.ctx = ctx
+	n.now = ctx.Now.UnixMilli()
+}
+
+// Start initialises the node: a new random name, or the configuration it persisted.
+func (n *Node) Start(ctx *sim.Context) {
+	n.begin(ctx)
+	n.db = newStore(n.cfg.AppendOnly)
+	n.state = stateFail
+	n.size = 1
+	if n.disk != nil {
+		n.load(n.disk)
+	} else {
+		name := randomName(ctx.Rand)
+		n.myself = n.newPeer(name, flagMyself|flagMaster)
+		n.addPeer(n.myself)
+	}
+	n.myself.ip, n.myself.port, n.myself.cport = n.ip, n.port, n.port+clusterPortIncrement
+	n.reg.Listen(n.ip, n.port, n.proc)
+	n.repl.init(n)
+	// The first cron runs at a random phase: processes start at different instants.
+	ctx.After(time.Duration(ctx.Rand.IntN(int(cronPeriod))), sim.Timer{Kind: timerCron})
+	if n.cfg.AppendOnly {
+		ctx.After(time.Second, sim.Timer{Kind: timerFsync})
+	}
+	n.beforeSleep()
+}
+
+func randomName(r *sim.Stream) string {
+	const hex = "0123456789abcdef"
+	b := make([]byte, 40)
+	for i := range b {
+		b[i] = hex[r.IntN(16)]
+	}
+	return string(b)
+}
+
+// Timer handles the node's timers.
+func (n *Node) Timer(ctx *sim.Context, t sim.Timer) {
+	n.begin(ctx)
+	switch t.Kind {
+	case timerCron:
+		// serverCron: Redis re-arms its timer when the callback returns, so each period is
+		// 100 ms plus the cron's own run time and the event loop's latency; on loopback that
+		// is 100.7 to 100.9 ms on average (measured from redis-server 7.0.15 debug logs).
+		n.cronLoops++
+		n.cron()
+		if n.cronLoops%10 == 0 {
+			n.repl.cron(n)
+		}
+		ctx.After(cronPeriod+time.Duration(400+ctx.Rand.IntN(800))*time.Microsecond, t)
+	case timerFsync:
+		n.db.fsync()
+		ctx.After(time.Second, t)
+	case timerDialFail:
+		n.dialFailed(uint64(t.Arg))
+	case timerMigrateTimeout:
+		n.migrateFailed(uint64(t.Arg), "IOERR error or timeout reading to target instance")
+	}
+	n.beforeSleep()
+}
+
+// Step handles a message.
+func (n *Node) Step(ctx *sim.Context, from int, msg any) {
+	n.begin(ctx)
+	switch m := msg.(type) {
+	case *packet:
+		n.processPacket(from, m)
+	case dial:
+		ctx.Send(from, dialAck{epoch: m.epoch}, 0)
+	case dialAck:
+		n.dialed(from, m.epoch)
+	case sim.Bounced:
+		switch b := m.Msg.(type) {
+		case dial:
+			n.dialRefused(from, b.epoch)
+		case Request:
+			n.migrateFailed(b.ID, "IOERR error or timeout connecting to the client")
+		default:
+			n.repl.bounced(n, from, m.Msg)
+		}
+	case sim.Hangup:
+		n.hangup(from)
+	case Request:
+		n.request(from, m)
+	default:
+		if !n.repl.step(n, from, msg) && !n.migrateStep(from, msg) {
+			panic(fmt.Sprintf("cluster: node %s got a %T", n.Addr(), msg))
+		}
+	}
+	n.beforeSleep()
+}
+
+// beforeSleep does the work events deferred (clusterBeforeSleep).
+func (n *Node) beforeSleep() {
+	todo := n.todo
+	n.todo = 0
+	if todo&todoHandleManualFailover != 0 {
+		if n.myself.isSlave() {
+			n.handleManualFailover()
+			n.handleSlaveFailover()
+		}
+	} else if todo&todoHandleFailover != 0 {
+		n.handleSlaveFailover()
+	}
+	if todo&todoUpdateState != 0 {
+		n.updateState()
+	}
+	n.releaseHeld()
+}
+
+// newPeer creates a view entry (createClusterNode).
+func (n *Node) newPeer(name string, flags uint16) *peer {
+	return &peer{
+		nid: n.reg.nid(name), name: name, flags: flags, ctime: n.now, proc: -1,
+		pongReceived: 0, replOffset: 0,
+	}
+}
+
+// addPeer puts p into the view (clusterAddNode).
+func (n *Node) addPeer(p *peer) {
+	i, _ := slices.BinarySearchFunc(n.order, p.name, func(q *peer, name string) int {
+		switch {
+		case q.name < name:
+			return -1
+		case q.name > name:
+			return 1
+		}
+		return 0
+	})
+	n.order = slices.Insert(n.order, i, p)
+	for int(p.nid) >= len(n.byNid) {
+		n.byNid = append(n.byNid, nil)
+	}
+	n.byNid[p.nid] = p
+}
+
+// lookup returns the peer named by nid (clusterLookupNode).
+func (n *Node) lookup(nid int32) *peer {
+	if nid < 0 || int(nid) >= len(n.byNid) {
+		return nil
+	}
+	return n.byNid[nid]
+}
+
+// lookupName returns the peer called name.
+func (n *Node) lookupName(name string) *peer {
+	nid, ok := n.reg.lookupNid(name)
+	if !ok {
+		return nil
+	}
+	return n.lookup(nid)
+}
+
+// delPeer removes p from the view (clusterDelNode): its slots are unassigned, its failure
+// reports withdrawn, its link closed.
+func (n *Node) delPeer(p *peer) {
+	for j := range slot.Count {
+		if n.importing[j] == p {
+			delete(n.importing, j)
+		}
+		if n.migrating[j] == p {
+			delete(n.migrating, j)
+		}
+		if n.slots[j] == p {
+			n.delSlot(j)
+		}
+	}
+	for _, q := range n.order {
+		if q != p {
+			q.failReports = slices.DeleteFunc(q.failReports, func(r failReport) bool { return r.from == p })
+		}
+	}
+	if p.master != nil {
+		p.master.removeReplica(p)
+	}
+	for _, r := range p.replicas {
+		if r.master == p {
+			r.master = nil
+		}
+	}
+	p.link = nil
+	i := slices.Index(n.order, p)
+	n.order = slices.Delete(n.order, i, i+1)
+	if n.byNid[p.nid] == p {
+		n.byNid[p.nid] = nil
+	}
+}
+
+// renamePeer gives a handshake peer its real name (clusterRenameNode).
+func (n *Node) renamePeer(p *peer, name string) {
+	i := slices.Index(n.order, p)
+	n.order = slices.Delete(n.order, i, i+1)
+	if n.byNid[p.nid] == p {
+		n.byNid[p.nid] = nil
+	}
+	p.name = name
+	p.nid = n.reg.nid(name)
+	n.addPeer(p)
+}
+
+// resolve finds the process serving p's address.
+func (n *Node) resolve(p *peer) int {
+	if proc, ok := n.reg.Process(p.ip, p.port); ok {
+		return proc
+	}
+	return -1
+}
+
+// State returns cluster_state as this node sees it: "ok" or "fail".
+func (n *Node) State() string {
+	if n.state == stateOK {
+		return "ok"
+	}
+	return "fail"
+}
+
+// IsMaster reports whether the node is a master.
+func (n *Node) IsMaster() bool { return n.myself != nil && n.myself.isMaster() }
+
+// MasterID returns the ID of the master this node replicates, or "".
+func (n *Node) MasterID() string {
+	if n.myself == nil || n.myself.master == nil {
+		return ""
+	}
+	return n.myself.master.name
+}
+
+// Owner returns the address of the master that serves slot s in this node's view, or "".
+func (n *Node) Owner(s int) string {
+	if p := n.slots[s]; p != nil {
+		return p.addr()
+	}
+	return ""
+}
+
+// Keys returns how many keys the node holds.
+func (n *Node) Keys() int { return n.db.len() }
+
+// Get returns a key's value as the node stores it, without routing.
+func (n *Node) Get(key string) (string, bool) { return n.db.get(key) }

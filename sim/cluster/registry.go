@@ -1,0 +1,51 @@
+package cluster
+
+import "fmt"
+
+// A Registry is what the simulated network knows and what every node shares: which process
+// listens at which address (the routing a real host does), and a table interning node
+// names so that nodes can refer to each other by a small number instead of hashing 40-byte
+// strings on every gossip entry. Interning is a pure function of the names seen, so it
+// changes nothing a node decides.
+type Registry struct {
+	names []string
+	index map[string]int32
+	procs map[string]int // "ip:port" (client port) -> engine index of the process there
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	return &Registry{index: map[string]int32{}, procs: map[string]int{}}
+}
+
+// nid returns the interned number of name, interning it if new.
+func (r *Registry) nid(name string) int32 {
+	if i, ok := r.index[name]; ok {
+		return i
+	}
+	i := int32(len(r.names))
+	r.names = append(r.names, name)
+	r.index[name] = i
+	return i
+}
+
+// lookupNid returns the number of name if it was ever interned.
+func (r *Registry) lookupNid(name string) (int32, bool) {
+	i, ok := r.index[name]
+	return i, ok
+}
+
+// name returns the name interned as nid.
+func (r *Registry) name(nid int32) string { return r.names[nid] }
+
+// Listen records that the process with engine index proc serves ip:port (its cluster bus
+// being on port+10000).
+func (r *Registry) Listen(ip string, port, proc int) {
+	r.procs[fmt.Sprintf("%s:%d", ip, port)] = proc
+}
+
+// Process returns the engine index of the process serving ip:port.
+func (r *Registry) Process(ip string, port int) (int, bool) {
+	p, ok := r.procs[fmt.Sprintf("%s:%d", ip, port)]
+	return p, ok
+}

@@ -1,0 +1,455 @@
+package cluster
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Replication, asynchronous as in Redis: a master applies a write, acknowledges it, and
+// streams it to its replicas; a replica's offset counts the bytes of stream it processed.
+// A new replica gets a full copy after repl-diskless-sync-delay; a reconnecting one resumes
+// from the master's backlog (PSYNC), also after a failover thanks to the second replication
+// ID a promoted replica keeps.
+
+// Replica-side link states (REPL_STATE_*).
+const (
+	replNone       = iota // not a replica
+	replConnect           // must connect
+	replConnecting        // PSYNC sent
+	replTransfer          // waiting for the full copy
+	replConnected         // streaming
+)
+
+// An op is one write in the replication stream, its size as RESP on the wire.
+type op struct {
+	cmd    string // "set", "del", "ping"
+	key    string
+	value  string
+	size   int64
+	offset int64 // the stream offset after this op
+}
+
+func (o *op) String() string { return fmt.Sprintf("%s %s @%d", o.cmd, o.key, o.offset) }
+
+// respSize is the length of a command in the RESP protocol.
+func respSize(args ...string) int64 {
+	n := int64(1 + len(itoa(len(args))) + 2)
+	for _, a := range args {
+		n += int64(1 + len(itoa(len(a))) + 2 + len(a) + 2)
+	}
+	return n
+}
+
+// Replication messages.
+type (
+	psync struct {
+		epoch  uint64
+		replid string
+		offset int64 // the first byte wanted; -1 with replid "?" for a full copy
+	}
+	psyncReply struct {
+		epoch  uint64
+		full   bool
+		replid string
+		offset int64
+	}
+	rdb struct {
+		epoch  uint64
+		replid string
+		offset int64
+		data   map[string]string
+	}
+	stream struct {
+		epoch uint64
+		op    *op
+	}
+	replAck struct{ offset int64 }
+)
+
+func (p psync) String() string { return fmt.Sprintf("PSYNC %s %d", p.replid, p.offset) }
+func (p psyncReply) String() string {
+	return map[bool]string{true: "+FULLRESYNC", false: "+CONTINUE"}[p.full]
+}
+func (r rdb) String() string    { return fmt.Sprintf("RDB %d keys @%d", len(r.data), r.offset) }
+func (s stream) String() string { return s.op.String() }
+
+// An attached replica, from the master's side.
+type attached struct {
+	proc      int
+	epoch     uint64
+	online    bool
+	since     int64 // Unix seconds it started waiting for a full copy
+	ack       int64
+	ackTime   int64
+	ip        string
+	port      int
+	lastInter int64
+}
+
+// replication is a node's replication state, as a master and as a replica.
+type replication struct {
+	replid, replid2 string
+	masterOffset    int64 // master_repl_offset
+	secondOffset    int64 // second_repl_offset
+	backlog         []*op
+	backlogBytes    int64
+	replicas        []*attached
+	lastPing        int64
+
+	master          *peer // the node replicated, nil if none
+	masterProc      int
+	state           int
+	epoch           uint64
+	masterReplid    string
+	processed       int64 // offset processed as a replica
+	lastInteraction int64 // Unix seconds
+	downSince       int64 // Unix seconds
+	cachedReplid    string
+	cachedOffset    int64
+	synced          bool // has ever completed a sync with this master
+}
+
+func (r *replication) init(n *Node) {
+	r.replid = randomName(n.ctx.Rand)
+	r.replid2 = strings.Repeat("0", 40)
+	r.secondOffset = -1
+	r.masterProc = -1
+}
+
+func (r *replication) hasMaster() bool { return r.master != nil }
+
+// offset is what the cluster bus announces: the master offset of a master, the processed
+// offset of a replica (replicationGetSlaveOffset).
+func (r *replication) offset(n *Node) int64 {
+	if n.myself != nil && n.myself.isSlave() {
+		if r.state == replConnected || r.cachedReplid != "" || r.synced {
+			return r.processed
+		}
+		return 0
+	}
+	return r.masterOffset
+}
+
+// dataAge is how long, in ms, this replica's data has gone without news from its master, as
+// clusterHandleSlaveFailover computes it: whole seconds, since the last interaction if the
+// link is up, else since it went down (which is the epoch if it never came up).
+func (r *replication) dataAge(n *Node) int64 {
+	unix := n.now / 1000
+	if r.state == replConnected {
+		return (unix - r.lastInteraction) * 1000
+	}
+	return (unix - r.downSince) * 1000
+}
+
+// setMaster starts replicating m (replicationSetMaster): cache what we have so a partial
+// resynchronisation can be asked for, and connect at once.
+func (r *replication) setMaster(n *Node, m *peer) {
+	wasMaster := r.master == nil
+	if r.state == replConnected {
+		r.downSince = n.now / 1000
+	}
+	if wasMaster {
+		r.cachedReplid, r.cachedOffset = r.replid, r.masterOffset
+		r.replicas = nil // its replicas will find the new topology by themselves
+	} else if r.masterReplid != "" {
+		r.cachedReplid, r.cachedOffset = r.masterReplid, r.processed
+	}
+	r.master = m
+	r.state = replConnect
+	r.connect(n)
+}
+
+// unsetMaster turns a replica into a master (replicationUnsetMaster): it keeps its data and
+// offset, and its master's replication ID as its second ID, so siblings can resume from it.
+func (r *replication) unsetMaster(n *Node) {
+	if r.master == nil {
+		return
+	}
+	r.replid2 = r.masterReplid
+	if r.replid2 == "" {
+		r.replid2 = strings.Repeat("0", 40)
+	}
+	r.secondOffset = r.processed + 1
+	r.replid = randomName(n.ctx.Rand)
+	r.masterOffset = r.processed
+	r.master, r.masterProc, r.state = nil, -1, replNone
+	r.epoch++
+}
+
+func (r *replication) connect(n *Node) {
+	if r.master == nil {
+		return
+	}
+	proc, ok := n.reg.Process(r.master.ip, r.master.port)
+	if !ok {
+		return
+	}
+	r.epoch++
+	r.masterProc = proc
+	r.state = replConnecting
+	p := psync{epoch: r.epoch, replid: "?", offset: -1}
+	if r.cachedReplid != "" {
+		p.replid, p.offset = r.cachedReplid, r.cachedOffset+1
+	}
+	n.ctx.SendOrBounce(proc, p, 0)
+}
+
+// linkDown records that the link to the master broke.
+func (r *replication) linkDown(n *Node) {
+	if r.state == replConnected {
+		r.downSince = n.now / 1000
+		r.cachedReplid, r.cachedOffset = r.masterReplid, r.processed
+	}
+	if r.master != nil {
+		r.state = replConnect
+	}
+	r.epoch++
+}
+
+func (r *replication) hangup(n *Node, from int) {
+	if r.master != nil && from == r.masterProc {
+		r.linkDown(n)
+	}
+	for i, a := range r.replicas {
+		if a.proc == from {
+			r.replicas = append(r.replicas[:i], r.replicas[i+1:]...)
+			break
+		}
+	}
+}
+
+func (r *replication) bounced(n *Node, from int, msg any) {
+	if p, ok := msg.(psync); ok && p.epoch == r.epoch && r.state == replConnecting {
+		r.state = replConnect // refused: retry from the replication cron
+	}
+}
+
+// cron is replicationCron: connect, time out a silent master, acknowledge, and start full
+// copies whose delay is over; masters ping their replicas every repl-ping-replica-period.
+func (r *replication) cron(n *Node) {
+	unix := n.now / 1000
+	if r.master != nil {
+		switch r.state {
+		case replConnect:
+			r.connect(n)
+		case replConnected:
+			if unix-r.lastInteraction > int64(n.cfg.ReplTimeout/time.Second) {
+				n.logf("MASTER timeout: no data nor PING received...")
+				r.linkDown(n)
+			} else {
+				n.ctx.Send(r.masterProc, replAck{offset: r.processed}, 0)
+			}
+		}
+	}
+	if len(r.replicas) > 0 && n.now-r.lastPing >= n.cfg.ReplPingReplicaPeriod.Milliseconds() && n.myself.isMaster() {
+		r.lastPing = n.now
+		r.propagate(n, "ping", "", "")
+	}
+	// Start a diskless full copy once a waiting replica has waited long enough.
+	start := false
+	for _, a := range r.replicas {
+		if !a.online && unix-a.since >= int64(n.cfg.ReplDisklessSyncDelay/time.Second) {
+			start = true
+		}
+	}
+	if start {
+		data := n.db.copyAll()
+		for _, a := range r.replicas {
+			if a.online {
+				continue
+			}
+			a.online = true
+			n.ctx.Send(a.proc, psyncReply{epoch: a.epoch, full: true, replid: r.replid, offset: r.masterOffset}, 0)
+			size := 0
+			for k, v := range data {
+				size += len(k) + len(v) + 16
+			}
+			n.ctx.Send(a.proc, rdb{epoch: a.epoch, replid: r.replid, offset: r.masterOffset, data: data}, size)
+		}
+	}
+}
+
+// propagate applies nothing itself: it appends a write already applied to the stream, the
+// backlog and every online replica.
+func (r *replication) propagate(n *Node, cmd, key, value string) {
+	var size int64
+	switch cmd {
+	case "set":
+		size = respSize("SET", key, value)
+	case "del":
+		size = respSize("DEL", key)
+	default:
+		size = respSize("PING")
+	}
+	r.masterOffset += size
+	o := &op{cmd: cmd, key: key, value: value, size: size, offset: r.masterOffset}
+	r.remember(n, o)
+	for _, a := range r.replicas {
+		if a.online {
+			n.ctx.Send(a.proc, stream{epoch: a.epoch, op: o}, int(size))
+		}
+	}
+}
+
+// remember keeps o in the backlog, trimmed to repl-backlog-size bytes.
+func (r *replication) remember(n *Node, o *op) {
+	r.backlog = append(r.backlog, o)
+	r.backlogBytes += o.size
+	for r.backlogBytes > n.cfg.ReplBacklogSize && len(r.backlog) > 1 {
+		r.backlogBytes -= r.backlog[0].size
+		r.backlog = r.backlog[1:]
+	}
+}
+
+func (r *replication) step(n *Node, from int, msg any) bool {
+	switch m := msg.(type) {
+	case psync:
+		r.servePsync(n, from, m)
+	case psyncReply:
+		if m.epoch != r.epoch || r.state != replConnecting {
+			return true
+		}
+		r.masterReplid = m.replid
+		if m.full {
+			r.state = replTransfer
+			return true
+		}
+		r.state = replConnected
+		r.lastInteraction = n.now / 1000
+		r.synced = true
+	case rdb:
+		if m.epoch != r.epoch || (r.state != replTransfer && r.state != replConnecting) {
+			return true
+		}
+		n.db.load(m.data)
+		r.processed = m.offset
+		r.masterReplid = m.replid
+		r.backlog, r.backlogBytes = nil, 0
+		r.state = replConnected
+		r.lastInteraction = n.now / 1000
+		r.synced = true
+		r.cachedReplid = ""
+		n.event(EvSynced, "", "MASTER <-> REPLICA sync: Finished with success")
+	case stream:
+		if m.epoch != r.epoch || r.state != replConnected {
+			return true
+		}
+		o := m.op
+		switch o.cmd {
+		case "set":
+			n.db.set(o.key, o.value)
+		case "del":
+			n.db.del(o.key)
+		}
+		r.processed = o.offset
+		r.lastInteraction = n.now / 1000
+		r.remember(n, o)
+	case replAck:
+		for _, a := range r.replicas {
+			if a.proc == from {
+				a.ack, a.ackTime = m.offset, n.now
+			}
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// servePsync answers a replica's PSYNC (masterTryPartialResynchronization): resume from the
+// backlog when the replication ID and offset allow, else queue a full copy.
+func (r *replication) servePsync(n *Node, from int, p psync) {
+	for i, a := range r.replicas {
+		if a.proc == from {
+			r.replicas = append(r.replicas[:i], r.replicas[i+1:]...)
+			break
+		}
+	}
+	a := &attached{proc: from, epoch: p.epoch, since: n.now / 1000}
+	for _, q := range n.order {
+		if q.proc == from {
+			a.ip, a.port = q.ip, q.port
+		}
+	}
+	r.replicas = append(r.replicas, a)
+	partial := p.replid == r.replid || (p.replid == r.replid2 && p.offset <= r.secondOffset)
+	first := r.masterOffset + 1
+	if len(r.backlog) > 0 {
+		first = r.backlog[0].offset - r.backlog[0].size + 1
+	}
+	if partial && p.offset >= first && p.offset <= r.masterOffset+1 {
+		a.online = true
+		n.ctx.Send(from, psyncReply{epoch: p.epoch, replid: r.replid}, 0)
+		for _, o := range r.backlog {
+			if o.offset >= p.offset {
+				n.ctx.Send(from, stream{epoch: p.epoch, op: o}, int(o.size))
+			}
+		}
+		n.logf("Partial resynchronization request from %s accepted.", a.ip+":"+itoa(a.port))
+		return
+	}
+	n.logf("Full resync requested by replica %s", a.ip+":"+itoa(a.port))
+}
+
+// info is the "# Replication" section of INFO.
+func (r *replication) info(n *Node) string {
+	var b strings.Builder
+	b.WriteString("# Replication\r\n")
+	if n.myself.isSlave() && r.master != nil {
+		status := "down"
+		if r.state == replConnected {
+			status = "up"
+		}
+		fmt.Fprintf(&b, "role:slave\r\nmaster_host:%s\r\nmaster_port:%d\r\nmaster_link_status:%s\r\n", r.master.ip, r.master.port, status)
+		lastIO := int64(-1)
+		if r.state == replConnected {
+			lastIO = n.now/1000 - r.lastInteraction
+		}
+		fmt.Fprintf(&b, "master_last_io_seconds_ago:%d\r\nmaster_sync_in_progress:%d\r\n", lastIO, map[bool]int{true: 1, false: 0}[r.state == replTransfer])
+		fmt.Fprintf(&b, "slave_read_repl_offset:%d\r\nslave_repl_offset:%d\r\n", r.processed, r.processed)
+		if r.state != replConnected {
+			fmt.Fprintf(&b, "master_link_down_since_seconds:%d\r\n", n.now/1000-r.downSince)
+		}
+		b.WriteString("slave_priority:100\r\nslave_read_only:1\r\nreplica_announced:1\r\nconnected_slaves:0\r\n")
+	} else {
+		fmt.Fprintf(&b, "role:master\r\nconnected_slaves:%d\r\n", r.onlineReplicas())
+		i := 0
+		for _, a := range r.replicas {
+			if !a.online {
+				continue
+			}
+			lag := int64(0)
+			if a.ackTime > 0 {
+				lag = (n.now - a.ackTime) / 1000
+			}
+			fmt.Fprintf(&b, "slave%d:ip=%s,port=%d,state=online,offset=%d,lag=%d\r\n", i, a.ip, a.port, a.ack, lag)
+			i++
+		}
+	}
+	fmt.Fprintf(&b, "master_failover_state:no-failover\r\nmaster_replid:%s\r\nmaster_replid2:%s\r\n", r.replid, r.replid2)
+	off := r.masterOffset
+	if n.myself.isSlave() {
+		off = r.processed
+	}
+	fmt.Fprintf(&b, "master_repl_offset:%d\r\nsecond_repl_offset:%d\r\n", off, r.secondOffset)
+	hist := int64(0)
+	first := off + 1
+	if len(r.backlog) > 0 {
+		first = r.backlog[0].offset - r.backlog[0].size + 1
+		hist = off - first + 1
+	}
+	fmt.Fprintf(&b, "repl_backlog_active:%d\r\nrepl_backlog_size:%d\r\nrepl_backlog_first_byte_offset:%d\r\nrepl_backlog_histlen:%d\r\n",
+		map[bool]int{true: 1, false: 0}[len(r.backlog) > 0], n.cfg.ReplBacklogSize, first, hist)
+	return b.String()
+}
+
+func (r *replication) onlineReplicas() int {
+	c := 0
+	for _, a := range r.replicas {
+		if a.online {
+			c++
+		}
+	}
+	return c
+}

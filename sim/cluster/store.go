@@ -1,0 +1,192 @@
+package cluster
+
+import (
+	"slices"
+	"sort"
+
+	"github.com/kvplace/kvplace/slot"
+)
+
+// An entry is one key's value and the order it was added in (GETKEYSINSLOT returns a
+// slot's keys newest first, as Redis's per-slot list does).
+type entry struct {
+	value string
+	seq   uint64
+}
+
+// undo restores a key to what it was before a write that is not yet on disk.
+type undo struct {
+	key     string
+	value   string
+	existed bool
+	seq     uint64
+}
+
+// A store is database 0: the keys and their values, indexed by slot. With persistence on it
+// keeps an undo log of writes made since the last fsync, so that a crash loses exactly
+// them (appendfsync everysec).
+type store struct {
+	keys    map[string]entry
+	bySlot  map[int]map[string]struct{}
+	counts  [slot.Count]int32
+	seq     uint64
+	bytes   int64
+	durable bool
+	undo    []undo
+}
+
+func newStore(durable bool) *store {
+	return &store{keys: map[string]entry{}, bySlot: map[int]map[string]struct{}{}, durable: durable}
+}
+
+func (s *store) len() int { return len(s.keys) }
+
+func (s *store) get(key string) (string, bool) {
+	e, ok := s.keys[key]
+	return e.value, ok
+}
+
+func (s *store) remember(key string) {
+	if !s.durable {
+		return
+	}
+	e, ok := s.keys[key]
+	s.undo = append(s.undo, undo{key: key, value: e.value, existed: ok, seq: e.seq})
+}
+
+func (s *store) set(key, value string) {
+	s.remember(key)
+	old, ok := s.keys[key]
+	if ok {
+		s.bytes -= int64(len(key) + len(old.value))
+		s.keys[key] = entry{value: value, seq: old.seq}
+	} else {
+		s.seq++
+		s.keys[key] = entry{value: value, seq: s.seq}
+		sl := slot.Of(key)
+		m := s.bySlot[sl]
+		if m == nil {
+			m = map[string]struct{}{}
+			s.bySlot[sl] = m
+		}
+		m[key] = struct{}{}
+		s.counts[sl]++
+	}
+	s.bytes += int64(len(key) + len(value))
+}
+
+func (s *store) del(key string) bool {
+	old, ok := s.keys[key]
+	if !ok {
+		return false
+	}
+	s.remember(key)
+	delete(s.keys, key)
+	s.bytes -= int64(len(key) + len(old.value))
+	sl := slot.Of(key)
+	delete(s.bySlot[sl], key)
+	if len(s.bySlot[sl]) == 0 {
+		delete(s.bySlot, sl)
+	}
+	s.counts[sl]--
+	return true
+}
+
+// inSlot returns up to n keys of slot, newest first.
+func (s *store) inSlot(sl, n int) []string {
+	m := s.bySlot[sl]
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return s.keys[keys[i]].seq > s.keys[keys[j]].seq })
+	if len(keys) > n {
+		keys = keys[:n]
+	}
+	return keys
+}
+
+func (s *store) countInSlot(sl int) int { return int(s.counts[sl]) }
+
+// all returns every key, sorted.
+func (s *store) all() []string {
+	keys := make([]string, 0, len(s.keys))
+	for k := range s.keys {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// flush empties the store (a replica's full resynchronisation, FLUSHALL).
+func (s *store) flush() {
+	for _, k := range s.all() {
+		s.del(k)
+	}
+}
+
+// fsync makes every write so far durable.
+func (s *store) fsync() { s.undo = s.undo[:0] }
+
+// durableCopy returns the store as a crash now would leave it on disk: every write since
+// the last fsync undone.
+func (s *store) durableCopy() *store {
+	c := newStore(s.durable)
+	for k, e := range s.keys {
+		c.keys[k] = e
+	}
+	for i := len(s.undo) - 1; i >= 0; i-- {
+		u := s.undo[i]
+		if u.existed {
+			c.keys[u.key] = entry{value: u.value, seq: u.seq}
+		} else {
+			delete(c.keys, u.key)
+		}
+	}
+	c.reindex()
+	return c
+}
+
+// copyAll returns an independent copy (an RDB snapshot for a full resynchronisation).
+func (s *store) copyAll() map[string]string {
+	m := make(map[string]string, len(s.keys))
+	for k, e := range s.keys {
+		m[k] = e.value
+	}
+	return m
+}
+
+func (s *store) reindex() {
+	s.bySlot = map[int]map[string]struct{}{}
+	s.counts = [slot.Count]int32{}
+	s.bytes = 0
+	var maxSeq uint64
+	for k, e := range s.keys {
+		sl := slot.Of(k)
+		m := s.bySlot[sl]
+		if m == nil {
+			m = map[string]struct{}{}
+			s.bySlot[sl] = m
+		}
+		m[k] = struct{}{}
+		s.counts[sl]++
+		s.bytes += int64(len(k) + len(e.value))
+		maxSeq = max(maxSeq, e.seq)
+	}
+	s.seq = maxSeq
+}
+
+// load replaces the contents with snapshot, adding keys in sorted order.
+func (s *store) load(snapshot map[string]string) {
+	s.keys = map[string]entry{}
+	s.undo = s.undo[:0]
+	keys := make([]string, 0, len(snapshot))
+	for k := range snapshot {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		s.keys[k] = entry{value: snapshot[k], seq: uint64(i + 1)}
+	}
+	s.reindex()
+}

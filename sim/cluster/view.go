@@ -1,0 +1,146 @@
+package cluster
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/kvplace/kvplace/slot"
+)
+
+// Node flags (CLUSTER_NODE_* in cluster.h).
+const (
+	flagMaster uint16 = 1 << iota
+	flagSlave
+	flagPFail
+	flagFail
+	flagMyself
+	flagHandshake
+	flagNoAddr
+	flagMeet
+	flagMigrateTo
+	flagNoFailover
+)
+
+// flagNames is the order CLUSTER NODES prints flags in (redisNodeFlagsTable).
+var flagNames = []struct {
+	flag uint16
+	name string
+}{
+	{flagMyself, "myself"}, {flagMaster, "master"}, {flagSlave, "slave"}, {flagPFail, "fail?"},
+	{flagFail, "fail"}, {flagHandshake, "handshake"}, {flagNoAddr, "noaddr"}, {flagNoFailover, "nofailover"},
+}
+
+func flagString(f uint16) string {
+	var parts []string
+	for _, fn := range flagNames {
+		if f&fn.flag != 0 {
+			parts = append(parts, fn.name)
+		}
+	}
+	if len(parts) == 0 {
+		return "noflags"
+	}
+	return strings.Join(parts, ",")
+}
+
+// zobrist holds a random word per slot; the XOR of the words of a set of slots is that
+// set's hash, kept up to date in O(1) as slots change hands.
+var zobrist = func() (z [slot.Count]uint64) {
+	x := uint64(0x243f6a8885a308d3)
+	for i := range z {
+		x += 0x9e3779b97f4a7c15
+		y := x
+		y ^= y >> 30
+		y *= 0xbf58476d1ce4e5b9
+		y ^= y >> 27
+		y *= 0x94d049bb133111eb
+		z[i] = y ^ y>>31
+	}
+	return z
+}()
+
+// A failReport is a master's word that a node is failing (clusterNodeFailReport).
+type failReport struct {
+	from *peer
+	time int64
+}
+
+// A link is a node's outbound TCP connection to a peer's cluster bus (clusterLink).
+type link struct {
+	epoch     uint64
+	connected bool
+	ctime     int64
+	pending   []*packet // queued while the connection is being set up
+}
+
+// A peer is one node as another node sees it (clusterNode). Each node keeps a peer for
+// itself too, flagged myself.
+type peer struct {
+	nid   int32
+	name  string
+	ip    string
+	port  int
+	cport int
+	flags uint16
+	ctime int64
+
+	configEpoch uint64
+	numslots    int
+	slotHash    uint64 // Zobrist hash of the slots this view gives the peer
+	claimCache  *claim // its slots as a claim, built lazily; nil when stale
+
+	master   *peer
+	replicas []*peer
+
+	pingSent, pongReceived, dataReceived int64 // Unix ms
+	failTime, votedTime, orphanedTime    int64
+	replOffset, replOffsetTime           int64
+	failReports                          []failReport
+	lastInPingGossip                     uint64
+
+	link *link // outbound connection; nil when none
+	proc int   // engine index of the process at its address, -1 if none is known
+}
+
+func (p *peer) is(f uint16) bool   { return p.flags&f != 0 }
+func (p *peer) isMaster() bool     { return p.flags&flagMaster != 0 }
+func (p *peer) isSlave() bool      { return p.flags&flagSlave != 0 }
+func (p *peer) failed() bool       { return p.flags&flagFail != 0 }
+func (p *peer) timedOut() bool     { return p.flags&flagPFail != 0 }
+func (p *peer) inHandshake() bool  { return p.flags&flagHandshake != 0 }
+func (p *peer) cantFailover() bool { return p.flags&flagNoFailover != 0 }
+func (p *peer) hasAddr() bool      { return p.flags&flagNoAddr == 0 }
+func (p *peer) addr() string       { return p.ip + ":" + itoa(p.port) }
+func (p *peer) removeReplica(r *peer) bool {
+	i := slices.Index(p.replicas, r)
+	if i < 0 {
+		return false
+	}
+	p.replicas = slices.Delete(p.replicas, i, i+1)
+	if len(p.replicas) == 0 {
+		p.flags &^= flagMigrateTo
+	}
+	return true
+}
+
+func (p *peer) addReplica(r *peer) bool {
+	if slices.Contains(p.replicas, r) {
+		return false
+	}
+	p.replicas = append(p.replicas, r)
+	p.flags |= flagMigrateTo
+	return true
+}
+
+func (p *peer) okReplicas() int {
+	n := 0
+	for _, r := range p.replicas {
+		if !r.failed() {
+			n++
+		}
+	}
+	return n
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,136 @@
+package live
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// A FailoverRun is one real failover: times from a master's SIGKILL until a surviving master
+// first shows it "fail?", until a node first shows it "fail", and until its replica answers
+// ROLE with "master". Zero means not seen within the observation window.
+type FailoverRun struct {
+	NodeTimeout time.Duration
+	PFail       time.Duration
+	Fail        time.Duration
+	Promoted    time.Duration
+}
+
+// MeasureFailover builds a real 3-master, 3-replica cluster on loopback with redis-cli,
+// waits for the replicas' first synchronisation, kills the first master with SIGKILL and
+// polls every node over persistent connections every millisecond or so, which is far finer
+// than spawning redis-cli for each look. dir holds the servers' files; ports must be 6 free
+// port pairs (see FreePorts).
+func MeasureFailover(dir string, ports []int, nodeTimeout time.Duration, observe time.Duration) (FailoverRun, error) {
+	run := FailoverRun{NodeTimeout: nodeTimeout}
+	var servers []*Server
+	defer func() {
+		for _, s := range servers {
+			_ = s.Kill()
+		}
+	}()
+	for _, p := range ports[:6] {
+		s := &Server{Port: p, Dir: filepath.Join(dir, fmt.Sprint(p)), Args: []string{"--cluster-node-timeout", fmt.Sprint(nodeTimeout.Milliseconds())}}
+		if err := os.RemoveAll(s.Dir); err != nil {
+			return run, err
+		}
+		if err := s.Start(); err != nil {
+			return run, err
+		}
+		servers = append(servers, s)
+	}
+	args := []string{"--cluster", "create"}
+	for _, s := range servers {
+		args = append(args, s.Addr())
+	}
+	if out, err := CLI(append(args, "--cluster-replicas", "1", "--cluster-yes")...); err != nil {
+		return run, fmt.Errorf("create: %v\n%s", err, out)
+	}
+	victim := servers[0]
+	id, err := String(victim.Do("CLUSTER", "MYID"))
+	if err != nil {
+		return run, err
+	}
+	// Wait for every replica to finish its first sync (offset > 0 in CLUSTER SLOTS terms).
+	var replica *Server
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		synced := 0
+		for _, s := range servers[3:] {
+			info, err := String(s.Do("INFO", "replication"))
+			if err == nil && strings.Contains(info, "master_link_status:up") {
+				synced++
+				if strings.Contains(info, fmt.Sprintf("master_port:%d", victim.Port)) {
+					replica = s
+				}
+			}
+		}
+		if synced == 3 && replica != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return run, fmt.Errorf("replicas did not sync within a minute")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // let the post-sync pings settle into their rhythm
+	var conns []*Conn
+	for _, s := range servers[1:] {
+		c, err := Dial(s.Addr(), time.Second)
+		if err != nil {
+			return run, err
+		}
+		defer c.Close()
+		conns = append(conns, c)
+	}
+	rc, err := Dial(replica.Addr(), time.Second)
+	if err != nil {
+		return run, err
+	}
+	defer rc.Close()
+
+	if err := victim.Kill(); err != nil {
+		return run, err
+	}
+	start := time.Now()
+	for time.Since(start) < observe && (run.PFail == 0 || run.Fail == 0 || run.Promoted == 0) {
+		for _, c := range conns {
+			text, err := String(c.Do("CLUSTER", "NODES"))
+			if err != nil {
+				continue
+			}
+			isMaster := strings.Contains(text, "myself,master")
+			for _, line := range strings.Split(text, "\n") {
+				if !strings.HasPrefix(line, id) {
+					continue
+				}
+				f := strings.Fields(line)
+				if len(f) < 3 {
+					continue
+				}
+				now := time.Since(start)
+				flags := strings.Split(f[2], ",")
+				if slices.Contains(flags, "fail?") && isMaster && run.PFail == 0 {
+					run.PFail = now
+				}
+				// Exactly "fail": "fail?" is only a suspicion, and a replica's
+				// suspicion would otherwise count as the cluster's verdict.
+				if slices.Contains(flags, "fail") && run.Fail == 0 {
+					run.Fail = now
+				}
+			}
+		}
+		if run.Promoted == 0 {
+			if r, err := rc.Do("ROLE"); err == nil {
+				if arr, ok := r.([]any); ok && len(arr) > 0 && arr[0] == "master" {
+					run.Promoted = time.Since(start)
+				}
+			}
+		}
+		time.Sleep(500 * time.Microsecond)
+	}
+	return run, nil
+}
