@@ -181,6 +181,8 @@ func CLI(args ...string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	out, err := exec.Command(bin, args...).CombinedOutput()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "TERM=dumb") // no colour codes (redis-cli's isColorTerm)
+	out, err := cmd.CombinedOutput()
 	return strings.ReplaceAll(string(out), "\r\n", "\n"), err
 }

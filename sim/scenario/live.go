@@ -1,0 +1,382 @@
+package scenario
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/sim/live"
+)
+
+// RunLive runs a runbook against real redis-server processes on loopback, one per `docker
+// run`, listening on the port the line names. Containers become processes: `docker stop`
+// sends SIGTERM and waits, `docker kill` sends SIGKILL, `docker start` restarts the process
+// on its files, pause and resume send SIGSTOP and SIGCONT. redis-cli lines run the real
+// redis-cli, with two translations a runbook relies on: HOST:PORT where redis-cli wants a
+// node ID is replaced by that node's ID, and -c is carried out one hop at a time so that
+// the "-> Redirected" lines an interactive redis-cli prints appear here too. partition and
+// heal need a simulated network and stop the run.
+//
+// The processes' files go under opt.Dir, or a temporary directory removed at the end.
+func RunLive(rb *Runbook, out io.Writer, opt Options) error {
+	if _, _, err := live.Binaries(); err != nil {
+		return err
+	}
+	b := &liveBackend{seed: opt.Seed, start: time.Now(), byName: map[string]*liveContainer{}, conns: map[string]*live.Conn{}}
+	b.dir = opt.Dir
+	if b.dir == "" {
+		d, err := os.MkdirTemp("", "kvplace-live-")
+		if err != nil {
+			return err
+		}
+		b.dir, b.removeDir = d, true
+	}
+	return run(rb, b, out, opt)
+}
+
+type liveContainer struct {
+	container
+	server *live.Server
+}
+
+type liveBackend struct {
+	seed       uint64
+	start      time.Time
+	dir        string
+	removeDir  bool
+	containers []*liveContainer
+	byName     map[string]*liveContainer
+	conns      map[string]*live.Conn // the load client's connections, by address
+}
+
+func (b *liveBackend) elapsed() time.Duration { return time.Since(b.start) }
+
+func (b *liveBackend) close() error {
+	for _, c := range b.conns {
+		_ = c.Close()
+	}
+	for _, c := range b.containers {
+		_ = c.server.Resume()
+		_ = c.server.Kill()
+	}
+	if b.removeDir {
+		return os.RemoveAll(b.dir)
+	}
+	return nil
+}
+
+// server resolves a container name, HOST:PORT or port to a container.
+func (b *liveBackend) server(ref string) (*liveContainer, error) {
+	if c, ok := b.byName[ref]; ok {
+		return c, nil
+	}
+	port := ref
+	if _, p, ok := strings.Cut(ref, ":"); ok {
+		port = p
+	}
+	for _, c := range b.containers {
+		if strconv.Itoa(c.port) == port {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("no node %q: name a container, a HOST:PORT or a port of this runbook", ref)
+}
+
+func (b *liveBackend) exec(s Step, out io.Writer) error {
+	switch c := s.Cmd.(type) {
+	case DockerRun:
+		return b.dockerRun(c, out)
+	case DockerStop, DockerKill:
+		names, graceful := []string(nil), false
+		if stop, ok := c.(DockerStop); ok {
+			names, graceful = stop.Names, true
+		} else {
+			names = c.(DockerKill).Names
+		}
+		for _, name := range names {
+			ct, ok := b.byName[name]
+			if !ok {
+				dockerNoSuch(out, name)
+				continue
+			}
+			var err error
+			if graceful {
+				err = ct.server.Stop()
+			} else {
+				err = ct.server.Kill()
+			}
+			if err != nil {
+				return err
+			}
+			ct.running = false
+			fmt.Fprintln(out, name)
+		}
+	case DockerStart:
+		for _, name := range c.Names {
+			ct, ok := b.byName[name]
+			if !ok {
+				dockerNoSuch(out, name)
+				continue
+			}
+			if !ct.server.Running() {
+				if err := ct.server.Start(); err != nil {
+					return err
+				}
+				ct.running, ct.started = true, b.elapsed()
+			}
+			fmt.Fprintln(out, name)
+		}
+	case DockerPs:
+		var cs []*container
+		for _, c := range b.containers {
+			cs = append(cs, &c.container)
+		}
+		dockerPs(out, cs, b.elapsed())
+	case DockerExec:
+	case Sleep:
+		time.Sleep(c.D)
+	case RedisCLI:
+		return b.redisCLI(c, out)
+	case ClusterTool:
+		return b.clusterTool(s, c, out)
+	case Partition, Heal:
+		return fmt.Errorf("partition and heal need the simulated network; a live run would need root and iptables")
+	case Pause, Resume:
+		node := ""
+		if p, ok := c.(Pause); ok {
+			node = p.Node
+		} else {
+			node = c.(Resume).Node
+		}
+		ct, err := b.server(node)
+		if err != nil {
+			return err
+		}
+		if _, ok := c.(Pause); ok {
+			return ct.server.Pause()
+		}
+		return ct.server.Resume()
+	case Load:
+		return b.loadKeys(c, out)
+	default:
+		return fmt.Errorf("unknown step %T", c)
+	}
+	return nil
+}
+
+func (b *liveBackend) dockerRun(r DockerRun, out io.Writer) error {
+	if _, dup := b.byName[r.Name]; dup {
+		fmt.Fprintf(out, "docker: Error response from daemon: Conflict. The container name \"/%s\" is already in use.\n", r.Name)
+		return nil
+	}
+	// The redis image's defaults, then the runbook's options, which win.
+	args := []string{"--appendonly", "no"}
+	for _, o := range r.Options {
+		args = append(args, "--"+o[0], o[1])
+	}
+	srv := &live.Server{Port: r.Port, Dir: filepath.Join(b.dir, r.Name), Args: args}
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	ct := &liveContainer{server: srv, container: container{id: containerID(uint64(b.start.UnixNano()), r.Name),
+		name: r.Name, image: r.Image, port: r.Port, created: b.elapsed(), started: b.elapsed(), running: true}}
+	b.containers = append(b.containers, ct)
+	b.byName[r.Name] = ct
+	return nil
+}
+
+// cli runs the real redis-cli with stdin and returns its output with CRLFs made LFs.
+func cli(stdin string, args ...string) string {
+	_, bin, _ := live.Binaries()
+	cmd := exec.Command(bin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	// redis-cli colours --cluster output when TERM names an xterm; the transcript is text.
+	cmd.Env = append(os.Environ(), "TERM=dumb")
+	text, _ := cmd.CombinedOutput() // redis-cli's exit status is in what it printed
+	return strings.ReplaceAll(string(text), "\r\n", "\n")
+}
+
+// redisCLI runs one redis-cli command with formatted output, as at a terminal. With -c it
+// sends the command without -c and follows MOVED and ASK itself, printing the line an
+// interactive redis-cli prints for each hop; an ASK hop sends ASKING first on the same
+// connection, as redis-cli does.
+func (b *liveBackend) redisCLI(r RedisCLI, out io.Writer) error {
+	host, port := r.Host, strconv.Itoa(r.Port)
+	asking := false
+	for hops := 0; ; hops++ {
+		var text string
+		if asking {
+			text = cli("ASKING\n"+quoteArgs(r.Args)+"\n", "--no-raw", "-h", host, "-p", port)
+			text = strings.TrimPrefix(text, "OK\n") // ASKING's reply
+		} else {
+			text = cli("", append([]string{"--no-raw", "-h", host, "-p", port}, r.Args...)...)
+		}
+		if f := strings.Fields(strings.TrimPrefix(text, "(error) ")); r.Cluster && hops < 16 && strings.HasPrefix(text, "(error) ") &&
+			len(f) == 3 && (f[0] == "MOVED" || f[0] == "ASK") {
+			fmt.Fprintf(out, "-> Redirected to slot [%s] located at %s\n", f[1], f[2])
+			h, p, _ := strings.Cut(f[2], ":")
+			host, port, asking = h, p, f[0] == "ASK"
+			continue
+		}
+		fmt.Fprint(out, text)
+		return nil
+	}
+}
+
+// quoteArgs renders args as one redis-cli input line, each quoted.
+func quoteArgs(args []string) string {
+	var q []string
+	for _, a := range args {
+		q = append(q, strconv.Quote(a))
+	}
+	return strings.Join(q, " ")
+}
+
+// clusterTool runs `redis-cli --cluster ...` as written, with HOST:PORT translated to the
+// node ID wherever redis-cli wants an ID, and "yes" typed at its prompt.
+func (b *liveBackend) clusterTool(s Step, t ClusterTool, out io.Writer) error {
+	words, err := fields(s.Text)
+	if err != nil {
+		return err
+	}
+	entry := t.Args[0]
+	if t.Sub == "add-node" {
+		entry = t.Args[1] // the new node knows nobody yet; ask the cluster it joins
+	}
+	ids := b.nodeIDs(entry)
+	id := func(ref string) string {
+		if v, ok := ids[ref]; ok {
+			return v
+		}
+		return ref
+	}
+	args := words[1:]
+	for i := 0; i < len(args); i++ {
+		switch args[i] {
+		case "--cluster-from", "--cluster-to", "--cluster-master-id":
+			if i+1 < len(args) {
+				refs := strings.Split(args[i+1], ",")
+				for j := range refs {
+					refs[j] = id(refs[j])
+				}
+				args[i+1] = strings.Join(refs, ",")
+				i++
+			}
+		case "--cluster-weight":
+			for i+1 < len(args) && strings.Contains(args[i+1], "=") {
+				i++
+				name, w, _ := strings.Cut(args[i], "=")
+				args[i] = id(name) + "=" + w
+			}
+		}
+	}
+	if t.Sub == "del-node" {
+		// The ID is the last argument; the entry point before it may be the same HOST:PORT.
+		for i := len(args) - 1; i >= 0; i-- {
+			if args[i] == t.Args[1] {
+				args[i] = id(args[i])
+				break
+			}
+		}
+	}
+	fmt.Fprint(out, cli("yes\n", args...))
+	return nil
+}
+
+// nodeIDs maps each node's "HOST:PORT" to its ID, as the node at addr sees the cluster. It
+// is empty when addr cannot be asked.
+func (b *liveBackend) nodeIDs(addr string) map[string]string {
+	ids := map[string]string{}
+	c, err := live.Dial(addr, 2*time.Second)
+	if err != nil {
+		return ids
+	}
+	defer c.Close()
+	text, err := live.String(c.Do("CLUSTER", "NODES"))
+	if err != nil {
+		return ids
+	}
+	for _, line := range strings.Split(text, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		a, _, _ := strings.Cut(f[1], "@")
+		ids[a] = f[0]
+	}
+	return ids
+}
+
+// loadKeys writes keys through a client that follows redirects, as simBackend.loadKeys.
+func (b *liveBackend) loadKeys(l Load, out io.Writer) error {
+	var entry string
+	for _, c := range b.containers {
+		if c.server.Running() {
+			entry = c.server.Addr()
+			break
+		}
+	}
+	if entry == "" {
+		return fmt.Errorf("load needs a running node")
+	}
+	st := sim.NewStream(b.seed, "user/load") // the stream simBackend's load draws from
+	seq, distinct := loadSequence(l, &st)
+	redirects, failures := 0, 0
+	for i, k := range seq {
+		key := fmt.Sprintf("key:%d", k)
+		addr := entry
+		asking := false
+		for hops := 0; hops < 16; hops++ {
+			c, err := b.conn(addr)
+			if err != nil {
+				failures++
+				break
+			}
+			var reply any
+			if asking {
+				var rs []any
+				rs, err = c.Pipeline([][]string{{"ASKING"}, {"SET", key, fmt.Sprintf("value-%d", i)}})
+				if err == nil {
+					reply = rs[1]
+				}
+			} else {
+				reply, err = c.Do("SET", key, fmt.Sprintf("value-%d", i))
+			}
+			if err != nil {
+				c.Close()
+				delete(b.conns, addr)
+				failures++
+				break
+			}
+			if e, ok := reply.(live.Error); ok {
+				if f := strings.Fields(string(e)); len(f) == 3 && (f[0] == "MOVED" || f[0] == "ASK") {
+					redirects++
+					addr, asking = f[2], f[0] == "ASK"
+					continue
+				}
+				failures++
+			}
+			break
+		}
+	}
+	fmt.Fprintf(out, "(load) %d writes to %d keys: %d redirects, %d errors\n", l.Keys, distinct, redirects, failures)
+	return nil
+}
+
+func (b *liveBackend) conn(addr string) (*live.Conn, error) {
+	if c, ok := b.conns[addr]; ok {
+		return c, nil
+	}
+	c, err := live.Dial(addr, 2*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	b.conns[addr] = c
+	return c, nil
+}

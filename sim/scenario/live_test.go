@@ -1,0 +1,82 @@
+package scenario
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/kvplace/kvplace/sim/live"
+)
+
+// fastSeedRunbook is the seed runbook with a 2 s node timeout and the two long waits cut to
+// match, so that a real cluster runs it in about a minute. The waits after create and after
+// docker start stay above 5 s: a replica's first sync waits repl-diskless-sync-delay (5 s),
+// and an unsynced replica neither fails over nor completes a manual failover, in the
+// simulation as in Redis.
+func fastSeedRunbook(t *testing.T) string {
+	text, err := os.ReadFile(seedRunbook)
+	require.NoError(t, err)
+	r := strings.NewReplacer("sleep 15s", "sleep 8s", "sleep 40s", "sleep 8s")
+	return withNodeTimeout(r.Replace(string(text)), 2000)
+}
+
+// The seed runbook, run against real redis-server processes, reaches every fact the
+// simulation reaches (checkSeedFacts), and so does the simulation of the same fast runbook.
+// The real servers listen on free ports; the runbook is rewritten to use them and the
+// transcript rewritten back, so the facts are stated once, in the tutorial's ports.
+func TestSeedRunbookLive(t *testing.T) {
+	live.Need(t)
+	text := fastSeedRunbook(t)
+	t.Run("sim", func(t *testing.T) { checkSeedFacts(t, runSim(t, parseText(t, text), 1)) })
+
+	ports, err := live.FreePorts(8)
+	require.NoError(t, err)
+	there, back := portMaps(ports)
+	rb := parseText(t, there(text))
+	var out bytes.Buffer
+	start := time.Now()
+	err = RunLive(rb, &out, Options{Dir: t.TempDir()})
+	transcript := back(out.String())
+	require.NoError(t, err, transcript)
+	t.Logf("live run took %v", time.Since(start).Round(time.Second))
+	t.Run("live", func(t *testing.T) {
+		checkSeedFacts(t, transcript)
+		if t.Failed() {
+			t.Log(Abbreviate(transcript))
+		}
+	})
+}
+
+// portMaps returns functions rewriting the tutorial's ports 6381.. to ports and back, in
+// every spelling a runbook or transcript uses: HOST:PORT, @BUSPORT, -p PORT, --port PORT.
+func portMaps(ports []int) (there, back func(string) string) {
+	var to, from []string
+	for i, p := range ports {
+		tp := 6381 + i
+		for _, f := range []string{"127.0.0.1:%d", "@%d", "-p %d", "--port %d"} {
+			a, b := fmt.Sprintf(f, tp), fmt.Sprintf(f, p)
+			if f == "@%d" {
+				a, b = fmt.Sprintf(f, tp+10000), fmt.Sprintf(f, p+10000)
+			}
+			to = append(to, a, b)
+			from = append(from, b, a)
+		}
+	}
+	word := func(pairs []string) func(string) string {
+		m := map[string]string{}
+		var alts []string
+		for i := 0; i < len(pairs); i += 2 {
+			m[pairs[i]] = pairs[i+1]
+			alts = append(alts, regexp.QuoteMeta(pairs[i]))
+		}
+		re := regexp.MustCompile(`(?:` + strings.Join(alts, "|") + `)\b`)
+		return func(s string) string { return re.ReplaceAllStringFunc(s, func(w string) string { return m[w] }) }
+	}
+	return word(to), word(from)
+}

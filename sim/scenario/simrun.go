@@ -1,0 +1,326 @@
+package scenario
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/sim/cluster"
+)
+
+// RunSim runs a runbook in simulation and writes what each command prints to out.
+func RunSim(rb *Runbook, out io.Writer, opt Options) error {
+	b, err := newSimBackend(opt)
+	if err != nil {
+		return err
+	}
+	return run(rb, b, out, opt)
+}
+
+type simBackend struct {
+	seed       uint64
+	c          *cluster.Cluster
+	cli        *cluster.CLI
+	client     *cluster.Client
+	containers []*container
+	byName     map[string]*container
+	load       sim.Stream
+}
+
+func newSimBackend(opt Options) (*simBackend, error) {
+	s, err := sim.New(sim.Config{Seed: opt.Seed, Link: cluster.Loopback, Hangups: true})
+	if err != nil {
+		return nil, err
+	}
+	c := cluster.NewCluster(s)
+	b := &simBackend{seed: opt.Seed, c: c, byName: map[string]*container{}, load: s.Stream("load")}
+	b.client = c.NewClient("redis-cli")
+	return b, nil
+}
+
+func (b *simBackend) elapsed() time.Duration { return time.Duration(b.c.Sim.Now()) }
+func (b *simBackend) close() error           { return nil }
+
+// node resolves a container name, "host:port" or a port to a process.
+func (b *simBackend) node(ref string) (*cluster.Process, error) {
+	if c, ok := b.byName[ref]; ok {
+		ref = fmt.Sprintf("127.0.0.1:%d", c.port)
+	} else if _, err := strconv.Atoi(ref); err == nil {
+		ref = "127.0.0.1:" + ref
+	}
+	p, ok := b.c.Process(ref)
+	if !ok {
+		return nil, fmt.Errorf("no node %q: name a container, a HOST:PORT or a port of this runbook", ref)
+	}
+	return p, nil
+}
+
+func (b *simBackend) exec(s Step, out io.Writer) error {
+	switch c := s.Cmd.(type) {
+	case DockerRun:
+		b.dockerRun(c, out)
+	case DockerStop:
+		b.dockerDown(c.Names, true, out)
+	case DockerKill:
+		b.dockerDown(c.Names, false, out)
+	case DockerStart:
+		for _, name := range c.Names {
+			ct, ok := b.byName[name]
+			if !ok {
+				dockerNoSuch(out, name)
+				continue
+			}
+			if p, err := b.node(name); err == nil && !p.Up() {
+				b.c.Restart(p)
+				ct.running, ct.started = true, b.elapsed()
+			}
+			fmt.Fprintln(out, name)
+		}
+	case DockerPs:
+		dockerPs(out, b.containers, b.elapsed())
+	case DockerExec:
+	case Sleep:
+		b.c.Sim.RunFor(c.D)
+	case RedisCLI:
+		b.redisCLI(c, out)
+	case ClusterTool:
+		b.clusterTool(c, out)
+	case Partition:
+		var groups [][]int
+		for _, g := range c.Groups {
+			var idx []int
+			for _, ref := range g {
+				p, err := b.node(ref)
+				if err != nil {
+					return err
+				}
+				idx = append(idx, p.Index)
+			}
+			groups = append(groups, idx)
+		}
+		b.c.Sim.Partition(groups...)
+	case Heal:
+		b.c.Sim.Heal()
+	case Pause:
+		p, err := b.node(c.Node)
+		if err != nil {
+			return err
+		}
+		b.c.Pause(p)
+	case Resume:
+		p, err := b.node(c.Node)
+		if err != nil {
+			return err
+		}
+		b.c.Resume(p)
+	case Load:
+		return b.loadKeys(c, out)
+	default:
+		return fmt.Errorf("unknown step %T", c)
+	}
+	return nil
+}
+
+func (b *simBackend) dockerRun(r DockerRun, out io.Writer) {
+	if _, dup := b.byName[r.Name]; dup {
+		fmt.Fprintf(out, "docker: Error response from daemon: Conflict. The container name \"/%s\" is already in use.\n", r.Name)
+		return
+	}
+	cfg := cluster.DefaultConfig()
+	for _, o := range r.Options {
+		if err := cfg.Set(o[0], o[1]); err != nil {
+			fmt.Fprintf(out, "%v\n", err)
+			return
+		}
+	}
+	if _, err := b.c.Start(r.Name, "127.0.0.1", r.Port, cfg); err != nil {
+		fmt.Fprintf(out, "%v\n", err)
+		return
+	}
+	ct := &container{id: containerID(b.seed, r.Name), name: r.Name, image: r.Image, port: r.Port,
+		created: b.elapsed(), started: b.elapsed(), running: true}
+	b.containers = append(b.containers, ct)
+	b.byName[r.Name] = ct
+}
+
+func (b *simBackend) dockerDown(names []string, graceful bool, out io.Writer) {
+	for _, name := range names {
+		ct, ok := b.byName[name]
+		if !ok {
+			dockerNoSuch(out, name)
+			continue
+		}
+		if p, err := b.node(name); err == nil && p.Up() {
+			if graceful {
+				b.c.Stop(p)
+			} else {
+				b.c.Kill(p)
+			}
+			ct.running = false
+		}
+		fmt.Fprintln(out, name)
+	}
+}
+
+// redisCLI runs one redis-cli command, as at a terminal: with -c it follows MOVED and ASK,
+// announcing each hop as redis-cli does.
+func (b *simBackend) redisCLI(r RedisCLI, out io.Writer) {
+	addr := fmt.Sprintf("%s:%d", r.Host, r.Port)
+	asking := false
+	for hops := 0; ; hops++ {
+		reply, err := b.client.DoAsking(addr, asking, r.Args...)
+		if err != nil || (reply.IsError() && reply.Str == "connection refused") {
+			fmt.Fprintf(out, "Could not connect to Redis at %s: Connection refused\n", addr)
+			return
+		}
+		if r.Cluster && reply.IsError() && hops < 16 {
+			f := strings.Fields(reply.Str)
+			if len(f) == 3 && (f[0] == "MOVED" || f[0] == "ASK") {
+				fmt.Fprintf(out, "-> Redirected to slot [%s] located at %s\n", f[1], f[2])
+				addr, asking = f[2], f[0] == "ASK"
+				continue
+			}
+		}
+		printReply(out, reply, rawOutput(r.Args))
+		return
+	}
+}
+
+func printReply(out io.Writer, r cluster.Reply, raw bool) {
+	if raw && (r.Kind == cluster.Bulk || r.Kind == cluster.Status) {
+		text := strings.ReplaceAll(r.Str, "\r\n", "\n")
+		fmt.Fprint(out, text)
+		if !strings.HasSuffix(text, "\n") {
+			fmt.Fprintln(out)
+		}
+		return
+	}
+	fmt.Fprintln(out, r.String())
+}
+
+func (b *simBackend) clusterTool(t ClusterTool, out io.Writer) {
+	cli := b.cli
+	if cli == nil {
+		cli = b.c.CLI(out)
+		st := b.c.Sim.Stream("redis-cli")
+		cli.Rand = st.Rand()
+		b.cli = cli
+	}
+	cli.SetOutput(out)
+	cli.Pipeline, cli.Timeout = t.Pipeline, t.Timeout
+	switch t.Sub {
+	case "create":
+		_ = cli.Create(t.Args, t.Replicas, t.Yes)
+	case "check":
+		_ = cli.Check(t.Args[0])
+	case "info":
+		_ = cli.Info(t.Args[0])
+	case "add-node":
+		_ = cli.AddNode(t.Args[0], t.Args[1], t.Slave, t.MasterID)
+	case "del-node":
+		_ = cli.DelNode(t.Args[0], t.Args[1])
+	case "reshard":
+		_ = cli.Reshard(t.Args[0], t.From, t.To, t.Slots, t.Yes)
+	case "rebalance":
+		_ = cli.Rebalance(t.Args[0], t.Weights, t.Threshold, t.UseEmpty, t.Simulate)
+	}
+}
+
+// loadKeys writes keys through a client that follows redirects, and reports how it went.
+func (b *simBackend) loadKeys(l Load, out io.Writer) error {
+	if len(b.containers) == 0 {
+		return fmt.Errorf("load needs a running node")
+	}
+	var entry string
+	for _, c := range b.containers {
+		if c.running {
+			entry = fmt.Sprintf("127.0.0.1:%d", c.port)
+			break
+		}
+	}
+	if entry == "" {
+		return fmt.Errorf("load needs a running node")
+	}
+	seq, distinct := loadSequence(l, &b.load)
+	routes := map[string]string{}
+	redirects, failures := 0, 0
+	for i, k := range seq {
+		key := fmt.Sprintf("key:%d", k)
+		addr := entry
+		if a, ok := routes[key]; ok {
+			addr = a
+		}
+		asking := false
+		for hops := 0; hops < 16; hops++ {
+			r, err := b.client.DoAsking(addr, asking, "SET", key, fmt.Sprintf("value-%d", i))
+			if err != nil {
+				failures++
+				break
+			}
+			if f := strings.Fields(r.Str); r.IsError() && len(f) == 3 && (f[0] == "MOVED" || f[0] == "ASK") {
+				redirects++
+				addr, asking = f[2], f[0] == "ASK"
+				continue
+			}
+			if r.IsError() {
+				failures++
+			}
+			break
+		}
+	}
+	fmt.Fprintf(out, "(load) %d writes to %d keys: %d redirects, %d errors\n", l.Keys, distinct, redirects, failures)
+	return nil
+}
+
+// loadSequence returns the key numbers a load step writes, in order, and how many differ:
+// 0..Keys-1 once each, or Keys draws from Zipf(s) popularity.
+func loadSequence(l Load, st *sim.Stream) (seq []int, distinct int) {
+	zipf := newZipf(l.Keys, l.Zipf)
+	seen := map[int]bool{}
+	for i := range l.Keys {
+		k := i
+		if zipf != nil {
+			k = zipf.draw(st)
+		}
+		seen[k] = true
+		seq = append(seq, k)
+	}
+	return seq, len(seen)
+}
+
+// zipf draws key indexes with P(i) ∝ 1/(i+1)^s by inverting the cumulative distribution.
+type zipfDist struct{ cdf []float64 }
+
+func newZipf(n int, s float64) *zipfDist {
+	if s == 0 {
+		return nil
+	}
+	z := &zipfDist{cdf: make([]float64, n)}
+	total := 0.0
+	for i := range n {
+		total += math.Pow(float64(i+1), -s)
+		z.cdf[i] = total
+	}
+	for i := range z.cdf {
+		z.cdf[i] /= total
+	}
+	return z
+}
+
+func (z *zipfDist) draw(st *sim.Stream) int {
+	u := st.Float64()
+	lo, hi := 0, len(z.cdf)-1
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if z.cdf[mid] < u {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}

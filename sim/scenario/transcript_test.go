@@ -1,0 +1,148 @@
+package scenario
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// The helpers below turn a transcript (what RunSim or RunLive printed, or what a real
+// cluster printed in reference/seed-runbook-real-output.txt) into the lines two runs of the
+// same runbook must agree on, whatever their node IDs, clocks and hash-table orders.
+
+// A stepOut is one "$ command" of a transcript and the lines printed under it.
+type stepOut struct {
+	cmd   string
+	lines []string
+}
+
+func splitTranscript(text string) []stepOut {
+	var steps []stepOut
+	for _, l := range strings.Split(text, "\n") {
+		switch {
+		case strings.HasPrefix(l, "#") && len(steps) == 0:
+			continue // a reference file's header
+		case strings.HasPrefix(l, "$ "):
+			steps = append(steps, stepOut{cmd: strings.TrimPrefix(l, "$ ")})
+		case len(steps) > 0:
+			steps[len(steps)-1].lines = append(steps[len(steps)-1].lines, l)
+		}
+	}
+	return steps
+}
+
+var (
+	hexID     = regexp.MustCompile(`\b[0-9a-f]{40}\b`)
+	shortID   = regexp.MustCompile(`\(([0-9a-f]{8})\.\.\.\)`)
+	blockHead = regexp.MustCompile(`^\s*[MS]: `)
+	nodeLine  = regexp.MustCompile(`^[0-9a-f]{40} \S+@\d+ `)
+)
+
+// nodeAddrs maps every node ID a transcript shows to the address it had.
+func nodeAddrs(steps []stepOut) map[string]string {
+	ids := map[string]string{}
+	for _, s := range steps {
+		for _, l := range s.lines {
+			f := strings.Fields(l)
+			switch {
+			case len(f) == 3 && (f[0] == "M:" || f[0] == "S:") && hexID.MatchString(f[1]):
+				ids[f[1]] = f[2]
+			case nodeLine.MatchString(l):
+				ids[f[0]], _, _ = strings.Cut(f[1], "@")
+			}
+		}
+	}
+	return ids
+}
+
+// comparable returns a transcript's lines with node IDs replaced by addresses, clocks and
+// message counters masked, redirect announcements and docker's echoes dropped, and every
+// run of node lines or node blocks sorted (Redis lists nodes in its hash table's order,
+// which a random seed picks at every start).
+func comparable(text string) []string {
+	steps := splitTranscript(Abbreviate(text))
+	ids := nodeAddrs(steps)
+	short := map[string]string{}
+	for id, a := range ids {
+		short[id[:8]] = a
+	}
+	var out []string
+	for _, s := range steps {
+		out = append(out, "$ "+s.cmd)
+		if strings.HasPrefix(s.cmd, "docker ") {
+			continue
+		}
+		var lines []string
+		for _, l := range s.lines {
+			if strings.TrimSpace(l) == "" || strings.HasPrefix(l, "-> Redirected") {
+				continue
+			}
+			l = strings.TrimPrefix(l, "(error) ")
+			if nodeLine.MatchString(l) {
+				f := strings.Fields(l)
+				f[4], f[5] = "PING", "PONG"
+				l = strings.Join(f, " ")
+			}
+			if k, _, ok := strings.Cut(l, ":"); ok && strings.HasPrefix(k, "cluster_stats_messages_") {
+				l = k + ":N"
+			}
+			l = hexID.ReplaceAllStringFunc(l, func(id string) string { return "<" + ids[id] + ">" })
+			l = shortID.ReplaceAllStringFunc(l, func(m string) string { return "(<" + short[m[1:9]] + ">)" })
+			lines = append(lines, l)
+		}
+		out = append(out, sortRuns(lines)...)
+	}
+	return out
+}
+
+// sortRuns sorts each run of consecutive node lines, and each run of consecutive M:/S:
+// blocks (a head line with the more-indented lines under it), keeping everything else.
+func sortRuns(lines []string) []string {
+	var out []string
+	for i := 0; i < len(lines); {
+		switch {
+		case nodeLine.MatchString(stripAddr(lines[i])) || strings.Contains(lines[i], ") -> "):
+			j := i
+			for j < len(lines) && lines[j] != "" && (nodeLine.MatchString(stripAddr(lines[j])) || strings.Contains(lines[j], ") -> ")) {
+				j++
+			}
+			run := slices.Clone(lines[i:j])
+			slices.Sort(run)
+			out = append(out, run...)
+			i = j
+		case blockHead.MatchString(lines[i]):
+			indent := len(lines[i]) - len(strings.TrimLeft(lines[i], " "))
+			var blocks []string
+			j := i
+			for j < len(lines) && blockHead.MatchString(lines[j]) && len(lines[j])-len(strings.TrimLeft(lines[j], " ")) == indent {
+				b := lines[j]
+				j++
+				for j < len(lines) && len(lines[j])-len(strings.TrimLeft(lines[j], " ")) > indent && !blockHead.MatchString(lines[j]) {
+					b += "\n" + lines[j]
+					j++
+				}
+				blocks = append(blocks, b)
+			}
+			slices.Sort(blocks)
+			for _, b := range blocks {
+				out = append(out, strings.Split(b, "\n")...)
+			}
+			i = j
+		default:
+			out = append(out, lines[i])
+			i++
+		}
+	}
+	return out
+}
+
+// stripAddr undoes the ID replacement at the start of a node line so that it is still
+// recognised as one.
+func stripAddr(l string) string {
+	if strings.HasPrefix(l, "<") {
+		if _, rest, ok := strings.Cut(l, "> "); ok {
+			return strings.Repeat("0", 40) + " " + rest
+		}
+	}
+	return l
+}
