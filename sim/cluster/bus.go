@@ -25,6 +25,33 @@ func (n *Node) connect(p *peer) {
 		return
 	}
 	n.ctx.SendOrBounce(p.proc, dial{epoch: l.epoch}, 0)
+	l.synSent = 1
+	n.ctx.After(synRTO, sim.Timer{Kind: timerSynRetry, Arg: int64(l.epoch)})
+}
+
+// Linux's connect: a SYN that gets no answer (lost in a partition) is sent again after 1 s,
+// then after twice the previous wait, tcp_syn_retries (6) times; the connect fails with
+// ETIMEDOUT 127 s after it began. A partition that heals meanwhile lets a later SYN through.
+const (
+	synRTO     = time.Second
+	synRetries = 6
+)
+
+// synRetry resends the SYN of a connect still in progress, or fails it once retries run out.
+func (n *Node) synRetry(epoch uint64) {
+	p := n.links[epoch]
+	if p == nil || p.link == nil || p.link.epoch != epoch || p.link.connected {
+		return
+	}
+	l := p.link
+	wait := synRTO << l.synSent
+	if l.synSent > synRetries {
+		n.dialFailed(epoch)
+		return
+	}
+	l.synSent++
+	n.ctx.SendOrBounce(p.proc, dial{epoch: epoch}, 0)
+	n.ctx.After(wait, sim.Timer{Kind: timerSynRetry, Arg: int64(epoch)})
 }
 
 // freeLink closes p's outbound link (freeClusterLink).

@@ -20,8 +20,8 @@ func (n *Node) nodeLine(p *peer) string {
 	if p.isSlave() && p.master != nil {
 		epoch = p.master.configEpoch
 	}
-	link := "disconnected"
-	if (p.link != nil && p.link.connected) || p == n.myself {
+	link := "disconnected" // a connect in progress counts as connected, as in Redis
+	if p.link != nil || p == n.myself {
 		link = "connected"
 	}
 	fmt.Fprintf(&b, " %d %d %d %s", p.pingSent, p.pongReceived, epoch, link)

@@ -29,6 +29,7 @@ const (
 	timerFsync               // appendfsync everysec
 	timerDialFail            // a connect to an address where nothing listens
 	timerUnpause             // a client pause ends
+	timerSynRetry            // a connect whose SYN got no answer sends it again
 )
 
 // Redis constants (cluster.h, cluster.c).
@@ -244,6 +245,8 @@ func (n *Node) Timer(ctx *sim.Context, t sim.Timer) {
 		ctx.After(time.Second, t)
 	case timerDialFail:
 		n.dialFailed(uint64(t.Arg))
+	case timerSynRetry:
+		n.synRetry(uint64(t.Arg))
 	case timerMigrateTimeout:
 		n.migrateFailed(uint64(t.Arg), "IOERR error or timeout reading to target instance")
 	}

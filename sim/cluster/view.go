@@ -72,6 +72,7 @@ type link struct {
 	connected bool
 	ctime     int64
 	pending   []*packet // queued while the connection is being set up
+	synSent   int       // SYNs sent so far by a connect still in progress
 }
 
 // A peer is one node as another node sees it (clusterNode). Each node keeps a peer for
