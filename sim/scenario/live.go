@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kvplace/kvplace/sim"
@@ -53,11 +54,23 @@ type liveBackend struct {
 	containers []*liveContainer
 	byName     map[string]*liveContainer
 	conns      map[string]*live.Conn // the load client's connections, by address
+
+	// mu serialises the steps that change processes with the faults `after` schedules,
+	// which fire on their own goroutine while redis-cli or sleep lines run.
+	mu     sync.Mutex
+	timers []*time.Timer
+	closed bool
 }
 
 func (b *liveBackend) elapsed() time.Duration { return time.Since(b.start) }
 
 func (b *liveBackend) close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closed = true
+	for _, t := range b.timers {
+		t.Stop()
+	}
 	for _, c := range b.conns {
 		_ = c.Close()
 	}
@@ -89,6 +102,37 @@ func (b *liveBackend) server(ref string) (*liveContainer, error) {
 }
 
 func (b *liveBackend) exec(s Step, out io.Writer) error {
+	switch c := s.Cmd.(type) {
+	case RedisCLI, ClusterTool, Sleep:
+		return b.do(s, out) // a scheduled fault may fire meanwhile
+	case After:
+		switch c.Cmd.(type) {
+		case Partition, Heal:
+			return b.do(Step{Cmd: c.Cmd}, out) // the refusal, now rather than when it fires
+		}
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, ref := range scheduledNodes(c.Cmd) {
+			if _, err := b.server(ref); err != nil {
+				return err
+			}
+		}
+		b.timers = append(b.timers, time.AfterFunc(c.D, func() {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			if !b.closed {
+				_ = b.do(Step{Text: c.Text, Cmd: c.Cmd}, io.Discard)
+			}
+		}))
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.do(s, out)
+}
+
+// do runs one step; steps that start or stop processes run with b.mu held.
+func (b *liveBackend) do(s Step, out io.Writer) error {
 	switch c := s.Cmd.(type) {
 	case DockerRun:
 		return b.dockerRun(c, out)

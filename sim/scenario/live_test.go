@@ -32,6 +32,7 @@ func fastSeedRunbook(t *testing.T) string {
 // transcript rewritten back, so the facts are stated once, in the tutorial's ports.
 func TestSeedRunbookLive(t *testing.T) {
 	live.Need(t)
+	t.Parallel() // real time, mostly sleeping: the live runbooks overlap
 	text := fastSeedRunbook(t)
 	t.Run("sim", func(t *testing.T) { checkSeedFacts(t, runSim(t, parseText(t, text), 1)) })
 

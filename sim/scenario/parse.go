@@ -83,6 +83,15 @@ type Sleep struct{ D time.Duration }
 // Partition cuts the named nodes into groups: `partition A,B | C,D`.
 type Partition struct{ Groups [][]string }
 
+// After schedules a fault Cmd to happen D from now, while the following lines run: `after
+// 200ms docker stop redis-node-7` before a reshard crashes its target part-way through. Its
+// output is not printed: it would land in the middle of another command's.
+type After struct {
+	D    time.Duration
+	Cmd  Command
+	Text string // Cmd as written
+}
+
 // Heal removes partitions.
 type Heal struct{}
 
@@ -99,6 +108,7 @@ type Load struct {
 	Zipf float64
 }
 
+func (After) command()       {}
 func (DockerRun) command()   {}
 func (DockerStop) command()  {}
 func (DockerKill) command()  {}
@@ -230,8 +240,32 @@ func parseLine(text string) (Command, error) {
 		return Resume{Node: f[1]}, nil
 	case "load":
 		return parseLoad(f[1:])
+	case "after":
+		return parseAfter(text, f)
 	}
-	return nil, fmt.Errorf("unknown command %q (want docker, redis-cli, sleep, partition, heal, pause, resume or load)", f[0])
+	return nil, fmt.Errorf("unknown command %q (want docker, redis-cli, sleep, partition, heal, pause, resume, load or after)", f[0])
+}
+
+// parseAfter parses `after DURATION COMMAND`, where COMMAND is a fault: docker stop, kill
+// or start, pause, resume, partition or heal.
+func parseAfter(text string, f []string) (Command, error) {
+	if len(f) < 3 {
+		return nil, fmt.Errorf("after takes a duration and a command, as in after 200ms docker stop redis-node-7")
+	}
+	d, err := parseSleep(f[1])
+	if err != nil {
+		return nil, err
+	}
+	rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(text, "after")), f[1]))
+	cmd, err := parseLine(rest)
+	if err != nil {
+		return nil, err
+	}
+	switch cmd.(type) {
+	case DockerStop, DockerKill, DockerStart, Pause, Resume, Partition, Heal:
+		return After{D: d.(Sleep).D, Cmd: cmd, Text: rest}, nil
+	}
+	return nil, fmt.Errorf("after can schedule docker stop, kill or start, pause, resume, partition or heal, not %q", rest)
 }
 
 func parseSleep(arg string) (Command, error) {

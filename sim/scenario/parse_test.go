@@ -97,6 +97,8 @@ func TestParseLines(t *testing.T) {
 		{"docker kill redis-node-1 redis-node-2", DockerKill{Names: []string{"redis-node-1", "redis-node-2"}}},
 		{"docker run -d --name=n1 -p 7000:7000 redis:7.0 redis-server --port 7000", DockerRun{Name: "n1", Image: "redis:7.0", Port: 7000}},
 		{"docker run -d --name n1 redis:7.0", DockerRun{Name: "n1", Image: "redis:7.0", Port: 6379}},
+		{"after 1s docker stop redis-node-7", After{D: time.Second, Cmd: DockerStop{Names: []string{"redis-node-7"}}, Text: "docker stop redis-node-7"}},
+		{"after 250ms partition a | b,c", After{D: 250 * time.Millisecond, Cmd: Partition{Groups: [][]string{{"a"}, {"b", "c"}}}, Text: "partition a | b,c"}},
 	} {
 		rb, err := Parse(strings.NewReader(tc.line))
 		if assert.NoError(t, err, tc.line) && assert.Len(t, rb.Steps, 1, tc.line) {
@@ -130,6 +132,10 @@ func TestParseErrors(t *testing.T) {
 		{"redis-cli set 'k", "unterminated ' quote"},
 		{"telnet 127.0.0.1 6381", `unknown command "telnet"`},
 		{"docker run -d --name n1 \\", "continuation backslash"},
+		{"after 1s", "after takes a duration and a command"},
+		{"after soon docker stop n1", `bad duration "soon"`},
+		{"after 1s redis-cli -p 6381 set k v", `after can schedule docker stop, kill or start, pause, resume, partition or heal, not "redis-cli -p 6381 set k v"`},
+		{"after 1s docker rm n1", `unsupported docker subcommand "rm"`},
 	} {
 		_, err := Parse(strings.NewReader(tc.text))
 		if assert.Error(t, err, tc.text) {

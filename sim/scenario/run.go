@@ -42,3 +42,27 @@ func run(rb *Runbook, b backend, out io.Writer, opt Options) error {
 	}
 	return nil
 }
+
+// scheduledNodes returns the nodes a scheduled fault names, so that a backend can refuse an
+// `after` line naming no node of the runbook when it is read rather than when it fires.
+func scheduledNodes(cmd Command) []string {
+	switch c := cmd.(type) {
+	case DockerStop:
+		return c.Names
+	case DockerKill:
+		return c.Names
+	case DockerStart:
+		return c.Names
+	case Pause:
+		return []string{c.Node}
+	case Resume:
+		return []string{c.Node}
+	case Partition:
+		var all []string
+		for _, g := range c.Groups {
+			all = append(all, g...)
+		}
+		return all
+	}
+	return nil
+}

@@ -119,6 +119,13 @@ func (b *simBackend) exec(s Step, out io.Writer) error {
 		b.c.Resume(p)
 	case Load:
 		return b.loadKeys(c, out)
+	case After:
+		for _, ref := range scheduledNodes(c.Cmd) {
+			if _, err := b.node(ref); err != nil {
+				return err
+			}
+		}
+		b.c.Sim.After(c.D, func() { _ = b.exec(Step{Text: c.Text, Cmd: c.Cmd}, io.Discard) })
 	default:
 		return fmt.Errorf("unknown step %T", c)
 	}
