@@ -1,62 +1,23 @@
 package cluster
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 )
 
-// realRun is one line of a failover recording: milliseconds from SIGKILL to PFAIL, FAIL and
-// promotion at one node timeout.
-type realRun struct {
-	timeoutMS int
-	ms        [3]float64 // pfail, fail, promoted
-}
-
 var phases = [3]string{"pfail", "fail", "promoted"}
 
-// loadRealRuns reads the key=value lines of a recording (the reference file's or
-// sim/live's TestRecordFailovers output), ignoring comments and anything after the
-// promoted_ms field.
-func loadRealRuns(t *testing.T, path string) []realRun {
-	t.Helper()
-	f, err := os.Open(path)
+func TestParseRecordingErrors(t *testing.T) {
+	_, err := parseRecording("x.txt", "# header\nnode_timeout_ms=1000 trial=1 pfail_ms=12 fail_ms=soon promoted_ms=3\n")
+	require.EqualError(t, err, `x.txt line 2: fail_ms="soon" is not a number of milliseconds`)
+	runs, err := parseRecording("x.txt", "node_timeout_ms=1000 trial=7 pfail_ms=1 fail_ms=2 promoted_ms=3 election_delayed for 9\n")
 	require.NoError(t, err)
-	defer f.Close()
-	var runs []realRun
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		kv := map[string]string{}
-		for _, w := range strings.Fields(line) {
-			if k, v, ok := strings.Cut(w, "="); ok {
-				kv[k] = v
-			}
-		}
-		var r realRun
-		var perr error
-		r.timeoutMS, perr = strconv.Atoi(kv["node_timeout_ms"])
-		require.NoError(t, perr, "%s: %q", path, line)
-		for i, p := range phases {
-			v, err := strconv.Atoi(kv[p+"_ms"])
-			require.NoError(t, err, "%s: %q", path, line)
-			r.ms[i] = float64(v)
-		}
-		runs = append(runs, r)
-	}
-	require.NoError(t, sc.Err())
-	require.NotEmpty(t, runs, path)
-	return runs
+	require.Equal(t, []RealFailover{{Source: "x.txt", Trial: 7, NodeTimeout: time.Second, PFail: time.Millisecond, Fail: 2 * time.Millisecond, Promoted: 3 * time.Millisecond}}, runs)
 }
 
 // simulateFailovers runs MeasureFailover for seeds 1..n at one node timeout and returns the
@@ -106,31 +67,27 @@ func TestFailoverTimingMatchesRealRedis(t *testing.T) {
 	if os.Getenv("KVPLACE_HEAVY") != "" {
 		seeds, slack = 1500, 0
 	}
-	recordings := []struct {
-		file string
-		slop float64 // how late a real observation can be, in ms
-	}{
-		{"testdata/redis-failover-timings.txt", 50}, // ~20 ms polling + redis-cli start-up
-		{"testdata/live-failover-timings.txt", 5},
-	}
-	byTimeout := map[int][]struct {
+	all, err := RealFailovers()
+	require.NoError(t, err)
+	// How late a real observation can be, in ms: the reference polled through redis-cli.
+	slop := map[string]float64{"redis-failover-timings.txt": 50, "live-failover-timings.txt": 5}
+	type set struct {
 		file string
 		slop float64
-		runs []realRun
-	}{}
-	for _, rec := range recordings {
-		for _, r := range loadRealRuns(t, rec.file) {
-			sets := byTimeout[r.timeoutMS]
-			if len(sets) == 0 || sets[len(sets)-1].file != rec.file {
-				sets = append(sets, struct {
-					file string
-					slop float64
-					runs []realRun
-				}{rec.file, rec.slop, nil})
-			}
-			sets[len(sets)-1].runs = append(sets[len(sets)-1].runs, r)
-			byTimeout[r.timeoutMS] = sets
+		runs [][3]float64
+	}
+	byTimeout := map[int][]*set{}
+	for _, r := range all {
+		ms := int(r.NodeTimeout.Milliseconds())
+		sets := byTimeout[ms]
+		if len(sets) == 0 || sets[len(sets)-1].file != r.Source {
+			s, ok := slop[r.Source]
+			require.True(t, ok, "no polling resolution known for %s", r.Source)
+			sets = append(sets, &set{file: r.Source, slop: s})
+			byTimeout[ms] = sets
 		}
+		last := sets[len(sets)-1]
+		last.runs = append(last.runs, [3]float64{float64(r.PFail.Milliseconds()), float64(r.Fail.Milliseconds()), float64(r.Promoted.Milliseconds())})
 	}
 	timeouts := make([]int, 0, len(byTimeout))
 	for ms := range byTimeout {
@@ -145,7 +102,7 @@ func TestFailoverTimingMatchesRealRedis(t *testing.T) {
 				for i, phase := range phases {
 					var real []float64
 					for _, r := range set.runs {
-						real = append(real, r.ms[i])
+						real = append(real, r[i])
 					}
 					slices.Sort(real)
 					s := sim[i]

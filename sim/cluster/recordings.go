@@ -1,0 +1,89 @@
+package cluster
+
+import (
+	"bufio"
+	"embed"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// recordings holds real Redis 7.0.15 failovers: the reference file measured when the
+// project began (polled through redis-cli every ~20 ms) and sim/live.MeasureFailover's
+// recordings (polled about every millisecond). Their headers say how they were made.
+//
+//go:embed recordings/*.txt
+var recordings embed.FS
+
+// A RealFailover is one real master crash: times from the SIGKILL until a surviving master
+// showed it "fail?", until a node showed it "fail", and until its replica was master.
+type RealFailover struct {
+	Source      string // the recording's file name
+	Trial       int
+	NodeTimeout time.Duration
+	PFail       time.Duration
+	Fail        time.Duration
+	Promoted    time.Duration
+}
+
+// RealFailovers returns every recorded real failover, file by file in name order.
+func RealFailovers() ([]RealFailover, error) {
+	names, err := fs.Glob(recordings, "recordings/*.txt")
+	if err != nil {
+		return nil, err
+	}
+	var all []RealFailover
+	for _, name := range names {
+		text, err := recordings.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		runs, err := parseRecording(strings.TrimPrefix(name, "recordings/"), string(text))
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, runs...)
+	}
+	return all, nil
+}
+
+// parseRecording reads lines of key=value words (node_timeout_ms, trial, pfail_ms, fail_ms,
+// promoted_ms; other words are ignored), skipping blank lines and # comments.
+func parseRecording(source, text string) ([]RealFailover, error) {
+	var runs []RealFailover
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		kv := map[string]string{}
+		for _, w := range strings.Fields(line) {
+			if k, v, ok := strings.Cut(w, "="); ok {
+				kv[k] = v
+			}
+		}
+		ms := func(key string) (time.Duration, error) {
+			v, err := strconv.Atoi(kv[key])
+			if err != nil {
+				return 0, fmt.Errorf("%s line %d: %s=%q is not a number of milliseconds", source, n, key, kv[key])
+			}
+			return time.Duration(v) * time.Millisecond, nil
+		}
+		r := RealFailover{Source: source}
+		r.Trial, _ = strconv.Atoi(kv["trial"])
+		var err error
+		for _, f := range []struct {
+			key string
+			dst *time.Duration
+		}{{"node_timeout_ms", &r.NodeTimeout}, {"pfail_ms", &r.PFail}, {"fail_ms", &r.Fail}, {"promoted_ms", &r.Promoted}} {
+			if *f.dst, err = ms(f.key); err != nil {
+				return nil, err
+			}
+		}
+		runs = append(runs, r)
+	}
+	return runs, sc.Err()
+}
