@@ -36,22 +36,29 @@ func TestSeedRunbookLive(t *testing.T) {
 	text := fastSeedRunbook(t)
 	t.Run("sim", func(t *testing.T) { checkSeedFacts(t, runSim(t, parseText(t, text), 1)) })
 
-	ports, err := live.FreePorts(8)
-	require.NoError(t, err)
-	there, back := portMaps(ports)
-	rb := parseText(t, there(text))
-	var out bytes.Buffer
-	start := time.Now()
-	err = RunLive(rb, &out, Options{Dir: t.TempDir()})
-	transcript := back(out.String())
-	require.NoError(t, err, transcript)
-	t.Logf("live run took %v", time.Since(start).Round(time.Second))
+	transcript := runLiveOnFreePorts(t, text, 8)
 	t.Run("live", func(t *testing.T) {
 		checkSeedFacts(t, transcript)
 		if t.Failed() {
 			t.Log(Abbreviate(transcript))
 		}
 	})
+}
+
+// runLiveOnFreePorts runs a runbook written for the tutorial's ports 6381.. on real servers
+// listening on nodes free ports, and returns the transcript in the tutorial's ports.
+func runLiveOnFreePorts(t *testing.T, runbook string, nodes int) string {
+	t.Helper()
+	ports, err := live.FreePorts(nodes)
+	require.NoError(t, err)
+	there, back := portMaps(ports)
+	var out bytes.Buffer
+	start := time.Now()
+	err = RunLive(parseText(t, there(runbook)), &out, Options{Dir: t.TempDir()})
+	transcript := back(out.String())
+	require.NoError(t, err, transcript)
+	t.Logf("live run took %v", time.Since(start).Round(time.Second))
+	return transcript
 }
 
 // portMaps returns functions rewriting the tutorial's ports 6381.. to ports and back, in

@@ -149,16 +149,10 @@ func TestRunbooks(t *testing.T) {
 func TestRebalanceWeightsLive(t *testing.T) {
 	live.Need(t)
 	t.Parallel() // real time, mostly sleeping: the live runbooks overlap
-	rb := parseFile(t, "../../experiments/scenario/testdata/rebalance-weights.txt")
-	sim := runSim(t, rb, 1)
-	ports, err := live.FreePorts(4)
-	require.NoError(t, err)
 	text, err := os.ReadFile("../../experiments/scenario/testdata/rebalance-weights.txt")
 	require.NoError(t, err)
-	there, back := portMaps(ports)
-	var out strings.Builder
-	require.NoError(t, RunLive(parseText(t, there(string(text))), &out, Options{Dir: t.TempDir()}))
-	real := back(out.String())
+	sim := runSim(t, parseText(t, string(text)), 1)
+	real := runLiveOnFreePorts(t, string(text), 4)
 	runbookFacts["rebalance-weights"](t, real)
 	// Which of two equally loaded masters gives or takes first follows the order of nodes in
 	// CLUSTER NODES, a hash-table order that depends on the IDs; the batch sizes do not.
@@ -173,12 +167,7 @@ func TestReshardCrashLive(t *testing.T) {
 	t.Parallel() // real time, mostly sleeping: the live runbooks overlap
 	text, err := os.ReadFile("../../experiments/scenario/testdata/reshard-crash.txt")
 	require.NoError(t, err)
-	ports, err := live.FreePorts(7)
-	require.NoError(t, err)
-	there, back := portMaps(ports)
-	var out strings.Builder
-	require.NoError(t, RunLive(parseText(t, there(string(text))), &out, Options{Dir: t.TempDir()}))
-	real := back(out.String())
+	real := runLiveOnFreePorts(t, string(text), 7)
 	runbookFacts["reshard-crash"](t, real)
 	if t.Failed() {
 		t.Log(Abbreviate(real))
