@@ -27,8 +27,7 @@ type undo struct {
 // them (appendfsync everysec).
 type store struct {
 	keys    map[string]entry
-	bySlot  map[int]map[string]struct{}
-	counts  [slot.Count]int32
+	bySlot  map[int]map[string]struct{} // a slot with no key has no entry
 	seq     uint64
 	bytes   int64
 	durable bool
@@ -63,14 +62,7 @@ func (s *store) set(key, value string) {
 	} else {
 		s.seq++
 		s.keys[key] = entry{value: value, seq: s.seq}
-		sl := slot.Of(key)
-		m := s.bySlot[sl]
-		if m == nil {
-			m = map[string]struct{}{}
-			s.bySlot[sl] = m
-		}
-		m[key] = struct{}{}
-		s.counts[sl]++
+		s.indexKey(key)
 	}
 	s.bytes += int64(len(key) + len(value))
 }
@@ -88,8 +80,18 @@ func (s *store) del(key string) bool {
 	if len(s.bySlot[sl]) == 0 {
 		delete(s.bySlot, sl)
 	}
-	s.counts[sl]--
 	return true
+}
+
+// indexKey adds key to its slot's set.
+func (s *store) indexKey(key string) {
+	sl := slot.Of(key)
+	m := s.bySlot[sl]
+	if m == nil {
+		m = map[string]struct{}{}
+		s.bySlot[sl] = m
+	}
+	m[key] = struct{}{}
 }
 
 // inSlot returns up to n keys of slot, newest first.
@@ -106,7 +108,7 @@ func (s *store) inSlot(sl, n int) []string {
 	return keys
 }
 
-func (s *store) countInSlot(sl int) int { return int(s.counts[sl]) }
+func (s *store) countInSlot(sl int) int { return len(s.bySlot[sl]) }
 
 // all returns every key, sorted.
 func (s *store) all() []string {
@@ -158,18 +160,10 @@ func (s *store) copyAll() map[string]string {
 
 func (s *store) reindex() {
 	s.bySlot = map[int]map[string]struct{}{}
-	s.counts = [slot.Count]int32{}
 	s.bytes = 0
 	var maxSeq uint64
 	for k, e := range s.keys {
-		sl := slot.Of(k)
-		m := s.bySlot[sl]
-		if m == nil {
-			m = map[string]struct{}{}
-			s.bySlot[sl] = m
-		}
-		m[k] = struct{}{}
-		s.counts[sl]++
+		s.indexKey(k)
 		s.bytes += int64(len(k) + len(e.value))
 		maxSeq = max(maxSeq, e.seq)
 	}
