@@ -123,9 +123,7 @@ func (p *Partitioner) Join(master string) (*Partitioner, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, s := range plan.Steps {
-			moves = append(moves, s.Moves...)
-		}
+		moves = plan.Moves()
 	default:
 		return nil, fmt.Errorf("slot: unknown policy %v", p.policy)
 	}
@@ -160,9 +158,7 @@ func (p *Partitioner) Leave(master string) (*Partitioner, error) {
 			if err != nil {
 				return nil, err
 			}
-			for _, s := range plan.Steps {
-				moves = append(moves, s.Moves...)
-			}
+			moves = plan.Moves()
 		default:
 			return nil, fmt.Errorf("slot: unknown policy %v", p.policy)
 		}

@@ -189,9 +189,7 @@ func TestRebalanceMatchesRealRedis(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, plan.Balanced)
 	assert.Equal(t, ">>> Rebalancing across 9 nodes. Total weight = 9.00", plan.Header())
-	for _, step := range plan.Steps {
-		apply(t, l, step.Moves)
-	}
+	apply(t, l, plan.Moves())
 	requireSameMap(t, ref["create 7; add n7,n8; rebalance --cluster-use-empty-masters"], mapOf(l))
 	// Each empty master takes its 1822 slots from the biggest givers first.
 	assert.Equal(t, "n6", plan.Steps[0].From)
@@ -227,9 +225,7 @@ func TestRebalanceWeights(t *testing.T) {
 	require.NoError(t, err)
 	plan, err := slot.PlanRebalance(l, slot.RebalanceOptions{Weights: []slot.Weight{w}, Threshold: 2})
 	require.NoError(t, err)
-	for _, s := range plan.Steps {
-		apply(t, l, s.Moves)
-	}
+	apply(t, l, plan.Moves())
 	assert.Zero(t, l.Slots.Len("n0"))
 	assert.Equal(t, 8192, l.Slots.Len("n1"))
 	assert.Equal(t, 8192, l.Slots.Len("n2"))
@@ -238,9 +234,7 @@ func TestRebalanceWeights(t *testing.T) {
 	l = created(t, 3, 0)
 	plan, err = slot.PlanRebalance(l, slot.RebalanceOptions{Weights: []slot.Weight{{Node: "n0", Weight: 2}}, Threshold: 2})
 	require.NoError(t, err)
-	for _, s := range plan.Steps {
-		apply(t, l, s.Moves)
-	}
+	apply(t, l, plan.Moves())
 	assert.Equal(t, 8192, l.Slots.Len("n0"))
 	assert.Equal(t, 4096, l.Slots.Len("n1"))
 	assert.Equal(t, 4096, l.Slots.Len("n2"))

@@ -90,6 +90,15 @@ type RebalancePlan struct {
 	Steps       []RebalanceStep
 }
 
+// Moves returns the moves of every step, in the order redis-cli makes them.
+func (p *RebalancePlan) Moves() []Move {
+	var moves []Move
+	for _, s := range p.Steps {
+		moves = append(moves, s.Moves...)
+	}
+	return moves
+}
+
 // PlanRebalance computes redis-cli --cluster rebalance (clusterManagerCommandRebalance).
 //
 // Each involved master (every master; with UseEmptyMasters also those with no slots) should
