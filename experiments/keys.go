@@ -9,6 +9,8 @@ import (
 	"os"
 	"strconv"
 	"unsafe"
+
+	"github.com/kvplace/kvplace/sim"
 )
 
 // Key kinds a KeySpec can generate.
@@ -82,20 +84,11 @@ func count(n int64) string {
 	return strconv.FormatInt(n, 10)
 }
 
-// mix is SplitMix64's finalizer: a bijection of uint64 with good avalanche.
-func mix(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	return x ^ x>>31
-}
-
 const hexDigits = "0123456789abcdef"
 
 // appendKey appends the i-th generated key of k to b.
 func (k KeySpec) appendKey(b []byte, i int64) []byte {
-	r := mix(k.Seed ^ mix(uint64(i)+0x9e3779b97f4a7c15))
+	r := sim.Mix64(k.Seed ^ sim.Mix64(uint64(i)+0x9e3779b97f4a7c15))
 	if k.Kind == Tagged {
 		b = append(b, "user:{"...)
 		b = strconv.AppendUint(b, r%uint64(k.Tags), 10)

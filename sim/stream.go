@@ -17,7 +17,7 @@ type Stream struct {
 
 // NewStream returns the stream called name under the root seed.
 func NewStream(seed uint64, name string) Stream {
-	return Stream{key: mix64(seed ^ hashString(name))}
+	return Stream{key: Mix64(seed ^ hashString(name))}
 }
 
 // hashString is FNV-1a 64 of s, finished with a mixer.
@@ -27,11 +27,12 @@ func hashString(s string) uint64 {
 		h ^= uint64(s[i])
 		h *= 0x100000001b3
 	}
-	return mix64(h)
+	return Mix64(h)
 }
 
-// mix64 is SplitMix64's finalizer.
-func mix64(x uint64) uint64 {
+// Mix64 is SplitMix64's finalizer: a bijection of uint64 with good avalanche, for
+// deriving well-spread numbers from counters and seeds.
+func Mix64(x uint64) uint64 {
 	x ^= x >> 30
 	x *= 0xbf58476d1ce4e5b9
 	x ^= x >> 27
@@ -42,7 +43,7 @@ func mix64(x uint64) uint64 {
 // Uint64 returns the next 64 random bits.
 func (s *Stream) Uint64() uint64 {
 	s.n++
-	return mix64(s.key + s.n*0x9e3779b97f4a7c15)
+	return Mix64(s.key + s.n*0x9e3779b97f4a7c15)
 }
 
 // Float64 returns a number in [0, 1).

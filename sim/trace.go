@@ -72,7 +72,7 @@ func (t *Trace) add(r Record) {
 		detail = hashString(r.Detail)
 	}
 	for _, x := range []uint64{uint64(r.At), uint64(r.Node), uint64(r.Kind), r.ID, r.Cause, uint64(r.Peer), detail} {
-		h = mix64(h ^ x + 0x9e3779b97f4a7c15)
+		h = Mix64(h ^ x + 0x9e3779b97f4a7c15)
 	}
 	t.hash = h
 	t.n++

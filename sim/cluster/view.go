@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kvplace/kvplace/sim"
 	"github.com/kvplace/kvplace/slot"
 )
 
@@ -50,12 +51,7 @@ var zobrist = func() (z [slot.Count]uint64) {
 	x := uint64(0x243f6a8885a308d3)
 	for i := range z {
 		x += 0x9e3779b97f4a7c15
-		y := x
-		y ^= y >> 30
-		y *= 0xbf58476d1ce4e5b9
-		y ^= y >> 27
-		y *= 0x94d049bb133111eb
-		z[i] = y ^ y>>31
+		z[i] = sim.Mix64(x)
 	}
 	return z
 }()
