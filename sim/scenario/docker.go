@@ -62,6 +62,57 @@ func dockerPs(w io.Writer, containers []*container, now time.Duration) {
 	tw.Flush()
 }
 
+// A host runs the processes behind a backend's containers: simulated nodes or real
+// redis-server processes.
+type host interface {
+	container(name string) (*container, bool)
+	up(ct *container) bool
+	stop(ct *container, graceful bool) error // SIGTERM when graceful, else SIGKILL
+	start(ct *container) error
+	elapsed() time.Duration
+}
+
+// dockerDown carries out docker stop (graceful) or docker kill: each named container's
+// process goes down if it is up, and docker prints the name, or its error for a name it
+// does not know.
+func dockerDown(h host, names []string, graceful bool, out io.Writer) error {
+	for _, name := range names {
+		ct, ok := h.container(name)
+		if !ok {
+			dockerNoSuch(out, name)
+			continue
+		}
+		if h.up(ct) {
+			if err := h.stop(ct, graceful); err != nil {
+				return err
+			}
+			ct.running = false
+		}
+		fmt.Fprintln(out, name)
+	}
+	return nil
+}
+
+// dockerStart carries out docker start: each named container's process starts again on
+// its files if it is down.
+func dockerStart(h host, names []string, out io.Writer) error {
+	for _, name := range names {
+		ct, ok := h.container(name)
+		if !ok {
+			dockerNoSuch(out, name)
+			continue
+		}
+		if !h.up(ct) {
+			if err := h.start(ct); err != nil {
+				return err
+			}
+			ct.running, ct.started = true, h.elapsed()
+		}
+		fmt.Fprintln(out, name)
+	}
+	return nil
+}
+
 func dockerNoSuch(w io.Writer, name string) {
 	fmt.Fprintf(w, "Error response from daemon: No such container: %s\n", name)
 }

@@ -29,7 +29,7 @@ func RunLive(rb *Runbook, out io.Writer, opt Options) error {
 	if _, _, err := live.Binaries(); err != nil {
 		return err
 	}
-	b := &liveBackend{seed: opt.Seed, start: time.Now(), byName: map[string]*liveContainer{}, conns: map[string]*live.Conn{}}
+	b := &liveBackend{seed: opt.Seed, began: time.Now(), byName: map[string]*liveContainer{}, conns: map[string]*live.Conn{}}
 	b.dir = opt.Dir
 	if b.dir == "" {
 		d, err := os.MkdirTemp("", "kvplace-live-")
@@ -48,7 +48,7 @@ type liveContainer struct {
 
 type liveBackend struct {
 	seed       uint64
-	start      time.Time
+	began      time.Time
 	dir        string
 	removeDir  bool
 	containers []*liveContainer
@@ -62,7 +62,7 @@ type liveBackend struct {
 	closed bool
 }
 
-func (b *liveBackend) elapsed() time.Duration { return time.Since(b.start) }
+func (b *liveBackend) elapsed() time.Duration { return time.Since(b.began) }
 
 func (b *liveBackend) close() error {
 	b.mu.Lock()
@@ -83,6 +83,25 @@ func (b *liveBackend) close() error {
 	}
 	return nil
 }
+
+func (b *liveBackend) container(name string) (*container, bool) {
+	ct, ok := b.byName[name]
+	if !ok {
+		return nil, false
+	}
+	return &ct.container, true
+}
+
+func (b *liveBackend) up(ct *container) bool { return b.byName[ct.name].server.Running() }
+
+func (b *liveBackend) stop(ct *container, graceful bool) error {
+	if graceful {
+		return b.byName[ct.name].server.Stop()
+	}
+	return b.byName[ct.name].server.Kill()
+}
+
+func (b *liveBackend) start(ct *container) error { return b.byName[ct.name].server.Start() }
 
 // server resolves a container name, HOST:PORT or port to a container.
 func (b *liveBackend) server(ref string) (*liveContainer, error) {
@@ -136,46 +155,12 @@ func (b *liveBackend) do(s Step, out io.Writer) error {
 	switch c := s.Cmd.(type) {
 	case DockerRun:
 		return b.dockerRun(c, out)
-	case DockerStop, DockerKill:
-		names, graceful := []string(nil), false
-		if stop, ok := c.(DockerStop); ok {
-			names, graceful = stop.Names, true
-		} else {
-			names = c.(DockerKill).Names
-		}
-		for _, name := range names {
-			ct, ok := b.byName[name]
-			if !ok {
-				dockerNoSuch(out, name)
-				continue
-			}
-			var err error
-			if graceful {
-				err = ct.server.Stop()
-			} else {
-				err = ct.server.Kill()
-			}
-			if err != nil {
-				return err
-			}
-			ct.running = false
-			fmt.Fprintln(out, name)
-		}
+	case DockerStop:
+		return dockerDown(b, c.Names, true, out)
+	case DockerKill:
+		return dockerDown(b, c.Names, false, out)
 	case DockerStart:
-		for _, name := range c.Names {
-			ct, ok := b.byName[name]
-			if !ok {
-				dockerNoSuch(out, name)
-				continue
-			}
-			if !ct.server.Running() {
-				if err := ct.server.Start(); err != nil {
-					return err
-				}
-				ct.running, ct.started = true, b.elapsed()
-			}
-			fmt.Fprintln(out, name)
-		}
+		return dockerStart(b, c.Names, out)
 	case DockerPs:
 		var cs []*container
 		for _, c := range b.containers {
@@ -228,7 +213,7 @@ func (b *liveBackend) dockerRun(r DockerRun, out io.Writer) error {
 	if err := srv.Start(); err != nil {
 		return err
 	}
-	ct := &liveContainer{server: srv, container: container{id: containerID(uint64(b.start.UnixNano()), r.Name),
+	ct := &liveContainer{server: srv, container: container{id: containerID(uint64(b.began.UnixNano()), r.Name),
 		name: r.Name, image: r.Image, port: r.Port, created: b.elapsed(), started: b.elapsed(), running: true}}
 	b.containers = append(b.containers, ct)
 	b.byName[r.Name] = ct

@@ -64,22 +64,11 @@ func (b *simBackend) exec(s Step, out io.Writer) error {
 	case DockerRun:
 		b.dockerRun(c, out)
 	case DockerStop:
-		b.dockerDown(c.Names, true, out)
+		return dockerDown(b, c.Names, true, out)
 	case DockerKill:
-		b.dockerDown(c.Names, false, out)
+		return dockerDown(b, c.Names, false, out)
 	case DockerStart:
-		for _, name := range c.Names {
-			ct, ok := b.byName[name]
-			if !ok {
-				dockerNoSuch(out, name)
-				continue
-			}
-			if p, err := b.node(name); err == nil && !p.Up() {
-				b.c.Restart(p)
-				ct.running, ct.started = true, b.elapsed()
-			}
-			fmt.Fprintln(out, name)
-		}
+		return dockerStart(b, c.Names, out)
 	case DockerPs:
 		dockerPs(out, b.containers, b.elapsed())
 	case DockerExec:
@@ -154,23 +143,36 @@ func (b *simBackend) dockerRun(r DockerRun, out io.Writer) {
 	b.byName[r.Name] = ct
 }
 
-func (b *simBackend) dockerDown(names []string, graceful bool, out io.Writer) {
-	for _, name := range names {
-		ct, ok := b.byName[name]
-		if !ok {
-			dockerNoSuch(out, name)
-			continue
-		}
-		if p, err := b.node(name); err == nil && p.Up() {
-			if graceful {
-				b.c.Stop(p)
-			} else {
-				b.c.Kill(p)
-			}
-			ct.running = false
-		}
-		fmt.Fprintln(out, name)
+func (b *simBackend) container(name string) (*container, bool) {
+	ct, ok := b.byName[name]
+	return ct, ok
+}
+
+// process is the simulated process behind ct; nil if docker run could not start one.
+func (b *simBackend) process(ct *container) *cluster.Process {
+	p, _ := b.c.Process(fmt.Sprintf("127.0.0.1:%d", ct.port))
+	return p
+}
+
+func (b *simBackend) up(ct *container) bool {
+	p := b.process(ct)
+	return p != nil && p.Up()
+}
+
+func (b *simBackend) stop(ct *container, graceful bool) error {
+	if graceful {
+		b.c.Stop(b.process(ct))
+	} else {
+		b.c.Kill(b.process(ct))
 	}
+	return nil
+}
+
+func (b *simBackend) start(ct *container) error {
+	if p := b.process(ct); p != nil {
+		b.c.Restart(p)
+	}
+	return nil
 }
 
 // redisCLI runs one redis-cli command, as at a terminal: with -c it follows MOVED and ASK,
