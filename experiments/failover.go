@@ -54,9 +54,8 @@ type Quantile struct {
 	Max     float64 `json:"max_ms"`
 }
 
-// RunFailover simulates cfg.Runs failovers. Each builds the cluster with the emulated
-// redis-cli, waits 15 s and a random fraction of a second, kills the first master and
-// watches for three node timeouts plus 4 s (cluster.MeasureFailover).
+// RunFailover simulates cfg.Runs failovers with cluster.MeasureFailover: each builds the
+// cluster with the emulated redis-cli, waits, kills the first master and watches.
 func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 	switch {
 	case cfg.Runs < 1:
@@ -74,8 +73,7 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 	res := &FailoverResult{Config: cfg}
 	for i := range cfg.Runs {
 		seed := cfg.Seed + uint64(i)
-		tm, err := cluster.MeasureFailover(cluster.Options{Seed: seed, Masters: cfg.Masters, Replicas: cfg.Replicas, Config: ccfg, Link: cluster.Loopback},
-			15*time.Second, 3*cfg.NodeTimeout+4*time.Second)
+		tm, err := cluster.MeasureFailover(cluster.Options{Seed: seed, Masters: cfg.Masters, Replicas: cfg.Replicas, Config: ccfg, Link: cluster.Loopback})
 		if err != nil {
 			return nil, fmt.Errorf("failover: seed %d: %w", seed, err)
 		}

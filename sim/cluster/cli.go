@@ -47,7 +47,6 @@ func (cli *CLI) SetOutput(out io.Writer) { cli.out = out }
 type mnode struct {
 	ip        string
 	port      int
-	busPort   int
 	name      string
 	flags     []string // the node's flags as it reports them, without "myself"
 	fail      bool     // flagged fail or noaddr by the entry node, or by itself

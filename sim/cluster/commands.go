@@ -12,12 +12,11 @@ import (
 
 // keyCommand describes a data command: whether it writes, and where its keys are.
 type keyCommand struct {
-	write     bool
-	firstKey  int  // index of the first key argument
-	allKeys   bool // every argument from firstKey on is a key
-	minArgs   int
-	maxArgs   int // 0: no limit
-	arityName string
+	write    bool
+	firstKey int  // index of the first key argument
+	allKeys  bool // every argument from firstKey on is a key
+	minArgs  int
+	maxArgs  int // 0: no limit
 }
 
 var keyCommands = map[string]keyCommand{

@@ -69,11 +69,15 @@ type FailoverTiming struct {
 }
 
 // MeasureFailover builds a cluster, lets replicas finish their first synchronisation,
-// kills the first master and watches for observe. The kill comes settle plus a random
-// fraction of a second after the cluster was created: nodes' pings lock onto the Unix
-// second (gossip carries pong times in whole seconds), so a kill at a fixed phase would
-// always meet the same ping schedule, which a person killing a process never does.
-func MeasureFailover(opt Options, settle, observe time.Duration) (FailoverTiming, error) {
+// kills the first master and watches for three node timeouts plus 4 s, longer than any
+// promotion takes (PFAIL after one timeout, FAIL within two, an election delay of at most
+// 1 s per rank). The kill comes 15 s plus a random fraction of a second after the cluster
+// was created: nodes' pings lock onto the Unix second (gossip carries pong times in whole
+// seconds), so a kill at a fixed phase would always meet the same ping schedule, which a
+// person killing a process never does.
+func MeasureFailover(opt Options) (FailoverTiming, error) {
+	const settle = 15 * time.Second
+	observe := 3*opt.Config.NodeTimeout + 4*time.Second
 	c, procs, err := Build(opt)
 	if err != nil {
 		return FailoverTiming{}, err

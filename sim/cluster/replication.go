@@ -76,15 +76,14 @@ func (s stream) String() string { return s.op.String() }
 
 // An attached replica, from the master's side.
 type attached struct {
-	proc      int
-	epoch     uint64
-	online    bool
-	since     int64 // Unix seconds it started waiting for a full copy
-	ack       int64
-	ackTime   int64
-	ip        string
-	port      int
-	lastInter int64
+	proc    int
+	epoch   uint64
+	online  bool
+	since   int64 // Unix seconds it started waiting for a full copy
+	ack     int64
+	ackTime int64
+	ip      string
+	port    int
 }
 
 // replication is a node's replication state, as a master and as a replica.
