@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/kvplace/kvplace/sim/live"
 )
 
@@ -331,13 +332,12 @@ func (b *liveBackend) nodeIDs(addr string) map[string]string {
 	if err != nil {
 		return ids
 	}
-	for _, line := range strings.Split(text, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		a, _, _ := strings.Cut(f[1], "@")
-		ids[a] = f[0]
+	nodes, err := cluster.ParseNodes(text)
+	if err != nil {
+		return ids
+	}
+	for _, n := range nodes {
+		ids[n.Addr] = n.ID
 	}
 	return ids
 }
