@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kvplace/kvplace/sim/cluster"
 )
 
 // A FailoverRun is one real failover: times from a master's SIGKILL until a surviving master
@@ -102,23 +104,22 @@ func MeasureFailover(dir string, ports []int, nodeTimeout time.Duration, observe
 			if err != nil {
 				continue
 			}
-			isMaster := strings.Contains(text, "myself,master")
-			for _, line := range strings.Split(text, "\n") {
-				if !strings.HasPrefix(line, id) {
-					continue
-				}
-				f := strings.Fields(line)
-				if len(f) < 3 {
+			nodes, err := cluster.ParseNodes(text)
+			if err != nil {
+				continue
+			}
+			isMaster := slices.ContainsFunc(nodes, func(n cluster.NodeLine) bool { return n.Has("myself") && n.Has("master") })
+			for _, n := range nodes {
+				if n.ID != id {
 					continue
 				}
 				now := time.Since(start)
-				flags := strings.Split(f[2], ",")
-				if slices.Contains(flags, "fail?") && isMaster && run.PFail == 0 {
+				if n.Has("fail?") && isMaster && run.PFail == 0 {
 					run.PFail = now
 				}
 				// Exactly "fail": "fail?" is only a suspicion, and a replica's
 				// suspicion would otherwise count as the cluster's verdict.
-				if slices.Contains(flags, "fail") && run.Fail == 0 {
+				if n.Has("fail") && run.Fail == 0 {
 					run.Fail = now
 				}
 			}
