@@ -105,7 +105,21 @@ type Config struct {
 	Link      Link   // the default link between any two nodes
 	KeepTrace bool   // keep every trace record, not only the running hash
 	Hangups   bool   // a crashing node hangs up on every other node (see Hangup)
+	// Retransmit makes Send behave like a TCP connection across a partition: a message
+	// that meets a cut is not lost but sent again, after 200 ms doubling up to 120 s
+	// (Linux's RTO), until the cut heals, the sender or receiver dies, or 15 attempts
+	// (tcp_retries2) have failed; messages behind it on the same link wait their turn.
+	// Without it, a message that meets a cut is lost, as a datagram would be. SendOrBounce
+	// (a connection attempt) is never retransmitted: SYN retries are the caller's model.
+	Retransmit bool
 }
+
+// TCP retransmission (Linux defaults): TCP_RTO_MIN, TCP_RTO_MAX, tcp_retries2.
+const (
+	rtoMin     = 200 * time.Millisecond
+	rtoMax     = 120 * time.Second
+	maxRetries = 15
+)
 
 // nodeState is the engine's bookkeeping for one node.
 type nodeState struct {
@@ -128,6 +142,8 @@ type payload struct {
 	id     uint64
 	cause  uint64
 	bounce bool
+	tries  uint8  // retransmissions so far (Config.Retransmit)
+	gen    uint32 // the sender's generation when it first retransmitted
 }
 
 // Sim is a deterministic discrete-event simulation: one loop over a queue of events ordered
@@ -150,6 +166,7 @@ type Sim struct {
 	cause   uint64 // the message or timer being handled
 	steps   uint64
 	hangups bool
+	retrans bool
 }
 
 // New returns an empty simulation at time 0.
@@ -157,7 +174,7 @@ func New(cfg Config) (*Sim, error) {
 	if err := cfg.Link.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Sim{seed: cfg.Seed, index: map[string]int{}, hangups: cfg.Hangups}
+	s := &Sim{seed: cfg.Seed, index: map[string]int{}, hangups: cfg.Hangups, retrans: cfg.Retransmit}
 	s.net = Network{seed: cfg.Seed, names: s.Name, def: cfg.Link}
 	s.trace = Trace{keep: cfg.KeepTrace, names: s.Name}
 	s.ctx.names = s.Name
@@ -374,8 +391,12 @@ func (s *Sim) Step() bool {
 				s.send(to, int(p.from), Bounced{Msg: p.msg}, 0)
 			}
 		case !s.net.Connected(int(p.from), to):
-			s.trace.add(Record{At: s.now, Node: to, Kind: KDrop, ID: p.id, Peer: int(p.from), Detail: "partitioned"})
+			s.retransmit(to, p)
 		default:
+			if at, held := s.heldBack(int(p.from), to, p.msg); held && !p.bounce {
+				s.schedule(at, evMessage, to, p)
+				return true
+			}
 			s.trace.add(Record{At: s.now, Node: to, Kind: KDeliver, ID: p.id, Peer: int(p.from), Detail: s.detail(p.msg)})
 			s.cause = p.id
 			s.call(to, func(ctx *Context) { st.node.Step(ctx, int(p.from), p.msg) })
@@ -383,6 +404,66 @@ func (s *Sim) Step() bool {
 	}
 	s.cause = 0
 	return true
+}
+
+// A Conn is a message that says which of several connections between the same two nodes
+// it travels on. Retransmission (Config.Retransmit) keeps messages in order within a
+// connection, as TCP does, and lets other connections pass; messages that are not Conns
+// share connection 0.
+type Conn interface{ Conn() uint64 }
+
+func connOf(msg any) uint64 {
+	if c, ok := msg.(Conn); ok {
+		return c.Conn()
+	}
+	return 0
+}
+
+// heldBack reports until when a message must wait for an earlier one on its connection
+// that is being retransmitted, and forgets holds that have passed.
+func (s *Sim) heldBack(from, to int, msg any) (Time, bool) {
+	if !s.retrans {
+		return 0, false
+	}
+	l := s.net.link(from, to)
+	if len(l.hold) == 0 {
+		return 0, false
+	}
+	c := connOf(msg)
+	at, ok := l.hold[c]
+	if !ok {
+		return 0, false
+	}
+	if at <= s.now {
+		delete(l.hold, c)
+		return 0, false
+	}
+	return at, true
+}
+
+// retransmit handles a message that met a cut: lost, or (Config.Retransmit) sent again
+// after the next RTO, behind every message already on its way over the same link.
+func (s *Sim) retransmit(to int, p payload) {
+	from := int(p.from)
+	sender := &s.nodes[from]
+	if p.tries == 0 {
+		p.gen = sender.gen
+	}
+	if !s.retrans || p.bounce || p.tries >= maxRetries || sender.down || sender.gen != p.gen {
+		s.trace.add(Record{At: s.now, Node: to, Kind: KDrop, ID: p.id, Peer: from, Detail: "partitioned"})
+		return
+	}
+	rto := min(rtoMin<<p.tries, rtoMax)
+	p.tries++
+	l := s.net.link(from, to)
+	c := connOf(p.msg)
+	at := max(s.now.Add(rto), l.hold[c])
+	if l.hold == nil {
+		l.hold = map[uint64]Time{}
+	}
+	l.hold[c] = at
+	s.trace.add(Record{At: s.now, Node: to, Kind: KDrop, ID: p.id, Peer: from, Detail: fmt.Sprintf("partitioned, retransmission %d in %v", p.tries, at.Sub(s.now))})
+	s.schedule(at, evMessage, to, p)
 }
 
 // RunUntil fires every event due at or before t and leaves the clock at t.
@@ -423,6 +504,13 @@ func (s *Sim) Crash(i int) {
 		s.take(e.ref)
 	}
 	st.stalled = nil
+	if s.retrans {
+		// Its TCP connections died with it: nothing waits behind their retransmissions.
+		for j := range s.nodes {
+			s.net.link(i, j).hold = nil
+			s.net.link(j, i).hold = nil
+		}
+	}
 	s.trace.add(Record{At: s.now, Node: i, Kind: KCrash, Peer: -1})
 	if s.hangups {
 		for j := range s.nodes {

@@ -81,9 +81,10 @@ func (l Link) Validate() error {
 type linkState struct {
 	rand      Stream
 	override  *Link
-	busyUntil Time // the link is sending earlier messages until then (bandwidth)
-	lastAt    Time // delivery time of the last in-order message (FIFO)
-	blocked   bool // a one-way partition cuts from → to
+	busyUntil Time            // the link is sending earlier messages until then (bandwidth)
+	lastAt    Time            // delivery time of the last in-order message (FIFO)
+	hold      map[uint64]Time // per connection, when its retransmitted message is next tried
+	blocked   bool            // a one-way partition cuts from → to
 }
 
 // A Network carries messages between nodes and injects faults: per-link latency, loss,

@@ -357,6 +357,44 @@ func TestPartitions(t *testing.T) {
 	assert.Contains(t, b.String(), "partitioned")
 }
 
+// TestRetransmit: with Config.Retransmit a message that meets a cut is sent again on
+// Linux's RTO schedule (200 ms, 400 ms, 800 ms, ...) and arrives after the heal, ahead of
+// what was sent after it; a dead sender's retransmissions stop.
+func TestRetransmit(t *testing.T) {
+	s := newSim(t, sim.Config{Seed: 5, Link: sim.Link{Latency: sim.Constant(time.Millisecond)}, KeepTrace: true, Retransmit: true})
+	got := new([]delivery)
+	for _, name := range []string{"a", "b"} {
+		_, err := s.AddNode(name, &burst{got: got})
+		require.NoError(t, err)
+	}
+	s.Partition([]int{0}, []int{1})
+	s.At(0, func() { s.Inject(0, 1, ping{Seq: 1}, 0) })
+	// Attempts at 1 ms, 201 ms, 601 ms, 1401 ms: the heal at 1 s lets the fourth through.
+	s.At(sim.At(time.Second), s.Heal)
+	s.At(sim.At(1100*time.Millisecond), func() { s.Inject(0, 1, ping{Seq: 2}, 0) })
+	s.RunUntilIdle(sim.At(time.Minute))
+	require.Equal(t, []int{1, 2}, seqs(*got), "in order, none lost")
+	assert.Equal(t, sim.At(1401*time.Millisecond), (*got)[0].Received)
+	assert.Equal(t, sim.At(1401*time.Millisecond), (*got)[1].Received, "the later message waits behind the retransmitted one")
+
+	// The sender crashes: nothing it had in retransmission arrives.
+	*got = nil
+	s.Partition([]int{0}, []int{1})
+	s.At(s.Now(), func() { s.Inject(0, 1, ping{Seq: 3}, 0) })
+	s.At(s.Now().Add(500*time.Millisecond), func() { s.Crash(0) })
+	s.At(s.Now().Add(time.Second), s.Heal)
+	s.RunUntilIdle(sim.At(2 * time.Minute))
+	assert.Empty(t, *got)
+
+	// Without Retransmit, the message is lost.
+	s2, got2 := receiverSim(t, lan)
+	s2.Partition([]int{0}, []int{1})
+	sequence(s2, 0, 1, 1, 0)
+	s2.At(sim.At(time.Second), s2.Heal)
+	s2.RunUntilIdle(sim.At(time.Minute))
+	assert.Empty(t, *got2)
+}
+
 func TestPauseHoldsMessagesAndTimers(t *testing.T) {
 	s := newSim(t, sim.Config{Seed: 1, Link: sim.Link{Latency: sim.Constant(time.Millisecond)}})
 	var got []delivery
