@@ -19,6 +19,7 @@ type Process struct {
 	Index  int // engine index
 	node   *Node
 	down   bool
+	runs   uint32 // incarnations started so far
 }
 
 // Addr returns "ip:port".
@@ -95,7 +96,8 @@ func (c *Cluster) down(p *Process, graceful bool) {
 	disk := p.node.Persist(graceful)
 	c.Sim.Crash(p.Index)
 	p.down = true
-	p.node = New(Spec{IP: p.IP, Port: p.Port, Config: p.Config, Registry: c.Reg, Proc: p.Index, Disk: disk})
+	p.runs++
+	p.node = New(Spec{IP: p.IP, Port: p.Port, Config: p.Config, Registry: c.Reg, Proc: p.Index, Disk: disk, Incarnation: p.runs})
 }
 
 // Restart starts p again from what it persisted (docker start).
@@ -186,6 +188,22 @@ func (cl *Client) Send(addr string, args []string, asking bool, done func(Reply)
 	req := Request{ID: id, Args: args, Asking: asking}
 	cl.c.Sim.At(cl.c.Sim.Now(), func() {
 		cl.c.Sim.InjectOrBounce(cl.index, p.Index, req, 0)
+	})
+}
+
+// SendTimeout is Send with a deadline: done gets an error reply "timeout" if no reply came
+// within d (a partitioned or stalled node), and the late reply, if any, is dropped.
+func (cl *Client) SendTimeout(addr string, args []string, asking bool, d time.Duration, done func(Reply)) {
+	id := cl.nextID + 1
+	cl.Send(addr, args, asking, done)
+	if _, pending := cl.pending[id]; !pending {
+		return
+	}
+	cl.c.Sim.After(d, func() {
+		if fn, ok := cl.pending[id]; ok {
+			delete(cl.pending, id)
+			fn(Reply{Kind: Error, Str: "timeout"})
+		}
 	})
 }
 

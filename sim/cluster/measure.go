@@ -27,7 +27,7 @@ type Options struct {
 // Build starts the processes and creates the cluster with the emulated redis-cli. The anti-
 // affinity swaps draw from the stream "redis-cli", as redis-cli's do from its clock.
 func Build(opt Options) (*Cluster, []*Process, error) {
-	s, err := sim.New(sim.Config{Seed: opt.Seed, Link: opt.Link, Hangups: true, KeepTrace: opt.Trace})
+	s, err := sim.New(sim.Config{Seed: opt.Seed, Link: opt.Link, Hangups: true, Retransmit: true, KeepTrace: opt.Trace})
 	if err != nil {
 		return nil, nil, err
 	}

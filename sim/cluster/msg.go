@@ -88,6 +88,14 @@ func (p *packet) String() string {
 	return fmt.Sprintf("%s gossip=%d epoch=%d/%d", p.typ, len(p.gossip), p.currentEpoch, p.configEpoch)
 }
 
+// Conn names the TCP connection a packet travels on, for the engine's retransmission.
+func (p *packet) Conn() uint64 {
+	if p.reply {
+		return p.conn<<1 | 1
+	}
+	return p.conn << 1
+}
+
 func (p *packet) size() int { return headerSize + gossipSize*len(p.gossip) }
 
 // dial opens a TCP connection to a node's cluster bus; the listener answers dialAck. It
@@ -95,6 +103,10 @@ func (p *packet) size() int { return headerSize + gossipSize*len(p.gossip) }
 type dial struct{ epoch uint64 }
 
 type dialAck struct{ epoch uint64 }
+
+// Conn: the accept travels back on the connection being opened, as the listener's
+// replies on it do.
+func (d dialAck) Conn() uint64 { return d.epoch<<1 | 1 }
 
 func (d dial) String() string    { return fmt.Sprintf("connect #%d", d.epoch) }
 func (d dialAck) String() string { return fmt.Sprintf("accept #%d", d.epoch) }

@@ -155,6 +155,10 @@ type Spec struct {
 	Registry *Registry
 	Proc     int        // the engine index it runs as
 	Disk     *Persisted // nodes.conf and the AOF from before a restart; nil for a new node
+	// Incarnation counts the process's restarts. Connection numbers start from it, so a
+	// late reply on a connection of an earlier incarnation can never be taken for one of
+	// this incarnation's (a restarted process's sockets are new ones).
+	Incarnation uint32
 }
 
 // New returns a node for spec. The node does nothing until the engine starts it.
@@ -164,6 +168,8 @@ func New(spec Spec) *Node {
 		migrating: map[int]*peer{}, importing: map[int]*peer{}, blacklist: map[int32]int64{},
 		disk: spec.Disk, links: map[uint64]*peer{},
 		mfMasterOffset: -1,
+		linkEpoch:      uint64(spec.Incarnation) << 40,
+		repl:           replication{epoch: uint64(spec.Incarnation) << 40},
 	}
 }
 

@@ -64,8 +64,21 @@ type (
 		epoch uint64
 		op    *op
 	}
-	replAck struct{ offset int64 }
+	replAck struct {
+		epoch  uint64
+		offset int64
+	}
 )
+
+// Replication traffic travels on the replica's connection to its master, one per link
+// epoch; its connection numbers are kept apart from the cluster bus's.
+const replConn = 1 << 63
+
+func (p psync) Conn() uint64      { return replConn | p.epoch }
+func (p psyncReply) Conn() uint64 { return replConn | p.epoch }
+func (r rdb) Conn() uint64        { return replConn | r.epoch }
+func (s stream) Conn() uint64     { return replConn | s.epoch }
+func (a replAck) Conn() uint64    { return replConn | a.epoch }
 
 func (p psync) String() string { return fmt.Sprintf("PSYNC %s %d", p.replid, p.offset) }
 func (p psyncReply) String() string {
@@ -237,7 +250,7 @@ func (r *replication) cron(n *Node) {
 				n.logf("MASTER timeout: no data nor PING received...")
 				r.linkDown(n)
 			} else {
-				n.ctx.Send(r.masterProc, replAck{offset: r.processed}, 0)
+				n.ctx.Send(r.masterProc, replAck{epoch: r.epoch, offset: r.processed}, 0)
 			}
 		}
 	}

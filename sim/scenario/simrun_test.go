@@ -67,7 +67,7 @@ func TestSeedRunbookGolden(t *testing.T) {
 // TestSeedRunbookGossipRace.)
 func TestSeedRunbookFacts(t *testing.T) {
 	rb := parseFile(t, seedRunbook)
-	seeds := []uint64{1, 3, 4}
+	seeds := []uint64{2, 3, 4}
 	if testing.Short() {
 		seeds = seeds[:1]
 	}
@@ -215,7 +215,7 @@ func withNodeTimeout(runbook string, ms int) string {
 }
 
 // The runbook gives gossip 5 seconds between adding 6388 and deleting it. With the default
-// 15 s node timeout a node pings one peer a second, and with seed 2 no gossip has told 6386
+// 15 s node timeout a node pings one peer a second, and with seed 1 no gossip has told 6382
 // about 6388 yet, so CLUSTER FORGET fails there and redis-cli stops before resetting 6388,
 // which stays in the cluster and, once 6387 is emptied, follows its slots to 6381. Real
 // clusters do this too (DESIGN.md: "ERR Unknown node ... not yet known everywhere").
@@ -223,7 +223,7 @@ func TestSeedRunbookGossipRace(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a full seed runbook run")
 	}
-	steps := splitTranscript(runSim(t, parseFile(t, seedRunbook), 2))
+	steps := splitTranscript(runSim(t, parseFile(t, seedRunbook), 1))
 	var delNode, last stepOut
 	for _, s := range steps {
 		switch s.cmd {
@@ -234,7 +234,7 @@ func TestSeedRunbookGossipRace(t *testing.T) {
 		}
 	}
 	out := strings.Join(delNode.lines, "\n")
-	assert.Contains(t, out, ">>> Sending CLUSTER FORGET messages to the cluster...\nNode 127.0.0.1:6386 replied with error:\nERR Unknown node ")
+	assert.Contains(t, out, ">>> Sending CLUSTER FORGET messages to the cluster...\nNode 127.0.0.1:6382 replied with error:\nERR Unknown node ")
 	assert.NotContains(t, out, "RESET SOFT")
 	assert.Contains(t, strings.Join(last.lines, "\n"), " 127.0.0.1:6388@16388 slave ")
 }
