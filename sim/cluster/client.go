@@ -1,0 +1,184 @@
+package cluster
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/slot"
+)
+
+// An Outcome is how one application request ended.
+type Outcome uint8
+
+// Outcomes of a request.
+const (
+	Served     Outcome = iota + 1 // answered by the first node asked
+	Redirected                    // answered after one or more MOVED or ASK redirects
+	Failed                        // an error: CLUSTERDOWN, TRYAGAIN, timeout, refused, too many redirects
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Served:
+		return "served"
+	case Redirected:
+		return "redirected"
+	case Failed:
+		return "failed"
+	}
+	return "outcome(" + strconv.Itoa(int(o)) + ")"
+}
+
+// A Result is one application request's end: its reply, how it ended, where and when.
+type Result struct {
+	Reply     Reply
+	Outcome   Outcome
+	Redirects int
+	Addr      string // the node that gave the final reply
+	Sent, End sim.Time
+}
+
+// A ClusterClient is an application's cluster-aware connection, as redis-cli -c and the
+// common client libraries behave: a slot cache filled from CLUSTER SLOTS, each command sent
+// to the master the cache names, MOVED followed and written into the cache, ASK followed
+// once with ASKING and not cached. A request that fails (a refused connection, a timeout, a
+// CLUSTERDOWN) is reported as failed, not retried: retrying is the application's choice,
+// and the failures are what unavailability is measured from. A failure schedules a refresh
+// of the slot cache from another node, as go-redis's ClusterClient does after a node error.
+type ClusterClient struct {
+	cl           *Client
+	nodes        []string // addresses learnt so far, in the order learnt
+	known        map[string]bool
+	cache        [slot.Count]string
+	Timeout      time.Duration // per request; 0 means 1 s
+	MaxRedirects int           // 0 means 5
+	refreshing   bool
+	nextSeed     int
+}
+
+// NewClusterClient returns a client that knows the nodes at seeds and has an empty slot
+// cache; the first requests fill it from MOVED replies and the first refresh.
+func (c *Cluster) NewClusterClient(name string, seeds ...string) *ClusterClient {
+	cc := &ClusterClient{cl: c.NewClient(name), known: map[string]bool{}}
+	for _, s := range seeds {
+		cc.learn(s)
+	}
+	return cc
+}
+
+func (cc *ClusterClient) learn(addr string) {
+	if addr != "" && !cc.known[addr] {
+		cc.known[addr] = true
+		cc.nodes = append(cc.nodes, addr)
+	}
+}
+
+func (cc *ClusterClient) timeout() time.Duration {
+	if cc.Timeout > 0 {
+		return cc.Timeout
+	}
+	return time.Second
+}
+
+func (cc *ClusterClient) maxRedirects() int {
+	if cc.MaxRedirects > 0 {
+		return cc.MaxRedirects
+	}
+	return 5
+}
+
+// Index returns the engine index of the client's process, for partitions.
+func (cc *ClusterClient) Index() int { return cc.cl.index }
+
+// Do sends a command about key (args[1] by convention, as for GET and SET) and calls done
+// with its result once it is answered, redirected to the end, or has failed.
+func (cc *ClusterClient) Do(done func(Result), args ...string) {
+	key := ""
+	if len(args) > 1 {
+		key = args[1]
+	}
+	s := slot.Of(key)
+	addr := cc.cache[s]
+	if addr == "" && len(cc.nodes) > 0 {
+		addr = cc.nodes[s%len(cc.nodes)]
+	}
+	cc.send(Result{Sent: cc.cl.c.Sim.Now()}, s, addr, false, args, done)
+}
+
+func (cc *ClusterClient) send(res Result, s int, addr string, asking bool, args []string, done func(Result)) {
+	fail := func(r Reply) {
+		res.Reply, res.Outcome, res.Addr, res.End = r, Failed, addr, cc.cl.c.Sim.Now()
+		cc.refresh(addr)
+		done(res)
+	}
+	if addr == "" {
+		fail(errReply("no node known"))
+		return
+	}
+	cc.cl.SendTimeout(addr, args, asking, cc.timeout(), func(r Reply) {
+		if r.IsError() {
+			f := strings.Fields(r.Str)
+			if len(f) == 3 && (f[0] == "MOVED" || f[0] == "ASK") {
+				if res.Redirects >= cc.maxRedirects() {
+					fail(errReply("too many redirects"))
+					return
+				}
+				res.Redirects++
+				cc.learn(f[2])
+				if f[0] == "MOVED" {
+					cc.cache[s] = f[2]
+				}
+				cc.send(res, s, f[2], f[0] == "ASK", args, done)
+				return
+			}
+			fail(r)
+			return
+		}
+		res.Reply, res.Addr, res.End = r, addr, cc.cl.c.Sim.Now()
+		res.Outcome = Served
+		if res.Redirects > 0 {
+			res.Outcome = Redirected
+		}
+		done(res)
+	})
+}
+
+// refresh reloads the slot cache with CLUSTER SLOTS from a known node other than bad, one
+// refresh at a time; a node that does not answer passes the turn to the next.
+func (cc *ClusterClient) refresh(bad string) {
+	if cc.refreshing || len(cc.nodes) == 0 {
+		return
+	}
+	var addr string
+	for range len(cc.nodes) {
+		addr = cc.nodes[cc.nextSeed%len(cc.nodes)]
+		cc.nextSeed++
+		if addr != bad {
+			break
+		}
+	}
+	cc.refreshing = true
+	cc.cl.SendTimeout(addr, []string{"CLUSTER", "SLOTS"}, false, cc.timeout(), func(r Reply) {
+		cc.refreshing = false
+		if r.Kind != Array {
+			return
+		}
+		for _, rng := range r.Array {
+			if len(rng.Array) < 3 || len(rng.Array[2].Array) < 2 {
+				continue
+			}
+			master := rng.Array[2].Array[0].Str + ":" + strconv.FormatInt(rng.Array[2].Array[1].Int, 10)
+			cc.learn(master)
+			for _, rep := range rng.Array[3:] {
+				if len(rep.Array) >= 2 {
+					cc.learn(rep.Array[0].Str + ":" + strconv.FormatInt(rep.Array[1].Int, 10))
+				}
+			}
+			for s := rng.Array[0].Int; s <= rng.Array[1].Int && s < slot.Count; s++ {
+				cc.cache[s] = master
+			}
+		}
+	})
+}

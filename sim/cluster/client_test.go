@@ -1,0 +1,67 @@
+package cluster_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/kvplace/kvplace/sim/cluster"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestClusterClientOutcomes: a request is served where the cache points, redirected (and
+// the cache fixed) where it does not, and failed while its master is down; after the
+// failover the refreshed cache sends it to the promoted replica.
+func TestClusterClientOutcomes(t *testing.T) {
+	c, procs := seedCluster(t, 11, time.Second)
+	app := c.NewClusterClient("app", procs[0].Addr())
+	do := func(args ...string) cluster.Result {
+		var got *cluster.Result
+		app.Do(func(r cluster.Result) { got = &r }, args...)
+		for got == nil && c.Sim.Step() {
+		}
+		require.NotNil(t, got)
+		return *got
+	}
+	r := do("SET", "k1", "v1") // slot 12706, on 6383: MOVED from 6381
+	assert.Equal(t, cluster.Redirected, r.Outcome)
+	assert.Equal(t, 1, r.Redirects)
+	assert.Equal(t, "127.0.0.1:6383", r.Addr)
+	r = do("GET", "k1")
+	assert.Equal(t, cluster.Served, r.Outcome, "the MOVED went into the slot cache")
+	assert.Equal(t, "v1", r.Reply.Str)
+
+	c.Kill(procs[2])
+	r = do("SET", "k1", "v2")
+	assert.Equal(t, cluster.Failed, r.Outcome)
+	assert.Equal(t, "connection refused", r.Reply.Str)
+	c.Sim.RunFor(10 * time.Second) // PFAIL, FAIL, election
+	var last cluster.Result
+	for range 3 { // the first failure after the failover triggers a refresh
+		last = do("SET", "k1", "v3")
+	}
+	assert.Equal(t, "OK", last.Reply.Str)
+	assert.NotEqual(t, "127.0.0.1:6383", last.Addr, "the promoted replica serves the slot")
+}
+
+func TestLedger(t *testing.T) {
+	l := cluster.NewLedger()
+	v1, v2, v3 := l.Value("a"), l.Value("a"), l.Value("a")
+	require.NoError(t, l.Ack("a", v1))
+	require.NoError(t, l.Ack("a", v2))
+	// v3 timed out: it may or may not have been applied.
+	for _, tc := range []struct {
+		read  string
+		found bool
+		lost  int
+	}{{v3, true, 0}, {v2, true, 0}, {v1, true, 1}, {"", false, 2}} {
+		n, err := l.Lost("a", tc.read, tc.found)
+		require.NoError(t, err)
+		assert.Equal(t, tc.lost, n, "read %q", tc.read)
+	}
+	assert.Equal(t, 2, l.Acked())
+	assert.Equal(t, []string{"a"}, l.Keys())
+	_, err := l.Lost("a", "hello", true)
+	assert.ErrorContains(t, err, `value "hello" was not written through the ledger`)
+	assert.Error(t, l.Ack("a", "x1"))
+}
