@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -151,19 +152,37 @@ func (s *Server) Do(args ...string) (any, error) {
 // bound on 127.0.0.1 right now, all different. It probes from a port derived from the
 // process ID so that parallel test binaries are unlikely to collide.
 func FreePorts(n int) ([]int, error) {
+	// Tests running in parallel in one process each ask for ports and bind them only
+	// later, one node at a time: without a record of what was handed out, two of them got
+	// the same still-unbound ports, and one runbook's node 7 turned out to be another's.
+	handedMu.Lock()
+	defer handedMu.Unlock()
 	var ports []int
 	start := 20000 + (os.Getpid()*37)%20000
 	for p := start; len(ports) < n && p < start+20000; p++ {
 		port := 20000 + (p-20000)%30000
+		if handed[port] || handed[port+10000] || handed[port-10000] {
+			continue
+		}
 		if free(port) && free(port+10000) {
 			ports = append(ports, port)
 		}
+	}
+	for _, p := range ports {
+		handed[p] = true
 	}
 	if len(ports) < n {
 		return nil, fmt.Errorf("live: found only %d free port pairs of %d", len(ports), n)
 	}
 	return ports, nil
 }
+
+// handed holds every port FreePorts returned in this process: each is reserved for its
+// caller (and its cluster bus port, port+10000, with it).
+var (
+	handedMu sync.Mutex
+	handed   = map[int]bool{}
+)
 
 func free(port int) bool {
 	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
