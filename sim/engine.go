@@ -108,7 +108,8 @@ type Config struct {
 	// Retransmit makes Send behave like a TCP connection across a partition: a message
 	// that meets a cut is not lost but sent again, after 200 ms doubling up to 120 s
 	// (Linux's RTO), until the cut heals, the sender or receiver dies, or 15 attempts
-	// (tcp_retries2) have failed; messages behind it on the same link wait their turn.
+	// (tcp_retries2) have failed; later messages on the same connection (see Conn) wait
+	// their turn, other connections pass.
 	// Without it, a message that meets a cut is lost, as a datagram would be. SendOrBounce
 	// (a connection attempt) is never retransmitted: SYN retries are the caller's model.
 	Retransmit bool
@@ -393,9 +394,11 @@ func (s *Sim) Step() bool {
 		case !s.net.Connected(int(p.from), to):
 			s.retransmit(to, p)
 		default:
-			if at, held := s.heldBack(int(p.from), to, p.msg); held && !p.bounce {
-				s.schedule(at, evMessage, to, p)
-				return true
+			if !p.bounce {
+				if at, held := s.heldBack(int(p.from), to, p.msg); held {
+					s.schedule(at, evMessage, to, p)
+					return true
+				}
 			}
 			s.trace.add(Record{At: s.now, Node: to, Kind: KDeliver, ID: p.id, Peer: int(p.from), Detail: s.detail(p.msg)})
 			s.cause = p.id
@@ -442,7 +445,8 @@ func (s *Sim) heldBack(from, to int, msg any) (Time, bool) {
 }
 
 // retransmit handles a message that met a cut: lost, or (Config.Retransmit) sent again
-// after the next RTO, behind every message already on its way over the same link.
+// after the next RTO, and no earlier than the retransmission already pending on its
+// connection.
 func (s *Sim) retransmit(to int, p payload) {
 	from := int(p.from)
 	sender := &s.nodes[from]
@@ -505,11 +509,7 @@ func (s *Sim) Crash(i int) {
 	}
 	st.stalled = nil
 	if s.retrans {
-		// Its TCP connections died with it: nothing waits behind their retransmissions.
-		for j := range s.nodes {
-			s.net.link(i, j).hold = nil
-			s.net.link(j, i).hold = nil
-		}
+		s.net.dropHolds(i) // its TCP connections died with it
 	}
 	s.trace.add(Record{At: s.now, Node: i, Kind: KCrash, Peer: -1})
 	if s.hangups {

@@ -181,6 +181,21 @@ func (n *Network) Heal() {
 	n.cutSeen = false
 }
 
+// dropHolds forgets the retransmissions pending on every link from or to node, without
+// creating link state for pairs that never talked.
+func (n *Network) dropHolds(node int) {
+	if node < len(n.links) {
+		for to := range n.links[node] {
+			n.links[node][to].hold = nil
+		}
+	}
+	for _, row := range n.links {
+		if node < len(row) {
+			row[node].hold = nil
+		}
+	}
+}
+
 // Connected reports whether a message from → to would cross no partition or block now.
 func (n *Network) Connected(from, to int) bool {
 	if !n.cutSeen {
