@@ -145,9 +145,12 @@ type Client struct {
 func (cl *Client) Start(*sim.Context) {}
 
 // Timer handles timeouts of requests.
-func (cl *Client) Timer(ctx *sim.Context, t sim.Timer) {
-	if fn, ok := cl.pending[uint64(t.Arg)]; ok {
-		delete(cl.pending, uint64(t.Arg))
+func (cl *Client) Timer(ctx *sim.Context, t sim.Timer) { cl.expire(uint64(t.Arg)) }
+
+// expire ends request id with an error reply "timeout" if it is still waiting.
+func (cl *Client) expire(id uint64) {
+	if fn, ok := cl.pending[id]; ok {
+		delete(cl.pending, id)
 		fn(Reply{Kind: Error, Str: "timeout"})
 	}
 }
@@ -199,12 +202,7 @@ func (cl *Client) SendTimeout(addr string, args []string, asking bool, d time.Du
 	if _, pending := cl.pending[id]; !pending {
 		return
 	}
-	cl.c.Sim.After(d, func() {
-		if fn, ok := cl.pending[id]; ok {
-			delete(cl.pending, id)
-			fn(Reply{Kind: Error, Str: "timeout"})
-		}
-	})
+	cl.c.Sim.After(d, func() { cl.expire(id) })
 }
 
 // Do sends args to addr and runs the simulation until the reply comes, for up to 30 s of
