@@ -110,12 +110,7 @@ func (n *Node) handleSlaveFailover() {
 		n.cantFailover = cantFailoverNone
 		return
 	}
-	dataAge := n.repl.dataAge(n)
-	if dataAge > n.nodeTimeout() {
-		dataAge -= n.nodeTimeout()
-	}
-	if n.cfg.ReplicaValidityFactor != 0 &&
-		dataAge > n.cfg.ReplPingReplicaPeriod.Milliseconds()+n.nodeTimeout()*int64(n.cfg.ReplicaValidityFactor) {
+	if n.dataTooOld(n.repl.dataAge(n)) {
 		if !manual {
 			n.logCantFailover(cantFailoverDataAge)
 			return
@@ -172,6 +167,16 @@ func (n *Node) handleSlaveFailover() {
 	} else {
 		n.logCantFailover(cantFailoverWaitVotes)
 	}
+}
+
+// dataTooOld is the replica-validity rule: a replica whose data is dataAge ms old (less
+// one node timeout, the time it took to notice the master was gone) must not fail over.
+func (n *Node) dataTooOld(dataAge int64) bool {
+	if dataAge > n.nodeTimeout() {
+		dataAge -= n.nodeTimeout()
+	}
+	return n.cfg.ReplicaValidityFactor != 0 &&
+		dataAge > n.cfg.ReplPingReplicaPeriod.Milliseconds()+n.nodeTimeout()*int64(n.cfg.ReplicaValidityFactor)
 }
 
 // logCantFailover records why a failover cannot proceed, once per reason change.

@@ -214,11 +214,7 @@ func TestClusterStateMachine(t *testing.T) {
 				m.logf("advance %v", d)
 			},
 			"kill": func(t *rapid.T) {
-				up := m.up()
-				if len(up) == 0 {
-					t.Skip("nothing up")
-				}
-				p := pick(t, up, "victim")
+				p := pick(t, m.up(), "victim")
 				m.ids[p] = p.Node().ID()
 				if rapid.Bool().Draw(t, "graceful") {
 					c.Stop(p)
@@ -230,11 +226,7 @@ func TestClusterStateMachine(t *testing.T) {
 				delete(m.paused, p)
 			},
 			"restart": func(t *rapid.T) {
-				down := m.down()
-				if len(down) == 0 {
-					t.Skip("nothing down")
-				}
-				p := pick(t, down, "process")
+				p := pick(t, m.down(), "process")
 				if err := c.Restart(p); err != nil {
 					t.Fatal(err)
 				}
@@ -281,11 +273,7 @@ func TestClusterStateMachine(t *testing.T) {
 				m.logf("write %d: %d ok, %d failed", n, ok, failed)
 			},
 			"reshard": func(t *rapid.T) {
-				masters := m.masters()
-				if len(masters) == 0 {
-					t.Skip("no master up")
-				}
-				to := pick(t, masters, "to")
+				to := pick(t, m.masters(), "to")
 				count := rapid.IntRange(1, 600).Draw(t, "slots")
 				clean := m.faultFree()
 				var before map[string]string
@@ -368,7 +356,7 @@ func TestClusterStateMachine(t *testing.T) {
 				}
 				var candidates []*Process
 				for _, p := range m.members {
-					if !p.Node().IsMaster() || (len(m.masters()) > 3 && numSlots(p.Node()) == 0) {
+					if !p.Node().IsMaster() || (len(m.masters()) > 3 && p.Node().myself.numslots == 0) {
 						candidates = append(candidates, p)
 					}
 				}
@@ -405,16 +393,6 @@ func TestClusterStateMachine(t *testing.T) {
 		})
 		m.settle(t)
 	})
-}
-
-func numSlots(n *Node) int {
-	k := 0
-	for _, o := range n.slots {
-		if o == n.myself {
-			k++
-		}
-	}
-	return k
 }
 
 func lastLines(s string, n int) string {
@@ -485,17 +463,10 @@ func (m *machine) settle(t *rapid.T) {
 			if rn.myself.master == nil || rn.myself.master.name != id || !rn.repl.synced {
 				continue
 			}
-			// dataAge as clusterHandleSlaveFailover computes it, at this moment on the
-			// replica's clock (its own idea of now is its last event's, stale if it was
-			// paused).
-			unix := c.Sim.Clock(r.Index).UnixMilli() / 1000
-			age := (unix - rn.repl.downSince) * 1000
-			if rn.repl.state == replConnected {
-				age = (unix - rn.repl.lastInteraction) * 1000
-			}
-			age += window.Milliseconds() - m.timeout.Milliseconds()
-			limit := rn.cfg.ReplPingReplicaPeriod.Milliseconds() + m.timeout.Milliseconds()*int64(rn.cfg.ReplicaValidityFactor)
-			if age < limit {
+			// Its data age now, on its own clock (its idea of now is its last event's,
+			// stale if it was paused), must still be valid at the end of the window.
+			age := rn.repl.dataAgeAt(c.Sim.Clock(r.Index).UnixMilli()/1000) + window.Milliseconds()
+			if !rn.dataTooOld(age) {
 				expect = append(expect, expectation{p.Addr(), r.Addr(), id, owns[id]})
 				break
 			}
@@ -518,7 +489,7 @@ func (m *machine) settle(t *rapid.T) {
 			for _, j := range e.slots {
 				if o := n.slots[j]; (o == nil || o.name == e.id) && !open[j] {
 					t.Fatalf("master %s is down with a valid replica %s, and %s still sees slot %d served by %v\n%s\n%s's log:\n%s%s",
-						e.master, e.replica, p.Addr(), j, o != nil, strings.Join(m.log, "\n"), e.replica, eventLog(c.byKey[e.replica].Node(), 25), m.mastersLogs())
+						e.master, e.replica, p.Addr(), j, o != nil, strings.Join(m.log, "\n"), e.replica, eventLog(c.byKey[e.replica].Node(), 25), logs(m.masters(), 25, true))
 				}
 			}
 		}
@@ -567,7 +538,7 @@ func (m *machine) settle(t *rapid.T) {
 		// without open slots must be ok everywhere.
 		if len(open) == 0 && p.Node().State() != "ok" {
 			t.Fatalf("%s: cluster_state %s after settling\n%s\nits view:\n%s\nits log:\n%s", p.Addr(), p.Node().State(),
-				strings.Join(m.log, "\n"), p.Node().clusterNodes(), eventLog(p.Node(), 30)+m.allLogs())
+				strings.Join(m.log, "\n"), p.Node().clusterNodes(), eventLog(p.Node(), 30)+logs(m.members, 12, false))
 		}
 	}
 }
@@ -581,18 +552,14 @@ func eventLog(n *Node, last int) string {
 	return b.String()
 }
 
-func (m *machine) mastersLogs() string {
+// logs returns the last lines of each process's log, and its CLUSTER NODES view if views.
+func logs(ps []*Process, lines int, views bool) string {
 	var b strings.Builder
-	for _, p := range m.masters() {
-		fmt.Fprintf(&b, "%s's log:\n%s%s's view:\n%s", p.Addr(), eventLog(p.Node(), 25), p.Addr(), p.Node().clusterNodes())
-	}
-	return b.String()
-}
-
-func (m *machine) allLogs() string {
-	var b strings.Builder
-	for _, p := range m.members {
-		fmt.Fprintf(&b, "%s's log:\n%s", p.Addr(), eventLog(p.Node(), 12))
+	for _, p := range ps {
+		fmt.Fprintf(&b, "%s's log:\n%s", p.Addr(), eventLog(p.Node(), lines))
+		if views {
+			fmt.Fprintf(&b, "%s's view:\n%s", p.Addr(), p.Node().clusterNodes())
+		}
 	}
 	return b.String()
 }

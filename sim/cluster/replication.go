@@ -146,8 +146,10 @@ func (r *replication) offset(n *Node) int64 {
 // dataAge is how long, in ms, this replica's data has gone without news from its master, as
 // clusterHandleSlaveFailover computes it: whole seconds, since the last interaction if the
 // link is up, else since it went down (which is the epoch if it never came up).
-func (r *replication) dataAge(n *Node) int64 {
-	unix := n.now / 1000
+func (r *replication) dataAge(n *Node) int64 { return r.dataAgeAt(n.now / 1000) }
+
+// dataAgeAt is dataAge at Unix second unix.
+func (r *replication) dataAgeAt(unix int64) int64 {
 	if r.state == replConnected {
 		return (unix - r.lastInteraction) * 1000
 	}
