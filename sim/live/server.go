@@ -168,11 +168,11 @@ func FreePorts(n int) ([]int, error) {
 			ports = append(ports, port)
 		}
 	}
-	for _, p := range ports {
-		handed[p] = true
-	}
 	if len(ports) < n {
 		return nil, fmt.Errorf("live: found only %d free port pairs of %d", len(ports), n)
+	}
+	for _, p := range ports {
+		handed[p] = true
 	}
 	return ports, nil
 }
