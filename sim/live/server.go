@@ -87,7 +87,8 @@ func (s *Server) Start() error {
 		select {
 		case <-s.done:
 			s.cmd = nil
-			return fmt.Errorf("live: redis-server on port %d exited at start; see %s", s.Port, filepath.Join(s.Dir, "redis.log"))
+			log := filepath.Join(s.Dir, "redis.log")
+			return fmt.Errorf("live: redis-server on port %d exited at start; the end of %s:\n%s", s.Port, log, tail(log, 5))
 		default:
 		}
 		if time.Now().After(deadline) {
@@ -149,18 +150,29 @@ func (s *Server) Do(args ...string) (any, error) {
 }
 
 // FreePorts returns n ports p such that both p and its cluster bus port p+10000 can be
-// bound on 127.0.0.1 right now, all different. It probes from a port derived from the
-// process ID so that parallel test binaries are unlikely to collide.
+// bound on 127.0.0.1 right now, all different, and none of them in the kernel's range of
+// ephemeral ports. That last rule matters: a port that is free when probed but lies in
+// the ephemeral range can be taken a moment later by any outgoing connection (redis-cli's,
+// or another node's cluster bus link), and the server started on it then exits with
+// "Address already in use". CI saw exactly that with bus port 33304.
+// It probes from a port derived from the process ID so that parallel test binaries are
+// unlikely to collide.
 func FreePorts(n int) ([]int, error) {
 	// Tests running in parallel in one process each ask for ports and bind them only
 	// later, one node at a time: without a record of what was handed out, two of them got
 	// the same still-unbound ports, and one runbook's node 7 turned out to be another's.
 	handedMu.Lock()
 	defer handedMu.Unlock()
+	lo, hi := ephemeralRange()
+	usable := func(port int) bool { return port >= 1024 && port <= 65535 && (port < lo || port > hi) }
+	const first, span = 10000, 40000
 	var ports []int
-	start := 20000 + (os.Getpid()*37)%20000
-	for p := start; len(ports) < n && p < start+20000; p++ {
-		port := 20000 + (p-20000)%30000
+	offset := (os.Getpid() * 37) % span
+	for i := 0; len(ports) < n && i < span; i++ {
+		port := first + (offset+i)%span
+		if !usable(port) || !usable(port+10000) {
+			continue
+		}
 		if handed[port] || handed[port+10000] || handed[port-10000] {
 			continue
 		}
@@ -169,12 +181,46 @@ func FreePorts(n int) ([]int, error) {
 		}
 	}
 	if len(ports) < n {
-		return nil, fmt.Errorf("live: found only %d free port pairs of %d", len(ports), n)
+		return nil, fmt.Errorf("live: found only %d free port pairs of %d outside the ephemeral range %d-%d", len(ports), n, lo, hi)
 	}
 	for _, p := range ports {
 		handed[p] = true
 	}
 	return ports, nil
+}
+
+// tail returns the last n lines of the file at path, or why it could not be read.
+func tail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ephemeralRange is the kernel's range of ports for outgoing connections
+// (/proc/sys/net/ipv4/ip_local_port_range), or Linux's default 32768-60999 when it cannot
+// be read.
+func ephemeralRange() (lo, hi int) {
+	lo, hi = 32768, 60999
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return lo, hi
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return lo, hi
+	}
+	l, err1 := strconv.Atoi(f[0])
+	h, err2 := strconv.Atoi(f[1])
+	if err1 != nil || err2 != nil || l > h {
+		return lo, hi
+	}
+	return l, h
 }
 
 // handed holds every port FreePorts returned in this process: each is reserved for its
