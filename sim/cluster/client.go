@@ -145,6 +145,11 @@ func (cc *ClusterClient) send(res Result, s int, addr string, asking bool, args 
 	})
 }
 
+// Refresh loads the slot cache from CLUSTER SLOTS in the background, as application
+// clients (go-redis, Jedis, Lettuce) do when they connect; redis-cli -c does not, and a
+// ClusterClient left alone fills its cache from MOVED replies and failures, as it does.
+func (cc *ClusterClient) Refresh() { cc.refresh("") }
+
 // refresh reloads the slot cache with CLUSTER SLOTS from a known node other than bad, one
 // refresh at a time; a node that does not answer passes the turn to the next.
 func (cc *ClusterClient) refresh(bad string) {

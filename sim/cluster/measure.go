@@ -1,11 +1,14 @@
 package cluster
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/slot"
 )
 
 // Loopback is the link between processes on one host: tens to a couple of hundred
@@ -59,31 +62,158 @@ func Build(opt Options) (*Cluster, []*Process, error) {
 // FailoverTiming is one master crash, as reference/redis-failover-timings.txt records it:
 // times from the SIGKILL until a surviving master first flags it PFAIL ("fail?"), until the
 // first node marks it FAIL, and until its replica is a master. A zero means it never
-// happened within the observation.
+// happened within the observation. When the measurement ran under load, Load says what
+// the application saw.
 type FailoverTiming struct {
 	Seed     uint64
 	PFail    time.Duration
 	Fail     time.Duration
 	Promoted time.Duration
 	Replica  string // the promoted replica's address
+	Load     *LoadOutcome
+}
+
+// A Fault is how MeasureFailoverUnder takes the first master away.
+type Fault uint8
+
+// Faults.
+const (
+	// Kill is a SIGKILL: the process is gone, its connections are refused.
+	Kill Fault = iota
+	// Isolate cuts the master off from every other node of the cluster for good, while
+	// clients still reach it: the minority-master case, where it goes on acknowledging
+	// writes that its replica never receives until it notices, after a node timeout, that
+	// it lost the majority.
+	Isolate
+)
+
+func (f Fault) String() string {
+	switch f {
+	case Kill:
+		return "kill"
+	case Isolate:
+		return "isolate"
+	}
+	return fmt.Sprintf("fault(%d)", uint8(f))
+}
+
+// ParseFault reads "kill" or "isolate".
+func ParseFault(s string) (Fault, error) {
+	switch s {
+	case "kill":
+		return Kill, nil
+	case "isolate":
+		return Isolate, nil
+	}
+	return 0, fmt.Errorf("fault %q: want kill or isolate", s)
+}
+
+// Load is application traffic during a failover measurement: Rate requests per second
+// in all, sent open-loop (at fixed intervals whatever the replies) by Clients
+// ClusterClients. A request is, with probability Writes, a SET of a key never written
+// before ("w:17"), and otherwise a GET of one of Keys keys ("key:0".."key:999") drawn
+// uniformly. Writes go to fresh keys so that each acknowledged write can be checked
+// afterwards: a write later overwritten would hide its own loss. The load starts Before
+// the fault, so the clients' slot caches are warm.
+type Load struct {
+	Clients int
+	Rate    float64
+	Keys    int
+	Writes  float64
+	Before  time.Duration
+	Keep    bool // keep every request after the fault in LoadOutcome.Log
+}
+
+// DefaultLoad is a small web application: 4 clients, 1000 requests/s, half of them
+// writes, on 1000 keys, starting 1 s before the fault.
+func DefaultLoad() Load {
+	return Load{Clients: 4, Rate: 1000, Keys: 1000, Writes: 0.5, Before: time.Second}
+}
+
+func (l Load) check() error {
+	switch {
+	case l.Clients < 1:
+		return fmt.Errorf("load: clients %d: want at least 1", l.Clients)
+	case !(l.Rate > 0) || l.Rate > 1e6:
+		return fmt.Errorf("load: rate %v requests/s: want more than 0 and at most 1e6", l.Rate)
+	case l.Keys < 1:
+		return fmt.Errorf("load: keys %d: want at least 1", l.Keys)
+	case !(l.Writes >= 0 && l.Writes <= 1):
+		return fmt.Errorf("load: writes %v: want a fraction in [0, 1]", l.Writes)
+	case l.Before < 0:
+		return fmt.Errorf("load: before %v: want 0 or more", l.Before)
+	}
+	return nil
+}
+
+// A LoadOutcome is what the application saw from the fault to the end of the observation.
+// Unserved is the window in which the failed master's slots could not be used: from the
+// first request on them that failed to the first one, sent after the last failure, that
+// succeeded (zero when none failed; the whole rest of the observation, with Recovered
+// false, when none succeeded again). Its resolution is the interval between requests on
+// those slots. Lost counts the acknowledged writes (of Acked in the whole run) that a read
+// of every key after the cluster healed and settled did not find.
+type LoadOutcome struct {
+	Requests   int // sent after the fault
+	Failed     int
+	Redirected int
+	Unserved   time.Duration
+	Recovered  bool
+	Acked      int
+	Lost       int
+	Log        []AppRequest `json:",omitempty"` // with Load.Keep: every request after the fault, by time sent
+}
+
+// An AppRequest is one application request after the fault, its times relative to the fault.
+type AppRequest struct {
+	Sent, End time.Duration
+	Outcome   Outcome
+	Write     bool
+	Acked     bool // a write answered OK
+	Victim    bool // its key's slot belonged to the failed master
 }
 
 // MeasureFailover builds a cluster, lets replicas finish their first synchronisation,
-// kills the first master and watches for three node timeouts plus 4 s, longer than any
-// promotion takes (PFAIL after one timeout, FAIL within two, an election delay of at most
-// 1 s per rank). The kill comes 15 s plus a random fraction of a second after the cluster
-// was created: nodes' pings lock onto the Unix second (gossip carries pong times in whole
-// seconds), so a kill at a fixed phase would always meet the same ping schedule, which a
-// person killing a process never does.
+// kills the first master and watches, without application load (see MeasureFailoverUnder).
 func MeasureFailover(opt Options) (FailoverTiming, error) {
+	return MeasureFailoverUnder(opt, Kill, nil)
+}
+
+// MeasureFailoverUnder builds a cluster, lets replicas finish their first synchronisation,
+// takes the first master away by fault and watches for three node timeouts plus 4 s,
+// longer than any promotion takes (PFAIL after one timeout, FAIL within two, an election
+// delay of at most 1 s per rank). The fault comes 15 s plus a random fraction of a second
+// after the cluster was created: nodes' pings lock onto the Unix second (gossip carries
+// pong times in whole seconds), so a fault at a fixed phase would always meet the same
+// ping schedule, which a person killing a process never does.
+//
+// With load, clients send requests from load.Before the fault to the end of the
+// observation; then the fault is repaired (the killed master restarted, the isolated one
+// reconnected), the cluster is given two node timeouts plus 5 s to settle, and every key
+// is read back to count lost writes.
+func MeasureFailoverUnder(opt Options, fault Fault, load *Load) (FailoverTiming, error) {
 	const settle = 15 * time.Second
+	if load != nil {
+		if err := load.check(); err != nil {
+			return FailoverTiming{}, err
+		}
+	}
+	if fault != Kill && fault != Isolate {
+		return FailoverTiming{}, fmt.Errorf("measure: unknown %v", fault)
+	}
 	observe := 3*opt.Config.NodeTimeout + 4*time.Second
 	c, procs, err := Build(opt)
 	if err != nil {
 		return FailoverTiming{}, err
 	}
 	phase := c.Sim.Stream("kill phase")
-	c.Sim.RunFor(settle + time.Duration(phase.IntN(int(time.Second))))
+	at := c.Sim.Now().Add(settle + time.Duration(phase.IntN(int(time.Second))))
+	var app *appLoad
+	if load != nil {
+		c.Sim.RunUntil(at.Add(-load.Before))
+		app = startLoad(c, procs, *load)
+	}
+	c.Sim.RunUntil(at)
 	victim := procs[0]
 	id := victim.Node().ID()
 	replicas := map[*Process]bool{}
@@ -92,7 +222,19 @@ func MeasureFailover(opt Options) (FailoverTiming, error) {
 			replicas[p] = true
 		}
 	}
-	c.Kill(victim)
+	if app != nil {
+		app.fault(c.Sim.Now(), victim.Node())
+	}
+	switch fault {
+	case Kill:
+		c.Kill(victim)
+	case Isolate:
+		var rest []int
+		for _, p := range procs[1:] {
+			rest = append(rest, p.Index)
+		}
+		c.Sim.Partition([]int{victim.Index}, rest)
+	}
 	killed := c.Sim.Now()
 	c.Sim.RunFor(observe)
 	t := FailoverTiming{Seed: opt.Seed}
@@ -119,9 +261,192 @@ func MeasureFailover(opt Options) (FailoverTiming, error) {
 			}
 		}
 	}
+	if app == nil {
+		return t, nil
+	}
+	app.stop()
+	switch fault {
+	case Kill:
+		if err := c.Restart(victim); err != nil {
+			return t, err
+		}
+	case Isolate:
+		c.Sim.Heal()
+	}
+	c.Sim.RunFor(2*opt.Config.NodeTimeout + 5*time.Second)
+	out, err := app.outcome(c, procs, killed.Add(observe))
+	if err != nil {
+		return t, fmt.Errorf("measure: seed %d: %w", opt.Seed, err)
+	}
+	t.Load = out
 	return t, nil
 }
 
+// appLoad drives a Load: open-loop clients recording each request's outcome.
+type appLoad struct {
+	load    Load
+	clients []*ClusterClient
+	ledger  *Ledger
+	writes  int
+	rnd     sim.Stream
+	victim  [slot.Count]bool
+	faultAt sim.Time
+	faulted bool
+	stopped bool
+	reqs    []AppRequest
+}
+
+func startLoad(c *Cluster, procs []*Process, l Load) *appLoad {
+	a := &appLoad{load: l, ledger: NewLedger(), rnd: c.Sim.Stream("load")}
+	var seeds []string
+	for _, p := range procs {
+		seeds = append(seeds, p.Addr())
+	}
+	interval := time.Duration(float64(time.Second) * float64(l.Clients) / l.Rate)
+	for i := range l.Clients {
+		cc := c.NewClusterClient("app-"+itoa(i+1), seeds...)
+		cc.Refresh()
+		a.clients = append(a.clients, cc)
+		// Clients start spread over one interval, so the requests are evenly spaced.
+		offset := interval * time.Duration(i) / time.Duration(l.Clients)
+		var tick func()
+		tick = func() {
+			if a.stopped {
+				return
+			}
+			a.request(c, cc)
+			c.Sim.After(interval, tick)
+		}
+		c.Sim.After(offset, tick)
+	}
+	return a
+}
+
+// fault records the moment of the fault and which slots the failed master served.
+func (a *appLoad) fault(now sim.Time, victim *Node) {
+	a.faulted, a.faultAt = true, now
+	addr := victim.Addr()
+	for s := range slot.Count {
+		a.victim[s] = victim.Owner(s) == addr
+	}
+}
+
+func (a *appLoad) stop() { a.stopped = true }
+
+func (a *appLoad) request(c *Cluster, cc *ClusterClient) {
+	write := a.rnd.Float64() < a.load.Writes
+	var key, value string
+	var args []string
+	if write {
+		a.writes++
+		key = "w:" + itoa(a.writes)
+		value = a.ledger.Value(key)
+		args = []string{"SET", key, value}
+	} else {
+		key = "key:" + itoa(a.rnd.IntN(a.load.Keys))
+		args = []string{"GET", key}
+	}
+	after := a.faulted
+	cc.Do(func(r Result) {
+		acked := write && r.Outcome != Failed && r.Reply.Str == "OK"
+		if acked {
+			_ = a.ledger.Ack(key, value) // value came from the ledger
+		}
+		if after {
+			a.reqs = append(a.reqs, AppRequest{
+				Sent: r.Sent.Sub(a.faultAt), End: r.End.Sub(a.faultAt), Outcome: r.Outcome,
+				Write: write, Acked: acked, Victim: a.victim[slot.Of(key)],
+			})
+		}
+	}, args...)
+}
+
+// outcome summarises the requests after the fault and reads every key back.
+func (a *appLoad) outcome(c *Cluster, procs []*Process, end sim.Time) (*LoadOutcome, error) {
+	out := &LoadOutcome{Acked: a.ledger.Acked()}
+	slices.SortStableFunc(a.reqs, func(x, y AppRequest) int { return cmp.Compare(x.Sent, y.Sent) })
+	for _, r := range a.reqs {
+		if r.Sent > end.Sub(a.faultAt) {
+			continue
+		}
+		out.Requests++
+		switch r.Outcome {
+		case Failed:
+			out.Failed++
+		case Redirected:
+			out.Redirected++
+		}
+	}
+	out.Unserved, out.Recovered = unserved(a.reqs, end.Sub(a.faultAt))
+	if a.load.Keep {
+		out.Log = slices.Clone(a.reqs)
+	}
+	lost, err := a.readBack(c, procs)
+	if err != nil {
+		return nil, err
+	}
+	out.Lost = lost
+	return out, nil
+}
 func isReplicaOf(n *Node, id string) bool {
 	return n.myself.master != nil && n.myself.master.name == id
+}
+
+// unserved finds the window in which requests on the failed master's slots (sent up to
+// end, relative to the fault) failed; see LoadOutcome. reqs are sorted by time sent.
+func unserved(reqs []AppRequest, end time.Duration) (window time.Duration, recovered bool) {
+	firstFail, lastFail := -1, -1
+	for i, r := range reqs {
+		if r.Victim && r.Sent <= end && r.Outcome == Failed {
+			if firstFail < 0 {
+				firstFail = i
+			}
+			lastFail = i
+		}
+	}
+	if firstFail < 0 {
+		return 0, true
+	}
+	for _, r := range reqs[lastFail+1:] {
+		if r.Victim && r.Sent <= end && r.Outcome != Failed {
+			return r.End - reqs[firstFail].Sent, true
+		}
+	}
+	return end - reqs[firstFail].Sent, false
+}
+
+// readBack reads every key the load wrote, one at a time, and counts the acknowledged
+// writes that are missing. A read that fails is tried again a second later, five times.
+func (a *appLoad) readBack(c *Cluster, procs []*Process) (int, error) {
+	var seeds []string
+	for _, p := range procs {
+		seeds = append(seeds, p.Addr())
+	}
+	reader := c.NewClusterClient("reader", seeds...)
+	lost := 0
+	for _, key := range a.ledger.Keys() {
+		var r Result
+		for try := 0; ; try++ {
+			var got *Result
+			reader.Do(func(res Result) { got = &res }, "GET", key)
+			for got == nil && c.Sim.Step() {
+			}
+			if got == nil {
+				return 0, fmt.Errorf("reading %q back: the simulation stopped", key)
+			}
+			if r = *got; r.Outcome != Failed {
+				break
+			}
+			if try == 5 {
+				return 0, fmt.Errorf("reading %q back: %s", key, r.Reply.Str)
+			}
+			c.Sim.RunFor(time.Second)
+		}
+		n, err := a.ledger.Lost(key, r.Reply.Str, r.Reply.Kind == Bulk)
+		if err != nil {
+			return 0, err
+		}
+		lost += n
+	}
+	return lost, nil
 }

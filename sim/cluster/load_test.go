@@ -1,0 +1,117 @@
+package cluster
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func loadOptions(seed uint64) Options {
+	cfg := DefaultConfig()
+	cfg.NodeTimeout = time.Second
+	cfg.AppendOnly = true
+	return Options{Seed: seed, Masters: 3, Replicas: 1, Config: cfg, Link: Loopback}
+}
+
+// TestFailoverUnderLoadKill: a SIGKILLed master loses no acknowledged write on loopback
+// (Redis sends the write to its replica in the same event-loop turn that acknowledges it,
+// and what was sent before the kill still arrives), and its slots are unserved from the
+// kill until the clients learn of the promotion: a little longer than the promotion.
+func TestFailoverUnderLoadKill(t *testing.T) {
+	for seed := uint64(1); seed <= 8; seed++ {
+		l := DefaultLoad()
+		l.Keep = true
+		tm, err := MeasureFailoverUnder(loadOptions(seed), Kill, &l)
+		require.NoError(t, err)
+		out := tm.Load
+		require.NotNil(t, out)
+		assert.Zero(t, out.Lost, "seed %d", seed)
+		assert.True(t, out.Recovered, "seed %d", seed)
+		assert.GreaterOrEqual(t, out.Unserved, tm.Promoted, "seed %d: served before a replica took over", seed)
+		assert.Less(t, out.Unserved, tm.Promoted+100*time.Millisecond, "seed %d: clients were slow to find the new master", seed)
+		assert.Positive(t, out.Failed, "seed %d", seed)
+		assert.Positive(t, out.Acked, "seed %d", seed)
+		// Every request on the dead master's slots fails from the kill on.
+		for _, r := range out.Log {
+			if r.Victim && r.Sent > time.Millisecond && r.End < tm.Promoted {
+				require.Equal(t, Failed, r.Outcome, "seed %d: request at %v", seed, r.Sent)
+			}
+		}
+	}
+}
+
+// TestFailoverUnderLoadIsolate: a master cut off from the cluster but not from its clients
+// acknowledges writes its replica never gets, until it sees the majority PFAIL after a
+// node timeout; the replica's promotion then throws exactly those writes away. So the
+// lost writes are the writes on its slots acknowledged between the cut and the promotion.
+func TestFailoverUnderLoadIsolate(t *testing.T) {
+	for seed := uint64(1); seed <= 8; seed++ {
+		l := DefaultLoad()
+		l.Keep = true
+		tm, err := MeasureFailoverUnder(loadOptions(seed), Isolate, &l)
+		require.NoError(t, err)
+		out := tm.Load
+		want := 0
+		for _, r := range out.Log {
+			if r.Victim && r.Acked && r.End < tm.Promoted {
+				want++
+			}
+		}
+		assert.Positive(t, want, "seed %d", seed)
+		assert.Equal(t, want, out.Lost, "seed %d", seed)
+		assert.True(t, out.Recovered, "seed %d", seed)
+		assert.Less(t, out.Unserved, tm.Promoted, "seed %d: the isolated master served its clients for a while", seed)
+	}
+}
+
+func TestFailoverUnderLoadDeterministic(t *testing.T) {
+	l := DefaultLoad()
+	l.Keep = true
+	a, err := MeasureFailoverUnder(loadOptions(3), Isolate, &l)
+	require.NoError(t, err)
+	b, err := MeasureFailoverUnder(loadOptions(3), Isolate, &l)
+	require.NoError(t, err)
+	assert.Equal(t, a, b)
+}
+
+func TestLoadErrors(t *testing.T) {
+	for _, tc := range []struct {
+		edit func(*Load)
+		err  string
+	}{
+		{func(l *Load) { l.Clients = 0 }, "load: clients 0: want at least 1"},
+		{func(l *Load) { l.Rate = 0 }, "load: rate 0 requests/s: want more than 0 and at most 1e6"},
+		{func(l *Load) { l.Keys = -1 }, "load: keys -1: want at least 1"},
+		{func(l *Load) { l.Writes = 1.5 }, "load: writes 1.5: want a fraction in [0, 1]"},
+	} {
+		l := DefaultLoad()
+		tc.edit(&l)
+		_, err := MeasureFailoverUnder(loadOptions(1), Kill, &l)
+		assert.EqualError(t, err, tc.err)
+	}
+	_, err := ParseFault("partition")
+	assert.EqualError(t, err, `fault "partition": want kill or isolate`)
+}
+
+func TestUnservedWindow(t *testing.T) {
+	ms := time.Millisecond
+	req := func(sent, end time.Duration, o Outcome) AppRequest {
+		return AppRequest{Sent: sent * ms, End: end * ms, Outcome: o, Victim: true}
+	}
+	reqs := []AppRequest{
+		req(1, 2, Served), req(10, 11, Failed),
+		{Sent: 12 * ms, End: 13 * ms, Outcome: Served}, // another master's slot
+		req(20, 21, Failed), req(30, 32, Served), req(40, 41, Served),
+	}
+	w, ok := unserved(reqs, time.Second)
+	assert.Equal(t, 22*ms, w) // from the first failure sent at 10 to the recovery answered at 32
+	assert.True(t, ok)
+	w, ok = unserved(reqs[:4], 100*ms)
+	assert.Equal(t, 90*ms, w)
+	assert.False(t, ok)
+	w, ok = unserved(reqs[:1], time.Second)
+	assert.Zero(t, w)
+	assert.True(t, ok)
+}
