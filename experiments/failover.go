@@ -10,29 +10,53 @@ import (
 	"github.com/kvplace/kvplace/sim/cluster"
 )
 
-// FailoverConfig configures RunFailover: Runs simulated crashes of the first master of a
-// cluster of Masters masters with Replicas replicas each, seeds Seed, Seed+1, ...
+// FailoverConfig configures RunFailover: Runs simulated faults of the first master of a
+// cluster of Masters masters with Replicas replicas each, seeds Seed, Seed+1, ... Fault is
+// "kill" (SIGKILL) or "isolate" (cut off from the other nodes, not from its clients). Load
+// is the application traffic during each run; a Rate of 0 means none.
 type FailoverConfig struct {
 	Seed        uint64        `json:"seed"`
 	Runs        int           `json:"runs"`
 	Masters     int           `json:"masters"`
 	Replicas    int           `json:"replicas"`
 	NodeTimeout time.Duration `json:"node_timeout"`
+	Fault       string        `json:"fault"`
+	Load        cluster.Load  `json:"load"`
 	Progress    io.Writer     `json:"-"`
 }
 
 // DefaultFailoverConfig is what `go run ./experiments/failover` runs with no flags: the
-// seed tutorial's 3 masters + 3 replicas at the 1 s node timeout of the real recordings.
+// seed tutorial's 3 masters + 3 replicas at the 1 s node timeout of the real recordings,
+// a SIGKILL, under cluster.DefaultLoad.
 func DefaultFailoverConfig() FailoverConfig {
-	return FailoverConfig{Seed: 1, Runs: 200, Masters: 3, Replicas: 1, NodeTimeout: time.Second}
+	return FailoverConfig{Seed: 1, Runs: 200, Masters: 3, Replicas: 1, NodeTimeout: time.Second, Fault: "kill", Load: cluster.DefaultLoad()}
 }
 
 // FailoverResult holds every simulated run and a summary of each phase next to the real
-// Redis recordings made at the same node timeout, if any.
+// Redis recordings made at the same node timeout, if any. Under load, LoadSummary adds
+// up what the application saw and Timeline holds every request of the first run (seed
+// Config.Seed), for the timeline figure.
 type FailoverResult struct {
-	Config  FailoverConfig           `json:"config"`
-	Runs    []cluster.FailoverTiming `json:"runs"`
-	Summary []PhaseSummary           `json:"summary"`
+	Config      FailoverConfig           `json:"config"`
+	Runs        []cluster.FailoverTiming `json:"runs"`
+	Summary     []PhaseSummary           `json:"summary"`
+	LoadSummary *LoadSummary             `json:"load_summary,omitempty"`
+	Real        []cluster.RealFailover   `json:"-"` // the recordings at this node timeout
+	Timeline    []cluster.AppRequest     `json:"-"`
+}
+
+// LoadSummary adds up the application's view over all runs: requests after the fault,
+// how many failed or were redirected, acknowledged writes and how many were lost (in how
+// many runs, and at most in one), and the spread of the unserved window.
+type LoadSummary struct {
+	Requests   int      `json:"requests"`
+	Failed     int      `json:"failed"`
+	Redirected int      `json:"redirected"`
+	Acked      int      `json:"acked_writes"`
+	Lost       int      `json:"lost_writes"`
+	LostRuns   int      `json:"runs_with_lost_writes"`
+	LostMax    int      `json:"max_lost_writes_in_a_run"`
+	Unserved   Quantile `json:"unserved"`
 }
 
 // PhaseSummary compares one phase (pfail, fail, promoted) of the simulation with reality.
@@ -54,6 +78,20 @@ type Quantile struct {
 	Max     float64 `json:"max_ms"`
 }
 
+// A FailoverPhase reads one phase's time from a simulated run and from a real recording.
+type FailoverPhase struct {
+	Name string // pfail, fail, promoted
+	Sim  func(cluster.FailoverTiming) time.Duration
+	Real func(cluster.RealFailover) time.Duration
+}
+
+// FailoverPhases are the phases every failover summary and figure reports, in order.
+var FailoverPhases = []FailoverPhase{
+	{"pfail", func(t cluster.FailoverTiming) time.Duration { return t.PFail }, func(r cluster.RealFailover) time.Duration { return r.PFail }},
+	{"fail", func(t cluster.FailoverTiming) time.Duration { return t.Fail }, func(r cluster.RealFailover) time.Duration { return r.Fail }},
+	{"promoted", func(t cluster.FailoverTiming) time.Duration { return t.Promoted }, func(r cluster.RealFailover) time.Duration { return r.Promoted }},
+}
+
 // RunFailover simulates cfg.Runs failovers with cluster.MeasureFailover: each builds the
 // cluster with the emulated redis-cli, waits, kills the first master and watches.
 func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
@@ -67,15 +105,30 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 	case cfg.NodeTimeout < 100*time.Millisecond:
 		return nil, fmt.Errorf("failover: node timeout %v: want at least 100ms, a clusterCron period", cfg.NodeTimeout)
 	}
+	fault, err := cluster.ParseFault(cfg.Fault)
+	if err != nil {
+		return nil, fmt.Errorf("failover: %w", err)
+	}
+	var load *cluster.Load
+	if cfg.Load.Rate != 0 {
+		l := cfg.Load
+		load = &l
+	}
 	ccfg := cluster.DefaultConfig()
 	ccfg.NodeTimeout = cfg.NodeTimeout
 	ccfg.AppendOnly = true
 	res := &FailoverResult{Config: cfg}
 	for i := range cfg.Runs {
 		seed := cfg.Seed + uint64(i)
-		tm, err := cluster.MeasureFailover(cluster.Options{Seed: seed, Masters: cfg.Masters, Replicas: cfg.Replicas, Config: ccfg, Link: cluster.Loopback})
+		if load != nil {
+			load.Keep = i == 0
+		}
+		tm, err := cluster.MeasureFailoverUnder(cluster.Options{Seed: seed, Masters: cfg.Masters, Replicas: cfg.Replicas, Config: ccfg, Link: cluster.Loopback}, fault, load)
 		if err != nil {
 			return nil, fmt.Errorf("failover: seed %d: %w", seed, err)
+		}
+		if tm.Load != nil && i == 0 {
+			res.Timeline, tm.Load.Log = tm.Load.Log, nil
 		}
 		res.Runs = append(res.Runs, tm)
 		if cfg.Progress != nil && ((i+1)%50 == 0 || i+1 == cfg.Runs) {
@@ -92,26 +145,41 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 			recorded = append(recorded, r)
 		}
 	}
-	phases := []struct {
-		name string
-		sim  func(cluster.FailoverTiming) time.Duration
-		real func(cluster.RealFailover) time.Duration
-	}{
-		{"pfail", func(t cluster.FailoverTiming) time.Duration { return t.PFail }, func(r cluster.RealFailover) time.Duration { return r.PFail }},
-		{"fail", func(t cluster.FailoverTiming) time.Duration { return t.Fail }, func(r cluster.RealFailover) time.Duration { return r.Fail }},
-		{"promoted", func(t cluster.FailoverTiming) time.Duration { return t.Promoted }, func(r cluster.RealFailover) time.Duration { return r.Promoted }},
-	}
-	for _, ph := range phases {
+	res.Real = recorded
+	for _, ph := range FailoverPhases {
 		var s, r []time.Duration
 		for _, run := range res.Runs {
-			s = append(s, ph.sim(run))
+			s = append(s, ph.Sim(run))
 		}
 		for _, rec := range recorded {
-			r = append(r, ph.real(rec))
+			r = append(r, ph.Real(rec))
 		}
-		res.Summary = append(res.Summary, PhaseSummary{Phase: ph.name, Sim: quantiles(s), Real: quantiles(r)})
+		res.Summary = append(res.Summary, PhaseSummary{Phase: ph.Name, Sim: quantiles(s), Real: quantiles(r)})
+	}
+	if load != nil {
+		res.LoadSummary = summariseLoad(res.Runs)
 	}
 	return res, nil
+}
+
+func summariseLoad(runs []cluster.FailoverTiming) *LoadSummary {
+	ls := &LoadSummary{}
+	var unserved []float64
+	for _, r := range runs {
+		l := r.Load
+		ls.Requests += l.Requests
+		ls.Failed += l.Failed
+		ls.Redirected += l.Redirected
+		ls.Acked += l.Acked
+		ls.Lost += l.Lost
+		if l.Lost > 0 {
+			ls.LostRuns++
+		}
+		ls.LostMax = max(ls.LostMax, l.Lost)
+		unserved = append(unserved, float64(l.Unserved.Milliseconds()))
+	}
+	ls.Unserved = summarise(unserved)
+	return ls
 }
 
 // quantiles summarises the non-zero durations of xs in milliseconds (nearest rank).
@@ -125,7 +193,15 @@ func quantiles(xs []time.Duration) Quantile {
 		}
 		ms = append(ms, float64(d.Milliseconds()))
 	}
-	q := Quantile{N: len(ms), Missing: missing}
+	q := summarise(ms)
+	q.Missing = missing
+	return q
+}
+
+// summarise gives the nearest-rank quantiles of xs, zeros included.
+func summarise(xs []float64) Quantile {
+	ms := slices.Clone(xs)
+	q := Quantile{N: len(ms)}
 	if len(ms) == 0 {
 		return q
 	}
@@ -141,8 +217,10 @@ func quantiles(xs []time.Duration) Quantile {
 }
 
 // WriteFailoverCSV writes one row per run: seed,pfail_ms,fail_ms,promoted_ms (the
-// contract of DESIGN.md), then the promoted replica's address; a phase that never
-// happened is an empty field.
+// contract of DESIGN.md), then the promoted replica's address, and under load
+// unserved_ms,requests,failed,redirected,acked_writes,lost_writes (LoadOutcome); a phase
+// that never happened is an empty field, and so is the unserved window of a run whose
+// slots never came back within the observation.
 func WriteFailoverCSV(w io.Writer, res *FailoverResult) error {
 	if res == nil {
 		return errors.New("failover: no result")
@@ -153,22 +231,39 @@ func WriteFailoverCSV(w io.Writer, res *FailoverResult) error {
 		}
 		return fmt.Sprint(d.Milliseconds())
 	}
-	if _, err := fmt.Fprintln(w, "seed,pfail_ms,fail_ms,promoted_ms,promoted_replica"); err != nil {
+	header := "seed,pfail_ms,fail_ms,promoted_ms,promoted_replica"
+	if res.LoadSummary != nil {
+		header += ",unserved_ms,requests,failed,redirected,acked_writes,lost_writes"
+	}
+	if _, err := fmt.Fprintln(w, header); err != nil {
 		return err
 	}
 	for _, r := range res.Runs {
-		if _, err := fmt.Fprintf(w, "%d,%s,%s,%s,%s\n", r.Seed, ms(r.PFail), ms(r.Fail), ms(r.Promoted), r.Replica); err != nil {
+		row := fmt.Sprintf("%d,%s,%s,%s,%s", r.Seed, ms(r.PFail), ms(r.Fail), ms(r.Promoted), r.Replica)
+		if l := r.Load; l != nil {
+			unserved := fmt.Sprint(l.Unserved.Milliseconds())
+			if !l.Recovered {
+				unserved = ""
+			}
+			row += fmt.Sprintf(",%s,%d,%d,%d,%d,%d", unserved, l.Requests, l.Failed, l.Redirected, l.Acked, l.Lost)
+		}
+		if _, err := fmt.Fprintln(w, row); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// WriteFailoverTable prints the phase summaries as a table, simulation next to reality.
+// WriteFailoverTable prints the phase summaries as a table, simulation next to reality,
+// and under load what the application saw.
 func WriteFailoverTable(w io.Writer, res *FailoverResult) error {
 	c := res.Config
-	fmt.Fprintf(w, "Failover of a master at node timeout %v: %d masters × %d replicas, %d simulated runs (seeds %d..%d)\n\n",
-		c.NodeTimeout, c.Masters, c.Replicas, len(res.Runs), c.Seed, c.Seed+uint64(len(res.Runs))-1)
+	what := "Failover of a master"
+	if c.Fault == "isolate" {
+		what = "Failover of a master isolated from the cluster (not from its clients)"
+	}
+	fmt.Fprintf(w, "%s at node timeout %v: %d masters × %d replicas, %d simulated runs (seeds %d..%d)\n\n",
+		what, c.NodeTimeout, c.Masters, c.Replicas, len(res.Runs), c.Seed, c.Seed+uint64(len(res.Runs))-1)
 	fmt.Fprintf(w, "%-9s %-5s %5s %7s %7s %7s %7s %7s\n", "phase", "", "n", "min", "p10", "median", "p90", "max")
 	row := func(phase, who string, q Quantile) {
 		if q.N == 0 {
@@ -181,7 +276,26 @@ func WriteFailoverTable(w io.Writer, res *FailoverResult) error {
 		row(s.Phase, "sim", s.Sim)
 		row("", "real", s.Real)
 	}
-	fmt.Fprintf(w, "\nmilliseconds from SIGKILL; real: Redis 7.0.15 on loopback (sim/cluster/recordings)\n")
+	if ls := res.LoadSummary; ls != nil {
+		row("unserved", "sim", ls.Unserved)
+	}
+	fmt.Fprintf(w, "\nmilliseconds from the fault; real: Redis 7.0.15 on loopback, SIGKILL (sim/cluster/recordings)\n")
+	if ls := res.LoadSummary; ls != nil {
+		l := c.Load
+		fmt.Fprintf(w, "\nUnder load: %g requests/s from %d clients, %.0f%% writes (each to a fresh key), reads over %d keys\n", l.Rate, l.Clients, 100*l.Writes, l.Keys)
+		pct := func(n, of int) float64 {
+			if of == 0 {
+				return 0
+			}
+			return 100 * float64(n) / float64(of)
+		}
+		fmt.Fprintf(w, "  requests after the fault  %9d\n", ls.Requests)
+		fmt.Fprintf(w, "  failed                    %9d  (%.1f%%)\n", ls.Failed, pct(ls.Failed, ls.Requests))
+		fmt.Fprintf(w, "  redirected                %9d  (%.1f%%)\n", ls.Redirected, pct(ls.Redirected, ls.Requests))
+		fmt.Fprintf(w, "  acknowledged writes       %9d\n", ls.Acked)
+		fmt.Fprintf(w, "  lost acknowledged writes  %9d  (%.2f%%; in %d of %d runs, at most %d in one)\n", ls.Lost, pct(ls.Lost, ls.Acked), ls.LostRuns, len(res.Runs), ls.LostMax)
+		fmt.Fprintf(w, "unserved: from the first failed request on the master's slots to the first success after the last failure\n")
+	}
 	_, err := fmt.Fprintln(w)
 	return err
 }

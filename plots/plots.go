@@ -73,6 +73,19 @@ func Save(fig Figure, dir string) ([]string, error) {
 	return paths, nil
 }
 
+// saveAll saves every figure in dir and returns all the paths written.
+func saveAll(figs []Figure, dir string) ([]string, error) {
+	var paths []string
+	for _, f := range figs {
+		p, err := Save(f, dir)
+		if err != nil {
+			return nil, err
+		}
+		paths = append(paths, p...)
+	}
+	return paths, nil
+}
+
 func (fig Figure) draw(c vg.CanvasSizer) {
 	dc := draw.New(c)
 	rows := make([][]*plot.Plot, len(fig.Plots))

@@ -41,15 +41,7 @@ func SkewFigures(res *experiments.SkewResult, dir string) ([]string, error) {
 		}
 		figs = append(figs, f)
 	}
-	var paths []string
-	for _, f := range figs {
-		p, err := Save(f, dir)
-		if err != nil {
-			return nil, err
-		}
-		paths = append(paths, p...)
-	}
-	return paths, nil
+	return saveAll(figs, dir)
 }
 
 func dashed(c color.Color) draw.LineStyle {

@@ -1,5 +1,5 @@
 // Command gallery regenerates the figures the README shows, from the default run of every
-// experiment, into this folder. Run it from the repository root:
+// experiment (and the failover experiment with -fault isolate), into this folder. Run it from the repository root:
 //
 //	go run ./plots/gallery
 package main
@@ -35,6 +35,22 @@ func run(dir string) error {
 	paths, err := plots.SkewFigures(res, dir)
 	if err != nil {
 		return err
+	}
+	// The failover experiment's default run, and the same with the master isolated
+	// instead of killed: the case that loses acknowledged writes.
+	for _, fault := range []string{"kill", "isolate"} {
+		fcfg := experiments.DefaultFailoverConfig()
+		fcfg.Fault = fault
+		fcfg.Progress = os.Stderr
+		fres, err := experiments.RunFailover(fcfg)
+		if err != nil {
+			return err
+		}
+		more, err := plots.FailoverFigures(fres, dir)
+		if err != nil {
+			return err
+		}
+		paths = append(paths, more...)
 	}
 	for _, p := range paths {
 		fmt.Println(p)

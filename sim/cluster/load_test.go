@@ -57,6 +57,9 @@ func TestFailoverUnderLoadIsolate(t *testing.T) {
 		for _, r := range out.Log {
 			if r.Victim && r.Acked && r.End < tm.Promoted {
 				want++
+				assert.True(t, r.Lost, "seed %d: write of %s", seed, r.Key)
+			} else {
+				assert.False(t, r.Lost, "seed %d: write of %s", seed, r.Key)
 			}
 		}
 		assert.Positive(t, want, "seed %d", seed)

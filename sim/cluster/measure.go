@@ -152,24 +152,27 @@ func (l Load) check() error {
 // succeeded (zero when none failed; the whole rest of the observation, with Recovered
 // false, when none succeeded again). Its resolution is the interval between requests on
 // those slots. Lost counts the acknowledged writes (of Acked in the whole run) that a read
-// of every key after the cluster healed and settled did not find.
+// of every key after the cluster healed and settled did not find. Every count is of
+// requests sent after the fault; writes acknowledged before it all reached the replica.
 type LoadOutcome struct {
-	Requests   int // sent after the fault
+	Requests   int
 	Failed     int
 	Redirected int
 	Unserved   time.Duration
 	Recovered  bool
-	Acked      int
-	Lost       int
+	Acked      int          // writes answered OK
+	Lost       int          // of all acknowledged writes, those not found afterwards
 	Log        []AppRequest `json:",omitempty"` // with Load.Keep: every request after the fault, by time sent
 }
 
 // An AppRequest is one application request after the fault, its times relative to the fault.
 type AppRequest struct {
+	Key       string
 	Sent, End time.Duration
 	Outcome   Outcome
 	Write     bool
 	Acked     bool // a write answered OK
+	Lost      bool // an acknowledged write that the read-back did not find
 	Victim    bool // its key's slot belonged to the failed master
 }
 
@@ -354,7 +357,7 @@ func (a *appLoad) request(c *Cluster, cc *ClusterClient) {
 		}
 		if after {
 			a.reqs = append(a.reqs, AppRequest{
-				Sent: r.Sent.Sub(a.faultAt), End: r.End.Sub(a.faultAt), Outcome: r.Outcome,
+				Key: key, Sent: r.Sent.Sub(a.faultAt), End: r.End.Sub(a.faultAt), Outcome: r.Outcome,
 				Write: write, Acked: acked, Victim: a.victim[slot.Of(key)],
 			})
 		}
@@ -363,13 +366,16 @@ func (a *appLoad) request(c *Cluster, cc *ClusterClient) {
 
 // outcome summarises the requests after the fault and reads every key back.
 func (a *appLoad) outcome(c *Cluster, procs []*Process, end sim.Time) (*LoadOutcome, error) {
-	out := &LoadOutcome{Acked: a.ledger.Acked()}
+	out := &LoadOutcome{}
 	slices.SortStableFunc(a.reqs, func(x, y AppRequest) int { return cmp.Compare(x.Sent, y.Sent) })
 	for _, r := range a.reqs {
 		if r.Sent > end.Sub(a.faultAt) {
 			continue
 		}
 		out.Requests++
+		if r.Acked {
+			out.Acked++
+		}
 		switch r.Outcome {
 		case Failed:
 			out.Failed++
@@ -385,7 +391,12 @@ func (a *appLoad) outcome(c *Cluster, procs []*Process, end sim.Time) (*LoadOutc
 	if err != nil {
 		return nil, err
 	}
-	out.Lost = lost
+	for _, n := range lost {
+		out.Lost += n
+	}
+	for i := range out.Log {
+		out.Log[i].Lost = out.Log[i].Acked && lost[out.Log[i].Key] > 0
+	}
 	return out, nil
 }
 func isReplicaOf(n *Node, id string) bool {
@@ -415,15 +426,16 @@ func unserved(reqs []AppRequest, end time.Duration) (window time.Duration, recov
 	return end - reqs[firstFail].Sent, false
 }
 
-// readBack reads every key the load wrote, one at a time, and counts the acknowledged
-// writes that are missing. A read that fails is tried again a second later, five times.
-func (a *appLoad) readBack(c *Cluster, procs []*Process) (int, error) {
+// readBack reads every key the load wrote, one at a time, and counts per key the
+// acknowledged writes that are missing. A read that fails is tried again a second later,
+// five times.
+func (a *appLoad) readBack(c *Cluster, procs []*Process) (map[string]int, error) {
 	var seeds []string
 	for _, p := range procs {
 		seeds = append(seeds, p.Addr())
 	}
 	reader := c.NewClusterClient("reader", seeds...)
-	lost := 0
+	lost := map[string]int{}
 	for _, key := range a.ledger.Keys() {
 		var r Result
 		for try := 0; ; try++ {
@@ -432,21 +444,23 @@ func (a *appLoad) readBack(c *Cluster, procs []*Process) (int, error) {
 			for got == nil && c.Sim.Step() {
 			}
 			if got == nil {
-				return 0, fmt.Errorf("reading %q back: the simulation stopped", key)
+				return nil, fmt.Errorf("reading %q back: the simulation stopped", key)
 			}
 			if r = *got; r.Outcome != Failed {
 				break
 			}
 			if try == 5 {
-				return 0, fmt.Errorf("reading %q back: %s", key, r.Reply.Str)
+				return nil, fmt.Errorf("reading %q back: %s", key, r.Reply.Str)
 			}
 			c.Sim.RunFor(time.Second)
 		}
 		n, err := a.ledger.Lost(key, r.Reply.Str, r.Reply.Kind == Bulk)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
-		lost += n
+		if n > 0 {
+			lost[key] = n
+		}
 	}
 	return lost, nil
 }

@@ -1,0 +1,38 @@
+package plots
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/kvplace/kvplace/experiments"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestFailoverFiguresRepeat: the same run gives the same figure bytes, both figures are
+// written, and an isolation gets its own names so the gallery can hold both.
+func TestFailoverFiguresRepeat(t *testing.T) {
+	cfg := experiments.DefaultFailoverConfig()
+	cfg.Runs, cfg.Fault = 3, "isolate"
+	var dirs [2]string
+	for i := range dirs {
+		res, err := experiments.RunFailover(cfg)
+		require.NoError(t, err)
+		dirs[i] = t.TempDir()
+		paths, err := FailoverFigures(res, dirs[i])
+		require.NoError(t, err)
+		var names []string
+		for _, p := range paths {
+			names = append(names, filepath.Base(p))
+		}
+		assert.Equal(t, []string{"failover-isolate-timeline.png", "failover-isolate-timeline.svg", "failover-isolate-distribution.png", "failover-isolate-distribution.svg"}, names)
+	}
+	for _, name := range []string{"failover-isolate-timeline.png", "failover-isolate-distribution.svg"} {
+		a, err := os.ReadFile(filepath.Join(dirs[0], name))
+		require.NoError(t, err)
+		b, err := os.ReadFile(filepath.Join(dirs[1], name))
+		require.NoError(t, err)
+		assert.Equal(t, a, b, name)
+	}
+}
