@@ -57,6 +57,11 @@ func (c *Cluster) Process(nameOrAddr string) (*Process, bool) {
 
 // Start starts a new redis-server process (docker run).
 func (c *Cluster) Start(name, ip string, port int, cfg Config) (*Process, error) {
+	return c.start(name, ip, port, cfg, nil)
+}
+
+// start starts a process, from disk if it is not nil (its nodes.conf and data).
+func (c *Cluster) start(name, ip string, port int, cfg Config, disk *Persisted) (*Process, error) {
 	addr := fmt.Sprintf("%s:%d", ip, port)
 	if name == "" {
 		name = addr
@@ -71,7 +76,7 @@ func (c *Cluster) Start(name, ip string, port int, cfg Config) (*Process, error)
 		return nil, fmt.Errorf("Redis port number too high. Cluster communication port is 10,000 port numbers higher than your Redis port. Your Redis port number must be 55535 or less.")
 	}
 	p := &Process{Name: name, IP: ip, Port: port, Config: cfg}
-	p.node = New(Spec{IP: ip, Port: port, Config: cfg, Registry: c.Reg, Proc: c.Sim.Len()})
+	p.node = New(Spec{IP: ip, Port: port, Config: cfg, Registry: c.Reg, Proc: c.Sim.Len(), Disk: disk})
 	idx, err := c.Sim.AddNode(addr, p.node)
 	if err != nil {
 		return nil, err

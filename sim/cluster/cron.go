@@ -11,7 +11,10 @@ func (n *Node) cron() {
 	handshakeTimeout := max(timeout, 1000)
 
 	n.statsPfailNodes = 0
-	for _, p := range append([]*peer(nil), n.order...) {
+	// A copy, as delPeer changes n.order; reused from one run to the next, it costs no
+	// allocation (a peer dropped meanwhile stays reachable until the next run, no longer).
+	n.cronOrder = append(n.cronOrder[:0], n.order...)
+	for _, p := range n.cronOrder {
 		if p.is(flagMyself | flagNoAddr) {
 			continue
 		}

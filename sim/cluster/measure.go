@@ -218,16 +218,10 @@ func MeasureFailoverUnder(opt Options, fault Fault, load *Load) (FailoverTiming,
 	}
 	c.Sim.RunUntil(at)
 	victim := procs[0]
-	id := victim.Node().ID()
-	replicas := map[*Process]bool{}
-	for _, p := range procs {
-		if isReplicaOf(p.Node(), id) {
-			replicas[p] = true
-		}
-	}
 	if app != nil {
 		app.fault(c.Sim.Now(), victim.Node())
 	}
+	watch := WatchFailover(c, victim)
 	switch fault {
 	case Kill:
 		c.Kill(victim)
@@ -240,30 +234,7 @@ func MeasureFailoverUnder(opt Options, fault Fault, load *Load) (FailoverTiming,
 	}
 	killed := c.Sim.Now()
 	c.Sim.RunFor(observe)
-	t := FailoverTiming{Seed: opt.Seed}
-	first := func(cur *time.Duration, at sim.Time) {
-		d := at.Sub(killed)
-		if d >= 0 && (*cur == 0 || d < *cur) {
-			*cur = d
-		}
-	}
-	for _, p := range procs[1:] {
-		n := p.Node()
-		for _, e := range n.Events {
-			if e.At < killed {
-				continue
-			}
-			switch {
-			case e.Kind == EvPFail && e.About == id && n.myself.isMaster() && !isReplicaOf(n, id):
-				first(&t.PFail, e.At)
-			case e.Kind == EvFail && e.About == id:
-				first(&t.Fail, e.At)
-			case e.Kind == EvPromoted && replicas[p]:
-				first(&t.Promoted, e.At)
-				t.Replica = p.Addr()
-			}
-		}
-	}
+	t := watch.Timing(opt.Seed)
 	if app == nil {
 		return t, nil
 	}
@@ -399,6 +370,62 @@ func (a *appLoad) outcome(c *Cluster, procs []*Process, end sim.Time) (*LoadOutc
 	}
 	return out, nil
 }
+
+// A FailoverWatch remembers a master and its replicas at the moment it is taken away, to
+// read afterwards from the other nodes' events how long the cluster took to flag it and
+// to promote a replica.
+type FailoverWatch struct {
+	procs    []*Process
+	victim   *Process
+	id       string
+	replicas map[*Process]bool
+	at       sim.Time
+}
+
+// WatchFailover starts watching victim, a master about to fail now.
+func WatchFailover(c *Cluster, victim *Process) *FailoverWatch {
+	w := &FailoverWatch{procs: c.Processes(), victim: victim, id: victim.Node().ID(), replicas: map[*Process]bool{}, at: c.Sim.Now()}
+	for _, p := range w.procs {
+		if isReplicaOf(p.Node(), w.id) {
+			w.replicas[p] = true
+		}
+	}
+	return w
+}
+
+// Timing reads the times from the start of the watch to the first PFAIL flag set by a
+// master, the first FAIL, and the promotion of one of the victim's replicas.
+func (w *FailoverWatch) Timing(seed uint64) FailoverTiming {
+	t := FailoverTiming{Seed: seed}
+	first := func(cur *time.Duration, at sim.Time) {
+		d := at.Sub(w.at)
+		if d >= 0 && (*cur == 0 || d < *cur) {
+			*cur = d
+		}
+	}
+	for _, p := range w.procs {
+		if p == w.victim {
+			continue
+		}
+		n := p.Node()
+		for _, e := range n.Events {
+			if e.At < w.at {
+				continue
+			}
+			switch {
+			case e.Kind == EvPFail && e.About == w.id && n.myself.isMaster() && !isReplicaOf(n, w.id):
+				first(&t.PFail, e.At)
+			case e.Kind == EvFail && e.About == w.id:
+				first(&t.Fail, e.At)
+			case e.Kind == EvPromoted && w.replicas[p]:
+				first(&t.Promoted, e.At)
+				t.Replica = p.Addr()
+			}
+		}
+	}
+	return t
+}
+
 func isReplicaOf(n *Node, id string) bool {
 	return n.myself.master != nil && n.myself.master.name == id
 }

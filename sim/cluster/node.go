@@ -69,6 +69,7 @@ type Node struct {
 
 	myself      *peer
 	order       []*peer // known nodes sorted by name: a stable stand-in for Redis's dict order
+	cronOrder   []*peer // cron's copy of order
 	byNid       []*peer
 	slots       [slot.Count]*peer
 	migrating   map[int]*peer
@@ -207,6 +208,7 @@ func (n *Node) Start(ctx *sim.Context) {
 	n.size = 1
 	if n.disk != nil {
 		n.load(n.disk)
+		n.disk = nil // loaded; a later crash persists afresh
 	} else {
 		name := randomName(ctx.Rand)
 		n.myself = n.newPeer(name, flagMyself|flagMaster)

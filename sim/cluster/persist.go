@@ -25,7 +25,7 @@ type savedPeer struct {
 	master         string
 	pinged, ponged bool
 	configEpoch    uint64
-	slots          slot.Set
+	slots          *slot.Set // nil when it has none; shared, never changed once saved
 }
 
 // Persist returns what the node has on disk now. A graceful shutdown (SIGTERM, as docker
@@ -43,7 +43,8 @@ func (n *Node) Persist(graceful bool) *Persisted {
 			sp.master = p.master.name
 		}
 		if p.numslots > 0 {
-			sp.slots = n.claimOf(p).set
+			set := n.claimOf(p).set
+			sp.slots = &set
 		}
 		d.nodes = append(d.nodes, sp)
 	}
@@ -95,8 +96,10 @@ func (n *Node) load(d *Persisted) {
 			m.addReplica(p)
 			p.configEpoch = 0
 		}
-		for j := range sp.slots.All() {
-			n.addSlot(p, j)
+		if sp.slots != nil {
+			for j := range sp.slots.All() {
+				n.addSlot(p, j)
+			}
 		}
 	}
 	for _, j := range sortedKeys(d.migrating) {
