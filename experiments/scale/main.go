@@ -1,0 +1,91 @@
+// Command scale measures how the simulator itself scales: wall time, events per second,
+// memory and virtual seconds per wall second for simulated Redis Clusters of 6, 100 and
+// 1000 nodes running gossip at Redis's default node timeout, with one master killed so
+// that failure detection and an election run at each size.
+//
+//	go run ./experiments/scale                           # 6, 100 and 1000 nodes
+//	go run ./experiments/scale -sizes 6,100 -span 60s
+//	go run ./experiments/scale -cpuprofile cpu.prof      # profile the largest size's span
+//	go tool pprof -top cpu.prof
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+
+	"github.com/kvplace/kvplace/experiments"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "scale:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	cfg := experiments.DefaultScaleConfig()
+	fs := flag.NewFlagSet("scale", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed; the same seed gives the same events and failover times")
+	sizes := fs.String("sizes", "6,100,1000", "cluster sizes in processes, half masters with one replica each")
+	fs.DurationVar(&cfg.Warmup, "warmup", cfg.Warmup, "virtual time run before the measurement, while links come up")
+	fs.DurationVar(&cfg.Span, "span", cfg.Span, "virtual time measured")
+	fs.DurationVar(&cfg.KillAfter, "kill-after", cfg.KillAfter, "when in the span the first master is killed")
+	fs.DurationVar(&cfg.NodeTimeout, "node-timeout", cfg.NodeTimeout, "cluster-node-timeout")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the largest size's span to this file")
+	asJSON := fs.Bool("json", false, "print the rows as JSON")
+	quiet := fs.Bool("q", false, "no progress on stderr")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	cfg.Sizes = nil
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("-sizes %q: %q is not a whole number", *sizes, s)
+		}
+		cfg.Sizes = append(cfg.Sizes, n)
+	}
+	var profErr error
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		cfg.Profile = func(start bool) {
+			if start {
+				profErr = pprof.StartCPUProfile(f)
+			} else {
+				pprof.StopCPUProfile()
+			}
+		}
+	}
+	if !*quiet {
+		cfg.Progress = stderr
+		fmt.Fprintf(stderr, "scale: seed %d, sizes %v\n", cfg.Seed, cfg.Sizes)
+	}
+	res, err := experiments.RunScale(cfg)
+	if err != nil {
+		return err
+	}
+	if profErr != nil {
+		return fmt.Errorf("-cpuprofile: %w", profErr)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	return experiments.WriteScaleTable(stdout, res)
+}
