@@ -1,0 +1,53 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// TestSmallRun: every contender runs, slot.Of agrees with radix's ClusterSlot on every key
+// (Run fails otherwise), kvplace's ring allocates nothing, and the verdicts are printed.
+func TestSmallRun(t *testing.T) {
+	var out, errs bytes.Buffer
+	if err := run([]string{"-keys", "20000", "-rounds", "1"}, &out, &errs); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"radix/v3 ClusterSlot", "groupcache consistenthash", "serialx hashring", "go-jump Hash", "go-rendezvous Lookup",
+		"ring: the owner of a key among 1000 members",
+		"slot.Of vs radix/v3 ClusterSlot:",
+		"ring.Owner allocations per lookup: 0 (target 0: met)",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if !strings.Contains(errs.String(), "peers: seed 1, 20000 keys, 1 rounds") {
+		t.Errorf("no seed on stderr: %q", errs.String())
+	}
+}
+
+// TestSpreadOfPerfectSplit: keys spread exactly evenly have no spread beyond the sample's.
+func TestSpreadOfPerfectSplit(t *testing.T) {
+	keys := make([]string, 1000)
+	for i := range keys {
+		keys[i] = string(rune('a' + i%10))
+	}
+	if s := spread(keys, 10, func(k string) int { return int(k[0] - 'a') }); s != 0 {
+		t.Errorf("spread %v, want 0", s)
+	}
+	if s := spread(keys, 10, func(string) int { return 0 }); s < 2.9 {
+		t.Errorf("all keys on one member of ten: spread %v, want 3", s)
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	var out, errs bytes.Buffer
+	if err := run([]string{"-keys", "10", "-q"}, &out, &errs); err == nil || !strings.Contains(err.Error(), "keys 10: want at least 1000") {
+		t.Errorf("got %v", err)
+	}
+	if err := run([]string{"extra"}, &out, &errs); err == nil || !strings.Contains(err.Error(), `unexpected argument "extra"`) {
+		t.Errorf("got %v", err)
+	}
+}

@@ -1,0 +1,480 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/cespare/xxhash/v2"
+	"github.com/dgryski/go-jump"
+	rendezvous "github.com/dgryski/go-rendezvous"
+	"github.com/golang/groupcache/consistenthash"
+	"github.com/kvplace/kvplace/experiments"
+	"github.com/kvplace/kvplace/ring"
+	"github.com/kvplace/kvplace/slot"
+	"github.com/mediocregopher/radix/v3"
+	"github.com/serialx/hashring"
+)
+
+// Config sets the keys and how many timed rounds each contender gets.
+type Config struct {
+	Keys     int
+	Seed     uint64
+	Rounds   int
+	Members  []int // ring sizes
+	Points   []int // points per member compared at: the peers' defaults and kvplace's
+	Progress io.Writer
+}
+
+// DefaultConfig: a million keys, three rounds, rings of 10, 100 and 1000 members at 1
+// point per member (serialx/hashring's default), 50 (groupcache's HTTPPool default) and
+// 160 (the usual ketama count, used throughout kvplace's experiments).
+func DefaultConfig() Config {
+	return Config{Keys: 1_000_000, Seed: 1, Rounds: 3, Members: []int{10, 100, 1000}, Points: []int{1, 50, 160}}
+}
+
+// A Row is one contender on one set of members.
+type Row struct {
+	Group    string  // "slot" or "ring"
+	Members  int     // 0 for slot functions
+	Points   int     // points per member on a ring; 0 when not a ring
+	Name     string  // library and function
+	Note     string  // what its setting is
+	NsPerOp  float64 // fastest round
+	Allocs   float64 // allocations per lookup
+	Spread   float64 // σ/mean of keys per member; 0 for slot functions
+	SpreadSE float64 // its standard error over the trials
+	Bytes    int64   // heap held by the structure after it is built
+	Ratio    float64 // kvplace's keys/s over this row's, against the kvplace row it is compared with; 1 for kvplace's rows
+	Base     string  // which kvplace row that is
+	// For a ring peer: kvplace's ring with as many points per member as fit in the memory
+	// this row's structure holds, and its spread.
+	EqualMemoryPoints   int
+	EqualMemorySpread   float64
+	EqualMemorySpreadSE float64
+}
+
+// Result is every row, in print order.
+type Result struct {
+	Config Config
+	Rows   []Row
+}
+
+// contender is a lookup under test: time runs it over every key and returns a checksum
+// that keeps the compiler from dropping the work; owners builds the same structure on
+// another set of member names and returns its owner function (member index of a key), for
+// the spread.
+type contender struct {
+	row    Row
+	time   func(keys []string, bkeys [][]byte) uint64
+	owners func(names []string) func(key string) int
+}
+
+// Run builds every contender, times them round-robin so that a slow moment of the
+// machine hits all alike, and measures spread and memory.
+func Run(cfg Config) (*Result, error) {
+	if cfg.Keys < 1000 {
+		return nil, fmt.Errorf("peers: keys %d: want at least 1000", cfg.Keys)
+	}
+	if cfg.Rounds < 1 {
+		return nil, fmt.Errorf("peers: rounds %d: want at least 1", cfg.Rounds)
+	}
+	spec := experiments.KeySpec{Count: int64(cfg.Keys), Kind: experiments.Uniform, Seed: cfg.Seed}
+	keys := make([]string, cfg.Keys)
+	bkeys := make([][]byte, cfg.Keys)
+	for i := range keys {
+		keys[i] = spec.Key(int64(i))
+		bkeys[i] = []byte(keys[i])
+	}
+	for i, k := range bkeys {
+		if a, b := slot.OfBytes(k), int(radix.ClusterSlot(k)); a != b {
+			return nil, fmt.Errorf("peers: key %q: slot.Of says %d, radix.ClusterSlot %d", keys[i], a, b)
+		}
+	}
+	cs := slotContenders()
+	for _, m := range cfg.Members {
+		rc, err := ringContenders(m, cfg.Points)
+		if err != nil {
+			return nil, err
+		}
+		cs = append(cs, rc...)
+	}
+	best := make([]float64, len(cs))
+	for r := range cfg.Rounds {
+		for i, c := range cs {
+			start := time.Now()
+			sink := c.time(keys, bkeys)
+			ns := float64(time.Since(start).Nanoseconds()) / float64(len(keys))
+			if sink == 42 { // never, in practice; keeps sink alive
+				fmt.Fprint(io.Discard, sink)
+			}
+			if r == 0 || ns < best[i] {
+				best[i] = ns
+			}
+		}
+		if cfg.Progress != nil {
+			fmt.Fprintf(cfg.Progress, "peers: round %d/%d\n", r+1, cfg.Rounds)
+		}
+	}
+	// The spread is estimated on up to spreadKeys keys: the sample's own noise is taken out
+	// (see spread), and the rings are averaged over several member sets.
+	sample := keys[:min(len(keys), spreadKeys)]
+	res := &Result{Config: cfg}
+	for i, c := range cs {
+		row := c.row
+		row.NsPerOp = best[i]
+		ks, bs := keys[:1], bkeys[:1]
+		row.Allocs = testing.AllocsPerRun(100, func() { c.time(ks, bs) })
+		if c.owners != nil {
+			row.Spread, row.SpreadSE = meanSpread(sample, row.Members, c.owners)
+		}
+		res.Rows = append(res.Rows, row)
+	}
+	for i := range res.Rows {
+		row := &res.Rows[i]
+		for _, base := range res.Rows {
+			if base.Name == row.Base && base.Members == row.Members && base.Points == basePoints(*row) {
+				row.Ratio = row.NsPerOp / base.NsPerOp
+				if row.Name != ours && row.Points > 0 && base.Bytes > 0 {
+					row.EqualMemoryPoints = max(row.Points, int(float64(row.Points)*float64(row.Bytes)/float64(base.Bytes)))
+					v := row.EqualMemoryPoints
+					row.EqualMemorySpread, row.EqualMemorySpreadSE = meanSpread(sample, row.Members, func(names []string) func(string) int {
+						r, _ := ring.New(names, ring.Config{VNodes: v})
+						return r.Index
+					})
+				}
+			}
+		}
+	}
+	return res, nil
+}
+
+// basePoints is the points per member of the kvplace row a row is compared with: the same
+// for rings, kvplace's 160 for the hashes that are not rings.
+func basePoints(r Row) int {
+	if r.Group == "ring" && r.Points == 0 {
+		return 160
+	}
+	return r.Points
+}
+
+const (
+	ours      = "kvplace ring.Owner"
+	oursSlot  = "kvplace slot.Of"
+	noteRing  = "points per member"
+	noteEqual = "same points as kvplace"
+)
+
+func slotContenders() []contender {
+	return []contender{
+		{row: Row{Group: "slot", Name: oursSlot, Note: "slicing-by-8 CRC16, IndexByte tag scan", Base: oursSlot},
+			time: func(_ []string, bkeys [][]byte) uint64 {
+				var s uint64
+				for _, k := range bkeys {
+					s += uint64(slot.OfBytes(k))
+				}
+				return s
+			}},
+		{row: Row{Group: "slot", Name: "radix/v3 ClusterSlot", Note: "byte-at-a-time CRC16 table", Base: oursSlot},
+			time: func(_ []string, bkeys [][]byte) uint64 {
+				var s uint64
+				for _, k := range bkeys {
+					s += uint64(radix.ClusterSlot(k))
+				}
+				return s
+			}},
+	}
+}
+
+// members names n members by address; trial t gives another set of names, so that the
+// spread can be averaged over independent rings.
+func members(n, t int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("10.%d.%d.%d:6379", t, i/250, i%250+1)
+	}
+	return out
+}
+
+// indexed turns a function naming a key's member into one giving its index in names.
+func indexed(names []string, owner func(string) string) func(string) int {
+	index := make(map[string]int, len(names))
+	for i, n := range names {
+		index[n] = i
+	}
+	return func(k string) int { return index[owner(k)] }
+}
+
+// newHashring builds serialx/hashring's ring: its default (one point per member) for
+// v = 1, else v points per member through its weights.
+func newHashring(names []string, v int) *hashring.HashRing {
+	if v == 1 {
+		return hashring.New(names)
+	}
+	w := map[string]int{}
+	for _, n := range names {
+		w[n] = v
+	}
+	return hashring.NewWithWeights(w)
+}
+
+// held returns the heap that build's result holds, measured around it.
+func held(build func() any) (any, int64) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	v := build()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	return v, int64(after.HeapAlloc) - int64(before.HeapAlloc)
+}
+
+func ringContenders(m int, points []int) ([]contender, error) {
+	names := members(m, 0)
+	var cs []contender
+	for _, v := range points {
+		rv, bytes := held(func() any {
+			r, err := ring.New(names, ring.Config{VNodes: v})
+			if err != nil {
+				return err
+			}
+			return r
+		})
+		r, ok := rv.(*ring.Ring)
+		if !ok {
+			return nil, fmt.Errorf("peers: ring of %d members at %d points: %v", m, v, rv)
+		}
+		cs = append(cs, contender{
+			row: Row{Group: "ring", Members: m, Points: v, Name: ours, Note: "xxHash64, jump table", Bytes: bytes, Base: ours},
+			time: func(keys []string, _ [][]byte) uint64 {
+				var s uint64
+				for _, k := range keys {
+					s += uint64(len(r.Owner(k)))
+				}
+				return s
+			},
+			owners: func(names []string) func(string) int {
+				r, _ := ring.New(names, ring.Config{VNodes: v}) // v ≥ 1 and names ≠ ∅: cannot fail
+				return r.Index
+			},
+		})
+
+		gv, bytes := held(func() any { g := consistenthash.New(v, nil); g.Add(names...); return g })
+		g := gv.(*consistenthash.Map)
+		note := noteEqual
+		if v == 50 {
+			note = "its default (groupcache HTTPPool)"
+		}
+		cs = append(cs, contender{
+			row: Row{Group: "ring", Members: m, Points: v, Name: "groupcache consistenthash", Note: note + ", CRC-32", Bytes: bytes, Base: ours},
+			time: func(keys []string, _ [][]byte) uint64 {
+				var s uint64
+				for _, k := range keys {
+					s += uint64(len(g.Get(k)))
+				}
+				return s
+			},
+			owners: func(names []string) func(string) int {
+				g := consistenthash.New(v, nil)
+				g.Add(names...)
+				return indexed(names, g.Get)
+			},
+		})
+
+		hv, bytes := held(func() any { return newHashring(names, v) })
+		h := hv.(*hashring.HashRing)
+		note = noteEqual
+		if v == 1 {
+			note = "its default"
+		}
+		cs = append(cs, contender{
+			row: Row{Group: "ring", Members: m, Points: v, Name: "serialx hashring", Note: note + ", MD5", Bytes: bytes, Base: ours},
+			time: func(keys []string, _ [][]byte) uint64 {
+				var s uint64
+				for _, k := range keys {
+					n, _ := h.GetNode(k)
+					s += uint64(len(n))
+				}
+				return s
+			},
+			owners: func(names []string) func(string) int {
+				h := newHashring(names, v)
+				return indexed(names, func(k string) string { n, _ := h.GetNode(k); return n })
+			},
+		})
+	}
+	cs = append(cs, contender{
+		row: Row{Group: "ring", Members: m, Name: "go-jump Hash", Note: "not a ring: xxHash64 then jump hash", Base: ours},
+		time: func(keys []string, _ [][]byte) uint64 {
+			var s uint64
+			for _, k := range keys {
+				s += uint64(len(names[jump.Hash(xxhash.Sum64String(k), m)]))
+			}
+			return s
+		},
+		owners: func(names []string) func(string) int {
+			return func(k string) int { return int(jump.Hash(xxhash.Sum64String(k), len(names))) }
+		},
+	})
+	rv, bytes := held(func() any { return rendezvous.New(names, xxhash.Sum64String) })
+	rz := rv.(*rendezvous.Rendezvous)
+	cs = append(cs, contender{
+		row: Row{Group: "ring", Members: m, Name: "go-rendezvous Lookup", Note: "not a ring: highest random weight, xxHash64", Bytes: bytes, Base: ours},
+		time: func(keys []string, _ [][]byte) uint64 {
+			var s uint64
+			for _, k := range keys {
+				s += uint64(len(rz.Lookup(k)))
+			}
+			return s
+		},
+		owners: func(names []string) func(string) int {
+			rz := rendezvous.New(names, xxhash.Sum64String)
+			return indexed(names, rz.Lookup)
+		},
+	})
+	return cs, nil
+}
+
+// spreadTrials is how many independent sets of member names each spread is averaged over:
+// one ring is one random draw, and σ/mean of two rings with the same points differs by
+// chance by about as much as it differs between libraries.
+const spreadTrials = 8
+
+// spreadKeys bounds the keys the spread is counted on.
+const spreadKeys = 400_000
+
+// meanSpread is the spread of keys per member, averaged over spreadTrials rings built on
+// different member names, and the standard error of that mean.
+func meanSpread(keys []string, m int, owners func([]string) func(string) int) (mean, se float64) {
+	var xs [spreadTrials]float64
+	for t := range xs {
+		xs[t] = spread(keys, m, owners(members(m, t+1)))
+		mean += xs[t] / spreadTrials
+	}
+	var ss float64
+	for _, x := range xs {
+		ss += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(ss/(spreadTrials-1)) / math.Sqrt(spreadTrials)
+}
+
+// spread is the σ/mean of the share of the keyspace per member, estimated from the
+// number of keys per member: the variance of the counts, less the multinomial variance
+// that placing a finite number of keys adds by itself (about mean/mean² = m/keys), so
+// that the figure is the structure's own and not the sample's.
+func spread(keys []string, m int, owner func(string) int) float64 {
+	counts := make([]float64, m)
+	for _, k := range keys {
+		counts[owner(k)]++
+	}
+	mean := float64(len(keys)) / float64(m)
+	var ss float64
+	for _, c := range counts {
+		ss += (c - mean) * (c - mean)
+	}
+	v := ss/float64(m)/(mean*mean) - 1/mean
+	return math.Sqrt(max(v, 0))
+}
+
+// WriteTable prints the rows and the verdict on each target.
+func (res *Result) WriteTable(w io.Writer) error {
+	c := res.Config
+	fmt.Fprintf(w, "kvplace against peer libraries on %d keys \"key:<16 hex digits>\" (seed %d), fastest of %d interleaved rounds, %s/%s, %s\n\n",
+		c.Keys, c.Seed, c.Rounds, runtime.GOOS, runtime.GOARCH, runtime.Version())
+	fmt.Fprintf(w, "%6s %-26s %-46s %8s %10s %6s %8s %10s  %s\n", "points", "library", "setting", "ns/key", "kvplace ×", "allocs", "σ/mean", "bytes", "kvplace in the same bytes")
+	last := -1
+	for _, r := range res.Rows {
+		if r.Members != last {
+			if r.Group == "slot" {
+				fmt.Fprintln(w, "slot: the hash slot of a key (CLUSTER KEYSLOT)")
+			} else {
+				fmt.Fprintf(w, "\nring: the owner of a key among %d members\n", r.Members)
+			}
+			last = r.Members
+		}
+		points, sp, bytes := "", "", ""
+		if r.Points > 0 {
+			points = fmt.Sprint(r.Points)
+		}
+		if r.Group == "ring" {
+			sp = fmt.Sprintf("%.4f", r.Spread)
+		}
+		if r.Bytes > 0 {
+			bytes = fmt.Sprint(r.Bytes)
+		}
+		ratio := fmt.Sprintf("%.2f", r.Ratio)
+		if r.Name == ours || r.Name == oursSlot {
+			ratio = "-"
+		}
+		eq := ""
+		if r.EqualMemoryPoints > 0 {
+			eq = fmt.Sprintf("%d points: σ/mean %.4f", r.EqualMemoryPoints, r.EqualMemorySpread)
+		}
+		fmt.Fprintf(w, "%6s %-26s %-46s %8.1f %10s %6.0f %8s %10s  %s\n", points, r.Name, r.Note, r.NsPerOp, ratio, r.Allocs, sp, bytes, eq)
+	}
+	fmt.Fprintln(w, "\nkvplace ×: how many times more keys per second kvplace's row places than this one (at the same points per member;")
+	fmt.Fprintln(w, "against kvplace at 160 for go-jump and go-rendezvous); σ/mean: spread of each member's share of the keys, averaged")
+	fmt.Fprintf(w, "over %d rings on other member names, less the spread the finite sample of keys adds; bytes: heap the structure holds;\n", spreadTrials)
+	fmt.Fprintln(w, "kvplace in the same bytes: kvplace's ring with the points per member that fit in this row's bytes, and its spread")
+	fmt.Fprintln(w)
+	for _, line := range res.Verdicts() {
+		fmt.Fprintln(w, line)
+	}
+	return nil
+}
+
+// Verdicts checks the targets of issue 8: slot.Of at least 3× radix's ClusterSlot; Owner
+// at least 4× the fastest ring peer at the same points per member, with no allocation;
+// no ring peer more evenly spread than kvplace's ring given the same memory.
+func (res *Result) Verdicts() []string {
+	var out []string
+	mark := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "NOT met"
+	}
+	for _, r := range res.Rows {
+		if r.Group == "slot" && r.Name != oursSlot {
+			out = append(out, fmt.Sprintf("slot.Of vs %s: %.2f× the keys/s (target 3×: %s)", r.Name, r.Ratio, mark(r.Ratio >= 3)))
+		}
+	}
+	worst, worstAt := math.Inf(1), ""
+	allocs := 0.0
+	var evenness []string
+	for _, r := range res.Rows {
+		if r.Group != "ring" || r.Points == 0 {
+			continue
+		}
+		if r.Name == ours {
+			allocs = max(allocs, r.Allocs)
+			continue
+		}
+		if r.Ratio < worst {
+			worst, worstAt = r.Ratio, fmt.Sprintf("%s, %d members, %d points", r.Name, r.Members, r.Points)
+		}
+		// More even only beyond chance: by more than twice the standard error of the difference.
+		if r.EqualMemoryPoints > 0 && r.EqualMemorySpread-r.Spread > 2*math.Hypot(r.SpreadSE, r.EqualMemorySpreadSE) {
+			evenness = append(evenness, fmt.Sprintf("%s at %d members, %d points (%d bytes): σ/mean %.4f < kvplace's %.4f at %d points",
+				r.Name, r.Members, r.Points, r.Bytes, r.Spread, r.EqualMemorySpread, r.EqualMemoryPoints))
+		}
+	}
+	if worstAt != "" {
+		out = append(out, fmt.Sprintf("ring.Owner vs the fastest ring peer at the same points: at least %.2f× (%s; target 4×: %s)", worst, worstAt, mark(worst >= 4)))
+	}
+	out = append(out, fmt.Sprintf("ring.Owner allocations per lookup: %.0f (target 0: %s)", allocs, mark(allocs == 0)))
+	slices.Sort(evenness)
+	if len(evenness) == 0 {
+		out = append(out, "spread: no ring peer is more even than kvplace's ring in the same memory, beyond twice the standard error (target: met)")
+	} else {
+		out = append(out, "spread: ring peers more even than kvplace's ring in the same memory (target: NOT met):")
+		for _, e := range evenness {
+			out = append(out, "  "+e)
+		}
+	}
+	return out
+}
