@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 )
 
 // A pair asks how keys fare going from stage a to stage b.
@@ -135,6 +136,7 @@ func (m *measure) run(spec KeySpec, workers int, progress io.Writer, what string
 		workers = runtime.GOMAXPROCS(0)
 	}
 	batches := make(chan batch, workers)
+	started := time.Now()
 	var (
 		mu      sync.Mutex
 		results []*tally
@@ -162,7 +164,7 @@ func (m *measure) run(spec KeySpec, workers int, progress io.Writer, what string
 						shown = pct
 						fmt.Fprintf(progress, "\r%s: %3d%% of %d keys", what, pct, spec.Count)
 						if done == spec.Count {
-							fmt.Fprintln(progress)
+							fmt.Fprintf(progress, " in %v\n", time.Since(started).Round(100*time.Millisecond))
 						}
 					}
 				}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 
@@ -48,9 +49,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 		out      = fs.String("out", "out/skew", "folder for the PNG and SVG figures (empty: no figures)")
 		workers  = fs.Int("workers", 0, "goroutines measuring keys (0: one per CPU); results do not depend on it")
 		quiet    = fs.Bool("q", false, "no progress on stderr")
+		cpuprof  = fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuprof != "" {
+		f, err := os.Create(*cpuprof)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -85,6 +98,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if !*quiet {
+		if peak, ok := peakRSS(); ok {
+			fmt.Fprintf(stderr, "skew: peak resident memory %d MiB\n", peak>>20)
+		}
+	}
 	if *asJSON {
 		err = res.WriteJSON(stdout)
 	} else {
@@ -106,4 +124,22 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(where, "\nFigures: %s\n", strings.Join(paths, " "))
 	return nil
+}
+
+// peakRSS reads the process's peak resident set size (VmHWM) from /proc, where there is one.
+func peakRSS() (uint64, bool) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(rest)
+			if len(f) == 2 && f[1] == "kB" {
+				kb, err := strconv.ParseUint(f[0], 10, 64)
+				return kb << 10, err == nil
+			}
+		}
+	}
+	return 0, false
 }
