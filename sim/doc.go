@@ -1,6 +1,6 @@
 // Package sim is a deterministic discrete-event simulator for cluster protocols.
 //
-// One loop fires events from a binary heap ordered by (virtual time, insertion order).
+// One loop fires events from a radix heap ordered by (virtual time, insertion order).
 // Nodes are sans-I/O state machines (Node: Start, Step, Timer) that answer only through the
 // Context they are handed, as etcd's raft does; the engine delivers their messages through
 // a Network that can delay, lose, duplicate, reorder and throttle them, and cut nodes apart.

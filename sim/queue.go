@@ -1,5 +1,10 @@
 package sim
 
+import (
+	"fmt"
+	"math/bits"
+)
+
 // eventKind says what an event does when it fires.
 type eventKind uint8
 
@@ -27,63 +32,97 @@ func (e *event) before(o *event) bool {
 	return e.seq < o.seq
 }
 
-// queue is a 4-ary min-heap of events ordered by (at, seq), written out for the event type
-// rather than through container/heap, which boxes every element into an interface. Four
-// children per node halve the depth of a binary heap, and the four sit in two cache lines.
+// queue is a radix heap of events ordered by (at, seq). The engine only ever schedules
+// at or after the time of the last event it popped (nothing happens in the past), and a
+// radix heap is built for exactly such monotone queues: an event goes into bucket
+// bits.Len64(at XOR last), where last is the time of the last event popped, so bucket 0
+// holds the events due at last and bucket b those whose time first differs from last in
+// bit b-1. A push is an append. A pop takes from bucket 0, or, when it is empty, finds the
+// earliest time in the lowest non-empty bucket, makes it last and spreads that bucket over
+// the lower ones. Each event moves down at most 64 times and usually once or twice, and
+// every move is a sequential scan, where a binary or 4-ary heap walks a path of cache
+// misses through its whole depth on every push and pop.
+//
+// Events due at the same time always share a bucket (the bucket depends on the time
+// alone), appends keep them in push order and spreading keeps their order, so within a
+// time they come out first-in, first-out: in seq order, as the engine requires.
 type queue struct {
-	h []event
+	buckets [65][]event
+	head    int  // events of buckets[0] before head are already popped
+	last    uint64
+	n       int
+	// peeked caches what peek found when bucket 0 was empty: the lowest non-empty bucket
+	// and the position of its earliest event. A push can add an earlier event to that
+	// bucket, or to a lower one, so it drops the cache.
+	peekB, peekI int
 }
 
-func (q *queue) len() int { return len(q.h) }
+// key maps a time to an unsigned key of the same order (negative times included).
+func key(at Time) uint64 { return uint64(at) ^ 1<<63 }
+
+func (q *queue) len() int { return q.n }
 
 func (q *queue) push(e event) {
-	q.h = append(q.h, e)
-	h := q.h
-	i := len(h) - 1
-	for i > 0 {
-		p := (i - 1) / 4
-		if !e.before(&h[p]) {
-			break
-		}
-		h[i] = h[p]
-		i = p
+	k := key(e.at)
+	b := 0
+	if k != q.last {
+		b = bits.Len64(k ^ q.last)
 	}
-	h[i] = e
+	if k < q.last {
+		panic(fmt.Sprintf("sim: event scheduled at %d, before the last event popped (%d)", e.at, int64(q.last^1<<63)))
+	}
+	q.buckets[b] = append(q.buckets[b], e)
+	q.n++
+	q.peekB = 0
+}
+
+// lowest finds the lowest non-empty bucket above 0 and the position of its earliest event.
+func (q *queue) lowest() (b, i int) {
+	if q.peekB != 0 {
+		return q.peekB, q.peekI
+	}
+	for b = 1; len(q.buckets[b]) == 0; b++ {
+	}
+	bucket := q.buckets[b]
+	min := key(bucket[0].at)
+	for j := 1; j < len(bucket); j++ {
+		if k := key(bucket[j].at); k < min {
+			min, i = k, j
+		}
+	}
+	q.peekB, q.peekI = b, i
+	return b, i
 }
 
 // peek returns the earliest event; the queue must not be empty.
-func (q *queue) peek() *event { return &q.h[0] }
+func (q *queue) peek() *event {
+	if q.head < len(q.buckets[0]) {
+		return &q.buckets[0][q.head]
+	}
+	b, i := q.lowest()
+	return &q.buckets[b][i]
+}
 
 // pop removes and returns the earliest event; the queue must not be empty.
 func (q *queue) pop() event {
-	h := q.h
-	top := h[0]
-	last := len(h) - 1
-	e := h[last]
-	h = h[:last]
-	q.h = h
-	if last == 0 {
-		return top
-	}
-	i := 0
-	for {
-		c := 4*i + 1
-		if c >= last {
-			break
-		}
-		m := c
-		end := min(c+4, last)
-		for j := c + 1; j < end; j++ {
-			if h[j].before(&h[m]) {
-				m = j
+	if q.head == len(q.buckets[0]) {
+		q.buckets[0], q.head = q.buckets[0][:0], 0
+		b, i := q.lowest()
+		q.peekB = 0
+		bucket := q.buckets[b]
+		q.last = key(bucket[i].at)
+		for _, e := range bucket {
+			k := key(e.at)
+			to := 0
+			if k != q.last {
+				to = bits.Len64(k ^ q.last)
 			}
+			q.buckets[to] = append(q.buckets[to], e)
 		}
-		if !h[m].before(&e) {
-			break
-		}
-		h[i] = h[m]
-		i = m
+		q.buckets[b] = bucket[:0]
 	}
-	h[i] = e
-	return top
+	e := q.buckets[0][q.head]
+	q.head++
+	q.n--
+	return e
 }
