@@ -48,7 +48,7 @@ func (e *event) before(o *event) bool {
 // time they come out first-in, first-out: in seq order, as the engine requires.
 type queue struct {
 	buckets [65][]event
-	head    int  // events of buckets[0] before head are already popped
+	head    int // events of buckets[0] before head are already popped
 	last    uint64
 	n       int
 	// peeked caches what peek found when bucket 0 was empty: the lowest non-empty bucket
