@@ -47,24 +47,23 @@ func (n *Node) cron() {
 		}
 	}
 
+	// Orphaned masters, and the most working replicas any master has, for replica
+	// migration. Redis counts every master's replicas in this loop; the counts matter only
+	// when some master is orphaned, so the loop counts replicas only of masters that could
+	// be, and the maximum is taken after it, from the same flags (nothing in the loop sets
+	// or clears FAIL), only when needed: at 1000 nodes this was a tenth of the run time.
 	orphaned, maxSlaves, thisSlaves := 0, 0, 0
 	for _, p := range n.order {
 		if p.is(flagMyself | flagNoAddr | flagHandshake) {
 			continue
 		}
-		if n.myself.isSlave() && p.isMaster() && !p.failed() {
-			ok := p.okReplicas()
-			if ok == 0 && p.numslots > 0 && p.is(flagMigrateTo) {
-				orphaned++
-			}
-			maxSlaves = max(maxSlaves, ok)
-			if n.myself.master == p {
-				thisSlaves = ok
-			}
+		if n.myself.isSlave() && p.isMaster() && !p.failed() && p.numslots > 0 && p.is(flagMigrateTo) && p.okReplicas() == 0 {
+			orphaned++
 		}
 		pingDelay, dataDelay := n.now-p.pingSent, n.now-p.dataReceived
-		if p.link != nil && n.now-p.link.ctime > timeout && p.pingSent != 0 &&
-			pingDelay > timeout/2 && dataDelay > timeout/2 {
+		// The link's age last: reading it means following p.link to another object.
+		if p.link != nil && p.pingSent != 0 && pingDelay > timeout/2 && dataDelay > timeout/2 &&
+			n.now-p.link.ctime > timeout {
 			n.freeLink(p) // no traffic at all: reconnect, there may be a connection issue
 		}
 		if p.link != nil && p.pingSent == 0 && n.now-p.pongReceived > timeout/2 {
@@ -82,6 +81,18 @@ func (n *Node) cron() {
 			n.event(EvPFail, p.name, "*** NODE %s possibly failing", p.name)
 			p.flags |= flagPFail
 			updateState = true
+		}
+	}
+
+	if orphaned > 0 {
+		for _, p := range n.order {
+			if !p.is(flagMyself|flagNoAddr|flagHandshake) && p.isMaster() && !p.failed() {
+				ok := p.okReplicas()
+				maxSlaves = max(maxSlaves, ok)
+				if n.myself.master == p {
+					thisSlaves = ok
+				}
+			}
 		}
 	}
 

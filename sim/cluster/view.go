@@ -73,31 +73,37 @@ type link struct {
 
 // A peer is one node as another node sees it (clusterNode). Each node keeps a peer for
 // itself too, flagged myself.
+//
+// The fields that clusterCron and gossip read for every peer come first, so that they
+// share one cache line: at 1000 nodes cron walks every peer of every node ten times a
+// second and each packet's gossip touches a hundred random ones, and a miss per field
+// was most of the simulator's time.
 type peer struct {
-	nid   int32
-	name  string
-	ip    string
-	port  int
-	cport int
-	flags uint16
-	ctime int64
+	flags                                uint16
+	nid                                  int32
+	pingSent, pongReceived, dataReceived int64 // Unix ms
+	link                                 *link // outbound connection; nil when none
+	failReports                          []failReport
+
+	numslots         int
+	lastInPingGossip uint64
+	port             int
+	cport            int
+	ip               string
+	name             string
+	ctime            int64
 
 	configEpoch uint64
-	numslots    int
 	slotHash    uint64 // Zobrist hash of the slots this view gives the peer
 	claimCache  *claim // its slots as a claim, built lazily; nil when stale
 
 	master   *peer
 	replicas []*peer
 
-	pingSent, pongReceived, dataReceived int64 // Unix ms
-	failTime, votedTime, orphanedTime    int64
-	replOffset, replOffsetTime           int64
-	failReports                          []failReport
-	lastInPingGossip                     uint64
+	failTime, votedTime, orphanedTime int64
+	replOffset, replOffsetTime        int64
 
-	link *link // outbound connection; nil when none
-	proc int   // engine index of the process at its address, -1 if none is known
+	proc int // engine index of the process at its address, -1 if none is known
 }
 
 func (p *peer) is(f uint16) bool   { return p.flags&f != 0 }
