@@ -125,3 +125,35 @@ func TestOfAllocatesNothing(t *testing.T) {
 	b := []byte("user:{42}:profile")
 	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = slot.OfBytes(b) }))
 }
+
+// refSlot is CLUSTER KEYSLOT by its definition: the tag rule, then CRC-16 bit by bit.
+func refSlot(key string) int {
+	if open := strings.IndexByte(key, '{'); open >= 0 {
+		if end := strings.IndexByte(key[open+1:], '}'); end > 0 {
+			key = key[open+1 : open+1+end]
+		}
+	}
+	return int(bitwiseCRC16([]byte(key)) & 0x3FFF)
+}
+
+// TestOfMatchesDefinition: the fused tag scan and slicing-by-16 CRC agree with the
+// definition for keys of every length, with braces anywhere (before, inside or after
+// the first 16- and 8-byte words, and in the last bytes).
+func TestOfMatchesDefinition(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		alphabet := rapid.SampledFrom([]byte("ab{}\x00\xff7"))
+		key := string(rapid.SliceOfN(alphabet, 0, 70).Draw(t, "key"))
+		if got, want := slot.Of(key), refSlot(key); got != want {
+			t.Fatalf("Of(%q) = %d, want %d", key, got, want)
+		}
+		if got, want := slot.OfBytes([]byte(key)), refSlot(key); got != want {
+			t.Fatalf("OfBytes(%q) = %d, want %d", key, got, want)
+		}
+	})
+	rapid.Check(t, func(t *rapid.T) {
+		key := rapid.String().Draw(t, "key")
+		if got, want := slot.Of(key), refSlot(key); got != want {
+			t.Fatalf("Of(%q) = %d, want %d", key, got, want)
+		}
+	})
+}
