@@ -1,6 +1,10 @@
 package live
 
 import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -34,4 +38,27 @@ func TestFreePortsAvoidEphemeralRange(t *testing.T) {
 			assert.False(t, q >= lo && q <= hi, "port %d is in the ephemeral range %d-%d", q, lo, hi)
 		}
 	}
+}
+
+// TestStartRefusesAnotherServersPort: a server started on a port another redis-server
+// already holds must not be taken for started because the other one answers PING (CI
+// saw a runbook go on talking to another test binary's server that way).
+func TestStartRefusesAnotherServersPort(t *testing.T) {
+	first := StartCluster(t, 1)[0]
+	second := &Server{Port: first.Port, Dir: t.TempDir()}
+	err := second.Start()
+	t.Cleanup(func() { _ = second.Kill() })
+	require.Error(t, err)
+	assert.Regexp(t, `exited at start|is answered by another redis-server`, err.Error())
+}
+
+// TestClaimIsExclusiveAcrossProcesses: the port lock is a flock, which another open file
+// description (as another process has) cannot take while this process holds it.
+func TestClaimIsExclusiveAcrossProcesses(t *testing.T) {
+	ports, err := FreePorts(1)
+	require.NoError(t, err)
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "kvplace-ports", strconv.Itoa(ports[0])+".lock"), os.O_RDWR, 0)
+	require.NoError(t, err)
+	defer f.Close()
+	assert.Error(t, syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB), "the lock is held")
 }

@@ -79,8 +79,18 @@ func (s *Server) Start() error {
 	for {
 		if c, err := Dial(s.Addr(), 200*time.Millisecond); err == nil {
 			reply, err := c.Do("PING")
+			var info any
+			if err == nil && reply == "PONG" {
+				info, err = c.Do("INFO", "server")
+			}
 			c.Close()
 			if err == nil && reply == "PONG" {
+				// The server that answers must be this one, not another process's that
+				// took the port first.
+				if pid := infoField(info, "process_id"); pid != strconv.Itoa(cmd.Process.Pid) {
+					_ = s.Kill()
+					return fmt.Errorf("live: port %d is answered by another redis-server (process %s), not the one started (process %d)", s.Port, pid, cmd.Process.Pid)
+				}
 				return nil
 			}
 		}
@@ -176,7 +186,7 @@ func FreePorts(n int) ([]int, error) {
 		if handed[port] || handed[port+10000] || handed[port-10000] {
 			continue
 		}
-		if free(port) && free(port+10000) {
+		if free(port) && free(port+10000) && claim(port) {
 			ports = append(ports, port)
 		}
 	}
@@ -187,6 +197,17 @@ func FreePorts(n int) ([]int, error) {
 		handed[p] = true
 	}
 	return ports, nil
+}
+
+// infoField returns the value of field in an INFO reply, or "".
+func infoField(info any, field string) string {
+	text, _ := info.(string)
+	for _, line := range strings.Split(text, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), field+":"); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // tail returns the last n lines of the file at path, or why it could not be read.
@@ -222,6 +243,46 @@ func ephemeralRange() (lo, hi int) {
 	}
 	return l, h
 }
+
+// claim reserves port, and its bus port, against other processes: go test runs the test
+// binaries of several packages at once, each starting servers, and a port one of them
+// has probed free but not bound yet looks free to the others too. CI once saw two
+// processes start servers on the same port: one failed, and the other's runbook went on
+// talking to a server that was not its own. The reservation is an exclusive flock on a
+// file named after the port, held until the process exits (the kernel releases it then,
+// however the process ends). A port whose lock another process holds is skipped.
+func claim(port int) bool {
+	dir := filepath.Join(os.TempDir(), "kvplace-ports")
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return true // no place for locks: fall back on the probe alone
+	}
+	var held []*os.File
+	for _, p := range []int{port, port + 10000} {
+		f, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(p)+".lock"), os.O_CREATE|os.O_RDWR, 0o666)
+		if err != nil {
+			release(held)
+			return true
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close()
+			release(held)
+			return false
+		}
+		held = append(held, f)
+	}
+	locks = append(locks, held...)
+	return true
+}
+
+func release(fs []*os.File) {
+	for _, f := range fs {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}
+}
+
+// locks are the port locks this process holds, open for its lifetime.
+var locks []*os.File
 
 // handed holds every port FreePorts returned in this process: each is reserved for its
 // caller (and its cluster bus port, port+10000, with it).
