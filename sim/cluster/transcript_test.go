@@ -23,7 +23,15 @@ var update = flag.Bool("update", false, "rewrite the expected output of testdata
 // each command is followed by "----" and what every node logged while it ran (time, port,
 // line), which must match the file. Run with -update after a deliberate change and read the
 // diff. Commands: build seed=N masters=N replicas=N timeout=DUR; run DUR; kill|stop|restart
-// PORT; do PORT ARGS... (a command, its reply is printed too); nodes PORT.
+// |pause|resume PORT; partition PORT,PORT | PORT,... (clients still reach every node); heal;
+// do PORT ARGS... (a command, its reply is printed too); nodes PORT.
+//
+// failover.txt: a crash, PFAIL, FAIL, the election, the rejoin and a manual failover back.
+// partition.txt: a master cut off from the rest goes to cluster_state:fail by itself after
+// a node timeout while the majority promotes its replica; healed, it rejoins as a replica.
+// manual-failover.txt: CLUSTER FAILOVER to a replica whose master is stalled times out,
+// FORCE elects it without the master, the master's queued requests reach it on resume
+// (it even grants the vote), and TAKEOVER promotes another replica with no election.
 func TestTranscripts(t *testing.T) {
 	files, err := filepath.Glob("testdata/transcripts/*.txt")
 	require.NoError(t, err)
@@ -97,6 +105,23 @@ func replayTranscript(t *testing.T, text string) string {
 			p := proc(f[1])
 			require.NoError(t, c.Restart(p))
 			seen[p] = 0
+		case "pause":
+			c.Pause(proc(f[1]))
+		case "resume":
+			c.Resume(proc(f[1]))
+		case "partition": // partition 6381 | 6382,6383,...: each side a comma-separated list of ports
+			var groups [][]int
+			for _, side := range strings.Split(strings.Join(f[1:], " "), "|") {
+				var g []int
+				for _, port := range strings.Split(strings.TrimSpace(side), ",") {
+					g = append(g, proc(strings.TrimSpace(port)).Index)
+				}
+				groups = append(groups, g)
+			}
+			require.GreaterOrEqual(t, len(groups), 2, "partition needs two sides or more: %q", cmd)
+			c.Sim.Partition(groups...)
+		case "heal":
+			c.Sim.Heal()
 		case "do":
 			r, err := c.Client().Do(proc(f[1]).Addr(), f[2:]...)
 			require.NoError(t, err)
