@@ -49,6 +49,19 @@ func (m *machine) faultFree() bool {
 			return false
 		}
 	}
+	// Every node ok is not enough: a replica just resumed after a pause is still flagged
+	// fail? or fail by the others (replicas do not count for cluster_state), and redis-cli
+	// leaves a node its entry sees failing or disconnected out of the cluster it loads, so
+	// del-node then says "[ERR] No such node ID", as real redis-cli does. Fault-free means
+	// converged: no member sees another failing, and every link is up.
+	for _, p := range m.members {
+		n := p.Node()
+		for _, q := range n.order {
+			if q != n.myself && (q.is(flagPFail|flagFail) || q.link == nil) {
+				return false
+			}
+		}
+	}
 	return true
 }
 
@@ -130,7 +143,7 @@ func (m *machine) keysOnMasters() map[string]string {
 
 // checkClaims is the invariant that holds after every step: no two live masters both claim
 // a slot with the same configEpoch (which would be a split brain no epoch can resolve).
-func (m *machine) checkClaims(t *rapid.T) {
+func (m *machine) checkClaims(t *rapid.T, strict bool) {
 	owner := map[int]*Node{}
 	for _, p := range m.masters() {
 		n := p.Node()
@@ -139,12 +152,33 @@ func (m *machine) checkClaims(t *rapid.T) {
 				continue
 			}
 			if o, ok := owner[j]; ok && o.myself.configEpoch == n.myself.configEpoch {
+				// Redis bumps a configEpoch without consensus when a node takes a slot it
+				// imported (CLUSTER SETSLOT NODE) or a takeover: that epoch can equal one a
+				// replica wins by election meanwhile, and clusterHandleConfigEpochCollision
+				// sorts it out later. So a tie is allowed while one side's epoch came from
+				// such a bump, and never once the cluster has settled.
+				if !strict && (bumped(o) || bumped(n)) {
+					machineStats.collisions++
+					return
+				}
 				t.Fatalf("slot %d is claimed by %s and %s, both with configEpoch %d\n%s",
 					j, o.Addr(), n.Addr(), n.myself.configEpoch, strings.Join(m.log, "\n"))
 			}
 			owner[j] = n
 		}
 	}
+}
+
+// bumped reports whether n's configEpoch came from a bump without consensus
+// (clusterBumpConfigEpochWithoutConsensus logs "New configEpoch set to N").
+func bumped(n *Node) bool {
+	want := fmt.Sprintf("New configEpoch set to %d", n.myself.configEpoch)
+	for _, e := range n.Events {
+		if e.Text == want {
+			return true
+		}
+	}
+	return false
 }
 
 // slotMap returns the owner of every slot in p's view, by node ID ("" for none).
@@ -162,7 +196,7 @@ func slotMap(p *Process) [slot.Count]string {
 // machineStats counts what the state-machine cases exercised, so that a run that checked
 // nothing shows it.
 var machineStats struct {
-	cases, steps, cleanReshards, slotsMoved, keysKept, takeovers, addNodes, delNodes, openEnds, forgetMaster int
+	cases, steps, cleanReshards, slotsMoved, keysKept, takeovers, addNodes, delNodes, openEnds, forgetMaster, collisions int
 }
 
 // TestClusterStateMachine drives a simulated cluster through random operations and
@@ -177,8 +211,8 @@ func TestClusterStateMachine(t *testing.T) {
 	}
 	defer func() {
 		s := machineStats
-		t.Logf("%d cases, %d steps; %d fault-free reshards moved %d slots and kept %d keys; %d add-node, %d del-node; %d required takeovers checked; %d cases ended with open slots; %d del-node refused with \"Can't forget my master!\"",
-			s.cases, s.steps, s.cleanReshards, s.slotsMoved, s.keysKept, s.addNodes, s.delNodes, s.takeovers, s.openEnds, s.forgetMaster)
+		t.Logf("%d cases, %d steps; %d fault-free reshards moved %d slots and kept %d keys; %d add-node, %d del-node; %d required takeovers checked; %d cases ended with open slots; %d del-node refused with \"Can't forget my master!\"; %d steps saw a configEpoch tie after a bump without consensus",
+			s.cases, s.steps, s.cleanReshards, s.slotsMoved, s.keysKept, s.addNodes, s.delNodes, s.takeovers, s.openEnds, s.forgetMaster, s.collisions)
 	}()
 	rapid.Check(t, func(t *rapid.T) {
 		machineStats.cases++
@@ -388,7 +422,7 @@ func TestClusterStateMachine(t *testing.T) {
 			},
 			"": func(t *rapid.T) {
 				machineStats.steps++
-				m.checkClaims(t)
+				m.checkClaims(t, false)
 			},
 		})
 		m.settle(t)
@@ -474,7 +508,7 @@ func (m *machine) settle(t *rapid.T) {
 	}
 	m.logf("settle: %d masters own slots, %d of them up; %d must be replaced", len(owns), upOwning, len(expect))
 	c.Sim.RunFor(window)
-	m.checkClaims(t)
+	m.checkClaims(t, false)
 	if f := os.Getenv("KVPLACE_MACHINE_TRACE"); f != "" {
 		if w, err := os.Create(f); err == nil {
 			c.Sim.Trace().WriteText(w)
@@ -504,7 +538,7 @@ func (m *machine) settle(t *rapid.T) {
 	// reaches 120 s: a FAIL broadcast during the partition can arrive that long after the
 	// heal and fail a healthy master again, for 2 node timeouts. Wait that out.
 	c.Sim.RunFor(130*time.Second + 4*m.timeout)
-	m.checkClaims(t)
+	m.checkClaims(t, true)
 	// A slot left open by an interrupted reshard (MIGRATING on one node, IMPORTING on
 	// another) is not settled in Redis either: a node importing a slot ignores every claim
 	// on it (clusterUpdateSlotsConfigWith) until redis-cli --cluster fix closes it. Those
