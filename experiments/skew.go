@@ -28,8 +28,11 @@ type SkewConfig struct {
 	MaxN       int      `json:"max_n"` // ... to MaxN → MaxN+1 members
 	VNodes     []int    `json:"vnodes"`
 	LawMembers int      `json:"law_members"` // ring size for the σ/mean-against-V law
-	Workers    int      `json:"-"`
-	Progress   io.Writer
+	// ClusterRequests is how many GETs, drawn by the weights of Keys, the simulated cluster
+	// serves in the last measurement; 0 skips it.
+	ClusterRequests int `json:"cluster_requests"`
+	Workers         int `json:"-"`
+	Progress        io.Writer
 }
 
 // DefaultSkewConfig is what `go run ./experiments/skew` runs with no flags.
@@ -44,6 +47,8 @@ func DefaultSkewConfig() SkewConfig {
 		MaxN:       64,
 		VNodes:     []int{1, 10, 100, 1000},
 		LawMembers: 1000,
+
+		ClusterRequests: 50_000,
 	}
 }
 
@@ -135,6 +140,8 @@ type SkewResult struct {
 	Crashes   []Crash      `json:"crashes"`
 	Law       []LawPoint   `json:"vnode_law"`
 	Sweep     []SweepPoint `json:"sweep"`
+
+	ClusterLoad *ClusterLoad `json:"cluster_load,omitempty"`
 }
 
 // lampingVeach is the σ/mean column of Lamping and Veach 2014 (1000 buckets).
@@ -169,6 +176,9 @@ func RunSkew(cfg SkewConfig) (*SkewResult, error) {
 		if err := res.sweep(cfg); err != nil {
 			return nil, err
 		}
+	}
+	if err := res.clusterLoad(cfg); err != nil {
+		return nil, err
 	}
 	return res, nil
 }

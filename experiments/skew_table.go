@@ -135,6 +135,21 @@ func (res *SkewResult) WriteTable(w io.Writer) error {
 		}
 		p.flush(tw)
 	}
+
+	if cl := res.ClusterLoad; cl != nil {
+		r := cl.Timing
+		p.printf("\n6. The same Zipf requests on the simulated cluster: 3 masters + 3 replicas from redis-cli --cluster create,\n")
+		p.printf("   %d GETs from %d cluster-aware clients at %g/s; each master's share, predicted from the key weights and\n", cl.Requests, r.Clients, r.Rate)
+		p.printf("   the slot map, and measured (answered by it in the simulation; ± one standard deviation of the sampling)\n")
+		tw := p.table()
+		fmt.Fprintln(tw, "master\tslots\tpredicted\tmeasured\t± σ\t")
+		for j, m := range cl.Masters {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", m, cl.Slots[j], pct(cl.Expected[j]), pct(cl.Measured[j]), pct(shareNoise(cl.Expected[j], cl.Requests-cl.Failed)))
+		}
+		p.flush(tw)
+		p.printf("   The hottest key, %s, drew %s of the requests, all on %s; %d requests failed, %d were redirected.\n",
+			cl.HotKey, pct(cl.HotShare), cl.HotMaster, cl.Failed, cl.Redirected)
+	}
 	return p.err
 }
 

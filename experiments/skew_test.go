@@ -22,6 +22,7 @@ func smallConfig() experiments.SkewConfig {
 	cfg.TaggedKeys.Count = 100_000
 	cfg.SweepKeys = 100_000
 	cfg.MaxN = 10
+	cfg.ClusterRequests = 10_000
 	return cfg
 }
 
@@ -131,6 +132,37 @@ func TestCrashSemantics(t *testing.T) {
 	assert.Zero(t, c.Lost)
 	c = get("modulo", false)
 	assert.InDelta(t, 1.0/3, c.Lost, 0.01)
+}
+
+// TestClusterLoadMatchesThePartitionAnalysis: the Zipf requests served by the simulated
+// cluster land on each master in the share the slot map and the key weights predict,
+// within sampling noise; none fails on a healthy cluster, and the hottest key draws the
+// share Zipf(1) gives the first of n keys, 1/H(n).
+func TestClusterLoadMatchesThePartitionAnalysis(t *testing.T) {
+	cfg := smallConfig()
+	cfg.Schemes, _ = experiments.ParseSchemes("slots")
+	cfg.TaggedKeys.Count, cfg.MinN, cfg.MaxN, cfg.VNodes = 0, 0, 0, nil
+	cfg.ClusterRequests = 30_000
+	res, err := experiments.RunSkew(cfg)
+	require.NoError(t, err)
+	cl := res.ClusterLoad
+	require.NotNil(t, cl)
+	assert.Equal(t, []string{"127.0.0.1:6381", "127.0.0.1:6382", "127.0.0.1:6383"}, cl.Masters)
+	assert.Equal(t, []string{"0-5460", "5461-10922", "10923-16383"}, cl.Slots)
+	assert.Zero(t, cl.Failed)
+	sum := 0.0
+	for j := range cl.Masters {
+		sigma := math.Sqrt(cl.Expected[j] * (1 - cl.Expected[j]) / float64(cl.Requests))
+		assert.InDelta(t, cl.Expected[j], cl.Measured[j], 4*sigma, "%s", cl.Masters[j])
+		sum += cl.Measured[j]
+	}
+	assert.InDelta(t, 1, sum, 1e-9)
+	h := 0.0
+	for i := 1; i <= int(cfg.Keys.Count); i++ {
+		h += 1 / float64(i)
+	}
+	assert.InDelta(t, 1/h, cl.HotShare, 4*math.Sqrt(1/h*(1-1/h)/float64(cl.Requests)))
+	assert.Equal(t, slot.Of(cl.HotKey), slot.Of(experiments.KeySpec{Kind: experiments.Uniform, Seed: cfg.Keys.Seed}.Key(0)), "the hottest key is key 0")
 }
 
 func TestSkewIsDeterministic(t *testing.T) {

@@ -50,6 +50,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		workers  = fs.Int("workers", 0, "goroutines measuring keys (0: one per CPU); results do not depend on it")
 		quiet    = fs.Bool("q", false, "no progress on stderr")
 		cpuprof  = fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+		clusterN = fs.Int("cluster-requests", cfg.ClusterRequests, "GETs, drawn by the keys' Zipf weights, served by a simulated 3-master cluster (0 to skip)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -90,6 +91,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		cfg.VNodes = append(cfg.VNodes, n)
 	}
 	cfg.LawMembers, cfg.Workers = *lawSize, *workers
+	if *clusterN < 0 {
+		return fmt.Errorf("-cluster-requests %d: want 0 or more", *clusterN)
+	}
+	cfg.ClusterRequests = *clusterN
 	if !*quiet {
 		cfg.Progress = stderr
 		fmt.Fprintf(stderr, "skew: seed %d, %s\n", *seed, cfg.Keys)

@@ -1,0 +1,161 @@
+package experiments
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/sim/cluster"
+	"github.com/kvplace/kvplace/slot"
+)
+
+// ClusterLoad is the skew measured on the simulated cluster: the tutorial's 3 masters with
+// one replica each, made by the emulated redis-cli, serving GETs from cluster-aware
+// clients whose keys follow the request weights of SkewConfig.Keys (Zipf). Each master's
+// measured share of the requests is set against the share the partition analysis
+// predicts from the same weights and the slots redis-cli gave it.
+type ClusterLoad struct {
+	Requests   int            `json:"requests"`
+	Masters    []string       `json:"masters"`
+	Slots      []string       `json:"slots"`          // each master's slot ranges
+	Expected   []float64      `json:"expected_share"` // from the key weights and the slot map
+	Measured   []float64      `json:"measured_share"` // answered by each master in the simulation
+	Failed     int            `json:"failed"`
+	Redirected int            `json:"redirected"`
+	HotKey     string         `json:"hot_key"` // the most requested key
+	HotShare   float64        `json:"hot_key_share"`
+	HotMaster  string         `json:"hot_key_master"`
+	Timing     ClusterLoadRun `json:"run"`
+}
+
+// ClusterLoadRun says how the simulated load ran.
+type ClusterLoadRun struct {
+	Clients int           `json:"clients"`
+	Rate    float64       `json:"rate"` // requests per second, all clients
+	Span    time.Duration `json:"span"` // virtual time the load ran
+}
+
+// clusterLoad runs cfg.ClusterRequests GETs on the simulated cluster.
+func (res *SkewResult) clusterLoad(cfg SkewConfig) error {
+	if cfg.ClusterRequests <= 0 {
+		return nil
+	}
+	keys := cfg.Keys
+	if keys.File != "" {
+		return nil // weights of keys read from a file are all 1; nothing skewed to draw from
+	}
+	if cfg.Progress != nil {
+		fmt.Fprintf(cfg.Progress, "simulated cluster: %d requests over %d keys\n", cfg.ClusterRequests, keys.Count)
+	}
+	// The cumulative request weights, to draw key indexes by weight.
+	cdf := make([]float64, keys.Count)
+	total := 0.0
+	for i := range cdf {
+		total += keys.weight(int64(i))
+		cdf[i] = total
+	}
+
+	ccfg := cluster.DefaultConfig()
+	c, procs, err := cluster.Build(cluster.Options{Seed: keys.Seed, Masters: 3, Replicas: 1, Config: ccfg, Link: cluster.Loopback})
+	if err != nil {
+		return fmt.Errorf("simulated cluster: %w", err)
+	}
+	c.Sim.RunFor(10 * time.Second) // links up, replicas synchronised
+	var seeds, masters []string
+	for _, p := range procs {
+		seeds = append(seeds, p.Addr())
+		if p.Node().IsMaster() {
+			masters = append(masters, p.Addr())
+		}
+	}
+	slices.Sort(masters)
+	index := map[string]int{}
+	for i, m := range masters {
+		index[m] = i
+	}
+	// What the analysis predicts: each master's share of the weight, by the slot map.
+	view := procs[0].Node()
+	sets := make([]slot.Set, len(masters))
+	for s := range slot.Count {
+		if j, ok := index[view.Owner(s)]; ok {
+			sets[j].Add(s)
+		}
+	}
+	var ranges []string
+	for _, set := range sets {
+		ranges = append(ranges, set.String())
+	}
+	expected := make([]float64, len(masters))
+	for i := range keys.Count {
+		if j, ok := index[view.Owner(slot.Of(keys.Key(i)))]; ok {
+			expected[j] += keys.weight(i) / total
+		}
+	}
+
+	run := ClusterLoadRun{Clients: 4, Rate: 5000}
+	run.Span = time.Duration(float64(cfg.ClusterRequests) / run.Rate * float64(time.Second))
+	load := &ClusterLoad{Requests: cfg.ClusterRequests, Masters: masters, Slots: ranges, Expected: expected, Measured: make([]float64, len(masters)), Timing: run}
+	rnd := c.Sim.Stream("hot-key load")
+	answered := make([]int, len(masters))
+	hits := map[int64]int{}
+	sent := 0
+	interval := time.Duration(float64(time.Second) * float64(run.Clients) / run.Rate)
+	for k := range run.Clients {
+		cc := c.NewClusterClient(fmt.Sprintf("app-%d", k+1), seeds...)
+		cc.Refresh()
+		var tick func()
+		tick = func() {
+			if sent >= cfg.ClusterRequests {
+				return
+			}
+			sent++
+			i := drawIndex(cdf, &rnd)
+			hits[i]++
+			cc.Do(func(r cluster.Result) {
+				switch r.Outcome {
+				case cluster.Failed:
+					load.Failed++
+					return
+				case cluster.Redirected:
+					load.Redirected++
+				}
+				if j, ok := index[r.Addr]; ok {
+					answered[j]++
+				}
+			}, "GET", keys.Key(i))
+			c.Sim.After(interval, tick)
+		}
+		c.Sim.After(interval*time.Duration(k)/time.Duration(run.Clients)+time.Second, tick)
+	}
+	c.Sim.RunFor(run.Span + 3*time.Second)
+	n := 0
+	for _, a := range answered {
+		n += a
+	}
+	for j, a := range answered {
+		load.Measured[j] = float64(a) / float64(max(n, 1))
+	}
+	hot := int64(0)
+	for i, h := range hits {
+		if h > hits[hot] || (h == hits[hot] && i < hot) {
+			hot = i
+		}
+	}
+	load.HotKey = keys.Key(hot)
+	load.HotShare = float64(hits[hot]) / float64(max(sent, 1))
+	load.HotMaster = view.Owner(slot.Of(load.HotKey))
+	res.ClusterLoad = load
+	return nil
+}
+
+// drawIndex draws a key index with probability proportional to its weight.
+func drawIndex(cdf []float64, rnd *sim.Stream) int64 {
+	u := rnd.Float64() * cdf[len(cdf)-1]
+	i, _ := slices.BinarySearch(cdf, u)
+	return int64(min(i, len(cdf)-1))
+}
+
+// shareNoise is the standard deviation of a measured share p over n requests.
+func shareNoise(p float64, n int) float64 { return math.Sqrt(p * (1 - p) / float64(n)) }
