@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/kvplace/kvplace/experiments"
+	"github.com/kvplace/kvplace/plots"
 )
 
 func main() {
@@ -41,6 +42,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.NodeTimeout, "node-timeout", cfg.NodeTimeout, "cluster-node-timeout")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the largest size's span to this file")
 	asJSON := fs.Bool("json", false, "print the rows as JSON")
+	out := fs.String("out", "out/scale", "folder for the PNG and SVG figure (empty: no figure)")
 	quiet := fs.Bool("q", false, "no progress on stderr")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -85,7 +87,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		err = enc.Encode(res)
+	} else {
+		err = experiments.WriteScaleTable(stdout, res)
 	}
-	return experiments.WriteScaleTable(stdout, res)
+	if err != nil || *out == "" {
+		return err
+	}
+	paths, err := plots.ScaleFigures(res, *out)
+	if err != nil {
+		return err
+	}
+	where := stdout
+	if *asJSON {
+		where = stderr
+	}
+	fmt.Fprintf(where, "Figures: %s\n", strings.Join(paths, " "))
+	return nil
 }

@@ -13,7 +13,10 @@ import (
 func TestSmallRunWithProfile(t *testing.T) {
 	prof := filepath.Join(t.TempDir(), "cpu.prof")
 	var out, errs bytes.Buffer
-	require.NoError(t, run([]string{"-sizes", "6,20", "-cpuprofile", prof}, &out, &errs))
+	dir := t.TempDir()
+	require.NoError(t, run([]string{"-sizes", "6,20", "-cpuprofile", prof, "-out", dir}, &out, &errs))
+	assert.FileExists(t, filepath.Join(dir, "scale-speed.png"))
+	assert.FileExists(t, filepath.Join(dir, "scale-speed.svg"))
 	assert.Contains(t, out.String(), "Simulator speed")
 	assert.Contains(t, errs.String(), "scale: seed 1, sizes [6 20]")
 	assert.Contains(t, errs.String(), "scale: 20 nodes: 30s of 30s virtual")
