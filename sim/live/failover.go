@@ -19,6 +19,10 @@ type FailoverRun struct {
 	PFail       time.Duration
 	Fail        time.Duration
 	Promoted    time.Duration
+	// OthersDown and OthersUp bound the stretch in which another master refused a read of
+	// its own slot with CLUSTERDOWN (cluster-require-full-coverage: while a slot's master is
+	// FAIL and not yet replaced, every node is down); zero when it never refused.
+	OthersDown, OthersUp time.Duration
 }
 
 // MeasureFailover builds a real 3-master, 3-replica cluster on loopback with redis-cli,
@@ -94,11 +98,25 @@ func MeasureFailover(dir string, ports []int, nodeTimeout time.Duration, observe
 	}
 	defer rc.Close()
 
+	// A surviving master, asked about a key of its own slots ("k1" is in slot 12706, the
+	// third master's), to see whether it serves while the victim is FAIL.
+	other := conns[1]
+
 	if err := victim.Kill(); err != nil {
 		return run, err
 	}
 	start := time.Now()
-	for time.Since(start) < observe && (run.PFail == 0 || run.Fail == 0 || run.Promoted == 0) {
+	for time.Since(start) < observe && (run.PFail == 0 || run.Fail == 0 || run.Promoted == 0 || (run.OthersDown != 0 && run.OthersUp == 0)) {
+		if r, err := other.Do("GET", "k1"); err == nil {
+			now := time.Since(start)
+			if e, ok := r.(Error); ok && strings.HasPrefix(string(e), "CLUSTERDOWN") {
+				if run.OthersDown == 0 {
+					run.OthersDown = now
+				}
+			} else if run.OthersDown != 0 && run.OthersUp == 0 {
+				run.OthersUp = now
+			}
+		}
 		for _, c := range conns {
 			text, err := String(c.Do("CLUSTER", "NODES"))
 			if err != nil {

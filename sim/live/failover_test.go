@@ -54,3 +54,36 @@ func splitInts(s string) []int {
 	}
 	return out
 }
+
+// TestRealClusterDownWhileMasterFailed: in a real Redis 7 cluster, from the moment a killed
+// master is marked FAIL until its replica is promoted, the other masters refuse even keys of
+// their own slots with CLUSTERDOWN (cluster-require-full-coverage yes, the default). The
+// simulator does the same (sim/cluster TestFailoverUnderLoadKill), and the failover
+// experiment's timeline shows it; this holds the claim to real Redis.
+func TestRealClusterDownWhileMasterFailed(t *testing.T) {
+	live.Need(t)
+	ports, err := live.FreePorts(6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := live.MeasureFailover(t.TempDir(), ports, time.Second, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("fail %v, other master down %v, promoted %v, other master up %v", run.Fail, run.OthersDown, run.Promoted, run.OthersUp)
+	if run.Fail == 0 || run.Promoted == 0 {
+		t.Fatalf("no failover seen: %+v", run)
+	}
+	// The probes run every millisecond or so, between CLUSTER NODES polls of five nodes:
+	// allow 50 ms of slack on each side.
+	const slack = 50 * time.Millisecond
+	if run.OthersDown == 0 {
+		t.Fatalf("another master kept serving its own slots while the victim was FAIL: %+v", run)
+	}
+	if run.OthersDown < run.Fail-slack || run.OthersDown > run.Promoted+slack {
+		t.Errorf("another master went down at %v, outside FAIL (%v) .. promotion (%v)", run.OthersDown, run.Fail, run.Promoted)
+	}
+	if run.OthersUp < run.Promoted-slack || run.OthersUp > run.Promoted+time.Second {
+		t.Errorf("another master came back at %v, not just after the promotion (%v)", run.OthersUp, run.Promoted)
+	}
+}
