@@ -101,34 +101,27 @@ func (res *SkewResult) clusterLoad(cfg SkewConfig) error {
 	answered := make([]int, len(masters))
 	hits := map[int64]int{}
 	sent := 0
-	interval := time.Duration(float64(time.Second) * float64(run.Clients) / run.Rate)
-	for k := range run.Clients {
-		cc := c.NewClusterClient(fmt.Sprintf("app-%d", k+1), seeds...)
-		cc.Refresh()
-		var tick func()
-		tick = func() {
-			if sent >= cfg.ClusterRequests {
-				return
-			}
-			sent++
-			i := drawIndex(cdf, &rnd)
-			hits[i]++
-			cc.Do(func(r cluster.Result) {
-				switch r.Outcome {
-				case cluster.Failed:
-					load.Failed++
-					return
-				case cluster.Redirected:
-					load.Redirected++
-				}
-				if j, ok := index[r.Addr]; ok {
-					answered[j]++
-				}
-			}, "GET", keys.Key(i))
-			c.Sim.After(interval, tick)
+	c.OpenLoop(seeds, run.Clients, run.Rate, time.Second, func(cc *cluster.ClusterClient) bool {
+		if sent >= cfg.ClusterRequests {
+			return false
 		}
-		c.Sim.After(interval*time.Duration(k)/time.Duration(run.Clients)+time.Second, tick)
-	}
+		sent++
+		i := drawIndex(cdf, &rnd)
+		hits[i]++
+		cc.Do(func(r cluster.Result) {
+			switch r.Outcome {
+			case cluster.Failed:
+				load.Failed++
+				return
+			case cluster.Redirected:
+				load.Redirected++
+			}
+			if j, ok := index[r.Addr]; ok {
+				answered[j]++
+			}
+		}, "GET", keys.Key(i))
+		return true
+	})
 	c.Sim.RunFor(run.Span + 3*time.Second)
 	n := 0
 	for _, a := range answered {

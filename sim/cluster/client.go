@@ -145,6 +145,27 @@ func (cc *ClusterClient) send(res Result, s int, addr string, asking bool, args 
 	})
 }
 
+// OpenLoop starts clients cluster-aware clients, their slot caches loaded as applications
+// load them, that between them send rate requests per second at evenly spaced times,
+// whatever the replies (open loop, as the many users of a web tier do), starting after
+// start. send is called for each request with the client to send it on, and returns
+// false once the load is over.
+func (c *Cluster) OpenLoop(seeds []string, clients int, rate float64, start time.Duration, send func(cc *ClusterClient) bool) {
+	interval := time.Duration(float64(time.Second) * float64(clients) / rate)
+	for i := range clients {
+		cc := c.NewClusterClient("app-"+strconv.Itoa(i+1), seeds...)
+		cc.Refresh()
+		var tick func()
+		tick = func() {
+			if send(cc) {
+				c.Sim.After(interval, tick)
+			}
+		}
+		// Clients start spread over one interval, so the requests are evenly spaced.
+		c.Sim.After(start+interval*time.Duration(i)/time.Duration(clients), tick)
+	}
+}
+
 // Refresh loads the slot cache from CLUSTER SLOTS in the background, as application
 // clients (go-redis, Jedis, Lettuce) do when they connect; redis-cli -c does not, and a
 // ClusterClient left alone fills its cache from MOVED replies and failures, as it does.

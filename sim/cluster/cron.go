@@ -51,7 +51,7 @@ func (n *Node) cron() {
 	// migration. Redis counts every master's replicas in this loop; the counts matter only
 	// when some master is orphaned, so the loop counts replicas only of masters that could
 	// be, and the maximum is taken after it, from the same flags (nothing in the loop sets
-	// or clears FAIL), only when needed: at 1000 nodes this was a tenth of the run time.
+	// or clears FAIL), only when needed: at 1000 nodes counting them took 9% of the run.
 	orphaned, maxSlaves, thisSlaves := 0, 0, 0
 	for _, p := range n.order {
 		if p.is(flagMyself | flagNoAddr | flagHandshake) {

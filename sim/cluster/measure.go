@@ -259,7 +259,6 @@ func MeasureFailoverUnder(opt Options, fault Fault, load *Load) (FailoverTiming,
 // appLoad drives a Load: open-loop clients recording each request's outcome.
 type appLoad struct {
 	load    Load
-	clients []*ClusterClient
 	ledger  *Ledger
 	writes  int
 	rnd     sim.Stream
@@ -276,23 +275,13 @@ func startLoad(c *Cluster, procs []*Process, l Load) *appLoad {
 	for _, p := range procs {
 		seeds = append(seeds, p.Addr())
 	}
-	interval := time.Duration(float64(time.Second) * float64(l.Clients) / l.Rate)
-	for i := range l.Clients {
-		cc := c.NewClusterClient("app-"+itoa(i+1), seeds...)
-		cc.Refresh()
-		a.clients = append(a.clients, cc)
-		// Clients start spread over one interval, so the requests are evenly spaced.
-		offset := interval * time.Duration(i) / time.Duration(l.Clients)
-		var tick func()
-		tick = func() {
-			if a.stopped {
-				return
-			}
-			a.request(c, cc)
-			c.Sim.After(interval, tick)
+	c.OpenLoop(seeds, l.Clients, l.Rate, 0, func(cc *ClusterClient) bool {
+		if a.stopped {
+			return false
 		}
-		c.Sim.After(offset, tick)
-	}
+		a.request(cc)
+		return true
+	})
 	return a
 }
 
@@ -307,7 +296,7 @@ func (a *appLoad) fault(now sim.Time, victim *Node) {
 
 func (a *appLoad) stop() { a.stopped = true }
 
-func (a *appLoad) request(c *Cluster, cc *ClusterClient) {
+func (a *appLoad) request(cc *ClusterClient) {
 	write := a.rnd.Float64() < a.load.Writes
 	var key, value string
 	var args []string
