@@ -151,9 +151,10 @@ func (l Load) check() error {
 // first request on them that failed to the first one, sent after the last failure, that
 // succeeded (zero when none failed; the whole rest of the observation, with Recovered
 // false, when none succeeded again). Its resolution is the interval between requests on
-// those slots. Lost counts the acknowledged writes (of Acked in the whole run) that a read
-// of every key after the cluster healed and settled did not find. Every count is of
-// requests sent after the fault; writes acknowledged before it all reached the replica.
+// those slots. Lost counts the acknowledged writes that a read of every key after the
+// cluster healed and settled did not find; the other counts are of requests sent after
+// the fault (a write acknowledged before it had reached the replica too, and is checked
+// all the same).
 type LoadOutcome struct {
 	Requests   int
 	Failed     int
