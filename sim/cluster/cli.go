@@ -28,6 +28,8 @@ type CLI struct {
 	Pipeline int
 	// Timeout is MIGRATE's timeout in ms (--cluster-timeout, default 60000).
 	Timeout int
+
+	fixing bool // running --cluster fix: check repairs the open slots it finds
 }
 
 // ErrCLI is returned when redis-cli would exit with status 1; what it printed explains why.
@@ -295,6 +297,37 @@ func (cli *CLI) check(nodes []*mnode, quiet bool) bool {
 		cli.printf("[ERR] Nodes don't agree about configuration!\n")
 		ok = false
 	}
+	report := slot.Check(checkLayout(nodes))
+	lines := report.Lines()
+	coverage := slices.Index(lines, ">>> Check slots coverage...")
+	for _, line := range lines[:coverage] {
+		cli.printf("%s\n", line)
+	}
+	fixed := len(report.Open) == 0
+	if cli.fixing && len(report.Open) > 0 {
+		// redis-cli fixes the open slots between reporting them and checking coverage,
+		// and checks coverage on the slots as the fixes left them.
+		for _, s := range report.Open {
+			if fixed = cli.fixOpenSlot(nodes, s); !fixed {
+				break
+			}
+		}
+		report = slot.Check(checkLayout(nodes))
+		lines = report.Lines()
+		coverage = slices.Index(lines, ">>> Check slots coverage...")
+	}
+	for _, line := range lines[coverage:] {
+		cli.printf("%s\n", line)
+	}
+	if cli.fixing && report.Covered < slot.Count {
+		cli.printf("(kvplace: fixing uncovered slots, clusterManagerFixSlotsCoverage, is not simulated)\n")
+	}
+	return ok && fixed && report.Covered == slot.Count
+}
+
+// checkLayout is the slot table as the loaded nodes describe it: their slots and their
+// MIGRATING and IMPORTING marks.
+func checkLayout(nodes []*mnode) slot.Layout {
 	l := slot.Layout{Slots: slot.NewTable()}
 	for _, n := range nodes {
 		l.Nodes = append(l.Nodes, slot.Node{ID: n.name, Addr: n.addr(), ReplicaOf: n.replicate})
@@ -310,11 +343,7 @@ func (cli *CLI) check(nodes []*mnode, quiet bool) bool {
 			}
 		}
 	}
-	report := slot.Check(l)
-	for _, line := range report.Lines() {
-		cli.printf("%s\n", line)
-	}
-	return ok && report.OK()
+	return l
 }
 
 // showClusterInfo prints the per-master summary of check and info.
@@ -667,7 +696,7 @@ func (cli *CLI) Reshard(addr, from, to string, count int, yes bool) error {
 		cli.printf("Do you want to proceed with the proposed reshard plan (yes/no)? yes\n")
 	}
 	for _, m := range plan.Moves {
-		if err := cli.moveSlot(nodes, byName(nodes, m.From), target, m.Slot, true, false); err != nil {
+		if err := cli.moveSlot(nodes, byName(nodes, m.From), target, m.Slot, true, false, false); err != nil {
 			cli.printf("clusterManagerMoveSlot failed: %s\n", err)
 			return ErrCLI
 		}
@@ -677,8 +706,8 @@ func (cli *CLI) Reshard(addr, from, to string, count int, yes bool) error {
 
 // moveSlot moves one slot with its keys (clusterManagerMoveSlot): IMPORTING on the target,
 // MIGRATING on the source, MIGRATE in batches, then NODE on the target, the source and every
-// other master.
-func (cli *CLI) moveSlot(nodes []*mnode, src, dst *mnode, s int, verbose, update bool) error {
+// other master. A cold move (--cluster fix's) only migrates the keys.
+func (cli *CLI) moveSlot(nodes []*mnode, src, dst *mnode, s int, verbose, update, cold bool) error {
 	if verbose {
 		cli.printf("Moving slot %d from %s to %s: ", s, src.addr(), dst.addr())
 	}
@@ -693,11 +722,13 @@ func (cli *CLI) moveSlot(nodes []*mnode, src, dst *mnode, s int, verbose, update
 		}
 		return nil
 	}
-	if err := setSlot(dst, src, "importing"); err != nil {
-		return err
-	}
-	if err := setSlot(src, dst, "migrating"); err != nil {
-		return err
+	if !cold {
+		if err := setSlot(dst, src, "importing"); err != nil {
+			return err
+		}
+		if err := setSlot(src, dst, "migrating"); err != nil {
+			return err
+		}
 	}
 	for {
 		r, ok := cli.do(src, "CLUSTER", "GETKEYSINSLOT", slotArg, strconv.Itoa(cli.Pipeline))
@@ -720,8 +751,21 @@ func (cli *CLI) moveSlot(nodes []*mnode, src, dst *mnode, s int, verbose, update
 			return errors.New("MIGRATE failed to run")
 		}
 		if mr.IsError() {
-			cli.printf("\nNode %s replied with error:\n%s\n", src.addr(), mr.Str)
-			return errors.New(mr.Str)
+			// clusterManagerMoveSlot ends its "Moving slot" line whether the keys moved
+			// or not, after what went wrong.
+			if mr, ok = cli.migrateError(src, dst, s, r.Array, args, mr); !ok {
+				if verbose {
+					cli.printf("\n")
+				}
+				return errors.New(mr.Str)
+			}
+			if mr.IsError() {
+				cli.printf("\nNode %s replied with error:\n%s\n", src.addr(), mr.Str)
+				if verbose {
+					cli.printf("\n")
+				}
+				return errors.New(mr.Str)
+			}
 		}
 		if verbose {
 			cli.printf("%s", strings.Repeat(".", len(r.Array)))
@@ -729,6 +773,13 @@ func (cli *CLI) moveSlot(nodes []*mnode, src, dst *mnode, s int, verbose, update
 	}
 	if verbose {
 		cli.printf("\n")
+	}
+	if cold {
+		if update {
+			src.slots.Remove(s)
+			dst.slots.Add(s)
+		}
+		return nil
 	}
 	if err := setSlot(dst, dst, "node"); err != nil {
 		return err
@@ -749,6 +800,84 @@ func (cli *CLI) moveSlot(nodes []*mnode, src, dst *mnode, s int, verbose, update
 		dst.slots.Add(s)
 	}
 	return nil
+}
+
+// migrateError handles a failed MIGRATE of keys from src to dst as
+// clusterManagerMigrateKeysInSlot does: a slot that src no longer serves is, under --cluster
+// fix, given to dst; keys that already exist on dst (BUSYKEY) are compared first
+// (DEBUG DIGEST-VALUE) and, when every value is the same on both sides, migrated again with
+// REPLACE. It returns the reply of the retry, or the original one when there is none; false
+// when it gave up and has printed why.
+func (cli *CLI) migrateError(src, dst *mnode, s int, keys []Reply, args []string, mr Reply) (Reply, bool) {
+	busy := strings.Contains(mr.Str, "BUSYKEY")
+	notServed := false
+	if !busy {
+		if sr, ok := cli.do(src, "CLUSTER", "SLOTS"); ok && sr.Kind == Array {
+			notServed = !slices.ContainsFunc(sr.Array, func(rng Reply) bool {
+				return len(rng.Array) >= 2 && int64(s) >= rng.Array[0].Int && int64(s) <= rng.Array[1].Int
+			})
+		}
+	}
+	if !busy && !notServed {
+		return mr, true
+	}
+	if cli.fixing && notServed {
+		cli.printf("*** Slot was not served, setting owner to node %s.\n", dst.addr())
+		cli.do(src, "CLUSTER", "SETSLOT", strconv.Itoa(s), "NODE", dst.name)
+	}
+	if busy {
+		cli.printf("\n*** Target key exists\n")
+		cli.printf("*** Checking key values on both nodes...\n")
+		digest := append([]string{"DEBUG", "DIGEST-VALUE"}, replyStrings(keys)...)
+		r1, ok1 := cli.do(src, digest...)
+		r2, ok2 := cli.do(dst, digest...)
+		for _, x := range []struct {
+			n *mnode
+			r Reply
+		}{{src, r1}, {dst, r2}} {
+			if x.r.IsError() {
+				cli.printf("Node %s replied with error:\n%s\n", x.n.addr(), x.r.Str)
+			}
+		}
+		if !ok1 || !ok2 || r1.IsError() || r2.IsError() || len(r1.Array) != len(keys) || len(r2.Array) != len(keys) {
+			cli.printf("*** Value check failed!\n")
+			return mr, false
+		}
+		zero := strings.Repeat("0", 40)
+		var diffs []string
+		for i, k := range keys {
+			h1, h2 := r1.Array[i].Str, r2.Array[i].Str
+			if h1 != zero && h2 != zero && h1 != h2 {
+				diffs = append(diffs, k.Str)
+			}
+		}
+		if len(diffs) > 0 {
+			cli.printf("*** Found %d key(s) in both source node and target node having different values.\n"+
+				"    Source node: %s\n    Target node: %s\n    Keys(s):\n", len(diffs), src.addr(), dst.addr())
+			for _, k := range diffs {
+				cli.printf("    - %s\n", k)
+			}
+			cli.printf("Please fix the above key(s) manually and try again or relaunch the command \nwith --cluster-replace option to force key overriding.\n")
+			return mr, false
+		}
+		cli.printf("*** Replacing target keys...\n")
+	}
+	// MIGRATE host port "" db timeout [REPLACE] KEYS k...: REPLACE goes before KEYS.
+	retry := slices.Clone(args)
+	if busy {
+		at := slices.Index(retry, "KEYS")
+		retry = slices.Insert(retry, at, "REPLACE")
+	}
+	r, _ := cli.do(src, retry...)
+	return r, true
+}
+
+func replyStrings(rs []Reply) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Str
+	}
+	return out
 }
 
 // Rebalance is `redis-cli --cluster rebalance addr [--cluster-weight id=w...]
@@ -797,7 +926,7 @@ func (cli *CLI) Rebalance(addr string, weights []string, threshold float32, useE
 		cli.printf("Moving %d slots from %s to %s\n", len(step.Moves), src.addr(), dst.addr())
 		for _, m := range step.Moves {
 			if !simulate {
-				if err := cli.moveSlot(nodes, src, dst, m.Slot, false, true); err != nil {
+				if err := cli.moveSlot(nodes, src, dst, m.Slot, false, true, false); err != nil {
 					cli.printf("*** clusterManagerMoveSlot: %s\n", err)
 					return ErrCLI
 				}

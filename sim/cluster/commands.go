@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"crypto/sha1"
 	"fmt"
 	"strconv"
 	"strings"
@@ -143,6 +144,26 @@ func (n *Node) execute(from int, req Request) Reply {
 			return arrayReply(bulkReply("slave"), bulkReply(n.repl.master.ip), intReply(int64(n.repl.master.port)), bulkReply(state), intReply(n.repl.processed))
 		}
 		return arrayReply(bulkReply("master"), intReply(n.repl.masterOffset), arrayReply())
+	case "debug":
+		if n.cfg.EnableDebugCommand != "yes" && n.cfg.EnableDebugCommand != "local" {
+			return errReply("ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")
+		}
+		// DEBUG DIGEST-VALUE key...: a digest of each value, forty zeros for a missing key,
+		// what redis-cli compares before it overwrites a key on a MIGRATE's BUSYKEY. Redis
+		// digests the value's encoding; any digest that is equal exactly when the values
+		// are serves that use.
+		if len(args) >= 2 && strings.EqualFold(args[1], "digest-value") {
+			var out []Reply
+			for _, k := range args[2:] {
+				d := strings.Repeat("0", 40)
+				if v, ok := n.db.get(k); ok {
+					d = fmt.Sprintf("%x", sha1.Sum([]byte(v)))
+				}
+				out = append(out, statusReply(d))
+			}
+			return arrayReply(out...)
+		}
+		return errorf("ERR DEBUG subcommand not simulated; try DIGEST-VALUE")
 	case "cluster":
 		return n.clusterCommand(args)
 	case "migrate":

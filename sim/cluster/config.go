@@ -21,6 +21,9 @@ type Config struct {
 	ReplTimeout           time.Duration // repl-timeout
 	ReplBacklogSize       int64         // repl-backlog-size, bytes
 	AppendOnly            bool          // appendonly (fsync every second when on)
+	// EnableDebugCommand is enable-debug-command: "no" (Redis 7's default) refuses DEBUG;
+	// "yes" allows it, and so does "local", every simulated client being on loopback.
+	EnableDebugCommand string
 }
 
 // DefaultConfig returns Redis 7.0's defaults.
@@ -35,6 +38,7 @@ func DefaultConfig() Config {
 		ReplDisklessSyncDelay: 5 * time.Second,
 		ReplTimeout:           60 * time.Second,
 		ReplBacklogSize:       1 << 20,
+		EnableDebugCommand:    "no",
 	}
 }
 
@@ -107,6 +111,13 @@ func (c *Config) Set(name, value string) error {
 		}
 	case "appendonly":
 		err = yesno(&c.AppendOnly)
+	case "enable-debug-command":
+		switch v := strings.ToLower(value); v {
+		case "yes", "no", "local":
+			c.EnableDebugCommand = v
+		default:
+			err = fmt.Errorf("argument(s) must be one of the following: no, yes, local")
+		}
 	case "cluster-enabled":
 		var on bool
 		if err = yesno(&on); err == nil && !on {

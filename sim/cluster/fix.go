@@ -1,0 +1,268 @@
+package cluster
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Fix is `redis-cli --cluster fix addr`: the check of Check, and for every open slot
+// (MIGRATING or IMPORTING somewhere, or keys on a node that does not own it) the repair
+// redis-cli 7.0 makes (clusterManagerFixOpenSlot). Uncovered slots are reported but not
+// repaired: redis-cli's clusterManagerFixSlotsCoverage is not emulated, and Fix says so.
+func (cli *CLI) Fix(addr string) error {
+	nodes, err := cli.load(addr)
+	if err != nil {
+		return err
+	}
+	if !cli.showClusterInfo(nodes) {
+		return ErrCLI
+	}
+	cli.fixing = true
+	defer func() { cli.fixing = false }()
+	if !cli.check(nodes, false) {
+		return ErrCLI
+	}
+	return nil
+}
+
+// fixOpenSlot is clusterManagerFixOpenSlot: find the owner (the only master that has the
+// slot or keys in it, else the one with the most keys), make every other claimant an
+// importing node, then move the keys by the first case that applies. It reports whether
+// the slot was fixed.
+func (cli *CLI) fixOpenSlot(nodes []*mnode, s int) bool {
+	cli.printf(">>> Fixing open slot %d\n", s)
+	slotArg := strconv.Itoa(s)
+	// keysIn is CLUSTER COUNTKEYSINSLOT on n; -1 when it failed, after printing why.
+	keysIn := func(n *mnode) int64 {
+		r, ok := cli.do(n, "CLUSTER", "COUNTKEYSINSLOT", slotArg)
+		if !ok || r.IsError() {
+			cli.printf("Node %s replied with error:\n%s\n", n.addr(), r.Str)
+			return -1
+		}
+		return r.Int
+	}
+	// run sends a command that must succeed.
+	run := func(n *mnode, args ...string) bool {
+		r, ok := cli.do(n, args...)
+		if !ok || r.IsError() {
+			cli.printf("Node %s replied with error:\n%s\n", n.addr(), r.Str)
+			return false
+		}
+		return true
+	}
+	// delSlot is clusterManagerDelSlot ignoring "already unassigned": an error is no
+	// failure when n's CLUSTER SLOTS shows no owner for the slot.
+	delSlot := func(n *mnode) bool {
+		r, ok := cli.do(n, "CLUSTER", "DELSLOTS", slotArg)
+		if ok && !r.IsError() {
+			return true
+		}
+		if sr, ok := cli.do(n, "CLUSTER", "SLOTS"); ok && sr.Kind == Array {
+			owned := slices.ContainsFunc(sr.Array, func(rng Reply) bool {
+				return len(rng.Array) >= 2 && int64(s) >= rng.Array[0].Int && int64(s) <= rng.Array[1].Int
+			})
+			if !owned {
+				return true
+			}
+		}
+		cli.printf("Node %s replied with error:\n%s\n", n.addr(), r.Str)
+		return false
+	}
+	openOn := func(list [][2]string) (string, bool) {
+		for _, m := range list {
+			if m[0] == slotArg {
+				return m[1], true
+			}
+		}
+		return "", false
+	}
+
+	var owners, migrating, importing []*mnode
+	for _, n := range nodes {
+		if n.slave {
+			continue
+		}
+		if n.slots.Has(s) {
+			owners = append(owners, n)
+			continue
+		}
+		k := keysIn(n)
+		if k < 0 {
+			return false
+		}
+		if k > 0 {
+			cli.printf("*** Found keys about slot %d in non-owner node %s!\n", s, n.addr())
+			owners = append(owners, n)
+		}
+	}
+	var owner *mnode
+	if len(owners) == 1 {
+		owner = owners[0]
+	}
+	var migStr, impStr []string
+	for _, n := range nodes {
+		if n.slave {
+			continue
+		}
+		if _, ok := openOn(n.migrating); ok {
+			migrating, migStr = append(migrating, n), append(migStr, n.addr())
+			continue
+		}
+		if _, ok := openOn(n.importing); ok {
+			importing, impStr = append(importing, n), append(impStr, n.addr())
+			continue
+		}
+		if n != owner {
+			k := keysIn(n)
+			if k < 0 {
+				return false
+			}
+			if k > 0 {
+				cli.printf("*** Found keys about slot %d in node %s!\n", s, n.addr())
+				importing, impStr = append(importing, n), append(impStr, n.addr())
+			}
+		}
+	}
+	if len(migStr) > 0 {
+		cli.printf("Set as migrating in: %s\n", strings.Join(migStr, ","))
+	}
+	if len(impStr) > 0 {
+		cli.printf("Set as importing in: %s\n", strings.Join(impStr, ","))
+	}
+	without := func(list []*mnode, n *mnode) []*mnode {
+		return slices.DeleteFunc(slices.Clone(list), func(m *mnode) bool { return m == n })
+	}
+
+	if owner == nil {
+		cli.printf(">>> No single clear owner for the slot, selecting an owner by # of keys...\n")
+		// clusterManagerGetNodeWithMostKeysInSlot: the first master with the most keys.
+		var most int64
+		for _, n := range nodes {
+			if n.slave || n.replicate != "" {
+				continue
+			}
+			k := keysIn(n)
+			if k < 0 {
+				owner = nil
+				break
+			}
+			if k > most || owner == nil {
+				owner, most = n, k
+			}
+		}
+		if owner == nil {
+			cli.printf("[ERR] Can't select a slot owner. Impossible to fix.\n")
+			return false
+		}
+		cli.printf("*** Configuring %s as the slot owner\n", owner.addr())
+		// redis-cli sends DELSLOTS, ADDSLOTS and BUMPEPOCH in one MULTI/EXEC; here they go
+		// one after the other, with no other command between them.
+		if !run(owner, "CLUSTER", "SETSLOT", slotArg, "STABLE") || !delSlot(owner) ||
+			!run(owner, "CLUSTER", "ADDSLOTS", slotArg) || !run(owner, "CLUSTER", "BUMPEPOCH") {
+			return false
+		}
+		owner.slots.Add(s)
+		migrating, importing = without(migrating, owner), without(importing, owner)
+	}
+	if len(owners) > 1 {
+		for _, n := range owners {
+			if n == owner {
+				continue
+			}
+			if !delSlot(n) {
+				return false
+			}
+			n.slots.Remove(s)
+			if !run(n, "CLUSTER", "SETSLOT", slotArg, "NODE", owner.name) ||
+				!run(n, "CLUSTER", "SETSLOT", slotArg, "IMPORTING", owner.name) {
+				return false
+			}
+			importing = append(without(importing, n), n)
+			migrating = without(migrating, n)
+		}
+	}
+
+	switch {
+	case len(migrating) == 1 && len(importing) == 1:
+		src, dst := migrating[0], importing[0]
+		cli.printf(">>> Case 1: Moving slot %d from %s to %s\n", s, src.addr(), dst.addr())
+		return cli.moveSlot(nodes, src, dst, s, true, true, false) == nil
+	case len(migrating) == 0 && len(importing) > 0:
+		cli.printf(">>> Case 2: Moving all the %d slot keys to its owner %s\n", s, owner.addr())
+		for _, n := range importing {
+			if n == owner {
+				continue
+			}
+			if cli.moveSlot(nodes, n, owner, s, true, false, true) != nil {
+				return false
+			}
+			cli.printf(">>> Setting %d as STABLE in %s\n", s, n.addr())
+			if !run(n, "CLUSTER", "SETSLOT", slotArg, "STABLE") {
+				return false
+			}
+		}
+		for _, n := range nodes {
+			if n == owner || n.slave {
+				continue
+			}
+			if !run(n, "CLUSTER", "SETSLOT", slotArg, "NODE", owner.name) {
+				return false
+			}
+		}
+		return true
+	case len(migrating) == 1 && len(importing) > 1:
+		src := migrating[0]
+		target, _ := openOn(src.migrating)
+		var dst *mnode
+		for _, n := range importing {
+			if keysIn(n) > 0 {
+				return cli.cannotFix(migStr, impStr, owner)
+			}
+			if n.name == target {
+				dst = n
+			}
+		}
+		if dst != nil {
+			cli.printf(">>> Case 3: Moving slot %d from %s to %s and closing it on all the other importing nodes.\n", s, src.addr(), dst.addr())
+			if cli.moveSlot(nodes, src, dst, s, true, false, false) != nil {
+				return false
+			}
+			for _, n := range importing {
+				if n != dst && !run(n, "CLUSTER", "SETSLOT", slotArg, "STABLE") {
+					return false
+				}
+			}
+			return true
+		}
+		cli.printf(">>> Case 3: Closing slot %d on both migrating and importing nodes.\n", s)
+		for _, n := range append([]*mnode{src}, importing...) {
+			if !run(n, "CLUSTER", "SETSLOT", slotArg, "STABLE") {
+				return false
+			}
+		}
+		return true
+	}
+	closeIt := len(importing) == 0 && len(migrating) == 1
+	if closeIt && owner != migrating[0] {
+		r, ok := cli.do(migrating[0], "CLUSTER", "GETKEYSINSLOT", slotArg, "10")
+		if !ok || r.IsError() {
+			cli.printf("Node %s replied with error:\n%s\n", migrating[0].addr(), r.Str)
+			return false
+		}
+		closeIt = len(r.Array) == 0
+	}
+	if !closeIt {
+		return cli.cannotFix(migStr, impStr, owner)
+	}
+	n := migrating[0]
+	cli.printf(">>> Case 4: Closing slot %d on %s\n", s, n.addr())
+	return run(n, "CLUSTER", "SETSLOT", slotArg, "STABLE")
+}
+
+// cannotFix prints redis-cli's message for an open slot none of its cases handles.
+func (cli *CLI) cannotFix(migStr, impStr []string, owner *mnode) bool {
+	cli.printf("[ERR] Sorry, redis-cli can't fix this slot yet (work in progress). Slot is set as migrating in %s, as importing in %s, owner is %s\n",
+		strings.Join(migStr, ","), strings.Join(impStr, ","), owner.addr())
+	return false
+}
