@@ -470,7 +470,7 @@ func parseRedisCLI(f []string) (Command, error) {
 
 // clusterSubs lists the --cluster subcommands the simulator runs and their arity as
 // redis-cli's clusterManagerCommands table gives it: n exactly n arguments, -n at least n.
-var clusterSubs = map[string]int{"create": -2, "add-node": 2, "del-node": 2, "reshard": -1, "rebalance": -1, "check": -1, "info": -1}
+var clusterSubs = map[string]int{"create": -2, "add-node": 2, "del-node": 2, "reshard": -1, "rebalance": -1, "check": -1, "info": -1, "fix": -1}
 
 // redis-cli's own messages for command lines it rejects (redis-cli.c, 7.0.15).
 const (
@@ -484,8 +484,8 @@ func parseClusterTool(f []string) (Command, error) {
 	want, ok := clusterSubs[t.Sub]
 	if !ok {
 		switch t.Sub {
-		case "fix", "call", "set-timeout", "import", "backup", "help":
-			return nil, fmt.Errorf("redis-cli --cluster %s is real but not simulated (want create, add-node, del-node, reshard, rebalance, check or info)", t.Sub)
+		case "call", "set-timeout", "import", "backup", "help":
+			return nil, fmt.Errorf("redis-cli --cluster %s is real but not simulated (want create, add-node, del-node, reshard, rebalance, check, fix or info)", t.Sub)
 		}
 		return nil, errors.New(errUnknownSub)
 	}

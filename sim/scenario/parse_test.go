@@ -116,7 +116,7 @@ func TestParseErrors(t *testing.T) {
 		{"redis-cli --cluster create a:1 b:2 c:3 --cluster-replica 1", "Unrecognized option or bad number of args for: '--cluster-replica'"},
 		{"redis-cli --cluster reshard a:1 --cluster-from", "Unrecognized option or bad number of args for: '--cluster-from'"},
 		{"redis-cli -p", "Unrecognized option or bad number of args for: '-p'"},
-		{"redis-cli --cluster fix a:1", "real but not simulated"},
+		{"redis-cli --cluster call a:1 PING", "real but not simulated"},
 		{"redis-cli --cluster reshard a:1 --cluster-slots 10", "needs --cluster-from, --cluster-to and --cluster-slots"},
 		{"redis-cli -p 6381", "an interactive session cannot be replayed"},
 		{"redis-cli -p seventy get k", `-p "seventy" is not a port`},

@@ -226,6 +226,8 @@ func (b *simBackend) clusterTool(t ClusterTool, out io.Writer) {
 		_ = cli.Create(t.Args, t.Replicas, t.Yes)
 	case "check":
 		_ = cli.Check(t.Args[0])
+	case "fix":
+		_ = cli.Fix(t.Args[0])
 	case "info":
 		_ = cli.Info(t.Args[0])
 	case "add-node":
