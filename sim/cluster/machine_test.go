@@ -196,7 +196,7 @@ func slotMap(p *Process) [slot.Count]string {
 // machineStats counts what the state-machine cases exercised, so that a run that checked
 // nothing shows it.
 var machineStats struct {
-	cases, steps, cleanReshards, slotsMoved, keysKept, takeovers, addNodes, delNodes, openEnds, forgetMaster, collisions int
+	cases, steps, cleanReshards, slotsMoved, keysKept, takeovers, addNodes, delNodes, openEnds, fixed, forgetMaster, collisions int
 }
 
 // TestClusterStateMachine drives a simulated cluster through random operations and
@@ -211,8 +211,8 @@ func TestClusterStateMachine(t *testing.T) {
 	}
 	defer func() {
 		s := machineStats
-		t.Logf("%d cases, %d steps; %d fault-free reshards moved %d slots and kept %d keys; %d add-node, %d del-node; %d required takeovers checked; %d cases ended with open slots; %d del-node refused with \"Can't forget my master!\"; %d steps saw a configEpoch tie after a bump without consensus",
-			s.cases, s.steps, s.cleanReshards, s.slotsMoved, s.keysKept, s.addNodes, s.delNodes, s.takeovers, s.openEnds, s.forgetMaster, s.collisions)
+		t.Logf("%d cases, %d steps; %d fault-free reshards moved %d slots and kept %d keys; %d add-node, %d del-node; %d required takeovers checked; %d cases ended with open slots, %d of them closed by --cluster fix; %d del-node refused with \"Can't forget my master!\"; %d steps saw a configEpoch tie after a bump without consensus",
+			s.cases, s.steps, s.cleanReshards, s.slotsMoved, s.keysKept, s.addNodes, s.delNodes, s.takeovers, s.openEnds, s.fixed, s.forgetMaster, s.collisions)
 	}()
 	rapid.Check(t, func(t *rapid.T) {
 		machineStats.cases++
@@ -541,11 +541,22 @@ func (m *machine) settle(t *rapid.T) {
 	m.checkClaims(t, true)
 	// A slot left open by an interrupted reshard (MIGRATING on one node, IMPORTING on
 	// another) is not settled in Redis either: a node importing a slot ignores every claim
-	// on it (clusterUpdateSlotsConfigWith) until redis-cli --cluster fix closes it. Those
-	// slots are left out of the agreement checks.
+	// on it (clusterUpdateSlotsConfigWith) until redis-cli --cluster fix closes it. So the
+	// operator runs fix, as Redis's documentation says to, and waits for the result to
+	// spread. What fix cannot close (redis-cli gives up on some cases, and on a key found
+	// on both sides while DEBUG is disabled) stays out of the agreement checks.
 	open = m.openSlots()
 	if len(open) > 0 {
 		machineStats.openEnds++
+		m.out.Reset()
+		err := m.cli.Fix(m.members[0].Addr())
+		m.logf("settle: redis-cli --cluster fix: %v", err)
+		c.Sim.RunFor(4*m.timeout + 10*time.Second)
+		if open = m.openSlots(); len(open) == 0 {
+			machineStats.fixed++
+		} else {
+			m.logf("settle: still open after fix: %v\n%s", open, lastLines(m.out.String(), 6))
+		}
 	}
 	var first [slot.Count]string
 	for i, p := range m.members {
