@@ -812,11 +812,8 @@ func (cli *CLI) migrateError(src, dst *mnode, s int, keys []Reply, args []string
 	busy := strings.Contains(mr.Str, "BUSYKEY")
 	notServed := false
 	if !busy {
-		if sr, ok := cli.do(src, "CLUSTER", "SLOTS"); ok && sr.Kind == Array {
-			notServed = !slices.ContainsFunc(sr.Array, func(rng Reply) bool {
-				return len(rng.Array) >= 2 && int64(s) >= rng.Array[0].Int && int64(s) <= rng.Array[1].Int
-			})
-		}
+		served, known := cli.served(src, s)
+		notServed = known && !served
 	}
 	if !busy && !notServed {
 		return mr, true

@@ -58,13 +58,8 @@ func (cli *CLI) fixOpenSlot(nodes []*mnode, s int) bool {
 		if ok && !r.IsError() {
 			return true
 		}
-		if sr, ok := cli.do(n, "CLUSTER", "SLOTS"); ok && sr.Kind == Array {
-			owned := slices.ContainsFunc(sr.Array, func(rng Reply) bool {
-				return len(rng.Array) >= 2 && int64(s) >= rng.Array[0].Int && int64(s) <= rng.Array[1].Int
-			})
-			if !owned {
-				return true
-			}
+		if served, known := cli.served(n, s); known && !served {
+			return true
 		}
 		cli.printf("Node %s replied with error:\n%s\n", n.addr(), r.Str)
 		return false
@@ -265,4 +260,16 @@ func (cli *CLI) cannotFix(migStr, impStr []string, owner *mnode) bool {
 	cli.printf("[ERR] Sorry, redis-cli can't fix this slot yet (work in progress). Slot is set as migrating in %s, as importing in %s, owner is %s\n",
 		strings.Join(migStr, ","), strings.Join(impStr, ","), owner.addr())
 	return false
+}
+
+// served reports whether n's CLUSTER SLOTS gives slot s an owner (clusterManagerGetSlotOwner
+// finding one); known is false when n did not answer.
+func (cli *CLI) served(n *mnode, s int) (served, known bool) {
+	r, ok := cli.do(n, "CLUSTER", "SLOTS")
+	if !ok || r.Kind != Array {
+		return false, false
+	}
+	return slices.ContainsFunc(r.Array, func(rng Reply) bool {
+		return len(rng.Array) >= 2 && int64(s) >= rng.Array[0].Int && int64(s) <= rng.Array[1].Int
+	}), true
 }
