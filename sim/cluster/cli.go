@@ -64,6 +64,11 @@ type mnode struct {
 
 func (m *mnode) addr() string { return m.ip + ":" + strconv.Itoa(m.port) }
 
+// replyError prints a node's error reply as redis-cli does (CLUSTER_MANAGER_PRINT_REPLY_ERROR).
+func (cli *CLI) replyError(n *mnode, r Reply) {
+	cli.printf("Node %s replied with error:\n%s\n", n.addr(), r.Str)
+}
+
 // do sends a command to m and waits for the reply; false means the connection failed.
 func (cli *CLI) do(m *mnode, args ...string) (Reply, bool) {
 	r, err := cli.cl.Do(m.addr(), args...)
@@ -361,7 +366,7 @@ func (cli *CLI) showClusterInfo(nodes []*mnode) bool {
 		}
 		r, ok := cli.do(n, "DBSIZE")
 		if !ok || r.Kind != Integer {
-			cli.printf("Node %s replied with error:\n%s\n", n.addr(), r.Str)
+			cli.replyError(n, r)
 			return false
 		}
 		cli.printf("%s (%.8s...) -> %d keys | %d slots | %d slaves.\n", n.addr(), n.name, r.Int, n.slots.Len(), replicas)
@@ -460,7 +465,7 @@ func (cli *CLI) Create(addrs []string, replicas int, yes bool) error {
 	for _, m := range nodes[1:] {
 		r, ok := cli.do(m, "CLUSTER", "MEET", first.ip, strconv.Itoa(first.port))
 		if !ok || r.IsError() {
-			cli.printf("Node %s replied with error:\n%s\n", m.addr(), r.Str)
+			cli.replyError(m, r)
 			return ErrCLI
 		}
 	}
@@ -510,7 +515,7 @@ func (cli *CLI) flush(m *mnode) bool {
 			return false
 		}
 		if r, ok := cli.do(m, args...); !ok || r.IsError() {
-			cli.printf("Node %s replied with error:\n%s\n", m.addr(), r.Str)
+			cli.replyError(m, r)
 			return false
 		}
 	}
@@ -585,7 +590,7 @@ func (cli *CLI) AddNode(newAddr, existing string, asReplica bool, masterID strin
 	}
 	cli.printf(">>> Send CLUSTER MEET to node %s to make it join the cluster.\n", n.addr())
 	if r, ok := cli.do(n, "CLUSTER", "MEET", first.ip, strconv.Itoa(first.port)); !ok || r.IsError() {
-		cli.printf("Node %s replied with error:\n%s\n", n.addr(), r.Str)
+		cli.replyError(n, r)
 		return ErrCLI
 	}
 	if master != nil {
@@ -593,7 +598,7 @@ func (cli *CLI) AddNode(newAddr, existing string, asReplica bool, masterID strin
 		cli.waitForJoin(nodes)
 		cli.printf(">>> Configure node as replica of %s.\n", master.addr())
 		if r, ok := cli.do(n, "CLUSTER", "REPLICATE", master.name); !ok || r.IsError() {
-			cli.printf("Node %s replied with error:\n%s\n", n.addr(), r.Str)
+			cli.replyError(n, r)
 			return ErrCLI
 		}
 	}
@@ -638,18 +643,18 @@ func (cli *CLI) DelNode(addr, idOrAddr string) error {
 			master := byName(nodes, m)
 			cli.printf(">>> %s as replica of %s\n", n.addr(), master.addr())
 			if r, ok := cli.do(n, "CLUSTER", "REPLICATE", master.name); !ok || r.IsError() {
-				cli.printf("Node %s replied with error:\n%s\n", n.addr(), r.Str)
+				cli.replyError(n, r)
 				return ErrCLI
 			}
 		}
 		if r, ok := cli.do(n, "CLUSTER", "FORGET", victim.name); !ok || r.IsError() {
-			cli.printf("Node %s replied with error:\n%s\n", n.addr(), r.Str)
+			cli.replyError(n, r)
 			return ErrCLI
 		}
 	}
 	cli.printf(">>> Sending CLUSTER RESET SOFT to the deleted node.\n")
 	if r, ok := cli.do(victim, "CLUSTER", "RESET", "SOFT"); !ok || r.IsError() {
-		cli.printf("Node %s replied with error:\n%s\n", victim.addr(), r.Str)
+		cli.replyError(victim, r)
 		return ErrCLI
 	}
 	return nil
@@ -736,7 +741,7 @@ func (cli *CLI) moveSlot(nodes []*mnode, src, dst *mnode, s int, verbose, update
 			return errors.New("CLUSTER GETKEYSINSLOT failed to run")
 		}
 		if r.IsError() {
-			cli.printf("Node %s replied with error:\n%s\n", src.addr(), r.Str)
+			cli.replyError(src, r)
 			return errors.New(r.Str)
 		}
 		if len(r.Array) == 0 {
@@ -833,7 +838,7 @@ func (cli *CLI) migrateError(src, dst *mnode, s int, keys []Reply, args []string
 			r Reply
 		}{{src, r1}, {dst, r2}} {
 			if x.r.IsError() {
-				cli.printf("Node %s replied with error:\n%s\n", x.n.addr(), x.r.Str)
+				cli.replyError(x.n, x.r)
 			}
 		}
 		if !ok1 || !ok2 || r1.IsError() || r2.IsError() || len(r1.Array) != len(keys) || len(r2.Array) != len(keys) {

@@ -37,7 +37,7 @@ func (cli *CLI) fixOpenSlot(nodes []*mnode, s int) bool {
 	keysIn := func(n *mnode) int64 {
 		r, ok := cli.do(n, "CLUSTER", "COUNTKEYSINSLOT", slotArg)
 		if !ok || r.IsError() {
-			cli.printf("Node %s replied with error:\n%s\n", n.addr(), r.Str)
+			cli.replyError(n, r)
 			return -1
 		}
 		return r.Int
@@ -46,7 +46,7 @@ func (cli *CLI) fixOpenSlot(nodes []*mnode, s int) bool {
 	run := func(n *mnode, args ...string) bool {
 		r, ok := cli.do(n, args...)
 		if !ok || r.IsError() {
-			cli.printf("Node %s replied with error:\n%s\n", n.addr(), r.Str)
+			cli.replyError(n, r)
 			return false
 		}
 		return true
@@ -61,7 +61,7 @@ func (cli *CLI) fixOpenSlot(nodes []*mnode, s int) bool {
 		if served, known := cli.served(n, s); known && !served {
 			return true
 		}
-		cli.printf("Node %s replied with error:\n%s\n", n.addr(), r.Str)
+		cli.replyError(n, r)
 		return false
 	}
 	openOn := func(list [][2]string) (string, bool) {
@@ -242,7 +242,7 @@ func (cli *CLI) fixOpenSlot(nodes []*mnode, s int) bool {
 	if closeIt && owner != migrating[0] {
 		r, ok := cli.do(migrating[0], "CLUSTER", "GETKEYSINSLOT", slotArg, "10")
 		if !ok || r.IsError() {
-			cli.printf("Node %s replied with error:\n%s\n", migrating[0].addr(), r.Str)
+			cli.replyError(migrating[0], r)
 			return false
 		}
 		closeIt = len(r.Array) == 0
