@@ -54,3 +54,14 @@ func TestRunScaleRejectsBadConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestParseInts(t *testing.T) {
+	got, err := ParseInts("vnodes", "1, 10,100")
+	require.NoError(t, err)
+	assert.Equal(t, []int{1, 10, 100}, got)
+	got, err = ParseInts("vnodes", "")
+	require.NoError(t, err)
+	assert.Empty(t, got)
+	_, err = ParseInts("sizes", "6,x")
+	assert.EqualError(t, err, `-sizes "6,x": "x" is not a whole number`)
+}

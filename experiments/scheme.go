@@ -46,6 +46,20 @@ func ParseScheme(text string) (Scheme, error) {
 	return Scheme{}, fmt.Errorf("scheme %q: want modulo, ring:<vnodes>, slots or slots:rebalance", text)
 }
 
+// ParseInts reads a comma-separated list of whole numbers given to the command-line flag
+// named flag ("-vnodes 1,10,100"); an empty text is an empty list.
+func ParseInts(flag, text string) ([]int, error) {
+	var out []int
+	for _, v := range strings.FieldsFunc(text, func(r rune) bool { return r == ',' }) {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return nil, fmt.Errorf("-%s %q: %q is not a whole number", flag, text, v)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
 // ParseSchemes reads a comma-separated list of schemes.
 func ParseSchemes(text string) ([]Scheme, error) {
 	var out []Scheme

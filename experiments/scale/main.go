@@ -16,7 +16,6 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
-	"strconv"
 	"strings"
 
 	"github.com/kvplace/kvplace/experiments"
@@ -50,13 +49,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	cfg.Sizes = nil
-	for _, s := range strings.Split(*sizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil {
-			return fmt.Errorf("-sizes %q: %q is not a whole number", *sizes, s)
-		}
-		cfg.Sizes = append(cfg.Sizes, n)
+	var err error
+	if cfg.Sizes, err = experiments.ParseInts("sizes", *sizes); err != nil {
+		return err
 	}
 	var profErr error
 	if *cpuprofile != "" {

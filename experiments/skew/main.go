@@ -82,13 +82,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if !*sweep {
 		cfg.MinN, cfg.MaxN = 0, 0
 	}
-	cfg.VNodes = nil
-	for _, v := range strings.FieldsFunc(*vnodes, func(r rune) bool { return r == ',' }) {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil {
-			return fmt.Errorf("-vnodes %q: %q is not a whole number", *vnodes, v)
-		}
-		cfg.VNodes = append(cfg.VNodes, n)
+	if cfg.VNodes, err = experiments.ParseInts("vnodes", *vnodes); err != nil {
+		return err
 	}
 	cfg.LawMembers, cfg.Workers = *lawSize, *workers
 	if *clusterN < 0 {
