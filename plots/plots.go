@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -71,6 +72,27 @@ func Save(fig Figure, dir string) ([]string, error) {
 		paths = append(paths, path)
 	}
 	return paths, nil
+}
+
+// logLog puts both axes of p on a logarithmic scale with plain-number ticks.
+func logLog(p *plot.Plot) {
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+}
+
+// addMeasured adds xys to p as the figures draw a measured series, a line through circles
+// in the first colour, under name in the legend.
+func addMeasured(p *plot.Plot, xys plotter.XYs, name string) error {
+	line, points, err := plotter.NewLinePoints(xys)
+	if err != nil {
+		return err
+	}
+	line.Color, points.Color = colour(0), colour(0)
+	points.Shape = draw.CircleGlyph{}
+	points.Radius = vg.Points(3.5)
+	p.Add(line, points)
+	p.Legend.Add(name, line, points)
+	return nil
 }
 
 // saveAll saves every figure in dir and returns all the paths written.

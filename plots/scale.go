@@ -9,7 +9,6 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 )
 
 // ScaleFigures draws the figure of a scale run, scale-speed, and writes it to dir as PNG
@@ -28,8 +27,7 @@ func ScaleFigures(res *experiments.ScaleResult, dir string) ([]string, error) {
 	work.Y.Label.Text = "events per virtual second"
 	for _, p := range []*plot.Plot{speed, work} {
 		p.X.Label.Text = "nodes (half masters, half replicas)"
-		p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-		p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+		logLog(p)
 	}
 	var v, e plotter.XYs
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -49,15 +47,9 @@ func ScaleFigures(res *experiments.ScaleResult, dir string) ([]string, error) {
 		xys  plotter.XYs
 		name string
 	}{{speed, v, "measured"}, {work, e, "measured"}} {
-		line, points, err := plotter.NewLinePoints(s.xys)
-		if err != nil {
+		if err := addMeasured(s.p, s.xys, s.name); err != nil {
 			return nil, err
 		}
-		line.Color, points.Color = colour(0), colour(0)
-		points.Shape = draw.CircleGlyph{}
-		points.Radius = vg.Points(3.5)
-		s.p.Add(line, points)
-		s.p.Legend.Add(s.name, line, points)
 		s.p.Add(plotter.NewGrid())
 	}
 	// Real time on the scale even when every size runs far faster.

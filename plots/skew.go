@@ -125,8 +125,7 @@ func lawFigure(res *experiments.SkewResult) (Figure, error) {
 	p.Title.Text = fmt.Sprintf("Ring skew against virtual nodes (%d members, exact keyspace shares)", res.Config.LawMembers)
 	p.X.Label.Text = "virtual nodes per member, V"
 	p.Y.Label.Text = "σ/mean of members' shares"
-	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+	logLog(p)
 
 	var measured, lamping plotter.XYs
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -143,15 +142,9 @@ func lawFigure(res *experiments.SkewResult) (Figure, error) {
 	p.Add(law)
 	p.Legend.Add("1/√V", law)
 
-	line, points, err := plotter.NewLinePoints(measured)
-	if err != nil {
+	if err := addMeasured(p, measured, "measured"); err != nil {
 		return Figure{}, err
 	}
-	line.Color, points.Color = colour(0), colour(0)
-	points.Shape = draw.CircleGlyph{}
-	points.Radius = vg.Points(3.5)
-	p.Add(line, points)
-	p.Legend.Add("measured", line, points)
 	if len(lamping) > 0 {
 		lv, err := plotter.NewScatter(lamping)
 		if err != nil {
