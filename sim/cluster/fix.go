@@ -11,19 +11,10 @@ import (
 // redis-cli 7.0 makes (clusterManagerFixOpenSlot). Uncovered slots are reported but not
 // repaired: redis-cli's clusterManagerFixSlotsCoverage is not emulated, and Fix says so.
 func (cli *CLI) Fix(addr string) error {
-	nodes, err := cli.load(addr)
-	if err != nil {
-		return err
-	}
-	if !cli.showClusterInfo(nodes) {
-		return ErrCLI
-	}
+	// As clusterManagerCommandFix: the check, with fixing on.
 	cli.fixing = true
 	defer func() { cli.fixing = false }()
-	if !cli.check(nodes, false) {
-		return ErrCLI
-	}
-	return nil
+	return cli.Check(addr)
 }
 
 // fixOpenSlot is clusterManagerFixOpenSlot: find the owner (the only master that has the
