@@ -321,6 +321,12 @@ func (cli *CLI) check(nodes []*mnode, quiet bool) bool {
 		lines = report.Lines()
 		coverage = slices.Index(lines, ">>> Check slots coverage...")
 	}
+	if cli.c.Placement != nil {
+		// Only the tokens are assigned: keys go to members by the partitioner.
+		cli.printf(">>> Check slots coverage...\n")
+		cli.printf("(kvplace: keys are placed by a partitioner over %d tokens; slot coverage does not apply)\n", report.Covered)
+		return ok && fixed
+	}
 	for _, line := range lines[coverage:] {
 		cli.printf("%s\n", line)
 	}
@@ -436,6 +442,9 @@ func (cli *CLI) Create(addrs []string, replicas int, yes bool) error {
 	for i, a := range plan.Masters {
 		m := byAddr[a]
 		m.slots = slot.SetOf(plan.Slots[i])
+		if cli.c.Placement != nil {
+			m.slots = slot.SetOf(slot.Range{Lo: i, Hi: i})
+		}
 		m.dirty = true
 	}
 	for _, p := range plan.Replicas {
@@ -443,8 +452,20 @@ func (cli *CLI) Create(addrs []string, replicas int, yes bool) error {
 		r.replicate = byAddr[p.Master].name
 		r.dirty = true
 	}
-	for _, line := range plan.Lines() {
-		cli.printf("%s\n", line)
+	if cli.c.Placement != nil {
+		cli.printf(">>> kvplace: keys placed by a partitioner; master i gets token (slot) i\n")
+		for i, a := range plan.Masters {
+			cli.printf("Master[%d] -> Token %d\n", i, i)
+			for _, p := range plan.Replicas {
+				if p.Master == a {
+					cli.printf("Adding replica %s to %s\n", p.Replica, a)
+				}
+			}
+		}
+	} else {
+		for _, line := range plan.Lines() {
+			cli.printf("%s\n", line)
+		}
 	}
 	cli.showNodes(nodes)
 	if !yes {

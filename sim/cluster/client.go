@@ -56,12 +56,18 @@ type ClusterClient struct {
 	MaxRedirects int           // 0 means 5
 	refreshing   bool
 	nextSeed     int
+
+	// In a cluster with a Placement, the client builds the same partitioner from the
+	// members CLUSTER SLOTS lists (one token each) instead of caching slots.
+	place     Placement
+	part      sim.Partitioner
+	tokenAddr map[int]string
 }
 
 // NewClusterClient returns a client that knows the nodes at seeds and has an empty slot
 // cache; the first requests fill it from MOVED replies and the first refresh.
 func (c *Cluster) NewClusterClient(name string, seeds ...string) *ClusterClient {
-	cc := &ClusterClient{cl: c.NewClient(name), known: map[string]bool{}}
+	cc := &ClusterClient{cl: c.NewClient(name), known: map[string]bool{}, place: c.Placement}
 	for _, s := range seeds {
 		cc.learn(s)
 	}
@@ -101,6 +107,9 @@ func (cc *ClusterClient) Do(done func(Result), args ...string) {
 	}
 	s := slot.Of(key)
 	addr := cc.cache[s]
+	if cc.part != nil {
+		addr = cc.tokenAddr[tokenOf(cc.part, key)]
+	}
 	if addr == "" && len(cc.nodes) > 0 {
 		addr = cc.nodes[s%len(cc.nodes)]
 	}
@@ -129,6 +138,9 @@ func (cc *ClusterClient) send(res Result, s int, addr string, asking bool, args 
 				cc.learn(f[2])
 				if f[0] == "MOVED" {
 					cc.cache[s] = f[2]
+					if cc.place != nil {
+						cc.refresh("") // the membership changed
+					}
 				}
 				cc.send(res, s, f[2], f[0] == "ASK", args, done)
 				return
@@ -191,6 +203,8 @@ func (cc *ClusterClient) refresh(bad string) {
 		if r.Kind != Array {
 			return
 		}
+		var tokens []int
+		tokenAddr := map[int]string{}
 		for _, rng := range r.Array {
 			if len(rng.Array) < 3 || len(rng.Array[2].Array) < 2 {
 				continue
@@ -204,6 +218,15 @@ func (cc *ClusterClient) refresh(bad string) {
 			}
 			for s := rng.Array[0].Int; s <= rng.Array[1].Int && s < slot.Count; s++ {
 				cc.cache[s] = master
+				if cc.place != nil {
+					tokens = append(tokens, int(s))
+					tokenAddr[int(s)] = master
+				}
+			}
+		}
+		if cc.place != nil {
+			if part, err := buildPlacement(cc.place, tokens); err == nil {
+				cc.part, cc.tokenAddr = part, tokenAddr
 			}
 		}
 	})

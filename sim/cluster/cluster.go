@@ -20,6 +20,7 @@ type Process struct {
 	node   *Node
 	down   bool
 	runs   uint32 // incarnations started so far
+	lastID string // the node ID it had when it went down
 }
 
 // Addr returns "ip:port".
@@ -38,6 +39,10 @@ type Cluster struct {
 	procs []*Process
 	byKey map[string]*Process
 	cli   *Client
+
+	// Placement, when set before the processes start, places keys by a partitioner over
+	// the shards instead of by hash slots (see Placement).
+	Placement Placement
 }
 
 // New returns an empty cluster on s. Build s with Config.Hangups: the cluster bus relies
@@ -76,7 +81,7 @@ func (c *Cluster) start(name, ip string, port int, cfg Config, disk *Persisted) 
 		return nil, fmt.Errorf("Redis port number too high. Cluster communication port is 10,000 port numbers higher than your Redis port. Your Redis port number must be 55535 or less.")
 	}
 	p := &Process{Name: name, IP: ip, Port: port, Config: cfg}
-	p.node = New(Spec{IP: ip, Port: port, Config: cfg, Registry: c.Reg, Proc: c.Sim.Len(), Disk: disk})
+	p.node = New(Spec{IP: ip, Port: port, Config: cfg, Registry: c.Reg, Proc: c.Sim.Len(), Disk: disk, Placement: c.Placement})
 	idx, err := c.Sim.AddNode(addr, p.node)
 	if err != nil {
 		return nil, err
@@ -98,11 +103,12 @@ func (c *Cluster) down(p *Process, graceful bool) {
 	if p.down {
 		return
 	}
+	p.lastID = p.node.ID()
 	disk := p.node.Persist(graceful)
 	c.Sim.Crash(p.Index)
 	p.down = true
 	p.runs++
-	p.node = New(Spec{IP: p.IP, Port: p.Port, Config: p.Config, Registry: c.Reg, Proc: p.Index, Disk: disk, Incarnation: p.runs})
+	p.node = New(Spec{IP: p.IP, Port: p.Port, Config: p.Config, Registry: c.Reg, Proc: p.Index, Disk: disk, Incarnation: p.runs, Placement: c.Placement})
 }
 
 // Restart starts p again from what it persisted (docker start).
@@ -227,4 +233,71 @@ func (cl *Client) DoAsking(addr string, asking bool, args ...string) (Reply, err
 		}
 	}
 	return *got, nil
+}
+
+// Settled reports whether the running nodes have settled after a change: every one sees
+// the same masters owning the same slots (or tokens, with the same members), all of them
+// running, every master is in cluster_state ok, and no node is migrating keys or has keys
+// left to hand off.
+func (c *Cluster) Settled() bool {
+	var first uint64
+	seen := false
+	down := map[string]bool{}
+	for _, p := range c.procs {
+		if p.down {
+			down[p.lastID] = true
+		}
+	}
+	for _, p := range c.procs {
+		if p.down {
+			continue
+		}
+		n := p.node
+		if n.myself == nil || n.mig != nil || n.Handoff() || (n.myself.isMaster() && n.state != stateOK) {
+			return false
+		}
+		// Every owner (with a Placement, every member) is running: a crashed master has
+		// been replaced, or ejected.
+		for _, q := range n.order {
+			if q.isMaster() && q.numslots > 0 && down[q.name] && (n.place == nil || member(q)) {
+				return false
+			}
+		}
+		d := n.viewDigest()
+		if seen && d != first {
+			return false
+		}
+		first, seen = d, true
+	}
+	return true
+}
+
+// viewDigest hashes who owns which slots in this node's view and, with a Placement, which
+// masters are members.
+func (n *Node) viewDigest() uint64 {
+	var h uint64
+	for _, p := range n.order {
+		if p.isMaster() && p.numslots > 0 {
+			m := uint64(0)
+			if member(p) {
+				m = 1
+			}
+			h ^= sim.Mix64(p.slotHash ^ uint64(p.nid)<<1 ^ m)
+		}
+	}
+	return h
+}
+
+// Knows reports whether every running node other than the one named id knows it, past the
+// handshake: until then a reshard to it can fail with "ERR Unknown node".
+func (c *Cluster) Knows(id string) bool {
+	for _, p := range c.procs {
+		if p.down || p.node.myself == nil || p.node.myself.name == id {
+			continue
+		}
+		if q := p.node.lookupName(id); q == nil || q.inHandshake() {
+			return false
+		}
+	}
+	return true
 }

@@ -68,6 +68,8 @@ func (n *Node) clusterCommand(a []string) Reply {
 			out = append(out, bulkReply(k))
 		}
 		return arrayReply(out...)
+	case sub == "handoff-done":
+		return n.handoffDone(a)
 	case (sub == "addslots" || sub == "delslots") && argc >= 3:
 		var slots []int
 		for _, arg := range a[2:] {

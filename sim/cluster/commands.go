@@ -34,7 +34,7 @@ func (n *Node) request(from int, req Request) {
 	if len(req.Args) == 0 {
 		return
 	}
-	if n.mig != nil || len(n.held) > 0 || (n.pausedUntil > n.now && n.isWrite(strings.ToLower(req.Args[0]))) {
+	if n.mig != nil || len(n.held) > 0 || (n.pausedUntil > n.now && n.isWrite(strings.ToLower(req.Args[0]))) || n.inFlight(req) {
 		n.held = append(n.held, heldRequest{from: from, req: req})
 		if n.pausedUntil > n.now {
 			n.ctx.After(time.Duration(n.pausedUntil-n.now)*time.Millisecond, sim.Timer{Kind: timerUnpause})
@@ -59,7 +59,7 @@ func (n *Node) isWrite(name string) bool {
 func (n *Node) releaseHeld() {
 	for len(n.held) > 0 && n.mig == nil {
 		h := n.held[0]
-		if n.pausedUntil > n.now && n.isWrite(strings.ToLower(h.req.Args[0])) {
+		if (n.pausedUntil > n.now && n.isWrite(strings.ToLower(h.req.Args[0]))) || n.inFlight(h.req) {
 			return
 		}
 		n.held = n.held[1:]
@@ -226,6 +226,9 @@ func (n *Node) remove(key string) bool {
 // route decides whether this node serves keys or redirects (getNodeByQuery and
 // clusterRedirectClient): MOVED, ASK, TRYAGAIN, CROSSSLOT or CLUSTERDOWN.
 func (n *Node) route(keys []string, write, asking, restoreAsking bool) (Reply, bool) {
+	if n.place != nil {
+		return n.routePlaced(keys, asking, restoreAsking)
+	}
 	first := slot.Of(keys[0])
 	owner := n.slots[first]
 	if owner == nil {

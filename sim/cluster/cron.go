@@ -124,12 +124,25 @@ func (n *Node) updateState() {
 		return
 	}
 	newState := stateOK
-	if n.cfg.RequireFullCoverage {
-		for _, p := range n.slots {
-			if p == nil || p.failed() {
+	if n.cfg.RequireFullCoverage && n.place != nil {
+		// Every member's master serves, or the cluster waits for its replica's promotion.
+		for _, p := range n.order {
+			if p.isMaster() && p.numslots > 0 && p.failed() && member(p) {
 				newState = stateFail
 				break
 			}
+		}
+	} else if n.cfg.RequireFullCoverage {
+		// Every slot has an owner that is not failing: each assigned slot counts in its
+		// owner's numslots, so the non-failing owners' counts add up to all the slots.
+		served := 0
+		for _, p := range n.order {
+			if !p.failed() {
+				served += p.numslots
+			}
+		}
+		if served != slot.Count {
+			newState = stateFail
 		}
 	}
 	reachable := 0

@@ -109,7 +109,7 @@ func (n *Node) clusterSlots() Reply {
 	start := -1
 	var owner *peer
 	flush := func(end int) {
-		if owner == nil {
+		if owner == nil || (n.place != nil && !member(owner)) {
 			return
 		}
 		entry := []Reply{intReply(int64(start)), intReply(int64(end)), nodeReply(owner)}

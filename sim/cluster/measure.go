@@ -25,6 +25,9 @@ type Options struct {
 	Link     sim.Link
 	Trace    bool      // keep the simulation's trace records
 	Out      io.Writer // what redis-cli prints; nil discards it
+	// Placement, when set, places keys by a partitioner instead of by slots: create gives
+	// each master one token (see Placement).
+	Placement Placement
 }
 
 // Build starts the processes and creates the cluster with the emulated redis-cli. The anti-
@@ -35,6 +38,7 @@ func Build(opt Options) (*Cluster, []*Process, error) {
 		return nil, nil, err
 	}
 	c := NewCluster(s)
+	c.Placement = opt.Placement
 	n := opt.Masters * (opt.Replicas + 1)
 	var procs []*Process
 	var addrs []string

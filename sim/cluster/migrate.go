@@ -113,11 +113,10 @@ func (n *Node) restoreAsking(req Request) Reply {
 func (n *Node) migrateStep(from int, msg any) bool {
 	switch m := msg.(type) {
 	case Response:
-		if n.mig == nil || m.ID != n.mig.call {
+		mc := n.takeMigrate(m.ID)
+		if mc == nil {
 			return true // an answer that came after its MIGRATE timed out
 		}
-		mc := n.mig
-		n.mig = nil
 		var failure string
 		for i, r := range m.Reply.Array {
 			if r.IsError() {
@@ -127,6 +126,10 @@ func (n *Node) migrateStep(from int, msg any) bool {
 				continue
 			}
 			if !mc.copy && i < len(mc.keys) {
+				if v, ok := n.db.get(mc.keys[i]); ok {
+					n.reg.migratedKeys++
+					n.reg.migratedBytes += int64(len(mc.keys[i]) + len(v))
+				}
 				n.remove(mc.keys[i])
 			}
 		}
@@ -134,7 +137,7 @@ func (n *Node) migrateStep(from int, msg any) bool {
 		if failure != "" {
 			reply = errReply("ERR Target instance replied with error: " + failure)
 		}
-		n.ctx.Send(mc.client, Response{ID: mc.id, Reply: reply}, 0)
+		n.migrateReply(mc, reply)
 		return true
 	}
 	return false
@@ -142,10 +145,31 @@ func (n *Node) migrateStep(from int, msg any) bool {
 
 // migrateFailed ends a MIGRATE whose target was down or silent.
 func (n *Node) migrateFailed(call uint64, why string) {
-	if n.mig == nil || n.mig.call != call {
+	if mc := n.takeMigrate(call); mc != nil {
+		n.migrateReply(mc, errReply(why))
+	}
+}
+
+// takeMigrate returns the MIGRATE in progress with request number call, the blocking one
+// or a handoff's batch, and forgets it; nil when none is.
+func (n *Node) takeMigrate(call uint64) *migrateCall {
+	mc := n.mig
+	if mc != nil && mc.call == call {
+		n.mig = nil
+		return mc
+	}
+	if n.place != nil && n.place.flight != nil && n.place.flight.call == call {
+		mc, n.place.flight = n.place.flight, nil
+		return mc
+	}
+	return nil
+}
+
+// migrateReply answers the client of a MIGRATE; client -1 is the node's own handoff.
+func (n *Node) migrateReply(mc *migrateCall, r Reply) {
+	if mc.client < 0 {
+		n.handoffAnswered(r)
 		return
 	}
-	mc := n.mig
-	n.mig = nil
-	n.ctx.Send(mc.client, Response{ID: mc.id, Reply: errReply(why)}, 0)
+	n.ctx.Send(mc.client, Response{ID: mc.id, Reply: r}, 0)
 }

@@ -112,6 +112,7 @@ type Node struct {
 	held        []heldRequest // requests waiting for the pause or a MIGRATE to end
 	mig         *migrateCall  // the MIGRATE this node is blocked in, if any
 	disk        *Persisted    // what to load at Start; nil for a new node
+	place       *placer       // nil when keys are placed by slots
 	links       map[uint64]*peer
 
 	// Events is a log of what the node did that a person reading its log would want:
@@ -160,11 +161,14 @@ type Spec struct {
 	// late reply on a connection of an earlier incarnation can never be taken for one of
 	// this incarnation's (a restarted process's sockets are new ones).
 	Incarnation uint32
+	// Placement, when set, places keys by a partitioner over the shards instead of by
+	// hash slots (see Placement).
+	Placement Placement
 }
 
 // New returns a node for spec. The node does nothing until the engine starts it.
 func New(spec Spec) *Node {
-	return &Node{
+	n := &Node{
 		cfg: spec.Config, reg: spec.Registry, proc: spec.Proc, ip: spec.IP, port: spec.Port,
 		migrating: map[int]*peer{}, importing: map[int]*peer{}, blacklist: map[int32]int64{},
 		disk: spec.Disk, links: map[uint64]*peer{},
@@ -172,6 +176,10 @@ func New(spec Spec) *Node {
 		linkEpoch:      uint64(spec.Incarnation) << 40,
 		repl:           replication{epoch: uint64(spec.Incarnation) << 40},
 	}
+	if spec.Placement != nil {
+		n.place = &placer{build: spec.Placement, done: map[string]uint64{}, inFlight: map[string]bool{}}
+	}
+	return n
 }
 
 // ID returns the node's 40-character ID, or "" before it started.
@@ -257,6 +265,8 @@ func (n *Node) Timer(ctx *sim.Context, t sim.Timer) {
 		n.synRetry(uint64(t.Arg))
 	case timerMigrateTimeout:
 		n.migrateFailed(uint64(t.Arg), "IOERR error or timeout reading to target instance")
+	case timerHandoff:
+		n.place.waiting = false
 	}
 	n.beforeSleep()
 }
@@ -308,6 +318,9 @@ func (n *Node) beforeSleep() {
 		n.updateState()
 	}
 	n.releaseHeld()
+	if n.place != nil {
+		n.placeUpdate()
+	}
 }
 
 // newPeer creates a view entry (createClusterNode).

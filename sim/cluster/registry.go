@@ -11,7 +11,15 @@ type Registry struct {
 	names []string
 	index map[string]int32
 	procs map[string]int // "ip:port" (client port) -> engine index of the process there
+
+	// Keys and bytes (key and value lengths) that MIGRATE has moved between nodes, as the
+	// sources counted them when the target confirmed.
+	migratedKeys, migratedBytes int64
 }
+
+// Migrated returns the keys and bytes MIGRATE has moved between the cluster's nodes so far:
+// by redis-cli's reshards and rebalances, and by the handoffs of a placed cluster.
+func (r *Registry) Migrated() (keys, bytes int64) { return r.migratedKeys, r.migratedBytes }
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {

@@ -1,0 +1,250 @@
+package cluster
+
+import (
+	"io"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/kvplace/kvplace/modulo"
+	"github.com/kvplace/kvplace/ring"
+	"github.com/kvplace/kvplace/sim"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func ringPlacement(vnodes int) Placement {
+	return func(members []string) (sim.Partitioner, error) { return ring.New(members, ring.Config{VNodes: vnodes}) }
+}
+
+func moduloPlacement(members []string) (sim.Partitioner, error) { return modulo.New(members, nil) }
+
+// placedCluster builds a cluster placing keys by place and stores keys key:0.. in it
+// through a cluster-aware client.
+func placedCluster(t *testing.T, place Placement, masters, replicas, keys int) (*Cluster, []*Process) {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.NodeTimeout = time.Second
+	cfg.AppendOnly = true
+	c, procs, err := Build(Options{Seed: 3, Masters: masters, Replicas: replicas, Config: cfg, Link: Loopback, Placement: place})
+	require.NoError(t, err)
+	cc := c.NewClusterClient("loader", procs[0].Addr())
+	cc.Refresh()
+	c.Sim.RunFor(2 * time.Second) // masters turn ok 2 s after they start (CLUSTER_WRITABLE_DELAY)
+	failed := 0
+	for i := range keys {
+		cc.Do(func(r Result) {
+			if r.Outcome == Failed {
+				failed++
+			}
+		}, "SET", "key:"+strconv.Itoa(i), "v"+strconv.Itoa(i))
+	}
+	c.Sim.RunFor(8 * time.Second) // replicas synchronised
+	require.Zero(t, failed, "stores that failed")
+	return c, procs
+}
+
+// holders maps each stored key to the address of the master holding it, and checks that
+// exactly one running master holds it.
+func holders(t *testing.T, c *Cluster, keys int) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, p := range c.Processes() {
+		if !p.Up() || !p.Node().IsMaster() {
+			continue
+		}
+		for i := range keys {
+			k := "key:" + strconv.Itoa(i)
+			if _, ok := p.Node().Get(k); ok {
+				require.Empty(t, out[k], "%s is on %s and %s", k, out[k], p.Addr())
+				out[k] = p.Addr()
+			}
+		}
+	}
+	return out
+}
+
+// readAll reads every stored key through a fresh client and counts those not found with
+// their value.
+func readAll(t *testing.T, c *Cluster, keys int, seed string) int {
+	t.Helper()
+	cc := c.NewClusterClient("reader-"+seed, seed)
+	cc.Refresh()
+	c.Sim.RunFor(100 * time.Millisecond)
+	bad := 0
+	for i := range keys {
+		var got *Result
+		cc.Do(func(r Result) { got = &r }, "GET", "key:"+strconv.Itoa(i))
+		for got == nil && c.Sim.Step() {
+		}
+		if got.Outcome == Failed || got.Reply.Str != "v"+strconv.Itoa(i) {
+			bad++
+		}
+	}
+	return bad
+}
+
+func settle(t *testing.T, c *Cluster) {
+	t.Helper()
+	deadline := c.Sim.Now().Add(time.Minute)
+	for !c.Settled() {
+		require.True(t, c.Sim.Now() < deadline, "the cluster did not settle within a minute")
+		c.Sim.RunFor(10 * time.Millisecond)
+	}
+}
+
+// TestPlacementRingJoinLeave: with a ring, a joining master takes keys from the others and
+// no key moves between two old members; when it leaves, its keys go back where they were,
+// and nothing else moves. Every key stays readable throughout.
+func TestPlacementRingJoinLeave(t *testing.T) {
+	const keys = 3000
+	c, procs := placedCluster(t, ringPlacement(100), 3, 0, keys)
+	before := holders(t, c, keys)
+	require.Len(t, before, keys)
+	cli := c.CLI(io.Discard)
+	p4, err := c.Start("redis-node-4", "127.0.0.1", 6384, procs[0].Config)
+	require.NoError(t, err)
+	movedBefore, _ := c.Reg.Migrated()
+	require.NoError(t, cli.AddMember(p4.Addr(), procs[0].Addr()))
+	settle(t, c)
+	after := holders(t, c, keys)
+	require.Len(t, after, keys)
+	moved := 0
+	for k, h := range after {
+		if h != before[k] {
+			moved++
+			assert.Equal(t, p4.Addr(), h, "%s moved between two old members", k)
+		}
+	}
+	migrated, _ := c.Reg.Migrated()
+	assert.Equal(t, int64(moved), migrated-movedBefore, "keys migrated are the keys that changed hands")
+	assert.InDelta(t, keys/4, moved, keys/4*0.5, "the new member's share of a 100-point ring")
+	tokens, _, ok := p4.Node().Membership()
+	require.True(t, ok)
+	assert.Equal(t, []int{0, 1, 2, 3}, tokens)
+	assert.Zero(t, readAll(t, c, keys, procs[1].Addr()))
+
+	require.NoError(t, cli.RemoveMember(procs[0].Addr(), p4.Addr()))
+	c.Stop(p4)
+	settle(t, c)
+	assert.Equal(t, before, holders(t, c, keys), "every key back on the member it was on")
+	assert.Zero(t, readAll(t, c, keys, procs[2].Addr()))
+}
+
+// TestPlacementModuloMovesMost: hash % N moves about N/(N+1) of the keys when a member
+// joins, and the masters handing keys to each other at once do not wait on each other.
+func TestPlacementModuloMovesMost(t *testing.T) {
+	const keys = 3000
+	c, procs := placedCluster(t, moduloPlacement, 3, 0, keys)
+	before := holders(t, c, keys)
+	cli := c.CLI(io.Discard)
+	p4, err := c.Start("redis-node-4", "127.0.0.1", 6384, procs[0].Config)
+	require.NoError(t, err)
+	require.NoError(t, cli.AddMember(p4.Addr(), procs[0].Addr()))
+	settle(t, c)
+	after := holders(t, c, keys)
+	moved := 0
+	for k, h := range after {
+		if h != before[k] {
+			moved++
+		}
+	}
+	// A key keeps its owner when hash % 3 == hash % 4, which is 1/4 of the time.
+	assert.InDelta(t, 0.75, float64(moved)/keys, 0.03)
+	assert.Zero(t, readAll(t, c, keys, procs[0].Addr()))
+}
+
+// TestPlacementPromotionMovesNothing: a promoted replica takes over its master's token and
+// with it the master's share: no key moves, and every key is read back.
+func TestPlacementPromotionMovesNothing(t *testing.T) {
+	const keys = 2000
+	c, procs := placedCluster(t, ringPlacement(100), 3, 1, keys)
+	var victim *Process
+	for _, p := range procs {
+		if p.Node().IsMaster() {
+			victim = p
+			break
+		}
+	}
+	tokensBefore, sig, _ := procs[1].Node().Membership()
+	migrated, _ := c.Reg.Migrated()
+	c.Kill(victim)
+	settle(t, c)
+	now, _ := c.Reg.Migrated()
+	assert.Equal(t, migrated, now, "keys migrated by a failover")
+	tokens, sigAfter, _ := procs[1].Node().Membership()
+	assert.Equal(t, tokensBefore, tokens)
+	assert.Equal(t, sig, sigAfter)
+	assert.Zero(t, readAll(t, c, keys, procs[1].Addr()))
+	// The old master comes back as a replica of the promoted one; still nothing moves.
+	require.NoError(t, c.Restart(victim))
+	settle(t, c)
+	assert.False(t, victim.Node().IsMaster())
+	now, _ = c.Reg.Migrated()
+	assert.Equal(t, migrated, now)
+}
+
+// TestPlacementEjectsAFailedMasterWithoutReplica: with no replica to promote, the members
+// drop a master once it is FAIL and its keys are served (empty) by the others; when it
+// returns, the keys written meanwhile move to it and every key is where it was.
+func TestPlacementEjectsAFailedMasterWithoutReplica(t *testing.T) {
+	const keys = 2000
+	c, procs := placedCluster(t, ringPlacement(100), 3, 0, keys)
+	before := holders(t, c, keys)
+	victim := procs[0]
+	c.Kill(victim)
+	settle(t, c)
+	tokens, _, _ := procs[1].Node().Membership()
+	assert.Len(t, tokens, 2, "the failed master is no longer a member")
+	// A key of the failed master's share is now written on another master.
+	var lostKey string
+	for k, h := range before {
+		if h == victim.Addr() && (lostKey == "" || k < lostKey) {
+			lostKey = k
+		}
+	}
+	cc := c.NewClusterClient("app", procs[1].Addr())
+	cc.Refresh()
+	c.Sim.RunFor(100 * time.Millisecond)
+	var got *Result
+	cc.Do(func(r Result) { got = &r }, "GET", lostKey)
+	for got == nil && c.Sim.Step() {
+	}
+	assert.Equal(t, Nil, got.Reply.Kind, "%s is served by another master, which does not have it", lostKey)
+	got = nil
+	cc.Do(func(r Result) { got = &r }, "SET", "written-meanwhile", "x")
+	for got == nil && c.Sim.Step() {
+	}
+	require.Equal(t, "OK", got.Reply.Str)
+
+	require.NoError(t, c.Restart(victim))
+	settle(t, c)
+	tokens, _, _ = procs[1].Node().Membership()
+	assert.Len(t, tokens, 3, "back as a member")
+	assert.Equal(t, before, holders(t, c, keys))
+	assert.Zero(t, readAll(t, c, keys, procs[1].Addr()))
+	got = nil
+	cc.Do(func(r Result) { got = &r }, "GET", "written-meanwhile")
+	for got == nil && c.Sim.Step() {
+	}
+	assert.Equal(t, "x", got.Reply.Str, "the write made during the outage was handed to the returning owner")
+}
+
+// TestPlacementHandoffDoneNeedsAPlacement: the simulator's own command is refused by a
+// cluster that places keys by slots, and checks its arguments.
+func TestPlacementHandoffDoneNeedsAPlacement(t *testing.T) {
+	c, procs, err := Build(Options{Seed: 1, Masters: 3, Config: DefaultConfig(), Link: Loopback})
+	require.NoError(t, err)
+	r, err := c.Client().Do(procs[0].Addr(), "CLUSTER", "HANDOFF-DONE", "x", "1")
+	require.NoError(t, err)
+	assert.Equal(t, "ERR This instance does not place keys by a partitioner", r.Str)
+	assert.Error(t, c.CLI(io.Discard).AddMember("127.0.0.1:6390", procs[0].Addr()))
+
+	c, procs = placedCluster(t, moduloPlacement, 3, 0, 0)
+	r, err = c.Client().Do(procs[0].Addr(), "CLUSTER", "HANDOFF-DONE", "x", "zz")
+	require.NoError(t, err)
+	assert.Equal(t, "ERR Invalid membership signature", r.Str)
+	r, err = c.Client().Do(procs[0].Addr(), "CLUSTER", "HANDOFF-DONE", "x")
+	require.NoError(t, err)
+	assert.Equal(t, "ERR wrong number of arguments for 'cluster|handoff-done' command", r.Str)
+}
