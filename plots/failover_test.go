@@ -36,3 +36,26 @@ func TestFailoverFiguresRepeat(t *testing.T) {
 		assert.Equal(t, a, b, name)
 	}
 }
+
+// TestMovementFiguresRepeat: the same movement run gives the same figure bytes.
+func TestMovementFiguresRepeat(t *testing.T) {
+	cfg := experiments.DefaultMovementConfig()
+	cfg.To, cfg.Keys = 4, 1000
+	cfg.Schemes, _ = experiments.ParseSchemes("modulo,ring:10,slots")
+	var dirs [2]string
+	for i := range dirs {
+		res, err := experiments.RunMovement(cfg)
+		require.NoError(t, err)
+		dirs[i] = t.TempDir()
+		paths, err := MovementFigures(res, dirs[i])
+		require.NoError(t, err)
+		assert.Len(t, paths, 4)
+	}
+	for _, name := range []string{"movement-scale.png", "movement-crash.svg"} {
+		a, err := os.ReadFile(filepath.Join(dirs[0], name))
+		require.NoError(t, err)
+		b, err := os.ReadFile(filepath.Join(dirs[1], name))
+		require.NoError(t, err)
+		assert.Equal(t, a, b, name)
+	}
+}

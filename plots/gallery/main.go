@@ -53,6 +53,18 @@ func run(dir string) error {
 		}
 		paths = append(paths, more...)
 	}
+	// Scaling 3 → 10 → 3 and crashes, for each scheme inside the simulated cluster.
+	mcfg := experiments.DefaultMovementConfig()
+	mcfg.Progress = os.Stderr
+	mres, err := experiments.RunMovement(mcfg)
+	if err != nil {
+		return err
+	}
+	more, err := plots.MovementFigures(mres, dir)
+	if err != nil {
+		return err
+	}
+	paths = append(paths, more...)
 	// The simulator's own speed at 6, 100 and 1000 nodes: wall times, so this figure, alone,
 	// differs from run to run and machine to machine.
 	scfg := experiments.DefaultScaleConfig()
@@ -61,7 +73,7 @@ func run(dir string) error {
 	if err != nil {
 		return err
 	}
-	more, err := plots.ScaleFigures(sres, dir)
+	more, err = plots.ScaleFigures(sres, dir)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,650 @@
+package experiments
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kvplace/kvplace/modulo"
+	"github.com/kvplace/kvplace/ring"
+	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/sim/cluster"
+	"github.com/kvplace/kvplace/slot"
+)
+
+// MovementConfig configures RunMovement: for each scheme, a simulated cluster under
+// application load grows from From to To masters one at a time and shrinks back, and, on
+// fresh clusters, a master is killed and restarted with one replica per master and with
+// none.
+type MovementConfig struct {
+	Seed        uint64        `json:"seed"`
+	Schemes     []Scheme      `json:"schemes"`
+	From        int           `json:"from"`
+	To          int           `json:"to"`
+	Keys        int           `json:"keys"`         // stored before the first event
+	ValueSize   int           `json:"value_size"`   // bytes per stored value
+	NodeTimeout time.Duration `json:"node_timeout"` // cluster-node-timeout
+	Outage      time.Duration `json:"outage"`       // how long a killed master stays down
+	Bandwidth   float64       `json:"bandwidth"`    // bytes per second on each link
+	Clients     int           `json:"clients"`
+	Rate        float64       `json:"rate"`   // requests per second, all clients
+	Writes      float64       `json:"writes"` // fraction of requests that write a new key
+	Progress    io.Writer     `json:"-"`
+}
+
+// DefaultMovementConfig is what `go run ./experiments/movement` runs with no flags: 3 → 10
+// → 3 masters and the crashes for hash % N, a ring of 100 virtual nodes per member and the
+// seed tutorial's reshards, with 20 000 keys of 100 bytes, Redis's default 15 s node
+// timeout, links of 1 Gbit/s, and 1000 requests/s of which a fifth write new keys.
+func DefaultMovementConfig() MovementConfig {
+	schemes, _ := ParseSchemes("modulo,ring:100,slots")
+	return MovementConfig{
+		Seed: 1, Schemes: schemes, From: 3, To: 10, Keys: 20000, ValueSize: 100,
+		NodeTimeout: 15 * time.Second, Outage: 30 * time.Second, Bandwidth: 125e6,
+		Clients: 4, Rate: 1000, Writes: 0.2,
+	}
+}
+
+func (c MovementConfig) check() error {
+	switch {
+	case len(c.Schemes) == 0:
+		return errors.New("movement: no scheme")
+	case c.From < 3:
+		return fmt.Errorf("movement: -from %d: Redis Cluster needs at least 3 masters", c.From)
+	case c.To < c.From:
+		return fmt.Errorf("movement: -to %d is below -from %d", c.To, c.From)
+	case c.To > 1000:
+		return fmt.Errorf("movement: -to %d is beyond Redis Cluster's 1000 nodes", c.To)
+	case c.Keys < 0 || c.ValueSize < 1:
+		return fmt.Errorf("movement: -keys %d and -value-size %d must be ≥ 0 and ≥ 1", c.Keys, c.ValueSize)
+	case c.NodeTimeout < 100*time.Millisecond:
+		return fmt.Errorf("movement: -node-timeout %v is below 100ms", c.NodeTimeout)
+	case c.Outage <= 0:
+		return fmt.Errorf("movement: -outage %v must be positive", c.Outage)
+	case !(c.Bandwidth >= 0):
+		return fmt.Errorf("movement: -bandwidth %v must be ≥ 0", c.Bandwidth)
+	case c.Clients < 1 || !(c.Rate > 0):
+		return fmt.Errorf("movement: -clients %d and -rate %v must be positive", c.Clients, c.Rate)
+	case !(c.Writes >= 0 && c.Writes <= 1):
+		return fmt.Errorf("movement: -writes %v must be in [0, 1]", c.Writes)
+	}
+	for _, s := range c.Schemes {
+		if s.Kind == "ring" && s.VNodes > 100000 {
+			return fmt.Errorf("movement: scheme %s: at most 100000 virtual nodes", s)
+		}
+	}
+	return nil
+}
+
+// The parts of a movement run, each on a fresh cluster.
+const (
+	PartScale     = "scale"            // From → To → From masters, no replicas
+	PartReplica   = "crash-replica"    // a master killed and restarted, one replica per master
+	PartNoReplica = "crash-no-replica" // the same without replicas
+)
+
+// A MovementStep is one event — a master joining or leaving, a master killed or restarted
+// — and what it cost while the application kept sending requests.
+type MovementStep struct {
+	Scheme  string `json:"scheme"`
+	Part    string `json:"part"`
+	Event   string `json:"event"` // "join", "leave", "kill", "restart"
+	Node    string `json:"node"`
+	Masters int    `json:"masters"` // masters serving keys once the step settled
+	// Stored is the keys the masters held when the event began. Moved and Bytes are what
+	// MIGRATE carried between nodes during the step (keys, and key plus value bytes).
+	// Minimum is the fewest keys any placement must move: the new master's fair share
+	// Stored/(N+1) on a join, the leaving master's keys on a leave, none on a crash.
+	Stored  int64 `json:"stored_keys"`
+	Moved   int64 `json:"moved_keys"`
+	Minimum int64 `json:"minimum_keys"`
+	Bytes   int64 `json:"moved_bytes"`
+	// Settle is the time from the event until every node agreed, every master was ok and
+	// nothing was left to move; Settled is false when that did not happen within the
+	// step (a crashed master without replica that slots wait for).
+	Settle  time.Duration `json:"settle"`
+	Settled bool          `json:"settled"`
+	Window  time.Duration `json:"window"` // the step's length, to the next event
+	// The requests the application sent during the step: failed (CLUSTERDOWN, refused,
+	// timed out, too many redirects), answered after MOVED or ASK, reads of a stored key
+	// that found nothing, and writes acknowledged and later missing.
+	Requests   int `json:"requests"`
+	Failed     int `json:"failed"`
+	Redirected int `json:"redirected"`
+	Missed     int `json:"missed_reads"`
+	Acked      int `json:"acked_writes"`
+	Lost       int `json:"lost_writes"`
+}
+
+// MovementResult holds every step of every scheme.
+type MovementResult struct {
+	Config MovementConfig `json:"config"`
+	Steps  []MovementStep `json:"steps"`
+}
+
+// RunMovement runs the movement experiment.
+func RunMovement(cfg MovementConfig) (*MovementResult, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	res := &MovementResult{Config: cfg}
+	for _, s := range cfg.Schemes {
+		for _, part := range []string{PartScale, PartReplica, PartNoReplica} {
+			start := time.Now()
+			steps, err := runMovementPart(cfg, s, part)
+			var cliErr *cliError
+			if errors.As(err, &cliErr) {
+				err = fmt.Errorf("%w; redis-cli printed:\n%s", err, cliErr.tail)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("movement: %s, %s: %w", s, part, err)
+			}
+			res.Steps = append(res.Steps, steps...)
+			if cfg.Progress != nil {
+				fmt.Fprintf(cfg.Progress, "%-10s %-16s %2d steps in %.1fs\n", s, part, len(steps), time.Since(start).Seconds())
+			}
+		}
+	}
+	return res, nil
+}
+
+// placement returns the cluster placement of scheme s; nil for slots.
+func (s Scheme) placement() cluster.Placement {
+	switch s.Kind {
+	case "modulo":
+		return func(members []string) (sim.Partitioner, error) { return modulo.New(members, nil) }
+	case "ring":
+		vnodes := s.VNodes
+		return func(members []string) (sim.Partitioner, error) {
+			return ring.New(members, ring.Config{VNodes: vnodes})
+		}
+	}
+	return nil
+}
+
+// movementRun is one part on one cluster: the processes, the application and the steps.
+type movementRun struct {
+	cfg     MovementConfig
+	scheme  Scheme
+	part    string
+	c       *cluster.Cluster
+	cli     *cluster.CLI
+	out     bytes.Buffer // what redis-cli printed in the current step
+	config  cluster.Config
+	masters []*cluster.Process // serving keys, in the order they joined
+	ledger  *cluster.Ledger
+	acked   map[string]int // written key → step its write was acknowledged in
+	rnd     sim.Stream
+	stored  map[string]bool
+	steps   []MovementStep
+	step    int // the step requests are counted in; -1 before the first event
+	stopped bool
+}
+
+func runMovementPart(cfg MovementConfig, s Scheme, part string) ([]MovementStep, error) {
+	replicas := 0
+	if part == PartReplica {
+		replicas = 1
+	}
+	ccfg := cluster.DefaultConfig()
+	ccfg.NodeTimeout = cfg.NodeTimeout
+	ccfg.AppendOnly = true // as the seed tutorial runs its containers
+	link := cluster.Loopback
+	link.Bandwidth = cfg.Bandwidth
+	c, procs, err := cluster.Build(cluster.Options{
+		Seed: cfg.Seed, Masters: cfg.From, Replicas: replicas, Config: ccfg, Link: link, Placement: s.placement(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	r := &movementRun{
+		cfg: cfg, scheme: s, part: part, c: c, config: ccfg,
+		ledger: cluster.NewLedger(), acked: map[string]int{}, rnd: c.Sim.Stream("movement load"),
+		stored: map[string]bool{}, step: -1,
+	}
+	r.cli = c.CLI(&r.out)
+	for _, p := range procs {
+		if p.Node().IsMaster() {
+			r.masters = append(r.masters, p)
+		}
+	}
+	if err := r.populate(procs); err != nil {
+		return nil, err
+	}
+	r.startLoad(procs)
+	c.Sim.RunFor(time.Second)
+	switch part {
+	case PartScale:
+		for n := cfg.From; n < cfg.To; n++ {
+			if err := r.join(6381 + n); err != nil {
+				return nil, err
+			}
+		}
+		for n := cfg.To; n > cfg.From; n-- {
+			if err := r.leave(); err != nil {
+				return nil, err
+			}
+		}
+	case PartReplica, PartNoReplica:
+		victim := r.masters[0]
+		if err := r.kill(victim); err != nil {
+			return nil, err
+		}
+		if err := r.restart(victim); err != nil {
+			return nil, err
+		}
+	}
+	r.stopped = true
+	c.Sim.RunFor(2 * time.Second) // the last replies
+	if err := r.readBack(); err != nil {
+		return nil, err
+	}
+	return r.steps, nil
+}
+
+// populate stores cfg.Keys keys through a cluster-aware client and waits for every one.
+func (r *movementRun) populate(procs []*cluster.Process) error {
+	cc := r.c.NewClusterClient("loader", procs[0].Addr())
+	cc.Refresh()
+	r.c.Sim.RunFor(time.Second)
+	value := strings.Repeat("v", r.cfg.ValueSize)
+	pending := 0
+	var failed error
+	for i := range r.cfg.Keys {
+		key := "key:" + strconv.Itoa(i)
+		r.stored[key] = true
+		pending++
+		var try func()
+		tries := 0
+		try = func() {
+			cc.Do(func(res cluster.Result) {
+				if res.Outcome == cluster.Failed {
+					if tries++; tries < 5 {
+						r.c.Sim.After(time.Second, try)
+						return
+					}
+					failed = fmt.Errorf("storing %s: %s", key, res.Reply.Str)
+				}
+				pending--
+			}, "SET", key, value)
+		}
+		try()
+	}
+	for pending > 0 && failed == nil && r.c.Sim.Step() {
+	}
+	if failed != nil {
+		return failed
+	}
+	r.c.Sim.RunFor(10 * time.Second) // replicas synchronised, AOF written
+	return nil
+}
+
+// startLoad starts the application: open-loop clients that read stored keys and write
+// new ones, each request counted in the step it was sent in.
+func (r *movementRun) startLoad(procs []*cluster.Process) {
+	var seeds []string
+	for _, p := range procs {
+		seeds = append(seeds, p.Addr())
+	}
+	writes := 0
+	r.c.OpenLoop(seeds, r.cfg.Clients, r.cfg.Rate, 0, func(cc *cluster.ClusterClient) bool {
+		if r.stopped {
+			return false
+		}
+		step := r.step
+		var key, value string
+		write := r.cfg.Keys == 0 || r.rnd.Float64() < r.cfg.Writes
+		args := []string{"GET", ""}
+		if write {
+			writes++
+			key = "new:" + strconv.Itoa(writes)
+			value = r.ledger.Value(key)
+			args = []string{"SET", key, value}
+		} else {
+			key = "key:" + strconv.Itoa(r.rnd.IntN(r.cfg.Keys))
+			args[1] = key
+		}
+		cc.Do(func(res cluster.Result) {
+			acked := write && res.Outcome != cluster.Failed && res.Reply.Str == "OK"
+			if acked {
+				_ = r.ledger.Ack(key, value) // value came from the ledger
+				r.acked[key] = step
+			}
+			if step < 0 {
+				return
+			}
+			st := &r.steps[step]
+			st.Requests++
+			switch res.Outcome {
+			case cluster.Failed:
+				st.Failed++
+			case cluster.Redirected:
+				st.Redirected++
+			}
+			if acked {
+				st.Acked++
+			}
+			if !write && res.Outcome != cluster.Failed && res.Reply.Kind != cluster.Bulk {
+				st.Missed++
+			}
+		}, args...)
+		return true
+	})
+}
+
+// begin opens a step for an event; finish closes it once the cluster settled, or after
+// limit, and leaves a second of quiet before the next event.
+func (r *movementRun) begin(event, node string, minimum int64) *MovementStep {
+	r.out.Reset()
+	r.steps = append(r.steps, MovementStep{
+		Scheme: r.scheme.String(), Part: r.part, Event: event, Node: node,
+		Stored: r.storedKeys(), Minimum: minimum,
+	})
+	r.step = len(r.steps) - 1
+	st := &r.steps[r.step]
+	st.Moved, st.Bytes = r.c.Reg.Migrated()
+	return st
+}
+
+func (r *movementRun) finish(start sim.Time, limit time.Duration) {
+	st := &r.steps[r.step]
+	for !r.c.Settled() && r.c.Sim.Now().Sub(start) < limit {
+		r.c.Sim.RunFor(10 * time.Millisecond)
+	}
+	st.Settle = r.c.Sim.Now().Sub(start)
+	st.Settled = r.c.Settled()
+	r.c.Sim.RunFor(time.Second)
+	r.close(start)
+}
+
+// close ends the step at the current time.
+func (r *movementRun) close(start sim.Time) {
+	st := &r.steps[r.step]
+	keys, bytes := r.c.Reg.Migrated()
+	st.Moved, st.Bytes = keys-st.Moved, bytes-st.Bytes
+	st.Window = r.c.Sim.Now().Sub(start)
+	st.Masters = len(r.masters)
+}
+
+// storedKeys counts the keys on running masters.
+func (r *movementRun) storedKeys() int64 {
+	var n int64
+	for _, p := range r.c.Processes() {
+		if p.Up() && p.Node().IsMaster() {
+			n += int64(p.Node().Keys())
+		}
+	}
+	return n
+}
+
+// settleLimit bounds the wait for a step to settle.
+const settleLimit = 10 * time.Minute
+
+// join starts a master on port and adds it: with slots, add-node and then the scheme's
+// reshard or rebalance; with a placement, add-node and a token.
+func (r *movementRun) join(port int) error {
+	p, err := r.c.Start("redis-node-"+strconv.Itoa(port-6380), "127.0.0.1", port, r.config)
+	if err != nil {
+		return err
+	}
+	r.c.Sim.RunFor(100 * time.Millisecond)
+	first := r.masters[0].Addr()
+	st := r.begin("join", p.Addr(), 0)
+	st.Minimum = st.Stored / int64(len(r.masters)+1)
+	start := r.c.Sim.Now()
+	r.masters = append(r.masters, p)
+	if r.scheme.Kind != "slots" {
+		if err := r.cli.AddMember(p.Addr(), first); err != nil {
+			return r.failed(fmt.Errorf("adding %s: %w", p.Addr(), err))
+		}
+		r.finish(start, settleLimit)
+		return nil
+	}
+	if err := r.cli.AddNode(p.Addr(), first, false, ""); err != nil {
+		return r.failed(fmt.Errorf("add-node %s: %w", p.Addr(), err))
+	}
+	// As an operator does: wait until every node knows the new one (or the reshard fails
+	// with "ERR Unknown node") and it reports cluster_state:ok (or, importing, it answers
+	// CLUSTERDOWN to the keys MIGRATE sends it).
+	for !r.c.Knows(p.Node().ID()) || p.Node().State() != "ok" {
+		r.c.Sim.RunFor(100 * time.Millisecond)
+	}
+	switch r.scheme.Policy {
+	case slot.Reshard:
+		err = r.cli.Reshard(first, "all", p.Node().ID(), slot.Count/len(r.masters), true)
+	case slot.Rebalance:
+		err = r.cli.Rebalance(first, nil, slot.DefaultThreshold, true, false)
+	}
+	if err != nil {
+		return r.failed(fmt.Errorf("moving slots to %s: %w", p.Addr(), err))
+	}
+	r.finish(start, settleLimit)
+	return nil
+}
+
+// leave removes the master that joined last: with slots, its slots go away by the scheme's
+// reshard or rebalance and del-node follows; with a placement, it leaves the membership,
+// hands its keys off and is deleted. Then it stops.
+func (r *movementRun) leave() error {
+	p := r.masters[len(r.masters)-1]
+	first := r.masters[0].Addr()
+	st := r.begin("leave", p.Addr(), 0)
+	st.Minimum = int64(p.Node().Keys())
+	start := r.c.Sim.Now()
+	r.masters = r.masters[:len(r.masters)-1]
+	id := p.Node().ID()
+	if r.scheme.Kind != "slots" {
+		if err := r.cli.RemoveMember(first, id); err != nil {
+			return r.failed(fmt.Errorf("removing %s: %w", p.Addr(), err))
+		}
+	} else {
+		var err error
+		switch r.scheme.Policy {
+		case slot.Reshard:
+			n := 0
+			for s := range slot.Count {
+				if p.Node().Owner(s) == p.Addr() {
+					n++
+				}
+			}
+			err = r.cli.Reshard(first, id, r.masters[0].Node().ID(), n, true)
+		case slot.Rebalance:
+			err = r.cli.Rebalance(first, []string{id + "=0"}, slot.DefaultThreshold, false, false)
+		}
+		if err != nil {
+			return r.failed(fmt.Errorf("moving slots from %s: %w", p.Addr(), err))
+		}
+		if err := r.cli.DelNode(first, id); err != nil {
+			return r.failed(fmt.Errorf("del-node %s: %w", p.Addr(), err))
+		}
+	}
+	r.c.Stop(p)
+	r.finish(start, settleLimit)
+	return nil
+}
+
+// kill crashes a master (SIGKILL). With a replica, the step lasts until the replica is
+// promoted and the cluster has settled; without one, for the whole outage.
+func (r *movementRun) kill(p *cluster.Process) error {
+	r.begin("kill", p.Addr(), 0)
+	start := r.c.Sim.Now()
+	r.c.Kill(p)
+	if r.part == PartReplica {
+		r.finish(start, settleLimit)
+		return nil
+	}
+	st := &r.steps[r.step]
+	for r.c.Sim.Now().Sub(start) < r.cfg.Outage {
+		r.c.Sim.RunFor(10 * time.Millisecond)
+		if !st.Settled && r.c.Settled() {
+			st.Settled, st.Settle = true, r.c.Sim.Now().Sub(start)
+		}
+	}
+	if !st.Settled {
+		st.Settle = r.cfg.Outage
+	}
+	r.masters = r.masters[1:]
+	r.close(start)
+	return nil
+}
+
+// restart starts the killed master again from its AOF and nodes.conf.
+func (r *movementRun) restart(p *cluster.Process) error {
+	r.begin("restart", p.Addr(), 0)
+	start := r.c.Sim.Now()
+	if err := r.c.Restart(p); err != nil {
+		return err
+	}
+	if r.part == PartNoReplica {
+		r.masters = append([]*cluster.Process{p}, r.masters...)
+	}
+	r.finish(start, settleLimit)
+	return nil
+}
+
+// readBack reads every written key from the settled cluster and counts the acknowledged
+// writes missing, in the step each was acknowledged in.
+func (r *movementRun) readBack() error {
+	var seeds []string
+	for _, p := range r.c.Processes() {
+		if p.Up() {
+			seeds = append(seeds, p.Addr())
+		}
+	}
+	reader := r.c.NewClusterClient("reader", seeds...)
+	reader.Refresh()
+	r.c.Sim.RunFor(time.Second)
+	for _, key := range r.ledger.Keys() {
+		var got *cluster.Result
+		for try := 0; ; try++ {
+			got = nil
+			reader.Do(func(res cluster.Result) { got = &res }, "GET", key)
+			for got == nil && r.c.Sim.Step() {
+			}
+			if got == nil {
+				return fmt.Errorf("reading %q back: the simulation stopped", key)
+			}
+			if got.Outcome != cluster.Failed {
+				break
+			}
+			if try == 5 {
+				return fmt.Errorf("reading %q back: %s", key, got.Reply.Str)
+			}
+			r.c.Sim.RunFor(time.Second)
+		}
+		lost, err := r.ledger.Lost(key, got.Reply.Str, got.Reply.Kind == cluster.Bulk)
+		if err != nil {
+			return err
+		}
+		if step, ok := r.acked[key]; ok && lost > 0 && step >= 0 {
+			r.steps[step].Lost += lost
+		}
+	}
+	return nil
+}
+
+// A cliError is a step that redis-cli refused, with the end of what it printed.
+type cliError struct {
+	err  error
+	tail string
+}
+
+func (e *cliError) Error() string { return e.err.Error() }
+func (e *cliError) Unwrap() error { return e.err }
+
+// failed wraps err from a redis-cli action with the last lines redis-cli printed.
+func (r *movementRun) failed(err error) error {
+	lines := strings.Split(strings.TrimRight(r.out.String(), "\n"), "\n")
+	return &cliError{err: err, tail: strings.Join(lines[max(0, len(lines)-8):], "\n")}
+}
+
+// A MovementSummary adds up one scheme's part: keys moved against the minimum, and the
+// requests that suffered.
+type MovementSummary struct {
+	Scheme     string        `json:"scheme"`
+	Part       string        `json:"part"`
+	Moved      int64         `json:"moved_keys"`
+	Minimum    int64         `json:"minimum_keys"`
+	Bytes      int64         `json:"moved_bytes"`
+	Settle     time.Duration `json:"settle"` // summed over the steps
+	Requests   int           `json:"requests"`
+	Failed     int           `json:"failed"`
+	Redirected int           `json:"redirected"`
+	Missed     int           `json:"missed_reads"`
+	Acked      int           `json:"acked_writes"`
+	Lost       int           `json:"lost_writes"`
+}
+
+// Summaries adds up the steps of each scheme and part, in the order they ran.
+func (res *MovementResult) Summaries() []MovementSummary {
+	var out []MovementSummary
+	for _, st := range res.Steps {
+		if len(out) == 0 || out[len(out)-1].Scheme != st.Scheme || out[len(out)-1].Part != st.Part {
+			out = append(out, MovementSummary{Scheme: st.Scheme, Part: st.Part})
+		}
+		s := &out[len(out)-1]
+		s.Moved += st.Moved
+		s.Minimum += st.Minimum
+		s.Bytes += st.Bytes
+		s.Settle += st.Settle
+		s.Requests += st.Requests
+		s.Failed += st.Failed
+		s.Redirected += st.Redirected
+		s.Missed += st.Missed
+		s.Acked += st.Acked
+		s.Lost += st.Lost
+	}
+	return out
+}
+
+// WriteMovementTable prints every step, then one line per scheme and part.
+func WriteMovementTable(w io.Writer, res *MovementResult) error {
+	c := res.Config
+	fmt.Fprintf(w, "Movement under load: %d → %d → %d masters one at a time, and a master killed for %v and restarted, with and without replicas\n",
+		c.From, c.To, c.From, c.Outage)
+	fmt.Fprintf(w, "%d keys of %d bytes stored first; %g requests/s from %d clients, %.0f%% writes of new keys, the rest reads of stored keys; node timeout %v; links %s; seed %d\n\n",
+		c.Keys, c.ValueSize, c.Rate, c.Clients, 100*c.Writes, c.NodeTimeout, bandwidth(c.Bandwidth), c.Seed)
+	head := "%-10s %-16s %-7s %-15s %3s %7s %7s %7s %6s %8s %8s %6s %6s %6s %6s %5s\n"
+	fmt.Fprintf(w, head, "scheme", "part", "event", "node", "N", "stored", "moved", "minimum", "×min", "MB", "settle", "reqs", "failed", "redir", "missed", "lost")
+	for _, st := range res.Steps {
+		settle := fmt.Sprintf("%.2fs", st.Settle.Seconds())
+		if !st.Settled {
+			settle = "never"
+		}
+		fmt.Fprintf(w, "%-10s %-16s %-7s %-15s %3d %7d %7d %7d %6s %8.2f %8s %6d %6d %6d %6d %5d\n",
+			st.Scheme, st.Part, st.Event, st.Node, st.Masters, st.Stored, st.Moved, st.Minimum, ratio(st.Moved, st.Minimum),
+			float64(st.Bytes)/1e6, settle, st.Requests, st.Failed, st.Redirected, st.Missed, st.Lost)
+	}
+	fmt.Fprintf(w, "\nN: masters serving keys after the step; minimum: the joining master's fair share stored/N, or the leaving master's keys,\n")
+	fmt.Fprintf(w, "or 0 on a crash; settle: from the event until every node agrees, every owner runs, every master is ok and no key is left to move\n")
+	fmt.Fprintf(w, "(\"never\": not within the outage); missed: reads of a stored key that found nothing; lost: acknowledged writes missing at the end\n\n")
+	fmt.Fprintf(w, "%-10s %-16s %8s %8s %6s %8s %9s %7s %7s %7s %7s %5s\n", "scheme", "part", "moved", "minimum", "×min", "MB", "settle", "reqs", "failed", "redir", "missed", "lost")
+	for _, s := range res.Summaries() {
+		fmt.Fprintf(w, "%-10s %-16s %8d %8d %6s %8.2f %8.1fs %7d %7d %7d %7d %5d\n",
+			s.Scheme, s.Part, s.Moved, s.Minimum, ratio(s.Moved, s.Minimum), float64(s.Bytes)/1e6, s.Settle.Seconds(),
+			s.Requests, s.Failed, s.Redirected, s.Missed, s.Lost)
+	}
+	_, err := fmt.Fprintln(w)
+	return err
+}
+
+func ratio(moved, minimum int64) string {
+	if minimum == 0 {
+		if moved == 0 {
+			return "-"
+		}
+		return "∞"
+	}
+	return fmt.Sprintf("%.2f", float64(moved)/float64(minimum))
+}
+
+func bandwidth(b float64) string {
+	if b == 0 {
+		return "unlimited"
+	}
+	return fmt.Sprintf("%g Mbit/s", b*8/1e6)
+}

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRunPrintsTableSeedAndFigures(t *testing.T) {
+	var out, errs bytes.Buffer
+	dir := t.TempDir()
+	require.NoError(t, run([]string{"-to", "4", "-keys", "1000", "-schemes", "ring:10,slots", "-out", dir}, &out, &errs))
+	assert.Contains(t, out.String(), "seed 1")
+	assert.Contains(t, out.String(), "ring:10    scale            join    127.0.0.1:6384")
+	assert.Contains(t, out.String(), "Figures: "+dir+"/movement-scale.png")
+	assert.FileExists(t, dir+"/movement-crash.svg")
+	assert.Contains(t, errs.String(), "movement: seed 1,", "the seed is printed")
+	assert.Contains(t, errs.String(), "slots      crash-no-replica", "progress goes to stderr")
+}
+
+func TestJSON(t *testing.T) {
+	var out, errs bytes.Buffer
+	require.NoError(t, run([]string{"-to", "4", "-keys", "500", "-schemes", "modulo", "-json", "-out", "", "-q"}, &out, &errs))
+	var got struct {
+		Steps     []map[string]any `json:"steps"`
+		Summaries []map[string]any `json:"summaries"`
+	}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &got))
+	assert.Len(t, got.Steps, 6)
+	assert.Len(t, got.Summaries, 3)
+	assert.Empty(t, errs.String(), "-q: nothing on stderr")
+}
+
+func TestBadFlags(t *testing.T) {
+	var out, errs bytes.Buffer
+	assert.ErrorContains(t, run([]string{"-schemes", "hash", "-q"}, &out, &errs), `scheme "hash"`)
+	assert.ErrorContains(t, run([]string{"-from", "1", "-q"}, &out, &errs), "at least 3 masters")
+	assert.ErrorContains(t, run([]string{"extra"}, &out, &errs), `unexpected argument "extra"`)
+	assert.Error(t, run([]string{"-outage", "soon"}, &out, &errs))
+}
