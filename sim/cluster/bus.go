@@ -180,10 +180,10 @@ func (n *Node) broadcast(pkt *packet) {
 }
 
 // gossipAbout fills a gossip entry (clusterSetGossipEntry).
-func gossipAbout(p *peer) gossipEntry {
+func (n *Node) gossipAbout(p *peer) gossipEntry {
 	return gossipEntry{
 		nid: p.nid, pingSent: uint32(p.pingSent / 1000), pongRecv: uint32(p.pongReceived / 1000),
-		ip: p.ip, port: p.port, cport: p.cport, flags: p.flags,
+		ip: p.gip, port: p.gport, cport: p.gcport, flags: p.flags,
 	}
 }
 
@@ -199,21 +199,37 @@ func (n *Node) buildPing(typ msgType) *packet {
 	if wanted+pfailWanted > 0 {
 		pkt.gossip = make([]gossipEntry, 0, max(wanted, 0)+pfailWanted)
 	}
-	for iter := wanted * 3; freshnodes > 0 && len(pkt.gossip) < wanted && iter > 0; iter-- {
-		this := n.order[n.ctx.Rand.IntN(len(n.order))]
-		if this == n.myself || this.timedOut() {
-			continue
+	// Redis's loop draws a random node per iteration and stops when it has enough, runs
+	// out of fresh nodes or of iterations. Each iteration takes one node at most, so the
+	// next min(wanted-len, iter, freshnodes) iterations all happen: their nodes are drawn
+	// first, in the same order, and touched together, so that the memory fetches of a
+	// hundred scattered peers overlap instead of following one another. The draws and
+	// the choices are exactly those of the plain loop.
+	var batch [128]*peer
+	for iter := wanted * 3; freshnodes > 0 && len(pkt.gossip) < wanted && iter > 0; {
+		k := min(wanted-len(pkt.gossip), iter, freshnodes, len(batch))
+		var touch uint16
+		for i := range k {
+			batch[i] = n.order[n.ctx.Rand.IntN(len(n.order))]
+			touch |= batch[i].flags
 		}
-		if this.is(flagHandshake|flagNoAddr) || (this.link == nil && this.numslots == 0) {
+		n.touch = touch
+		for _, this := range batch[:k] {
+			iter--
+			if this == n.myself || this.timedOut() {
+				continue
+			}
+			if this.is(flagHandshake|flagNoAddr) || (this.link == nil && this.numslots == 0) {
+				freshnodes--
+				continue
+			}
+			if this.lastInPingGossip == uint32(n.pingsSent) {
+				continue
+			}
+			pkt.gossip = append(pkt.gossip, n.gossipAbout(this))
+			this.lastInPingGossip = uint32(n.pingsSent)
 			freshnodes--
-			continue
 		}
-		if this.lastInPingGossip == n.pingsSent {
-			continue
-		}
-		pkt.gossip = append(pkt.gossip, gossipAbout(this))
-		this.lastInPingGossip = n.pingsSent
-		freshnodes--
 	}
 	for _, p := range n.order {
 		if pfailWanted == 0 {
@@ -222,7 +238,7 @@ func (n *Node) buildPing(typ msgType) *packet {
 		if p.is(flagHandshake|flagNoAddr) || !p.timedOut() {
 			continue
 		}
-		pkt.gossip = append(pkt.gossip, gossipAbout(p))
+		pkt.gossip = append(pkt.gossip, n.gossipAbout(p))
 		pfailWanted--
 	}
 	return pkt
@@ -338,7 +354,7 @@ func (n *Node) processPacket(from int, pkt *packet) {
 		if pkt.typ != mPong {
 			if sender == nil && pkt.typ == mMeet {
 				hs := n.newPeer(randomName(n.ctx.Rand), flagHandshake)
-				hs.ip, hs.port, hs.cport = pkt.ipOf(n, from), pkt.port, pkt.cport
+				n.setAddr(hs, pkt.ipOf(n, from), pkt.port, pkt.cport)
 				n.addPeer(hs)
 				n.processGossip(pkt, nil)
 			}
@@ -356,7 +372,7 @@ func (n *Node) processPacket(from int, pkt *packet) {
 				linkNode.flags |= pkt.flags & (flagMaster | flagSlave)
 			} else if linkNode.nid != pkt.sender {
 				linkNode.flags |= flagNoAddr
-				linkNode.ip, linkNode.port, linkNode.cport = "", 0, 0
+				n.setAddr(linkNode, "", 0, 0)
 				n.freeLink(linkNode)
 				return
 			}
@@ -483,6 +499,15 @@ func (pkt *packet) ipOf(n *Node, from int) string {
 
 // processGossip handles the gossip section of a packet (clusterProcessGossipSection).
 func (n *Node) processGossip(pkt *packet, sender *peer) {
+	// Touch every node the section is about first, so that their fetches from memory
+	// overlap (see buildPing).
+	var touch uint16
+	for i := range pkt.gossip {
+		if node := n.lookup(pkt.gossip[i].nid); node != nil {
+			touch |= node.flags
+		}
+	}
+	n.touch = touch
 	for i := range pkt.gossip {
 		g := &pkt.gossip[i]
 		node := n.lookup(g.nid)
@@ -502,16 +527,16 @@ func (n *Node) processGossip(pkt *packet, sender *peer) {
 				}
 			}
 			if node.flags&(flagFail|flagPFail) != 0 && g.flags&flagNoAddr == 0 && g.flags&(flagFail|flagPFail) == 0 &&
-				(node.ip != g.ip || node.port != g.port || node.cport != g.cport) {
+				(node.ip != n.reg.ipName(g.ip) || node.port != int(g.port) || node.cport != int(g.cport)) {
 				n.freeLink(node)
-				node.ip, node.port, node.cport = g.ip, g.port, g.cport
+				n.setAddr(node, n.reg.ipName(g.ip), int(g.port), int(g.cport))
 				node.flags &^= flagNoAddr
 			}
 			continue
 		}
 		if sender != nil && g.flags&flagNoAddr == 0 && !n.blacklisted(g.nid) {
 			p := n.newPeer(n.reg.name(g.nid), g.flags)
-			p.ip, p.port, p.cport = g.ip, g.port, g.cport
+			n.setAddr(p, n.reg.ipName(g.ip), int(g.port), int(g.cport))
 			n.addPeer(p)
 		}
 	}
@@ -519,30 +544,34 @@ func (n *Node) processGossip(pkt *packet, sender *peer) {
 
 // addFailureReport records that sender thinks failing is down (clusterNodeAddFailureReport).
 func (n *Node) addFailureReport(failing, sender *peer) {
-	for i := range failing.failReports {
-		if failing.failReports[i].from == sender {
-			failing.failReports[i].time = n.now
+	reports := failing.reports()
+	for i := range reports {
+		if reports[i].from == sender {
+			reports[i].time = n.now
 			return
 		}
 	}
-	failing.failReports = append(failing.failReports, failReport{from: sender, time: n.now})
+	failing.setReports(append(reports, failReport{from: sender, time: n.now}))
 }
 
 func (n *Node) cleanupFailureReports(p *peer) {
 	maxAge := n.nodeTimeout() * failReportValidity
-	kept := p.failReports[:0]
-	for _, r := range p.failReports {
+	if p.fails == nil {
+		return
+	}
+	kept := p.fails.r[:0]
+	for _, r := range p.fails.r {
 		if n.now-r.time <= maxAge {
 			kept = append(kept, r)
 		}
 	}
-	p.failReports = kept
+	p.fails.r = kept
 }
 
 func (n *Node) delFailureReport(p, sender *peer) {
-	for i, r := range p.failReports {
+	for i, r := range p.reports() {
 		if r.from == sender {
-			p.failReports = append(p.failReports[:i], p.failReports[i+1:]...)
+			p.fails.r = append(p.fails.r[:i], p.fails.r[i+1:]...)
 			n.cleanupFailureReports(p)
 			return
 		}
@@ -552,7 +581,7 @@ func (n *Node) delFailureReport(p, sender *peer) {
 // failureReports counts valid reports about p (clusterNodeFailureReportsCount).
 func (n *Node) failureReports(p *peer) int {
 	n.cleanupFailureReports(p)
-	return len(p.failReports)
+	return len(p.reports())
 }
 
 // markFailingIfNeeded turns PFAIL into FAIL when a majority of masters agree

@@ -368,7 +368,7 @@ func (n *Node) startHandshake(ip string, port, cport int) {
 		}
 	}
 	p := n.newPeer(randomName(n.ctx.Rand), flagHandshake|flagMeet)
-	p.ip, p.port, p.cport = ip, port, cport
+	n.setAddr(p, ip, port, cport)
 	n.addPeer(p)
 }
 

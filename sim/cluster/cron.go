@@ -14,7 +14,11 @@ func (n *Node) cron() {
 	// A copy, as delPeer changes n.order; reused from one run to the next, it costs no
 	// allocation (a peer dropped meanwhile stays reachable until the next run, no longer).
 	n.cronOrder = append(n.cronOrder[:0], n.order...)
+	failing := 0 // peers flagged FAIL; nothing in cron sets or clears FAIL
 	for _, p := range n.cronOrder {
+		if p.failed() {
+			failing++
+		}
 		if p.is(flagMyself | flagNoAddr) {
 			continue
 		}
@@ -57,7 +61,11 @@ func (n *Node) cron() {
 		if p.is(flagMyself | flagNoAddr | flagHandshake) {
 			continue
 		}
-		if n.myself.isSlave() && p.isMaster() && !p.failed() && p.numslots > 0 && p.is(flagMigrateTo) && p.okReplicas() == 0 {
+		// Read in the order that touches the fewest cache lines: flags and the counts
+		// are in the peer's first line, and its replicas need be visited only when some
+		// node is FAIL (otherwise every replica is a working one).
+		if n.myself.isSlave() && p.is(flagMigrateTo) && p.isMaster() && !p.failed() && p.numslots > 0 &&
+			(p.nrep == 0 || (failing > 0 && p.okReplicas() == 0)) {
 			orphaned++
 		}
 		pingDelay, dataDelay := n.now-p.pingSent, n.now-p.dataReceived
@@ -138,7 +146,7 @@ func (n *Node) updateState() {
 		served := 0
 		for _, p := range n.order {
 			if !p.failed() {
-				served += p.numslots
+				served += int(p.numslots)
 			}
 		}
 		if served != slot.Count {

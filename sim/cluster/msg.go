@@ -46,13 +46,17 @@ type claim struct {
 }
 
 // A gossipEntry is what a packet says about a third node (clusterMsgDataGossip).
+//
+// An entry holds no pointer (the address is interned in the Registry), so the gossip
+// sections, the simulator's largest allocation at 1000 nodes, are never scanned by the
+// garbage collector.
 type gossipEntry struct {
 	nid      int32
 	pingSent uint32 // seconds
 	pongRecv uint32 // seconds
-	ip       string
-	port     int
-	cport    int
+	ip       int32  // Registry.ipID
+	port     uint16
+	cport    uint16
 	flags    uint16
 }
 

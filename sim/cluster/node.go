@@ -113,6 +113,7 @@ type Node struct {
 	mig         *migrateCall  // the MIGRATE this node is blocked in, if any
 	disk        *Persisted    // what to load at Start; nil for a new node
 	place       *placer       // nil when keys are placed by slots
+	touch       uint16        // flags read only to bring peers into the cache (buildPing)
 	links       map[uint64]*peer
 
 	// Events is a log of what the node did that a person reading its log would want:
@@ -222,7 +223,7 @@ func (n *Node) Start(ctx *sim.Context) {
 		n.myself = n.newPeer(name, flagMyself|flagMaster)
 		n.addPeer(n.myself)
 	}
-	n.myself.ip, n.myself.port, n.myself.cport = n.ip, n.port, n.port+clusterPortIncrement
+	n.setAddr(n.myself, n.ip, n.port, n.port+clusterPortIncrement)
 	n.reg.Listen(n.ip, n.port, n.proc)
 	n.repl.init(n)
 	// The first cron runs at a random phase: processes start at different instants.
@@ -382,7 +383,7 @@ func (n *Node) delPeer(p *peer) {
 	}
 	for _, q := range n.order {
 		if q != p {
-			q.failReports = slices.DeleteFunc(q.failReports, func(r failReport) bool { return r.from == p })
+			q.setReports(slices.DeleteFunc(q.reports(), func(r failReport) bool { return r.from == p }))
 		}
 	}
 	if p.master != nil {

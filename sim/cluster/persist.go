@@ -72,7 +72,7 @@ func (n *Node) load(d *Persisted) {
 	byName := map[string]*peer{}
 	for _, sp := range d.nodes {
 		p := n.newPeer(sp.name, sp.flags&^flagMigrateTo)
-		p.ip, p.port, p.cport = sp.ip, sp.port, sp.cport
+		n.setAddr(p, sp.ip, sp.port, sp.cport)
 		if sp.pinged {
 			p.pingSent = n.now
 		}

@@ -11,6 +11,8 @@ type Registry struct {
 	names []string
 	index map[string]int32
 	procs map[string]int // "ip:port" (client port) -> engine index of the process there
+	ips   []string        // interned IP addresses, for pointer-free gossip entries
+	ipIDs map[string]int32
 
 	// Keys and bytes (key and value lengths) that MIGRATE has moved between nodes, as the
 	// sources counted them when the target confirmed.
@@ -42,6 +44,27 @@ func (r *Registry) lookupNid(name string) (int32, bool) {
 	i, ok := r.index[name]
 	return i, ok
 }
+
+// ipID returns the interned number of an IP address ("" included), interning it if new.
+// A cluster has a handful of addresses, so the lookup stays in cache.
+func (r *Registry) ipID(ip string) int32 {
+	if len(r.ips) > 0 && r.ips[len(r.ips)-1] == ip {
+		return int32(len(r.ips) - 1)
+	}
+	if i, ok := r.ipIDs[ip]; ok {
+		return i
+	}
+	if r.ipIDs == nil {
+		r.ipIDs = map[string]int32{}
+	}
+	i := int32(len(r.ips))
+	r.ips = append(r.ips, ip)
+	r.ipIDs[ip] = i
+	return i
+}
+
+// ipName returns the IP address interned as id.
+func (r *Registry) ipName(id int32) string { return r.ips[id] }
 
 // name returns the name interned as nid.
 func (r *Registry) name(nid int32) string { return r.names[nid] }
