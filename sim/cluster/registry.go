@@ -11,7 +11,7 @@ type Registry struct {
 	names []string
 	index map[string]int32
 	procs map[string]int // "ip:port" (client port) -> engine index of the process there
-	ips   []string        // interned IP addresses, for pointer-free gossip entries
+	ips   []string       // interned IP addresses, for pointer-free gossip entries
 	ipIDs map[string]int32
 
 	// Keys and bytes (key and value lengths) that MIGRATE has moved between nodes, as the

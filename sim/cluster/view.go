@@ -95,11 +95,11 @@ type peer struct {
 	link                                 *link // outbound connection; nil when none
 	fails                                *failList
 
-	port             int
-	cport            int
-	ip               string
-	name             string
-	ctime            int64
+	port  int
+	cport int
+	ip    string
+	name  string
+	ctime int64
 
 	configEpoch uint64
 	slotHash    uint64 // Zobrist hash of the slots this view gives the peer
