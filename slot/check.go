@@ -13,7 +13,10 @@ type CheckReport struct {
 	Covered   int              // slots with an owner
 	Migrating map[string][]int // node ID -> slots it marks MIGRATING, ascending
 	Importing map[string][]int // node ID -> slots it marks IMPORTING, ascending
-	Open      []int            // every slot with a mark, ascending
+	// Open holds every slot with a mark, in the order redis-cli lists and fixes them: it
+	// adds each node's migrating, then importing slots, node by node, to a hash table
+	// and walks the table (CLIOrder).
+	Open []int
 
 	lines []string
 }
@@ -42,6 +45,14 @@ func Check(l Layout) *CheckReport {
 		if node, _, ok := l.Slots.Importing(slot); ok {
 			r.Importing[node] = append(r.Importing[node], slot)
 		}
+	}
+	var added []int
+	for _, n := range l.Nodes {
+		added = append(append(added, r.Migrating[n.ID]...), r.Importing[n.ID]...)
+	}
+	ordered := CLIOrder(added)
+	if len(ordered) == len(r.Open) { // every mark is on a listed node
+		r.Open = ordered
 	}
 	r.lines = append(r.lines, ">>> Check for open slots...")
 	for _, n := range l.Nodes {

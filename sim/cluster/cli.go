@@ -330,10 +330,15 @@ func (cli *CLI) check(nodes []*mnode, quiet bool) bool {
 	for _, line := range lines[coverage:] {
 		cli.printf("%s\n", line)
 	}
-	if cli.fixing && report.Covered < slot.Count {
-		cli.printf("(kvplace: fixing uncovered slots, clusterManagerFixSlotsCoverage, is not simulated)\n")
+	covered := report.Covered == slot.Count
+	if cli.fixing && !covered {
+		var set slot.Set
+		for _, n := range nodes {
+			set.AddSet(n.slots)
+		}
+		covered = cli.fixSlotsCoverage(nodes, set) > 0
 	}
-	return ok && fixed && report.Covered == slot.Count
+	return ok && fixed && covered
 }
 
 // checkLayout is the slot table as the loaded nodes describe it: their slots and their

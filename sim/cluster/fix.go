@@ -4,12 +4,16 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/kvplace/kvplace/slot"
 )
 
 // Fix is `redis-cli --cluster fix addr`: the check of Check, and for every open slot
 // (MIGRATING or IMPORTING somewhere, or keys on a node that does not own it) the repair
-// redis-cli 7.0 makes (clusterManagerFixOpenSlot). Uncovered slots are reported but not
-// repaired: redis-cli's clusterManagerFixSlotsCoverage is not emulated, and Fix says so.
+// redis-cli 7.0 makes (clusterManagerFixOpenSlot), then for the slots no master serves the
+// coverage repair (clusterManagerFixSlotsCoverage). redis-cli asks before each kind of
+// coverage repair even with --cluster-yes; Fix answers yes, and prints the prompt followed
+// by "yes" as a terminal shows it.
 func (cli *CLI) Fix(addr string) error {
 	// As clusterManagerCommandFix: the check, with fixing on.
 	cli.fixing = true
@@ -42,19 +46,7 @@ func (cli *CLI) fixOpenSlot(nodes []*mnode, s int) bool {
 		}
 		return true
 	}
-	// delSlot is clusterManagerDelSlot ignoring "already unassigned": an error is no
-	// failure when n's CLUSTER SLOTS shows no owner for the slot.
-	delSlot := func(n *mnode) bool {
-		r, ok := cli.do(n, "CLUSTER", "DELSLOTS", slotArg)
-		if ok && !r.IsError() {
-			return true
-		}
-		if served, known := cli.served(n, s); known && !served {
-			return true
-		}
-		cli.replyError(n, r)
-		return false
-	}
+	delSlot := func(n *mnode) bool { return cli.delSlot(n, s) }
 	openOn := func(list [][2]string) (string, bool) {
 		for _, m := range list {
 			if m[0] == slotArg {
@@ -142,13 +134,9 @@ func (cli *CLI) fixOpenSlot(nodes []*mnode, s int) bool {
 			return false
 		}
 		cli.printf("*** Configuring %s as the slot owner\n", owner.addr())
-		// redis-cli sends DELSLOTS, ADDSLOTS and BUMPEPOCH in one MULTI/EXEC; here they go
-		// one after the other, with no other command between them.
-		if !run(owner, "CLUSTER", "SETSLOT", slotArg, "STABLE") || !delSlot(owner) ||
-			!run(owner, "CLUSTER", "ADDSLOTS", slotArg) || !run(owner, "CLUSTER", "BUMPEPOCH") {
+		if !run(owner, "CLUSTER", "SETSLOT", slotArg, "STABLE") || !cli.setSlotOwner(owner, s, false) {
 			return false
 		}
-		owner.slots.Add(s)
 		migrating, importing = without(migrating, owner), without(importing, owner)
 	}
 	if len(owners) > 1 {
@@ -263,4 +251,174 @@ func (cli *CLI) served(n *mnode, s int) (served, known bool) {
 	return slices.ContainsFunc(r.Array, func(rng Reply) bool {
 		return len(rng.Array) >= 2 && int64(s) >= rng.Array[0].Int && int64(s) <= rng.Array[1].Int
 	}), true
+}
+
+// delSlot is clusterManagerDelSlot ignoring "already unassigned": an error is no failure
+// when n's CLUSTER SLOTS shows no owner for the slot.
+func (cli *CLI) delSlot(n *mnode, s int) bool {
+	r, ok := cli.do(n, "CLUSTER", "DELSLOTS", strconv.Itoa(s))
+	if ok && !r.IsError() {
+		return true
+	}
+	if served, known := cli.served(n, s); known && !served {
+		return true
+	}
+	cli.replyError(n, r)
+	return false
+}
+
+// setSlotOwner is clusterManagerSetSlotOwner: n takes slot s (DELSLOTS, ADDSLOTS, with
+// clear SETSLOT STABLE, BUMPEPOCH). redis-cli sends them in one MULTI/EXEC; here they go
+// one after the other, with no other command between them.
+func (cli *CLI) setSlotOwner(n *mnode, s int, clear bool) bool {
+	arg := strconv.Itoa(s)
+	run := func(args ...string) bool {
+		r, ok := cli.do(n, args...)
+		if !ok || r.IsError() {
+			cli.replyError(n, r)
+			return false
+		}
+		return true
+	}
+	if !cli.delSlot(n, s) || !run("CLUSTER", "ADDSLOTS", arg) ||
+		(clear && !run("CLUSTER", "SETSLOT", arg, "STABLE")) || !run("CLUSTER", "BUMPEPOCH") {
+		return false
+	}
+	n.slots.Add(s)
+	return true
+}
+
+// fixSlotsCoverage is clusterManagerFixSlotsCoverage: every slot no master serves goes,
+// if no master has keys in it, to a random master; if one has, to that one; if several
+// have, to the one with the most, the others' keys moving there. redis-cli takes the slots
+// in its hash table's order (slot.CLIOrder) and draws the random master from the clock,
+// the simulation from cli.Rand (or, if nil, from the simulation's stream "redis-cli fix").
+// It returns the slots fixed, or -1 after an error.
+func (cli *CLI) fixSlotsCoverage(nodes []*mnode, covered slot.Set) int {
+	cli.printf(">>> Fixing slots coverage...\n")
+	var masters []*mnode
+	for _, n := range nodes {
+		if !n.slave && n.replicate == "" {
+			masters = append(masters, n)
+		}
+	}
+	var uncovered []int
+	withKeys := map[int][]*mnode{}
+	for s := range slot.Count {
+		if covered.Has(s) {
+			continue
+		}
+		uncovered = append(uncovered, s)
+		for _, n := range masters {
+			r, ok := cli.do(n, "CLUSTER", "GETKEYSINSLOT", strconv.Itoa(s), "1")
+			if !ok || r.IsError() {
+				cli.replyError(n, r)
+				return -1
+			}
+			if len(r.Array) > 0 {
+				withKeys[s] = append(withKeys[s], n)
+			}
+		}
+	}
+	var none, single, multi []int
+	for _, s := range slot.CLIOrder(uncovered) {
+		switch len(withKeys[s]) {
+		case 0:
+			none = append(none, s)
+		case 1:
+			single = append(single, s)
+		default:
+			multi = append(multi, s)
+		}
+	}
+	list := func(slots []int) string {
+		var set slot.Set
+		for _, s := range slots {
+			set.Add(s)
+		}
+		return set.Bracketed()
+	}
+	rnd := cli.Rand
+	if rnd == nil {
+		st := cli.c.Sim.Stream("redis-cli fix")
+		rnd = st.Rand()
+	}
+	fixed := 0
+	if len(none) > 0 {
+		cli.printf("The following uncovered slots have no keys across the cluster:\n%s\n", list(none))
+		cli.printf("Fix these slots by covering with a random node? (type 'yes' to accept): yes\n")
+		for _, s := range none {
+			var all []*mnode // clusterManagerNodeMasterRandom counts every node not a replica
+			for _, n := range nodes {
+				if !n.slave {
+					all = append(all, n)
+				}
+			}
+			n := all[rnd.IntN(len(all))]
+			cli.printf(">>> Covering slot %d with %s\n", s, n.addr())
+			if !cli.setSlotOwner(n, s, false) {
+				return -1
+			}
+			fixed++
+		}
+	}
+	if len(single) > 0 {
+		cli.printf("The following uncovered slots have keys in just one node:\n%s\n", list(single))
+		cli.printf("Fix these slots by covering with those nodes? (type 'yes' to accept): yes\n")
+		for _, s := range single {
+			n := withKeys[s][0]
+			cli.printf(">>> Covering slot %d with %s\n", s, n.addr())
+			if !cli.setSlotOwner(n, s, false) {
+				return -1
+			}
+			fixed++
+		}
+	}
+	if len(multi) > 0 {
+		cli.printf("The following uncovered slots have keys in multiple nodes:\n%s\n", list(multi))
+		cli.printf("Fix these slots by moving keys into a single node? (type 'yes' to accept): yes\n")
+		for _, s := range multi {
+			arg := strconv.Itoa(s)
+			// clusterManagerGetNodeWithMostKeysInSlot among the nodes with keys.
+			var target *mnode
+			var most int64
+			for _, n := range withKeys[s] {
+				r, ok := cli.do(n, "CLUSTER", "COUNTKEYSINSLOT", arg)
+				if !ok || r.IsError() {
+					cli.replyError(n, r)
+					return -1
+				}
+				if r.Int > most || target == nil {
+					target, most = n, r.Int
+				}
+			}
+			cli.printf(">>> Covering slot %d moving keys to %s\n", s, target.addr())
+			if !cli.setSlotOwner(target, s, true) {
+				return -1
+			}
+			for _, src := range withKeys[s] {
+				if src == target {
+					continue
+				}
+				for _, args := range [][]string{
+					{"CLUSTER", "SETSLOT", arg, "NODE", target.name},
+					{"CLUSTER", "SETSLOT", arg, "IMPORTING", target.name},
+				} {
+					if r, ok := cli.do(src, args...); !ok || r.IsError() {
+						cli.replyError(src, r)
+						return -1
+					}
+				}
+				if cli.moveSlot(nodes, src, target, s, true, false, true) != nil {
+					return -1
+				}
+				if r, ok := cli.do(src, "CLUSTER", "SETSLOT", arg, "STABLE"); !ok || r.IsError() {
+					cli.replyError(src, r)
+					return -1
+				}
+			}
+			fixed++
+		}
+	}
+	return fixed
 }

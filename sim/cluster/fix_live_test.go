@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"bytes"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -72,6 +73,98 @@ func fixSection(out string, ports []int) string {
 	return s
 }
 
+// A side is a three-master cluster made by redis-cli --cluster create, real or simulated:
+// do sends a command to master i and returns its reply as text, fix and check run
+// redis-cli --cluster fix and check against the first master (fix answering yes to its
+// questions), wait lets time pass.
+type side struct {
+	name  string
+	do    func(i int, args ...string) string
+	ids   []string
+	ports []int
+	fix   func() string
+	check func() string
+	wait  func(d time.Duration)
+}
+
+// sides starts the same cluster on real redis-server processes and in simulation, at node
+// timeout 5 s, with DEBUG enabled when debug is set.
+func sides(t *testing.T, debug bool) (real, sim side) {
+	args := []string{"--cluster-node-timeout", "5000"}
+	if debug {
+		args = append(args, "--enable-debug-command", "yes")
+	}
+	servers := live.StartCluster(t, 3, args...)
+	var addrs []string
+	for _, s := range servers {
+		addrs = append(addrs, s.Addr())
+		real.ports = append(real.ports, s.Port)
+	}
+	out, err := live.CLI(append(append([]string{"--cluster", "create"}, addrs...), "--cluster-replicas", "0", "--cluster-yes")...)
+	require.NoError(t, err, out)
+	time.Sleep(2 * time.Second)
+	real.name = "real"
+	real.do = func(i int, args ...string) string {
+		r, err := servers[i].Do(args...)
+		require.NoError(t, err)
+		s, _ := live.String(r, nil)
+		return s
+	}
+	real.fix = func() string {
+		out, _ := live.CLIInput("yes\nyes\nyes\n", "--cluster", "fix", addrs[0])
+		return out
+	}
+	real.check = func() string {
+		out, _ := live.CLI("--cluster", "check", addrs[0])
+		return out
+	}
+	real.wait = time.Sleep
+
+	cfg := cluster.DefaultConfig()
+	cfg.NodeTimeout = 5 * time.Second
+	if debug {
+		cfg.EnableDebugCommand = "yes"
+	}
+	c, procs, err := cluster.Build(cluster.Options{Seed: 1, Masters: 3, Config: cfg, Link: cluster.Loopback})
+	require.NoError(t, err)
+	c.Sim.RunFor(2 * time.Second)
+	sim.name = "simulated"
+	sim.do = func(i int, args ...string) string {
+		r, err := c.Client().Do(procs[i].Addr(), args...)
+		require.NoError(t, err)
+		return r.Str
+	}
+	for _, p := range procs {
+		sim.ports = append(sim.ports, p.Port)
+	}
+	sim.fix = func() string {
+		var out bytes.Buffer
+		_ = c.CLI(&out).Fix(procs[0].Addr())
+		// A terminal shows the answer typed; redis-cli reading a pipe prints only the question.
+		return strings.ReplaceAll(out.String(), "(type 'yes' to accept): yes\n", "(type 'yes' to accept): ")
+	}
+	sim.check = func() string {
+		var out bytes.Buffer
+		_ = c.CLI(&out).Check(procs[0].Addr())
+		return out.String()
+	}
+	sim.wait = func(d time.Duration) { c.Sim.RunFor(d) }
+	for _, sd := range []*side{&real, &sim} {
+		for i := range 3 {
+			sd.ids = append(sd.ids, sd.do(i, "CLUSTER", "MYID"))
+		}
+	}
+	return real, sim
+}
+
+// named replaces each master's address in out by its name (M1, M2, M3).
+func named(out string, ports []int) string {
+	for i, p := range ports {
+		out = strings.ReplaceAll(out, "127.0.0.1:"+strconv.Itoa(p), "M"+strconv.Itoa(i+1))
+	}
+	return out
+}
+
 // TestFixOpenSlotMatchesRealRedis opens a slot the same way on three real redis-server
 // masters and on three simulated ones, runs redis-cli --cluster fix on both, and compares
 // what it printed about the slot, then checks that both clusters end with the slot closed,
@@ -81,75 +174,117 @@ func TestFixOpenSlotMatchesRealRedis(t *testing.T) {
 	for _, fc := range fixCases {
 		t.Run(fc.name, func(t *testing.T) {
 			t.Parallel() // real time, mostly waiting
-			// Real Redis 7.0.15.
-			args := []string{"--cluster-node-timeout", "5000"}
-			if fc.debug {
-				args = append(args, "--enable-debug-command", "yes")
-			}
-			servers := live.StartCluster(t, 3, args...)
-			var addrs []string
-			var realPorts []int
-			for _, s := range servers {
-				addrs = append(addrs, s.Addr())
-				realPorts = append(realPorts, s.Port)
-			}
-			out, err := live.CLI(append(append([]string{"--cluster", "create"}, addrs...), "--cluster-replicas", "0", "--cluster-yes")...)
-			require.NoError(t, err, out)
-			time.Sleep(2 * time.Second)
-			realDo := func(i int, args ...string) string {
-				r, err := servers[i].Do(args...)
-				require.NoError(t, err)
-				s, _ := live.String(r, nil)
-				return s
-			}
-			var realIDs []string
-			for i := range servers {
-				realIDs = append(realIDs, realDo(i, "CLUSTER", "MYID"))
-			}
-			fc.open(realDo, realIDs, servers[1].Port)
-			realFix, _ := live.CLI("--cluster", "fix", addrs[0])
-			time.Sleep(time.Second)
-			realCheck, _ := live.CLI("--cluster", "check", addrs[0])
-
-			// The simulation.
-			cfg := cluster.DefaultConfig()
-			cfg.NodeTimeout = 5 * time.Second
-			if fc.debug {
-				cfg.EnableDebugCommand = "yes"
-			}
-			c, procs, err := cluster.Build(cluster.Options{Seed: 1, Masters: 3, Config: cfg, Link: cluster.Loopback})
-			require.NoError(t, err)
-			c.Sim.RunFor(2 * time.Second)
-			simDo := func(i int, args ...string) string {
-				r, err := c.Client().Do(procs[i].Addr(), args...)
-				require.NoError(t, err)
-				return r.Str
-			}
-			var simIDs []string
-			var simPorts []int
-			for i, p := range procs {
-				simIDs = append(simIDs, simDo(i, "CLUSTER", "MYID"))
-				simPorts = append(simPorts, p.Port)
-			}
-			fc.open(simDo, simIDs, procs[1].Port)
-			var simFix, simCheck bytes.Buffer
-			_ = c.CLI(&simFix).Fix(procs[0].Addr())
-			c.Sim.RunFor(time.Second)
-			_ = c.CLI(&simCheck).Check(procs[0].Addr())
-
-			assert.Equal(t, fixSection(realFix, realPorts), fixSection(simFix.String(), simPorts))
-			for name, check := range map[string]string{"real": realCheck, "simulated": simCheck.String()} {
+			real, sim := sides(t, fc.debug)
+			fixes := map[string]string{}
+			for _, sd := range []side{real, sim} {
+				fc.open(sd.do, sd.ids, sd.ports[1])
+				fixes[sd.name] = sd.fix()
+				sd.wait(time.Second)
+				check := sd.check()
 				if fc.fixed {
-					assert.NotContains(t, check, "slots are open", name)
+					assert.NotContains(t, check, "slots are open", sd.name)
 				} else {
-					assert.Contains(t, check, "[WARNING] The following slots are open: 4452.", name)
+					assert.Contains(t, check, "[WARNING] The following slots are open: 4452.", sd.name)
 				}
-				assert.Contains(t, check, "[OK] All 16384 slots covered.", name)
-				assert.Contains(t, check, "[OK] All nodes agree about slots configuration.", name)
+				assert.Contains(t, check, "[OK] All 16384 slots covered.", sd.name)
+				assert.Contains(t, check, "[OK] All nodes agree about slots configuration.", sd.name)
 			}
+			assert.Equal(t, fixSection(fixes["real"], real.ports), fixSection(fixes["simulated"], sim.ports))
 			if t.Failed() {
-				t.Logf("real fix:\n%s\nsimulated fix:\n%s", realFix, simFix.String())
+				t.Logf("real fix:\n%s\nsimulated fix:\n%s", fixes["real"], fixes["simulated"])
 			}
+		})
+	}
+}
+
+// TestOpenSlotsInRedisCLIOrder opens forty slots at once and checks that check lists them,
+// and fix repairs them, in the order real redis-cli does: its hash table's, not ascending.
+func TestOpenSlotsInRedisCLIOrder(t *testing.T) {
+	live.Need(t)
+	t.Parallel()
+	real, sim := sides(t, false)
+	var slots []string
+	for s := 3; s < 5461; s += 137 {
+		slots = append(slots, strconv.Itoa(s))
+	}
+	lines := func(out, prefix string) []string {
+		var got []string
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, prefix) {
+				got = append(got, l)
+			}
+		}
+		return got
+	}
+	got := map[string][2][]string{}
+	for _, sd := range []side{real, sim} {
+		for _, s := range slots {
+			sd.do(1, "CLUSTER", "SETSLOT", s, "IMPORTING", sd.ids[0])
+			sd.do(0, "CLUSTER", "SETSLOT", s, "MIGRATING", sd.ids[1])
+		}
+		check := sd.check()
+		fix := sd.fix()
+		got[sd.name] = [2][]string{lines(check, "[WARNING] The following slots are open"), lines(fix, ">>> Fixing open slot")}
+		sd.wait(time.Second)
+		assert.NotContains(t, sd.check(), "slots are open", sd.name)
+	}
+	assert.Equal(t, got["real"], got["simulated"])
+	require.Len(t, got["real"][1], len(slots))
+	assert.NotEqual(t, ">>> Fixing open slot 3", got["real"][1][0], "redis-cli's order is not ascending")
+}
+
+// TestFixCoverageMatchesRealRedis leaves slots unserved the three ways redis-cli's fix
+// tells apart — no keys anywhere, keys on one master, keys on two — on real and simulated
+// masters, and compares what fix printed and that every slot is covered afterwards.
+func TestFixCoverageMatchesRealRedis(t *testing.T) {
+	live.Need(t)
+	// Slot 4452 is k7's, on the first master; {k7}a, {k7}b and {k7}c are in it too.
+	cases := []struct {
+		name    string
+		uncover func(sd side) []string // leaves slots unserved and returns them
+	}{
+		{"no keys", func(sd side) []string {
+			return []string{"17", "4452", "8000", "12000", "16383"}
+		}},
+		{"keys on one master", func(sd side) []string {
+			sd.do(0, "SET", "{k7}a", "1")
+			return []string{"4452"}
+		}},
+		{"keys on two masters", func(sd side) []string {
+			for _, k := range []string{"{k7}a", "{k7}b", "{k7}c"} {
+				sd.do(0, "SET", k, k)
+			}
+			sd.do(1, "CLUSTER", "SETSLOT", "4452", "IMPORTING", sd.ids[0])
+			sd.do(0, "CLUSTER", "SETSLOT", "4452", "MIGRATING", sd.ids[1])
+			sd.do(0, "MIGRATE", "127.0.0.1", strconv.Itoa(sd.ports[1]), "", "0", "5000", "KEYS", "{k7}c")
+			sd.do(0, "CLUSTER", "SETSLOT", "4452", "STABLE")
+			sd.do(1, "CLUSTER", "SETSLOT", "4452", "STABLE")
+			return []string{"4452"}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			real, sim := sides(t, false)
+			fixes := map[string]string{}
+			for _, sd := range []side{real, sim} {
+				slots := tc.uncover(sd)
+				for i := range 3 { // the owner first, so that no ping of its claims them again
+					sd.do(map[int]int{0: 0, 1: 1, 2: 2}[i], append([]string{"CLUSTER", "DELSLOTS"}, slots...)...)
+				}
+				sd.wait(time.Second)
+				require.Contains(t, sd.check(), "[ERR] Not all 16384 slots are covered by nodes.", sd.name)
+				out := named(sd.fix(), sd.ports)
+				start := strings.Index(out, ">>> Fixing slots coverage...")
+				require.GreaterOrEqual(t, start, 0, "%s fix:\n%s", sd.name, out)
+				// Which master covers a slot without keys is redis-cli's rand().
+				fixes[sd.name] = regexp.MustCompile(`(Covering slot \d+ with) M\d`).ReplaceAllString(out[start:], "$1 M?")
+				sd.wait(time.Second)
+				check := sd.check()
+				assert.Contains(t, check, "[OK] All 16384 slots covered.", sd.name)
+				assert.NotContains(t, check, "slots are open", sd.name)
+			}
+			assert.Equal(t, fixes["real"], fixes["simulated"])
 		})
 	}
 }

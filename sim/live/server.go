@@ -302,12 +302,17 @@ func free(port int) bool {
 
 // CLI runs the real redis-cli with args and returns what it printed on stdout and stderr,
 // merged, and its exit error if any.
-func CLI(args ...string) (string, error) {
+func CLI(args ...string) (string, error) { return CLIInput("", args...) }
+
+// CLIInput is CLI with stdin: redis-cli reads the answers to its questions from there (for
+// --cluster fix, "yes\n" for each, since it asks even with --cluster-yes).
+func CLIInput(stdin string, args ...string) (string, error) {
 	_, bin, err := Binaries()
 	if err != nil {
 		return "", err
 	}
 	cmd := exec.Command(bin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Env = append(os.Environ(), "TERM=dumb") // no colour codes (redis-cli's isColorTerm)
 	out, err := cmd.CombinedOutput()
 	return strings.ReplaceAll(string(out), "\r\n", "\n"), err
