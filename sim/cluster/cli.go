@@ -29,7 +29,13 @@ type CLI struct {
 	// Timeout is MIGRATE's timeout in ms (--cluster-timeout, default 60000).
 	Timeout int
 
-	fixing bool // running --cluster fix: check repairs the open slots it finds
+	// FixWithUnreachableMasters is --cluster-fix-with-unreachable-masters: fix even when
+	// some master could not be loaded, which redis-cli refuses by default.
+	FixWithUnreachableMasters bool
+
+	fixing      bool // running --cluster fix: check repairs the open slots it finds
+	unreachable int  // masters the last load could not reach (unreachable_masters)
+	aborted     bool // redis-cli exited in the middle of a fix
 }
 
 // ErrCLI is returned when redis-cli would exit with status 1; what it printed explains why.
@@ -167,15 +173,28 @@ func (cli *CLI) load(addr string) ([]*mnode, error) {
 		return nil, ErrCLI
 	}
 	nodes := []*mnode{entry}
+	cli.unreachable = 0
 	for _, f := range friends {
+		// A friend left out counts as an unreachable master unless the entry node's view
+		// says it is a replica (invalid_friend in clusterManagerLoadInfoFromNode).
+		slave := f.slave
 		if f.port == 0 || !cli.connect(f) {
+			if !slave {
+				cli.unreachable++
+			}
 			continue
 		}
 		if _, ok := cli.loadInfo(f, false); !ok {
 			cli.printf("[ERR] Unable to load info for node %s\n", f.addr())
+			if !slave {
+				cli.unreachable++
+			}
 			continue
 		}
 		if f.fail {
+			if !slave {
+				cli.unreachable++
+			}
 			continue
 		}
 		nodes = append(nodes, f)
@@ -316,6 +335,9 @@ func (cli *CLI) check(nodes []*mnode, quiet bool) bool {
 			if fixed = cli.fixOpenSlot(nodes, s); !fixed {
 				break
 			}
+		}
+		if cli.aborted {
+			return false
 		}
 		report = slot.Check(checkLayout(nodes))
 		lines = report.Lines()

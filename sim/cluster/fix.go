@@ -16,9 +16,24 @@ import (
 // by "yes" as a terminal shows it.
 func (cli *CLI) Fix(addr string) error {
 	// As clusterManagerCommandFix: the check, with fixing on.
-	cli.fixing = true
+	cli.fixing, cli.aborted = true, false
 	defer func() { cli.fixing = false }()
-	return cli.Check(addr)
+	err := cli.Check(addr)
+	if cli.aborted {
+		return ErrCLI
+	}
+	return err
+}
+
+// refuseUnreachable is redis-cli's refusal to fix what while masters are unreachable,
+// unless --cluster-fix-with-unreachable-masters: it prints the warning and exits.
+func (cli *CLI) refuseUnreachable(what string) bool {
+	if cli.unreachable == 0 || cli.FixWithUnreachableMasters {
+		return false
+	}
+	cli.printf("*** Fixing %s with %d unreachable masters is dangerous: redis-cli will assume that slots about masters that are not reachable are not covered, and will try to reassign them to the reachable nodes. This can cause data loss and is rarely what you want to do. If you really want to proceed use the --cluster-fix-with-unreachable-masters option.\n", what, cli.unreachable)
+	cli.aborted = true
+	return true
 }
 
 // fixOpenSlot is clusterManagerFixOpenSlot: find the owner (the only master that has the
@@ -26,6 +41,9 @@ func (cli *CLI) Fix(addr string) error {
 // importing node, then move the keys by the first case that applies. It reports whether
 // the slot was fixed.
 func (cli *CLI) fixOpenSlot(nodes []*mnode, s int) bool {
+	if cli.refuseUnreachable("open slots") {
+		return false
+	}
 	cli.printf(">>> Fixing open slot %d\n", s)
 	slotArg := strconv.Itoa(s)
 	// keysIn is CLUSTER COUNTKEYSINSLOT on n; -1 when it failed, after printing why.
@@ -295,6 +313,9 @@ func (cli *CLI) setSlotOwner(n *mnode, s int, clear bool) bool {
 // the simulation from cli.Rand (or, if nil, from the simulation's stream "redis-cli fix").
 // It returns the slots fixed, or -1 after an error.
 func (cli *CLI) fixSlotsCoverage(nodes []*mnode, covered slot.Set) int {
+	if cli.refuseUnreachable("slots coverage") {
+		return -1
+	}
 	cli.printf(">>> Fixing slots coverage...\n")
 	var masters []*mnode
 	for _, n := range nodes {

@@ -3,6 +3,7 @@ package cluster_test
 import (
 	"bytes"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -82,9 +83,10 @@ type side struct {
 	do    func(i int, args ...string) string
 	ids   []string
 	ports []int
-	fix   func() string
+	fix   func(args ...string) string
 	check func() string
 	wait  func(d time.Duration)
+	kill  func(i int)
 }
 
 // sides starts the same cluster on real redis-server processes and in simulation, at node
@@ -110,10 +112,11 @@ func sides(t *testing.T, debug bool) (real, sim side) {
 		s, _ := live.String(r, nil)
 		return s
 	}
-	real.fix = func() string {
-		out, _ := live.CLIInput("yes\nyes\nyes\n", "--cluster", "fix", addrs[0])
+	real.fix = func(args ...string) string {
+		out, _ := live.CLIInput("yes\nyes\nyes\n", append([]string{"--cluster", "fix", addrs[0]}, args...)...)
 		return out
 	}
+	real.kill = func(i int) { require.NoError(t, servers[i].Kill()) }
 	real.check = func() string {
 		out, _ := live.CLI("--cluster", "check", addrs[0])
 		return out
@@ -137,9 +140,11 @@ func sides(t *testing.T, debug bool) (real, sim side) {
 	for _, p := range procs {
 		sim.ports = append(sim.ports, p.Port)
 	}
-	sim.fix = func() string {
+	sim.fix = func(args ...string) string {
 		var out bytes.Buffer
-		_ = c.CLI(&out).Fix(procs[0].Addr())
+		cli := c.CLI(&out)
+		cli.FixWithUnreachableMasters = slices.Contains(args, "--cluster-fix-with-unreachable-masters")
+		_ = cli.Fix(procs[0].Addr())
 		// A terminal shows the answer typed; redis-cli reading a pipe prints only the question.
 		return strings.ReplaceAll(out.String(), "(type 'yes' to accept): yes\n", "(type 'yes' to accept): ")
 	}
@@ -149,6 +154,7 @@ func sides(t *testing.T, debug bool) (real, sim side) {
 		return out.String()
 	}
 	sim.wait = func(d time.Duration) { c.Sim.RunFor(d) }
+	sim.kill = func(i int) { c.Kill(procs[i]) }
 	for _, sd := range []*side{&real, &sim} {
 		for i := range 3 {
 			sd.ids = append(sd.ids, sd.do(i, "CLUSTER", "MYID"))
@@ -287,4 +293,27 @@ func TestFixCoverageMatchesRealRedis(t *testing.T) {
 			assert.Equal(t, fixes["real"], fixes["simulated"])
 		})
 	}
+}
+
+// TestFixRefusesWithUnreachableMaster: with a master down, redis-cli will not fix an open
+// slot unless told --cluster-fix-with-unreachable-masters, and then fixes it.
+func TestFixRefusesWithUnreachableMaster(t *testing.T) {
+	live.Need(t)
+	t.Parallel()
+	real, sim := sides(t, false)
+	got := map[string][2]string{}
+	for _, sd := range []side{real, sim} {
+		sd.do(0, "SET", "{k7}x", "vx")
+		sd.do(0, "CLUSTER", "SETSLOT", "4452", "MIGRATING", sd.ids[1])
+		sd.kill(2)
+		sd.wait(time.Second)
+		refused := named(sd.fix(), sd.ports)
+		forced := named(sd.fix("--cluster-fix-with-unreachable-masters"), sd.ports)
+		got[sd.name] = [2]string{refused[strings.Index(refused, ">>> Check for open slots..."):], fixSection(forced, nil)}
+		sd.wait(time.Second)
+		assert.NotContains(t, sd.check(), "slots are open", sd.name)
+	}
+	assert.Equal(t, got["real"], got["simulated"])
+	assert.Contains(t, got["real"][0], "*** Fixing open slots with 1 unreachable masters is dangerous")
+	assert.Contains(t, got["real"][1], ">>> Case 4: Closing slot 4452 on M1")
 }

@@ -75,6 +75,8 @@ type ClusterTool struct {
 	Simulate  bool     // --cluster-simulate
 	Timeout   int      // --cluster-timeout
 	Pipeline  int      // --cluster-pipeline
+
+	FixUnreachable bool // --cluster-fix-with-unreachable-masters
 }
 
 // Sleep waits (virtual time in simulation, real time live).
@@ -554,7 +556,9 @@ func parseClusterTool(f []string) (Command, error) {
 			t.Timeout, err = integer()
 		case "pipeline":
 			t.Pipeline, err = integer()
-		case "replace", "copy", "search-multiple-owners", "fix-with-unreachable-masters", "only-masters", "only-replicas", "from-user", "from-pass", "from-askpass":
+		case "fix-with-unreachable-masters":
+			t.FixUnreachable = true
+		case "replace", "copy", "search-multiple-owners", "only-masters", "only-replicas", "from-user", "from-pass", "from-askpass":
 			err = fmt.Errorf("redis-cli accepts %s but the simulator does not model it", a)
 		default:
 			err = fmt.Errorf(errUnrecognized, a)

@@ -221,6 +221,7 @@ func (b *simBackend) clusterTool(t ClusterTool, out io.Writer) {
 	}
 	cli.SetOutput(out)
 	cli.Pipeline, cli.Timeout = t.Pipeline, t.Timeout
+	cli.FixWithUnreachableMasters = t.FixUnreachable
 	switch t.Sub {
 	case "create":
 		_ = cli.Create(t.Args, t.Replicas, t.Yes)
