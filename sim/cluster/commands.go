@@ -71,6 +71,9 @@ func (n *Node) releaseHeld() {
 func (n *Node) execute(from int, req Request) Reply {
 	args := req.Args
 	name := strings.ToLower(args[0])
+	if r, done := n.transaction(from, name, req); done {
+		return r
+	}
 	if kc, ok := keyCommands[name]; ok {
 		if len(args) < kc.minArgs || (kc.maxArgs > 0 && len(args) > kc.maxArgs) {
 			return errorf("ERR wrong number of arguments for '%s' command", name)
@@ -309,4 +312,39 @@ func (n *Node) info(section string) string {
 func atoiArg(s string) (int64, bool) {
 	v, err := strconv.ParseInt(s, 10, 64)
 	return v, err == nil
+}
+
+// transaction handles MULTI, EXEC and DISCARD, and queues a client's commands between MULTI
+// and EXEC, which runs them one after the other in one turn of the event loop, nothing
+// else in between. done is false for a command to run now.
+func (n *Node) transaction(from int, name string, req Request) (r Reply, done bool) {
+	queue, inMulti := n.multi[from]
+	switch {
+	case name == "multi" && inMulti:
+		return errReply("ERR MULTI calls can not be nested"), true
+	case name == "multi":
+		if n.multi == nil {
+			n.multi = map[int][]Request{}
+		}
+		n.multi[from] = []Request{}
+		return okReply(), true
+	case name == "exec" && !inMulti:
+		return errReply("ERR EXEC without MULTI"), true
+	case name == "discard" && !inMulti:
+		return errReply("ERR DISCARD without MULTI"), true
+	case name == "discard":
+		delete(n.multi, from)
+		return okReply(), true
+	case name == "exec":
+		delete(n.multi, from)
+		out := make([]Reply, len(queue))
+		for i, q := range queue {
+			out[i] = n.execute(from, q)
+		}
+		return arrayReply(out...), true
+	case inMulti:
+		n.multi[from] = append(queue, req)
+		return statusReply("QUEUED"), true
+	}
+	return Reply{}, false
 }

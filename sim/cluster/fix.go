@@ -285,25 +285,35 @@ func (cli *CLI) delSlot(n *mnode, s int) bool {
 	return false
 }
 
-// setSlotOwner is clusterManagerSetSlotOwner: n takes slot s (DELSLOTS, ADDSLOTS, with
-// clear SETSLOT STABLE, BUMPEPOCH). redis-cli sends them in one MULTI/EXEC; here they go
-// one after the other, with no other command between them.
+// setSlotOwner is clusterManagerSetSlotOwner: n takes slot s in one MULTI/EXEC (DELSLOTS,
+// ADDSLOTS, with clear SETSLOT STABLE, then BUMPEPOCH). As clusterManagerOnSetOwnerErr,
+// only ADDSLOTS failing is an error: DELSLOTS of a slot n does not have fails harmlessly.
 func (cli *CLI) setSlotOwner(n *mnode, s int, clear bool) bool {
 	arg := strconv.Itoa(s)
-	run := func(args ...string) bool {
-		r, ok := cli.do(n, args...)
-		if !ok || r.IsError() {
+	cmds := [][]string{{"MULTI"}, {"CLUSTER", "DELSLOTS", arg}, {"CLUSTER", "ADDSLOTS", arg}}
+	if clear {
+		cmds = append(cmds, []string{"CLUSTER", "SETSLOT", arg, "STABLE"})
+	}
+	cmds = append(cmds, []string{"CLUSTER", "BUMPEPOCH"}, []string{"EXEC"})
+	var r Reply
+	for _, c := range cmds {
+		var ok bool
+		if r, ok = cli.do(n, c...); !ok || r.IsError() {
 			cli.replyError(n, r)
 			return false
 		}
-		return true
 	}
-	if !cli.delSlot(n, s) || !run("CLUSTER", "ADDSLOTS", arg) ||
-		(clear && !run("CLUSTER", "SETSLOT", arg, "STABLE")) || !run("CLUSTER", "BUMPEPOCH") {
-		return false
+	success := true
+	for i, e := range r.Array {
+		if e.IsError() && i == 1 {
+			cli.replyError(n, e)
+			success = false
+		}
 	}
-	n.slots.Add(s)
-	return true
+	if success {
+		n.slots.Add(s)
+	}
+	return success
 }
 
 // fixSlotsCoverage is clusterManagerFixSlotsCoverage: every slot no master serves goes,

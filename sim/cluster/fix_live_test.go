@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -316,4 +317,54 @@ func TestFixRefusesWithUnreachableMaster(t *testing.T) {
 	assert.Equal(t, got["real"], got["simulated"])
 	assert.Contains(t, got["real"][0], "*** Fixing open slots with 1 unreachable masters is dangerous")
 	assert.Contains(t, got["real"][1], ">>> Case 4: Closing slot 4452 on M1")
+}
+
+// TestMultiExecMatchesRealRedis: a transaction queues commands and runs them at EXEC, and
+// misplaced MULTI, EXEC and DISCARD get Redis's errors, on one connection each side.
+func TestMultiExecMatchesRealRedis(t *testing.T) {
+	live.Need(t)
+	t.Parallel()
+	servers := live.StartCluster(t, 3, "--cluster-node-timeout", "5000")
+	var addrs []string
+	for _, s := range servers {
+		addrs = append(addrs, s.Addr())
+	}
+	out, err := live.CLI(append(append([]string{"--cluster", "create"}, addrs...), "--cluster-replicas", "0", "--cluster-yes")...)
+	require.NoError(t, err, out)
+	time.Sleep(2 * time.Second)
+	conn, err := live.Dial(addrs[0], 2*time.Second)
+	require.NoError(t, err)
+	defer conn.Close()
+
+	c, procs, err := cluster.Build(cluster.Options{Seed: 1, Masters: 3, Config: cluster.DefaultConfig(), Link: cluster.Loopback})
+	require.NoError(t, err)
+	c.Sim.RunFor(2 * time.Second)
+	client := c.NewClient("app")
+
+	cmds := [][]string{
+		{"EXEC"}, {"DISCARD"}, {"MULTI"}, {"MULTI"}, {"SET", "{k7}a", "1"}, {"GET", "{k7}a"},
+		{"EXEC"}, {"MULTI"}, {"SET", "{k7}a", "2"}, {"DISCARD"}, {"GET", "{k7}a"},
+	}
+	text := func(r any) string { return fmt.Sprint(r) }
+	for _, cmd := range cmds {
+		want, err := conn.Do(cmd...)
+		require.NoError(t, err)
+		if e, ok := want.(live.Error); ok {
+			want = "(error) " + string(e)
+		}
+		got, err := client.Do(procs[0].Addr(), cmd...)
+		require.NoError(t, err)
+		var sim any = got.Str
+		switch {
+		case got.IsError():
+			sim = "(error) " + got.Str
+		case got.Kind == cluster.Array:
+			var items []any
+			for _, e := range got.Array {
+				items = append(items, e.Str)
+			}
+			sim = items
+		}
+		assert.Equal(t, text(want), text(sim), "%v", cmd)
+	}
 }

@@ -108,12 +108,13 @@ type Node struct {
 	db   *store
 	repl replication
 
-	pausedUntil int64         // client writes paused until then (manual failover)
-	held        []heldRequest // requests waiting for the pause or a MIGRATE to end
-	mig         *migrateCall  // the MIGRATE this node is blocked in, if any
-	disk        *Persisted    // what to load at Start; nil for a new node
-	place       *placer       // nil when keys are placed by slots
-	touch       uint16        // flags read only to bring peers into the cache (buildPing)
+	pausedUntil int64             // client writes paused until then (manual failover)
+	held        []heldRequest     // requests waiting for the pause or a MIGRATE to end
+	mig         *migrateCall      // the MIGRATE this node is blocked in, if any
+	disk        *Persisted        // what to load at Start; nil for a new node
+	place       *placer           // nil when keys are placed by slots
+	touch       uint16            // flags read only to bring peers into the cache (buildPing)
+	multi       map[int][]Request // commands queued by each client in MULTI, by its engine index
 	links       map[uint64]*peer
 
 	// Events is a log of what the node did that a person reading its log would want:
