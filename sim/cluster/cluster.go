@@ -235,7 +235,8 @@ func (cl *Client) DoAsking(addr string, asking bool, args ...string) (Reply, err
 	return *got, nil
 }
 
-// Settled reports whether the running nodes have settled after a change: every one sees
+// Settled reports whether the running nodes have settled after a change (nodes that know
+// no other node are not in the cluster and do not count): every one sees
 // the same masters owning the same slots (or tokens, with the same members), all of them
 // running, every master is in cluster_state ok, and no node is migrating keys or has keys
 // left to hand off.
@@ -249,8 +250,8 @@ func (c *Cluster) Settled() bool {
 		}
 	}
 	for _, p := range c.procs {
-		if p.down {
-			continue
+		if p.down || (p.node.myself != nil && len(p.node.order) < 2) {
+			continue // down, or not in a cluster yet
 		}
 		n := p.node
 		if n.myself == nil || n.mig != nil || n.Handoff() || (n.myself.isMaster() && n.state != stateOK) {
@@ -288,11 +289,12 @@ func (n *Node) viewDigest() uint64 {
 	return h
 }
 
-// Knows reports whether every running node other than the one named id knows it, past the
-// handshake: until then a reshard to it can fail with "ERR Unknown node".
+// Knows reports whether every running node in a cluster (one that knows another node),
+// other than the one named id, knows it past the handshake: until then a reshard to it
+// can fail with "ERR Unknown node".
 func (c *Cluster) Knows(id string) bool {
 	for _, p := range c.procs {
-		if p.down || p.node.myself == nil || p.node.myself.name == id {
+		if p.down || p.node.myself == nil || p.node.myself.name == id || len(p.node.order) < 2 {
 			continue
 		}
 		if q := p.node.lookupName(id); q == nil || q.inHandshake() {

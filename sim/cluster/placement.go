@@ -401,10 +401,14 @@ func (cli *CLI) AddMember(newAddr, existing string) error {
 		cli.replyError(n, r)
 		return ErrCLI
 	}
-	// Then, as redis-cli does after moving a slot, every node is told the new owner at
+	// Then, as redis-cli does after moving a slot, every master is told the new owner at
 	// once, so that their memberships change within milliseconds of each other and not
-	// over the seconds the new node's pings take to reach them all.
+	// over the seconds the new node's pings take to reach them all (replicas refuse
+	// SETSLOT and learn it from their masters).
 	for _, m := range nodes {
+		if m.slave {
+			continue
+		}
 		if r, ok := cli.do(m, "CLUSTER", "SETSLOT", strconv.Itoa(token), "NODE", newProc.Node().ID()); !ok || r.IsError() {
 			cli.replyError(m, r)
 			return ErrCLI

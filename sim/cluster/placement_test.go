@@ -3,6 +3,7 @@ package cluster
 import (
 	"io"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -247,4 +248,42 @@ func TestPlacementHandoffDoneNeedsAPlacement(t *testing.T) {
 	r, err = c.Client().Do(procs[0].Addr(), "CLUSTER", "HANDOFF-DONE", "x")
 	require.NoError(t, err)
 	assert.Equal(t, "ERR wrong number of arguments for 'cluster|handoff-done' command", r.Str)
+}
+
+// TestPlacementNewMasterWithReplica: a master added to a placed cluster with a replica of
+// its own takes its share; when it is killed its replica takes over the share, and no key
+// moves or goes missing.
+func TestPlacementNewMasterWithReplica(t *testing.T) {
+	const keys = 2000
+	c, procs := placedCluster(t, ringPlacement(100), 3, 1, keys)
+	var out strings.Builder
+	cli := c.CLI(&out)
+	defer func() {
+		if t.Failed() {
+			t.Log(out.String())
+		}
+	}()
+	p7, err := c.Start("redis-node-7", "127.0.0.1", 6387, procs[0].Config)
+	require.NoError(t, err)
+	p8, err := c.Start("redis-node-8", "127.0.0.1", 6388, procs[0].Config)
+	require.NoError(t, err)
+	require.NoError(t, cli.AddMember(p7.Addr(), procs[0].Addr()))
+	settle(t, c)
+	require.NoError(t, cli.AddNode(p8.Addr(), procs[0].Addr(), true, p7.Node().ID()))
+	c.Sim.RunFor(10 * time.Second) // the replica synchronises
+	settle(t, c)
+	require.Equal(t, p7.Node().ID(), p8.Node().MasterID())
+	held := p7.Node().Keys()
+	assert.Positive(t, held)
+	assert.Equal(t, held, p8.Node().Keys(), "the replica has its master's keys")
+
+	migrated, _ := c.Reg.Migrated()
+	c.Kill(p7)
+	settle(t, c)
+	assert.True(t, p8.Node().IsMaster(), "the replica was promoted")
+	now, _ := c.Reg.Migrated()
+	assert.Equal(t, migrated, now, "keys migrated by the failover")
+	tokens, _, _ := procs[0].Node().Membership()
+	assert.Len(t, tokens, 4)
+	assert.Zero(t, readAll(t, c, keys, procs[1].Addr()))
 }
