@@ -32,6 +32,9 @@ type CLI struct {
 	// FixWithUnreachableMasters is --cluster-fix-with-unreachable-masters: fix even when
 	// some master could not be loaded, which redis-cli refuses by default.
 	FixWithUnreachableMasters bool
+	// SearchMultipleOwners is --cluster-search-multiple-owners: check (and fix) slots that
+	// more than one master claims or holds keys of.
+	SearchMultipleOwners bool
 
 	fixing      bool // running --cluster fix: check repairs the open slots it finds
 	unreachable int  // masters the last load could not reach (unreachable_masters)
@@ -360,7 +363,14 @@ func (cli *CLI) check(nodes []*mnode, quiet bool) bool {
 		}
 		covered = cli.fixSlotsCoverage(nodes, set) > 0
 	}
-	return ok && fixed && covered
+	if cli.aborted {
+		return false
+	}
+	single := true
+	if cli.SearchMultipleOwners {
+		single = cli.checkMultipleOwners(nodes)
+	}
+	return ok && fixed && covered && single
 }
 
 // checkLayout is the slot table as the loaded nodes describe it: their slots and their

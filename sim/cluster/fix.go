@@ -453,3 +453,100 @@ func (cli *CLI) fixSlotsCoverage(nodes []*mnode, covered slot.Set) int {
 	}
 	return fixed
 }
+
+// checkMultipleOwners is the --cluster-search-multiple-owners part of redis-cli's check:
+// a slot's owners are the masters that claim it and those that hold keys of it; with more
+// than one it warns and, fixing, makes the one with the most keys the owner
+// (clusterManagerFixMultipleSlotOwners). It reports whether no slot has several owners.
+func (cli *CLI) checkMultipleOwners(nodes []*mnode) bool {
+	cli.printf(">>> Check for multiple slot owners...\n")
+	result, multiple := true, 0
+	for s := range slot.Count {
+		arg := strconv.Itoa(s)
+		var owners []*mnode
+		for _, n := range nodes {
+			if n.slave {
+				continue
+			}
+			if n.slots.Has(s) {
+				owners = append(owners, n)
+				continue
+			}
+			// clusterManagerCountKeysInSlot: an error counts as no key.
+			if r, ok := cli.do(n, "CLUSTER", "COUNTKEYSINSLOT", arg); ok && r.Kind == Integer && r.Int > 0 {
+				owners = append(owners, n)
+			}
+		}
+		if len(owners) < 2 {
+			continue
+		}
+		result = false
+		cli.printf("[WARNING] Slot %d has %d owners:\n", s, len(owners))
+		for _, n := range owners {
+			cli.printf("    %s\n", n.addr())
+		}
+		multiple++
+		if cli.fixing {
+			if result = cli.fixMultipleOwners(nodes, s, owners); !result {
+				cli.printf("Failed to fix multiple owners for slot %d\n", s)
+				break
+			}
+			multiple--
+		}
+	}
+	if multiple == 0 {
+		cli.printf("[OK] No multiple owners found.\n")
+	}
+	return result
+}
+
+// fixMultipleOwners is clusterManagerFixMultipleSlotOwners: the owner with the most keys
+// takes the slot, every other master gives it up, and the keys they hold move to it.
+func (cli *CLI) fixMultipleOwners(nodes []*mnode, s int, owners []*mnode) bool {
+	cli.printf(">>> Fixing multiple owners for slot %d...\n", s)
+	arg := strconv.Itoa(s)
+	var owner *mnode
+	var most int64
+	for _, n := range owners {
+		if n.replicate != "" {
+			continue
+		}
+		r, ok := cli.do(n, "CLUSTER", "COUNTKEYSINSLOT", arg)
+		if !ok || r.IsError() {
+			owner = nil
+			break
+		}
+		if r.Int > most || owner == nil {
+			owner, most = n, r.Int
+		}
+	}
+	if owner == nil {
+		owner = owners[0]
+	}
+	cli.printf(">>> Setting slot %d owner: %s\n", s, owner.addr())
+	if !cli.setSlotOwner(owner, s, false) {
+		return false
+	}
+	success := true
+	for _, n := range nodes {
+		if n == owner || n.slave {
+			continue
+		}
+		r, ok := cli.do(n, "CLUSTER", "COUNTKEYSINSLOT", arg)
+		if success = ok && r.Kind == Integer; !success {
+			break
+		}
+		cli.delSlot(n, s)
+		n.slots.Remove(s)
+		if r2, ok := cli.do(n, "CLUSTER", "SETSLOT", arg, "NODE", owner.name); !ok || r2.IsError() {
+			cli.replyError(n, r2)
+			return false
+		}
+		if r.Int > 0 {
+			if success = cli.moveSlot(nodes, n, owner, s, true, false, true) == nil; !success {
+				break
+			}
+		}
+	}
+	return success
+}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/slot"
 )
 
 // A migrateCall is a MIGRATE in progress: like Redis, the source is blocked until the
@@ -59,6 +60,13 @@ func (n *Node) migrate(from int, req Request) Reply {
 	}
 	if keys == nil {
 		keys = []string{key}
+	}
+	// Clients' MIGRATEs are routed like any command with keys; a placed cluster's own
+	// handoffs (from -1) and its clients follow the handoff rules instead.
+	if from >= 0 && n.place == nil {
+		if r, redirected := n.routeMigrate(keys); redirected {
+			return r
+		}
 	}
 	var present []string
 	restore := []string{"RESTORE-ASKING", ""}
@@ -172,4 +180,35 @@ func (n *Node) migrateReply(mc *migrateCall, r Reply) {
 		return
 	}
 	n.ctx.Send(mc.client, Response{ID: mc.id, Reply: r}, 0)
+}
+
+// routeMigrate is getNodeByQuery for MIGRATE: the usual CLUSTERDOWN and CROSSSLOT errors,
+// then, where Redis lets MIGRATE "work in the context of the local node", any slot this
+// node is migrating or importing is served here, and any other slot it does not own gets
+// MOVED. redis-cli relies on that: before moving keys away from a node that does not own
+// their slot, it sets the slot importing there.
+func (n *Node) routeMigrate(keys []string) (Reply, bool) {
+	s := slot.Of(keys[0])
+	owner := n.slots[s]
+	if owner == nil {
+		return errReply("CLUSTERDOWN Hash slot not served"), true
+	}
+	for _, k := range keys[1:] {
+		if slot.Of(k) != s {
+			return errReply("CROSSSLOT Keys in request don't hash to the same slot"), true
+		}
+	}
+	if n.state != stateOK {
+		if !n.cfg.AllowReadsWhenDown {
+			return errReply("CLUSTERDOWN The cluster is down"), true
+		}
+		return errReply("CLUSTERDOWN The cluster is down and only accepts read commands"), true
+	}
+	if (owner == n.myself && n.migrating[s] != nil) || n.importing[s] != nil {
+		return Reply{}, false
+	}
+	if owner != n.myself {
+		return errorf("MOVED %d %s:%d", s, owner.ip, owner.port), true
+	}
+	return Reply{}, false
 }

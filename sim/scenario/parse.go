@@ -77,6 +77,7 @@ type ClusterTool struct {
 	Pipeline  int      // --cluster-pipeline
 
 	FixUnreachable bool // --cluster-fix-with-unreachable-masters
+	MultipleOwners bool // --cluster-search-multiple-owners
 }
 
 // Sleep waits (virtual time in simulation, real time live).
@@ -558,7 +559,9 @@ func parseClusterTool(f []string) (Command, error) {
 			t.Pipeline, err = integer()
 		case "fix-with-unreachable-masters":
 			t.FixUnreachable = true
-		case "replace", "copy", "search-multiple-owners", "only-masters", "only-replicas", "from-user", "from-pass", "from-askpass":
+		case "search-multiple-owners":
+			t.MultipleOwners = true
+		case "replace", "copy", "only-masters", "only-replicas", "from-user", "from-pass", "from-askpass":
 			err = fmt.Errorf("redis-cli accepts %s but the simulator does not model it", a)
 		default:
 			err = fmt.Errorf(errUnrecognized, a)

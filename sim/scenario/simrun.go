@@ -222,6 +222,7 @@ func (b *simBackend) clusterTool(t ClusterTool, out io.Writer) {
 	cli.SetOutput(out)
 	cli.Pipeline, cli.Timeout = t.Pipeline, t.Timeout
 	cli.FixWithUnreachableMasters = t.FixUnreachable
+	cli.SearchMultipleOwners = t.MultipleOwners
 	switch t.Sub {
 	case "create":
 		_ = cli.Create(t.Args, t.Replicas, t.Yes)
