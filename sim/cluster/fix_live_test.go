@@ -407,3 +407,79 @@ func TestMultipleOwnersMatchesRealRedis(t *testing.T) {
 	assert.Contains(t, got["real"][1], "Node M2 replied with error:\nMOVED 4452 M1\n")
 	assert.Contains(t, got["real"][1], "Failed to fix multiple owners for slot 4452")
 }
+
+// TestReplicationInfoMatchesRealRedis: whether INFO replication reports a backlog
+// (repl_backlog_active) on a master with a replica, on its replica and on a node that never
+// had one, after the sync and before any write, as real Redis 7.0.15 reports it.
+func TestReplicationInfoMatchesRealRedis(t *testing.T) {
+	live.Need(t)
+	t.Parallel()
+	fields := func(info string) map[string]string {
+		out := map[string]string{}
+		for _, l := range strings.Split(strings.ReplaceAll(info, "\r\n", "\n"), "\n") {
+			k, v, ok := strings.Cut(l, ":")
+			if ok && strings.HasPrefix(k, "repl_backlog_") {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	servers := live.StartCluster(t, 7, "--cluster-node-timeout", "5000")
+	var addrs []string
+	for _, s := range servers[:6] {
+		addrs = append(addrs, s.Addr())
+	}
+	out, err := live.CLI(append(append([]string{"--cluster", "create"}, addrs...), "--cluster-replicas", "1", "--cluster-yes")...)
+	require.NoError(t, err, out)
+	time.Sleep(8 * time.Second) // the replicas' full syncs wait repl-diskless-sync-delay
+	info := func(i int) map[string]string {
+		r, err := servers[i].Do("INFO", "replication")
+		require.NoError(t, err)
+		s, _ := live.String(r, nil)
+		return fields(s)
+	}
+	real := []map[string]string{info(0), info(3), info(6)}
+
+	c, procs, err := cluster.Build(cluster.Options{Seed: 1, Masters: 3, Replicas: 1, Config: cluster.DefaultConfig(), Link: cluster.Loopback})
+	require.NoError(t, err)
+	lone, err := c.Start("redis-node-7", "127.0.0.1", 6387, cluster.DefaultConfig())
+	require.NoError(t, err)
+	c.Sim.RunFor(8 * time.Second)
+	simInfo := func(p *cluster.Process) map[string]string {
+		r, err := c.Client().Do(p.Addr(), "INFO", "replication")
+		require.NoError(t, err)
+		return fields(r.Str)
+	}
+	// redis-cli pairs master i with a replica among the others; find each side's pair.
+	var simReplica *cluster.Process
+	for _, p := range procs {
+		if p.Node().MasterID() == procs[0].Node().ID() {
+			simReplica = p
+		}
+	}
+	require.NotNil(t, simReplica)
+	var realReplica int
+	realID := func(i int) string {
+		r, _ := servers[i].Do("CLUSTER", "MYID")
+		s, _ := live.String(r, nil)
+		return s
+	}
+	for i := 3; i < 6; i++ {
+		r, _ := servers[i].Do("CLUSTER", "NODES")
+		s, _ := live.String(r, nil)
+		for _, l := range strings.Split(s, "\n") {
+			if strings.Contains(l, "myself") && strings.Contains(l, realID(0)) {
+				realReplica = i
+			}
+		}
+	}
+	require.NotZero(t, realReplica)
+	real[1] = info(realReplica)
+	sim := []map[string]string{simInfo(procs[0]), simInfo(simReplica), simInfo(lone)}
+	// The histories hold the master's PINGs to its replicas (14 bytes each), which depend
+	// on when its once-a-second cron ran against the sync: only the flags are compared.
+	for i, who := range []string{"master with a replica", "its replica", "a node with no replica"} {
+		assert.Equal(t, real[i]["repl_backlog_active"], sim[i]["repl_backlog_active"], who)
+	}
+	assert.Equal(t, []string{"1", "1", "0"}, []string{real[0]["repl_backlog_active"], real[1]["repl_backlog_active"], real[2]["repl_backlog_active"]})
+}

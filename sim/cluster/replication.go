@@ -106,6 +106,7 @@ type replication struct {
 	secondOffset    int64 // second_repl_offset
 	backlog         []*op
 	backlogBytes    int64
+	backlogOn       bool // the backlog exists: since a replica first synced from this node, or this replica synced
 	replicas        []*attached
 	lastPing        int64
 
@@ -332,6 +333,7 @@ func (r *replication) step(n *Node, from int, msg any) bool {
 		r.state = replConnected
 		r.lastInteraction = n.now / 1000
 		r.synced = true
+		r.backlogOn = true
 	case rdb:
 		if m.epoch != r.epoch || (r.state != replTransfer && r.state != replConnecting) {
 			return true
@@ -340,6 +342,7 @@ func (r *replication) step(n *Node, from int, msg any) bool {
 		r.processed = m.offset
 		r.masterReplid = m.replid
 		r.backlog, r.backlogBytes = nil, 0
+		r.backlogOn = true // a replica keeps a backlog, to serve PSYNCs after a failover
 		r.state = replConnected
 		r.lastInteraction = n.now / 1000
 		r.synced = true
@@ -387,6 +390,7 @@ func (r *replication) servePsync(n *Node, from int, p psync) {
 		}
 	}
 	r.replicas = append(r.replicas, a)
+	r.backlogOn = true // createReplicationBacklog, on the first replica's PSYNC
 	partial := p.replid == r.replid || (p.replid == r.replid2 && p.offset <= r.secondOffset)
 	first := r.masterOffset + 1
 	if len(r.backlog) > 0 {
@@ -454,7 +458,7 @@ func (r *replication) info(n *Node) string {
 		hist = off - first + 1
 	}
 	fmt.Fprintf(&b, "repl_backlog_active:%d\r\nrepl_backlog_size:%d\r\nrepl_backlog_first_byte_offset:%d\r\nrepl_backlog_histlen:%d\r\n",
-		map[bool]int{true: 1, false: 0}[len(r.backlog) > 0], n.cfg.ReplBacklogSize, first, hist)
+		map[bool]int{true: 1, false: 0}[r.backlogOn || len(r.backlog) > 0], n.cfg.ReplBacklogSize, first, hist)
 	return b.String()
 }
 
