@@ -109,15 +109,28 @@ type MovementStep struct {
 	Settle  time.Duration `json:"settle"`
 	Settled bool          `json:"settled"`
 	Window  time.Duration `json:"window"` // the step's length, to the next event
-	// The requests the application sent during the step: failed (CLUSTERDOWN, refused,
-	// timed out, too many redirects), answered after MOVED or ASK, reads of a stored key
-	// that found nothing, and writes acknowledged and later missing.
+	RequestCounts
+}
+
+// RequestCounts are the requests the application sent during a step: failed (CLUSTERDOWN,
+// refused, timed out, too many redirects), answered after MOVED or ASK, reads of a stored
+// key that found nothing, and writes acknowledged and later missing.
+type RequestCounts struct {
 	Requests   int `json:"requests"`
 	Failed     int `json:"failed"`
 	Redirected int `json:"redirected"`
 	Missed     int `json:"missed_reads"`
 	Acked      int `json:"acked_writes"`
 	Lost       int `json:"lost_writes"`
+}
+
+func (c *RequestCounts) add(o RequestCounts) {
+	c.Requests += o.Requests
+	c.Failed += o.Failed
+	c.Redirected += o.Redirected
+	c.Missed += o.Missed
+	c.Acked += o.Acked
+	c.Lost += o.Lost
 }
 
 // MovementResult holds every step of every scheme.
@@ -565,18 +578,13 @@ func (r *movementRun) failed(err error) error {
 // A MovementSummary adds up one scheme's part: keys moved against the minimum, and the
 // requests that suffered.
 type MovementSummary struct {
-	Scheme     string        `json:"scheme"`
-	Part       string        `json:"part"`
-	Moved      int64         `json:"moved_keys"`
-	Minimum    int64         `json:"minimum_keys"`
-	Bytes      int64         `json:"moved_bytes"`
-	Settle     time.Duration `json:"settle"` // summed over the steps
-	Requests   int           `json:"requests"`
-	Failed     int           `json:"failed"`
-	Redirected int           `json:"redirected"`
-	Missed     int           `json:"missed_reads"`
-	Acked      int           `json:"acked_writes"`
-	Lost       int           `json:"lost_writes"`
+	Scheme  string        `json:"scheme"`
+	Part    string        `json:"part"`
+	Moved   int64         `json:"moved_keys"`
+	Minimum int64         `json:"minimum_keys"`
+	Bytes   int64         `json:"moved_bytes"`
+	Settle  time.Duration `json:"settle"` // summed over the steps
+	RequestCounts
 }
 
 // Summaries adds up the steps of each scheme and part, in the order they ran.
@@ -591,12 +599,7 @@ func (res *MovementResult) Summaries() []MovementSummary {
 		s.Minimum += st.Minimum
 		s.Bytes += st.Bytes
 		s.Settle += st.Settle
-		s.Requests += st.Requests
-		s.Failed += st.Failed
-		s.Redirected += st.Redirected
-		s.Missed += st.Missed
-		s.Acked += st.Acked
-		s.Lost += st.Lost
+		s.RequestCounts.add(st.RequestCounts)
 	}
 	return out
 }

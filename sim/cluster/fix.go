@@ -375,35 +375,34 @@ func (cli *CLI) fixSlotsCoverage(nodes []*mnode, covered slot.Set) int {
 		rnd = st.Rand()
 	}
 	fixed := 0
-	if len(none) > 0 {
-		cli.printf("The following uncovered slots have no keys across the cluster:\n%s\n", list(none))
-		cli.printf("Fix these slots by covering with a random node? (type 'yes' to accept): yes\n")
-		for _, s := range none {
-			var all []*mnode // clusterManagerNodeMasterRandom counts every node not a replica
-			for _, n := range nodes {
-				if !n.slave {
-					all = append(all, n)
-				}
-			}
-			n := all[rnd.IntN(len(all))]
+	// cover gives each slot to the master pick chooses, after redis-cli's question.
+	cover := func(slots []int, what, question string, pick func(s int) *mnode) bool {
+		if len(slots) == 0 {
+			return true
+		}
+		cli.printf("The following uncovered slots have %s:\n%s\n", what, list(slots))
+		cli.printf("%s (type 'yes' to accept): yes\n", question)
+		for _, s := range slots {
+			n := pick(s)
 			cli.printf(">>> Covering slot %d with %s\n", s, n.addr())
 			if !cli.setSlotOwner(n, s, false) {
-				return -1
+				return false
 			}
 			fixed++
+		}
+		return true
+	}
+	var notReplicas []*mnode // clusterManagerNodeMasterRandom counts every node not a replica
+	for _, n := range nodes {
+		if !n.slave {
+			notReplicas = append(notReplicas, n)
 		}
 	}
-	if len(single) > 0 {
-		cli.printf("The following uncovered slots have keys in just one node:\n%s\n", list(single))
-		cli.printf("Fix these slots by covering with those nodes? (type 'yes' to accept): yes\n")
-		for _, s := range single {
-			n := withKeys[s][0]
-			cli.printf(">>> Covering slot %d with %s\n", s, n.addr())
-			if !cli.setSlotOwner(n, s, false) {
-				return -1
-			}
-			fixed++
-		}
+	if !cover(none, "no keys across the cluster", "Fix these slots by covering with a random node?",
+		func(int) *mnode { return notReplicas[rnd.IntN(len(notReplicas))] }) ||
+		!cover(single, "keys in just one node", "Fix these slots by covering with those nodes?",
+			func(s int) *mnode { return withKeys[s][0] }) {
+		return -1
 	}
 	if len(multi) > 0 {
 		cli.printf("The following uncovered slots have keys in multiple nodes:\n%s\n", list(multi))

@@ -243,6 +243,20 @@ func TestOpenSlotsInRedisCLIOrder(t *testing.T) {
 	assert.NotEqual(t, ">>> Fixing open slot 3", got["real"][1][0], "redis-cli's order is not ascending")
 }
 
+// keysOnTwoMasters stores {k7}a, {k7}b and {k7}c (slot 4452) on the first master, moves
+// {k7}c to the second the way a reshard does, and closes the slot again on both, leaving
+// the slot the first's and one of its keys on the second.
+func keysOnTwoMasters(sd side) {
+	for _, k := range []string{"{k7}a", "{k7}b", "{k7}c"} {
+		sd.do(0, "SET", k, k)
+	}
+	sd.do(1, "CLUSTER", "SETSLOT", "4452", "IMPORTING", sd.ids[0])
+	sd.do(0, "CLUSTER", "SETSLOT", "4452", "MIGRATING", sd.ids[1])
+	sd.do(0, "MIGRATE", "127.0.0.1", strconv.Itoa(sd.ports[1]), "", "0", "5000", "KEYS", "{k7}c")
+	sd.do(0, "CLUSTER", "SETSLOT", "4452", "STABLE")
+	sd.do(1, "CLUSTER", "SETSLOT", "4452", "STABLE")
+}
+
 // TestFixCoverageMatchesRealRedis leaves slots unserved the three ways redis-cli's fix
 // tells apart — no keys anywhere, keys on one master, keys on two — on real and simulated
 // masters, and compares what fix printed and that every slot is covered afterwards.
@@ -261,14 +275,7 @@ func TestFixCoverageMatchesRealRedis(t *testing.T) {
 			return []string{"4452"}
 		}},
 		{"keys on two masters", func(sd side) []string {
-			for _, k := range []string{"{k7}a", "{k7}b", "{k7}c"} {
-				sd.do(0, "SET", k, k)
-			}
-			sd.do(1, "CLUSTER", "SETSLOT", "4452", "IMPORTING", sd.ids[0])
-			sd.do(0, "CLUSTER", "SETSLOT", "4452", "MIGRATING", sd.ids[1])
-			sd.do(0, "MIGRATE", "127.0.0.1", strconv.Itoa(sd.ports[1]), "", "0", "5000", "KEYS", "{k7}c")
-			sd.do(0, "CLUSTER", "SETSLOT", "4452", "STABLE")
-			sd.do(1, "CLUSTER", "SETSLOT", "4452", "STABLE")
+			keysOnTwoMasters(sd)
 			return []string{"4452"}
 		}},
 	}
@@ -383,14 +390,7 @@ func TestMultipleOwnersMatchesRealRedis(t *testing.T) {
 	real, sim := sides(t, false)
 	got := map[string][2]string{}
 	for _, sd := range []side{real, sim} {
-		for _, k := range []string{"{k7}a", "{k7}b", "{k7}c"} {
-			sd.do(0, "SET", k, k)
-		}
-		sd.do(1, "CLUSTER", "SETSLOT", "4452", "IMPORTING", sd.ids[0])
-		sd.do(0, "CLUSTER", "SETSLOT", "4452", "MIGRATING", sd.ids[1])
-		sd.do(0, "MIGRATE", "127.0.0.1", strconv.Itoa(sd.ports[1]), "", "0", "5000", "KEYS", "{k7}c")
-		sd.do(0, "CLUSTER", "SETSLOT", "4452", "STABLE")
-		sd.do(1, "CLUSTER", "SETSLOT", "4452", "STABLE")
+		keysOnTwoMasters(sd)
 		sd.wait(time.Second)
 		section := func(out string) string {
 			out = named(out, sd.ports)
