@@ -351,11 +351,11 @@ func (r *movementRun) startLoad(procs []*cluster.Process) {
 
 // begin opens a step for an event; finish closes it once the cluster settled, or after
 // limit, and leaves a second of quiet before the next event.
-func (r *movementRun) begin(event, node string, minimum int64) *MovementStep {
+func (r *movementRun) begin(event, node string) *MovementStep {
 	r.out.Reset()
 	r.steps = append(r.steps, MovementStep{
 		Scheme: r.scheme.String(), Part: r.part, Event: event, Node: node,
-		Stored: r.storedKeys(), Minimum: minimum,
+		Stored: r.storedKeys(),
 	})
 	r.step = len(r.steps) - 1
 	st := &r.steps[r.step]
@@ -406,7 +406,7 @@ func (r *movementRun) join(port int) error {
 	}
 	r.c.Sim.RunFor(100 * time.Millisecond)
 	first := r.masters[0].Addr()
-	st := r.begin("join", p.Addr(), 0)
+	st := r.begin("join", p.Addr())
 	st.Minimum = st.Stored / int64(len(r.masters)+1)
 	start := r.c.Sim.Now()
 	r.masters = append(r.masters, p)
@@ -445,7 +445,7 @@ func (r *movementRun) join(port int) error {
 func (r *movementRun) leave() error {
 	p := r.masters[len(r.masters)-1]
 	first := r.masters[0].Addr()
-	st := r.begin("leave", p.Addr(), 0)
+	st := r.begin("leave", p.Addr())
 	st.Minimum = int64(p.Node().Keys())
 	start := r.c.Sim.Now()
 	r.masters = r.masters[:len(r.masters)-1]
@@ -483,7 +483,7 @@ func (r *movementRun) leave() error {
 // kill crashes a master (SIGKILL). With a replica, the step lasts until the replica is
 // promoted and the cluster has settled; without one, for the whole outage.
 func (r *movementRun) kill(p *cluster.Process) error {
-	r.begin("kill", p.Addr(), 0)
+	r.begin("kill", p.Addr())
 	start := r.c.Sim.Now()
 	r.c.Kill(p)
 	if r.part == PartReplica {
@@ -507,7 +507,7 @@ func (r *movementRun) kill(p *cluster.Process) error {
 
 // restart starts the killed master again from its AOF and nodes.conf.
 func (r *movementRun) restart(p *cluster.Process) error {
-	r.begin("restart", p.Addr(), 0)
+	r.begin("restart", p.Addr())
 	start := r.c.Sim.Now()
 	if err := r.c.Restart(p); err != nil {
 		return err

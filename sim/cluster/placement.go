@@ -164,6 +164,9 @@ func formatTokens(tokens []int) string {
 
 // handoff sends the next batch of keys this master no longer owns to their owner, when no
 // MIGRATE is in progress. A batch whose owner is unreachable waits and is tried again.
+// The queue is not advanced when a batch starts: its keys leave the store when the target
+// has them, and the next call skips every queued key no longer here, so a batch that failed
+// is simply sent again.
 func (n *Node) handoff() {
 	pl := n.place
 	if n.mig != nil || pl.flight != nil || pl.waiting || !n.myself.isMaster() || pl.part == nil {
