@@ -59,3 +59,17 @@ func TestMovementFiguresRepeat(t *testing.T) {
 		assert.Equal(t, a, b, name)
 	}
 }
+
+// TestMovementFiguresWithoutScaling: with -to equal to -from there are no scale steps, and
+// only the crash figure is drawn.
+func TestMovementFiguresWithoutScaling(t *testing.T) {
+	cfg := experiments.DefaultMovementConfig()
+	cfg.To, cfg.Keys = 3, 300
+	cfg.Schemes, _ = experiments.ParseSchemes("ring:10")
+	res, err := experiments.RunMovement(cfg)
+	require.NoError(t, err)
+	paths, err := MovementFigures(res, t.TempDir())
+	require.NoError(t, err)
+	require.Len(t, paths, 2)
+	assert.Equal(t, "movement-crash.png", filepath.Base(paths[0]))
+}

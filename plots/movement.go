@@ -17,15 +17,19 @@ import (
 // the minimum, time to settle, requests redirected or failed), and movement-crash, what a
 // killed master cost each scheme with and without replicas.
 func MovementFigures(res *experiments.MovementResult, dir string) ([]string, error) {
-	scale, err := movementScaleFigure(res)
-	if err != nil {
-		return nil, err
+	var figs []Figure
+	if slices.ContainsFunc(res.Steps, func(st experiments.MovementStep) bool { return st.Part == experiments.PartScale }) {
+		scale, err := movementScaleFigure(res) // no scale steps when -to equals -from
+		if err != nil {
+			return nil, err
+		}
+		figs = append(figs, scale)
 	}
 	crash, err := movementCrashFigure(res)
 	if err != nil {
 		return nil, err
 	}
-	return saveAll([]Figure{scale, crash}, dir)
+	return saveAll(append(figs, crash), dir)
 }
 
 // schemesOf lists the schemes of res in the order they ran.
