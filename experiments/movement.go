@@ -133,10 +133,22 @@ func (c *RequestCounts) add(o RequestCounts) {
 	c.Lost += o.Lost
 }
 
-// MovementResult holds every step of every scheme.
+// MovementResult holds every step of every scheme, and for each scheme and part the
+// application's requests second by second.
 type MovementResult struct {
-	Config MovementConfig `json:"config"`
-	Steps  []MovementStep `json:"steps"`
+	Config    MovementConfig     `json:"config"`
+	Steps     []MovementStep     `json:"steps"`
+	Timelines []MovementTimeline `json:"timelines"`
+}
+
+// A MovementTimeline is one part of one scheme as the application saw it: Seconds[i]
+// counts the requests sent in its i-th second of load (lost writes by the second they were
+// sent in), and each step's Start is the second, from the same origin, it began at.
+type MovementTimeline struct {
+	Scheme  string          `json:"scheme"`
+	Part    string          `json:"part"`
+	Starts  []time.Duration `json:"starts"` // of the part's steps, in order
+	Seconds []RequestCounts `json:"seconds"`
 }
 
 // RunMovement runs the movement experiment.
@@ -148,7 +160,7 @@ func RunMovement(cfg MovementConfig) (*MovementResult, error) {
 	for _, s := range cfg.Schemes {
 		for _, part := range []string{PartScale, PartReplica, PartNoReplica} {
 			start := time.Now()
-			steps, err := runMovementPart(cfg, s, part)
+			steps, timeline, err := runMovementPart(cfg, s, part)
 			var cliErr *cliError
 			if errors.As(err, &cliErr) {
 				err = fmt.Errorf("%w; redis-cli printed:\n%s", err, cliErr.tail)
@@ -157,6 +169,7 @@ func RunMovement(cfg MovementConfig) (*MovementResult, error) {
 				return nil, fmt.Errorf("movement: %s, %s: %w", s, part, err)
 			}
 			res.Steps = append(res.Steps, steps...)
+			res.Timelines = append(res.Timelines, timeline)
 			if cfg.Progress != nil {
 				fmt.Fprintf(cfg.Progress, "%-10s %-16s %2d steps in %.1fs\n", s, part, len(steps), time.Since(start).Seconds())
 			}
@@ -196,9 +209,24 @@ type movementRun struct {
 	steps   []MovementStep
 	step    int // the step requests are counted in; -1 before the first event
 	stopped bool
+
+	loadStart sim.Time        // when the application started
+	starts    []time.Duration // each step's start, from loadStart
+	seconds   []RequestCounts // per second of load, by send time
+	ackedAt   map[string]int  // written key → second its acknowledged write was sent in
 }
 
-func runMovementPart(cfg MovementConfig, s Scheme, part string) ([]MovementStep, error) {
+// second returns the counters of the second of load t falls in.
+func (r *movementRun) second(t sim.Time) *RequestCounts {
+	i := int(t.Sub(r.loadStart) / time.Second)
+	for len(r.seconds) <= i {
+		r.seconds = append(r.seconds, RequestCounts{})
+	}
+	return &r.seconds[i]
+}
+
+func runMovementPart(cfg MovementConfig, s Scheme, part string) ([]MovementStep, MovementTimeline, error) {
+	tl := MovementTimeline{Scheme: s.String(), Part: part}
 	replicas := 0
 	if part == PartReplica {
 		replicas = 1
@@ -212,12 +240,12 @@ func runMovementPart(cfg MovementConfig, s Scheme, part string) ([]MovementStep,
 		Seed: cfg.Seed, Masters: cfg.From, Replicas: replicas, Config: ccfg, Link: link, Placement: s.placement(),
 	})
 	if err != nil {
-		return nil, err
+		return nil, tl, err
 	}
 	r := &movementRun{
 		cfg: cfg, scheme: s, part: part, c: c, config: ccfg,
 		ledger: cluster.NewLedger(), acked: map[string]int{}, rnd: c.Sim.Stream("movement load"),
-		stored: map[string]bool{}, step: -1,
+		stored: map[string]bool{}, step: -1, ackedAt: map[string]int{},
 	}
 	r.cli = c.CLI(&r.out)
 	for _, p := range procs {
@@ -226,7 +254,7 @@ func runMovementPart(cfg MovementConfig, s Scheme, part string) ([]MovementStep,
 		}
 	}
 	if err := r.populate(procs); err != nil {
-		return nil, err
+		return nil, tl, err
 	}
 	r.startLoad(procs)
 	c.Sim.RunFor(time.Second)
@@ -234,29 +262,30 @@ func runMovementPart(cfg MovementConfig, s Scheme, part string) ([]MovementStep,
 	case PartScale:
 		for n := cfg.From; n < cfg.To; n++ {
 			if err := r.join(6381 + n); err != nil {
-				return nil, err
+				return nil, tl, err
 			}
 		}
 		for n := cfg.To; n > cfg.From; n-- {
 			if err := r.leave(); err != nil {
-				return nil, err
+				return nil, tl, err
 			}
 		}
 	case PartReplica, PartNoReplica:
 		victim := r.masters[0]
 		if err := r.kill(victim); err != nil {
-			return nil, err
+			return nil, tl, err
 		}
 		if err := r.restart(victim); err != nil {
-			return nil, err
+			return nil, tl, err
 		}
 	}
 	r.stopped = true
 	c.Sim.RunFor(2 * time.Second) // the last replies
 	if err := r.readBack(); err != nil {
-		return nil, err
+		return nil, tl, err
 	}
-	return r.steps, nil
+	tl.Starts, tl.Seconds = r.starts, r.seconds
+	return r.steps, tl, nil
 }
 
 // populate stores cfg.Keys keys through a cluster-aware client and waits for every one.
@@ -304,6 +333,7 @@ func (r *movementRun) startLoad(procs []*cluster.Process) {
 		seeds = append(seeds, p.Addr())
 	}
 	writes := 0
+	r.loadStart = r.c.Sim.Now()
 	r.c.OpenLoop(seeds, r.cfg.Clients, r.cfg.Rate, 0, func(cc *cluster.ClusterClient) bool {
 		if r.stopped {
 			return false
@@ -326,23 +356,26 @@ func (r *movementRun) startLoad(procs []*cluster.Process) {
 			if acked {
 				_ = r.ledger.Ack(key, value) // value came from the ledger
 				r.acked[key] = step
+				r.ackedAt[key] = int(res.Sent.Sub(r.loadStart) / time.Second)
 			}
-			if step < 0 {
-				return
+			count := func(c *RequestCounts) {
+				c.Requests++
+				switch res.Outcome {
+				case cluster.Failed:
+					c.Failed++
+				case cluster.Redirected:
+					c.Redirected++
+				}
+				if acked {
+					c.Acked++
+				}
+				if !write && res.Outcome != cluster.Failed && res.Reply.Kind != cluster.Bulk {
+					c.Missed++
+				}
 			}
-			st := &r.steps[step]
-			st.Requests++
-			switch res.Outcome {
-			case cluster.Failed:
-				st.Failed++
-			case cluster.Redirected:
-				st.Redirected++
-			}
-			if acked {
-				st.Acked++
-			}
-			if !write && res.Outcome != cluster.Failed && res.Reply.Kind != cluster.Bulk {
-				st.Missed++
+			count(r.second(res.Sent))
+			if step >= 0 {
+				count(&r.steps[step].RequestCounts)
 			}
 		}, args...)
 		return true
@@ -357,6 +390,7 @@ func (r *movementRun) begin(event, node string) *MovementStep {
 		Scheme: r.scheme.String(), Part: r.part, Event: event, Node: node,
 		Stored: r.storedKeys(),
 	})
+	r.starts = append(r.starts, r.c.Sim.Now().Sub(r.loadStart))
 	r.step = len(r.steps) - 1
 	st := &r.steps[r.step]
 	st.Moved, st.Bytes = r.c.Reg.Migrated()
@@ -555,6 +589,9 @@ func (r *movementRun) readBack() error {
 		}
 		if step, ok := r.acked[key]; ok && lost > 0 && step >= 0 {
 			r.steps[step].Lost += lost
+		}
+		if i, ok := r.ackedAt[key]; ok && lost > 0 {
+			r.seconds[i].Lost += lost
 		}
 	}
 	return nil

@@ -49,9 +49,9 @@ func TestMovementFiguresRepeat(t *testing.T) {
 		dirs[i] = t.TempDir()
 		paths, err := MovementFigures(res, dirs[i])
 		require.NoError(t, err)
-		assert.Len(t, paths, 4)
+		assert.Len(t, paths, 10, "scale, crash, and one timeline per scheme, each PNG and SVG")
 	}
-	for _, name := range []string{"movement-scale.png", "movement-crash.svg"} {
+	for _, name := range []string{"movement-scale.png", "movement-crash.svg", "movement-ring-10.png", "movement-slots.svg"} {
 		a, err := os.ReadFile(filepath.Join(dirs[0], name))
 		require.NoError(t, err)
 		b, err := os.ReadFile(filepath.Join(dirs[1], name))
@@ -61,7 +61,7 @@ func TestMovementFiguresRepeat(t *testing.T) {
 }
 
 // TestMovementFiguresWithoutScaling: with -to equal to -from there are no scale steps, and
-// only the crash figure is drawn.
+// only the crash figure and the scheme's timeline are drawn.
 func TestMovementFiguresWithoutScaling(t *testing.T) {
 	cfg := experiments.DefaultMovementConfig()
 	cfg.To, cfg.Keys = 3, 300
@@ -70,6 +70,7 @@ func TestMovementFiguresWithoutScaling(t *testing.T) {
 	require.NoError(t, err)
 	paths, err := MovementFigures(res, t.TempDir())
 	require.NoError(t, err)
-	require.Len(t, paths, 2)
+	require.Len(t, paths, 4)
 	assert.Equal(t, "movement-crash.png", filepath.Base(paths[0]))
+	assert.Equal(t, "movement-ring-10.png", filepath.Base(paths[2]))
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"slices"
+	"strings"
 
 	"github.com/kvplace/kvplace/experiments"
 	"gonum.org/v1/plot"
@@ -29,7 +30,94 @@ func MovementFigures(res *experiments.MovementResult, dir string) ([]string, err
 	if err != nil {
 		return nil, err
 	}
-	return saveAll(append(figs, crash), dir)
+	figs = append(figs, crash)
+	for _, scheme := range schemesOf(res) {
+		fig, err := movementTimelineFigure(res, scheme)
+		if err != nil {
+			return nil, err
+		}
+		figs = append(figs, fig)
+	}
+	return saveAll(figs, dir)
+}
+
+// movementTimelineFigure draws one scheme's parts second by second: the requests answered
+// directly, redirected, failed and reads that found nothing, with a dashed line where each
+// step began. Its name is movement-<scheme>, with ':' as '-' ("movement-ring-100").
+func movementTimelineFigure(res *experiments.MovementResult, scheme string) (Figure, error) {
+	titles := map[string]string{
+		experiments.PartScale:     "scaling %d → %d → %d masters, one step at each dashed line",
+		experiments.PartReplica:   "a master killed, then restarted (dashed lines), with one replica per master",
+		experiments.PartNoReplica: "a master killed, then restarted (dashed lines), without replicas",
+	}
+	var panels []*plot.Plot
+	for _, tl := range res.Timelines {
+		if tl.Scheme != scheme || len(tl.Seconds) == 0 {
+			continue
+		}
+		p := plot.New()
+		p.Title.Text = fmt.Sprintf("%s: "+titles[tl.Part], append([]any{scheme}, scaleArgs(res, tl.Part)...)...)
+		p.X.Label.Text = "seconds of load (virtual)"
+		p.Y.Label.Text = "requests/s"
+		series := []struct {
+			name   string
+			value  func(c experiments.RequestCounts) int
+			colour int
+		}{
+			{"answered at once", func(c experiments.RequestCounts) int { return c.Requests - c.Redirected - c.Failed }, 2},
+			{"redirected (MOVED, ASK)", func(c experiments.RequestCounts) int { return c.Redirected }, 1},
+			{"failed", func(c experiments.RequestCounts) int { return c.Failed }, 5},
+			{"read found nothing (of those answered)", func(c experiments.RequestCounts) int { return c.Missed }, 3},
+		}
+		// The last second is cut short by the end of the load: it is left out.
+		n := len(tl.Seconds) - 1
+		ymax := 0.0
+		for i, sr := range series {
+			xys := make(plotter.XYs, n)
+			for j := range n {
+				xys[j] = plotter.XY{X: float64(j) + 0.5, Y: float64(sr.value(tl.Seconds[j]))}
+				ymax = max(ymax, xys[j].Y)
+			}
+			l, err := plotter.NewLine(xys)
+			if err != nil {
+				return Figure{}, err
+			}
+			l.Color = colour(sr.colour)
+			l.Width = vg.Points(1.2)
+			if i == 0 {
+				l.Width = vg.Points(0.8)
+			}
+			p.Add(l)
+			p.Legend.Add(sr.name, l)
+		}
+		for _, at := range tl.Starts {
+			l, err := plotter.NewLine(plotter.XYs{{X: at.Seconds(), Y: 0}, {X: at.Seconds(), Y: ymax * 1.1}})
+			if err != nil {
+				return Figure{}, err
+			}
+			l.LineStyle = dashed(color.Gray{0x88})
+			p.Add(l)
+		}
+		p.Y.Min, p.Y.Max = 0, ymax*1.45
+		p.Legend.Top = true
+		p.Legend.XOffs = -vg.Points(4)
+		p.Add(plotter.NewGrid())
+		panels = append(panels, p)
+	}
+	if len(panels) == 0 {
+		return Figure{}, fmt.Errorf("plots: no timeline for scheme %s", scheme)
+	}
+	name := "movement-" + strings.ReplaceAll(scheme, ":", "-")
+	return Figure{Name: name, Plots: panels, Width: 9 * vg.Inch, Height: 3.2 * vg.Inch * vg.Length(len(panels))}, nil
+}
+
+// scaleArgs gives the scale part's title its sizes.
+func scaleArgs(res *experiments.MovementResult, part string) []any {
+	if part != experiments.PartScale {
+		return nil
+	}
+	c := res.Config
+	return []any{c.From, c.To, c.From}
 }
 
 // schemesOf lists the schemes of res in the order they ran.

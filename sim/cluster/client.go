@@ -40,10 +40,10 @@ type Result struct {
 	Sent, End sim.Time
 }
 
-// A ClusterClient is an application's cluster-aware connection, as redis-cli -c and the
-// common client libraries behave: a slot cache filled from CLUSTER SLOTS, each command sent
-// to the master the cache names, MOVED followed and written into the cache, ASK followed
-// once with ASKING and not cached. A request that fails (a refused connection, a timeout, a
+// A ClusterClient is an application's cluster-aware connection, as the common client
+// libraries behave: a slot cache filled from CLUSTER SLOTS, each command sent to the master
+// the cache names, MOVED followed, written into the cache and followed by a reload of the
+// whole map, ASK followed once with ASKING and not cached. A request that fails (a refused connection, a timeout, a
 // CLUSTERDOWN) is reported as failed, not retried: retrying is the application's choice,
 // and the failures are what unavailability is measured from. A failure schedules a refresh
 // of the slot cache from another node, as go-redis's ClusterClient does after a node error.
@@ -137,10 +137,11 @@ func (cc *ClusterClient) send(res Result, s int, addr string, asking bool, args 
 				res.Redirects++
 				cc.learn(f[2])
 				if f[0] == "MOVED" {
+					// The map changed: fix this slot now and reload the whole map in the
+					// background, as go-redis (LazyReload) and Jedis (renewSlotCache) do,
+					// so that the other moved slots do not each cost a redirect.
 					cc.cache[s] = f[2]
-					if cc.place != nil {
-						cc.refresh("") // the membership changed
-					}
+					cc.refresh("")
 				}
 				cc.send(res, s, f[2], f[0] == "ASK", args, done)
 				return
