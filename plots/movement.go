@@ -162,7 +162,14 @@ func movementScaleFigure(res *experiments.MovementResult) (Figure, error) {
 			continue
 		}
 		ticks = append(ticks, fmt.Sprintf("%s %d", map[string]string{"join": "+", "leave": "−"}[st.Event], st.Masters))
-		minimum = append(minimum, plotter.XY{X: float64(len(ticks)), Y: pct(st.Minimum, st.Stored)})
+		// The least an even placement moves: the joining master's 1/N, or the leaving
+		// master's 1/(N+1). (Each scheme's own minimum on a leave is what its leaving master
+		// held, which an uneven placement makes smaller or larger; the table has it.)
+		n := st.Masters
+		if st.Event == "leave" {
+			n++
+		}
+		minimum = append(minimum, plotter.XY{X: float64(len(ticks)), Y: 100 / float64(n)})
 	}
 	if len(ticks) == 0 {
 		return Figure{}, fmt.Errorf("plots: a movement run with no scale steps")
@@ -182,7 +189,7 @@ func movementScaleFigure(res *experiments.MovementResult) (Figure, error) {
 	}
 	minLine.LineStyle = dashed(color.Gray{0x55})
 	moved.Add(minLine)
-	moved.Legend.Add("minimum: the joining master's share, the leaving master's keys", minLine)
+	moved.Legend.Add("an even share: 1/N of the keys, N the larger size", minLine)
 	for i, scheme := range schemesOf(res) {
 		var m, s, h plotter.XYs
 		for _, st := range res.Steps {
