@@ -1,7 +1,10 @@
 package cluster
 
 import (
+	"fmt"
 	"io"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -286,4 +289,115 @@ func TestPlacementNewMasterWithReplica(t *testing.T) {
 	tokens, _, _ := procs[0].Node().Membership()
 	assert.Len(t, tokens, 4)
 	assert.Zero(t, readAll(t, c, keys, procs[1].Addr()))
+}
+
+// TestPlacementRandomHistories runs random histories on placed clusters — masters joining
+// and leaving, a master stopped for a while and started again — under a steady trickle of
+// writes of new keys, and after every step, once the cluster settles, checks that every
+// key is on exactly one master, the one the settled membership names, and that every
+// acknowledged write reads back. Seeds 1..8 by default, 1..40 with KVPLACE_HEAVY.
+func TestPlacementRandomHistories(t *testing.T) {
+	seeds := 8
+	if os.Getenv("KVPLACE_HEAVY") != "" {
+		seeds = 40
+	}
+	for seed := uint64(1); seed <= uint64(seeds); seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { placementHistory(t, seed) })
+	}
+}
+
+func placementHistory(t *testing.T, seed uint64) {
+	rnd := sim.NewStream(seed, "history")
+	place := moduloPlacement
+	if rnd.IntN(2) == 0 {
+		place = ringPlacement(1 + rnd.IntN(200))
+	}
+	cfg := DefaultConfig()
+	cfg.NodeTimeout = time.Duration(1+rnd.IntN(3)) * time.Second
+	cfg.AppendOnly = true
+	c, procs, err := Build(Options{Seed: seed, Masters: 3, Config: cfg, Link: Loopback, Placement: place})
+	require.NoError(t, err)
+	c.Sim.RunFor(3 * time.Second)
+	cli := c.CLI(io.Discard)
+	ledger := NewLedger()
+	written := 0
+	stopped := false
+	app := c.NewClusterClient("app", procs[0].Addr())
+	app.Refresh()
+	var tick func()
+	tick = func() {
+		if stopped {
+			return
+		}
+		written++
+		key := "h:" + strconv.Itoa(written)
+		value := ledger.Value(key)
+		app.Do(func(r Result) {
+			if r.Outcome != Failed && r.Reply.Str == "OK" {
+				require.NoError(t, ledger.Ack(key, value))
+			}
+		}, "SET", key, value)
+		c.Sim.After(20*time.Millisecond, tick)
+	}
+	c.Sim.After(time.Second, tick)
+	c.Sim.RunFor(2 * time.Second)
+
+	members := slices.Clone(procs)
+	port := 6384
+	var ops []string
+	for step := range 6 {
+		switch op := rnd.IntN(3); {
+		case op == 0 && len(members) < 6:
+			p, err := c.Start("redis-node-"+strconv.Itoa(port-6380), "127.0.0.1", port, cfg)
+			require.NoError(t, err)
+			port++
+			require.NoError(t, cli.AddMember(p.Addr(), members[0].Addr()), "step %d: join %s", step, p.Addr())
+			members = append(members, p)
+			ops = append(ops, "join")
+		case op == 1 && len(members) > 3:
+			i := 1 + rnd.IntN(len(members)-1)
+			p := members[i]
+			require.NoError(t, cli.RemoveMember(members[0].Addr(), p.Addr()), "step %d: leave %s", step, p.Addr())
+			c.Stop(p)
+			members = slices.Delete(members, i, i+1)
+			ops = append(ops, "leave")
+		default:
+			p := members[1+rnd.IntN(len(members)-1)]
+			c.Stop(p) // docker stop: its data is on disk
+			c.Sim.RunFor(time.Duration(1+rnd.IntN(4)) * cfg.NodeTimeout)
+			require.NoError(t, c.Restart(p))
+			ops = append(ops, "stop+start")
+		}
+		deadline := c.Sim.Now().Add(5 * time.Minute)
+		for !c.Settled() {
+			require.True(t, c.Sim.Now() < deadline, "step %d: not settled after 5 minutes", step)
+			c.Sim.RunFor(10 * time.Millisecond)
+		}
+		// Every key on one master: the owner the settled membership names.
+		view := members[0].Node()
+		for _, p := range members {
+			for _, k := range p.Node().db.all() {
+				owner := view.slots[tokenOf(view.place.part, k)]
+				require.Equal(t, owner.name, p.Node().ID(), "step %d: %s is on %s", step, k, p.Addr())
+			}
+		}
+	}
+	stopped = true
+	c.Sim.RunFor(2 * time.Second)
+	reader := c.NewClusterClient("reader", members[0].Addr())
+	reader.Refresh()
+	c.Sim.RunFor(100 * time.Millisecond)
+	lost := 0
+	for _, k := range ledger.Keys() {
+		var got *Result
+		reader.Do(func(r Result) { got = &r }, "GET", k)
+		for got == nil && c.Sim.Step() {
+		}
+		n, err := ledger.Lost(k, got.Reply.Str, got.Reply.Kind == Bulk)
+		require.NoError(t, err)
+		lost += n
+	}
+	assert.Zero(t, lost, "acknowledged writes lost, of %d", ledger.Acked())
+	assert.Positive(t, ledger.Acked())
+	t.Logf("%v; %d of %d writes acknowledged, %d keys in the end", ops, ledger.Acked(), written, len(ledger.Keys()))
 }
