@@ -132,22 +132,7 @@ func (cli *CLI) fixOpenSlot(nodes []*mnode, s int) bool {
 
 	if owner == nil {
 		cli.printf(">>> No single clear owner for the slot, selecting an owner by # of keys...\n")
-		// clusterManagerGetNodeWithMostKeysInSlot: the first master with the most keys.
-		var most int64
-		for _, n := range nodes {
-			if n.slave || n.replicate != "" {
-				continue
-			}
-			k := keysIn(n)
-			if k < 0 {
-				owner = nil
-				break
-			}
-			if k > most || owner == nil {
-				owner, most = n, k
-			}
-		}
-		if owner == nil {
+		if owner = cli.mostKeys(nodes, s); owner == nil {
 			cli.printf("[ERR] Can't select a slot owner. Impossible to fix.\n")
 			return false
 		}
@@ -409,18 +394,9 @@ func (cli *CLI) fixSlotsCoverage(nodes []*mnode, covered slot.Set) int {
 		cli.printf("Fix these slots by moving keys into a single node? (type 'yes' to accept): yes\n")
 		for _, s := range multi {
 			arg := strconv.Itoa(s)
-			// clusterManagerGetNodeWithMostKeysInSlot among the nodes with keys.
-			var target *mnode
-			var most int64
-			for _, n := range withKeys[s] {
-				r, ok := cli.do(n, "CLUSTER", "COUNTKEYSINSLOT", arg)
-				if !ok || r.IsError() {
-					cli.replyError(n, r)
-					return -1
-				}
-				if r.Int > most || target == nil {
-					target, most = n, r.Int
-				}
+			target := cli.mostKeys(withKeys[s], s)
+			if target == nil {
+				return -1
 			}
 			cli.printf(">>> Covering slot %d moving keys to %s\n", s, target.addr())
 			if !cli.setSlotOwner(target, s, true) {
@@ -504,21 +480,7 @@ func (cli *CLI) checkMultipleOwners(nodes []*mnode) bool {
 func (cli *CLI) fixMultipleOwners(nodes []*mnode, s int, owners []*mnode) bool {
 	cli.printf(">>> Fixing multiple owners for slot %d...\n", s)
 	arg := strconv.Itoa(s)
-	var owner *mnode
-	var most int64
-	for _, n := range owners {
-		if n.replicate != "" {
-			continue
-		}
-		r, ok := cli.do(n, "CLUSTER", "COUNTKEYSINSLOT", arg)
-		if !ok || r.IsError() {
-			owner = nil
-			break
-		}
-		if r.Int > most || owner == nil {
-			owner, most = n, r.Int
-		}
-	}
+	owner := cli.mostKeys(owners, s)
 	if owner == nil {
 		owner = owners[0]
 	}
@@ -548,4 +510,26 @@ func (cli *CLI) fixMultipleOwners(nodes []*mnode, s int, owners []*mnode) bool {
 		}
 	}
 	return success
+}
+
+// mostKeys is clusterManagerGetNodeWithMostKeysInSlot: among nodes, the first master with
+// the most keys in slot s (CLUSTER COUNTKEYSINSLOT), or nil after printing the error of a
+// node that did not answer.
+func (cli *CLI) mostKeys(nodes []*mnode, s int) *mnode {
+	var best *mnode
+	var most int64
+	for _, n := range nodes {
+		if n.slave || n.replicate != "" {
+			continue
+		}
+		r, ok := cli.do(n, "CLUSTER", "COUNTKEYSINSLOT", strconv.Itoa(s))
+		if !ok || r.IsError() {
+			cli.replyError(n, r)
+			return nil
+		}
+		if r.Int > most || best == nil {
+			best, most = n, r.Int
+		}
+	}
+	return best
 }
