@@ -562,36 +562,16 @@ func (r *movementRun) readBack() error {
 			seeds = append(seeds, p.Addr())
 		}
 	}
-	reader := r.c.NewClusterClient("reader", seeds...)
-	reader.Refresh()
-	r.c.Sim.RunFor(time.Second)
-	for _, key := range r.ledger.Keys() {
-		var got *cluster.Result
-		for try := 0; ; try++ {
-			got = nil
-			reader.Do(func(res cluster.Result) { got = &res }, "GET", key)
-			for got == nil && r.c.Sim.Step() {
-			}
-			if got == nil {
-				return fmt.Errorf("reading %q back: the simulation stopped", key)
-			}
-			if got.Outcome != cluster.Failed {
-				break
-			}
-			if try == 5 {
-				return fmt.Errorf("reading %q back: %s", key, got.Reply.Str)
-			}
-			r.c.Sim.RunFor(time.Second)
+	lost, err := r.c.ReadBack(r.ledger, seeds)
+	if err != nil {
+		return err
+	}
+	for key, n := range lost {
+		if step, ok := r.acked[key]; ok && step >= 0 {
+			r.steps[step].Lost += n
 		}
-		lost, err := r.ledger.Lost(key, got.Reply.Str, got.Reply.Kind == cluster.Bulk)
-		if err != nil {
-			return err
-		}
-		if step, ok := r.acked[key]; ok && lost > 0 && step >= 0 {
-			r.steps[step].Lost += lost
-		}
-		if i, ok := r.ackedAt[key]; ok && lost > 0 {
-			r.seconds[i].Lost += lost
+		if i, ok := r.ackedAt[key]; ok {
+			r.seconds[i].Lost += n
 		}
 	}
 	return nil

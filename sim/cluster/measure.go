@@ -447,17 +447,23 @@ func unserved(reqs []AppRequest, end time.Duration) (window time.Duration, recov
 	return end - reqs[firstFail].Sent, false
 }
 
-// readBack reads every key the load wrote, one at a time, and counts per key the
-// acknowledged writes that are missing. A read that fails is tried again a second later,
-// five times.
+// readBack reads every key the load wrote and counts per key the acknowledged writes
+// that are missing.
 func (a *appLoad) readBack(c *Cluster, procs []*Process) (map[string]int, error) {
 	var seeds []string
 	for _, p := range procs {
 		seeds = append(seeds, p.Addr())
 	}
+	return c.ReadBack(a.ledger, seeds)
+}
+
+// ReadBack reads every key ledger holds, one at a time, through a new cluster-aware client
+// that knows seeds, and counts per key the acknowledged writes that are missing. A read
+// that fails is tried again a second later, five times.
+func (c *Cluster) ReadBack(ledger *Ledger, seeds []string) (map[string]int, error) {
 	reader := c.NewClusterClient("reader", seeds...)
 	lost := map[string]int{}
-	for _, key := range a.ledger.Keys() {
+	for _, key := range ledger.Keys() {
 		var r Result
 		for try := 0; ; try++ {
 			var got *Result
@@ -475,7 +481,7 @@ func (a *appLoad) readBack(c *Cluster, procs []*Process) (map[string]int, error)
 			}
 			c.Sim.RunFor(time.Second)
 		}
-		n, err := a.ledger.Lost(key, r.Reply.Str, r.Reply.Kind == Bulk)
+		n, err := ledger.Lost(key, r.Reply.Str, r.Reply.Kind == Bulk)
 		if err != nil {
 			return nil, err
 		}
