@@ -129,12 +129,15 @@ func TestPlannersAgreeWithRealRedisCli(t *testing.T) {
 	}
 
 	// Two empty masters join; --cluster-from all then includes them, with 0 slots each.
-	for _, s := range servers[5:] {
+	// add-node checks the cluster first and refuses while nodes disagree, which they do
+	// until the previous new node's config epoch has spread: wait in between, as an
+	// operator would.
+	for i, s := range servers[5:] {
 		out, err := live.CLI("--cluster", "add-node", s.Addr(), servers[0].Addr())
 		require.NoError(t, err, out)
+		waitKnown(t, servers[:6+i], 6+i)
+		waitConsistent(t, servers[0])
 	}
-	waitKnown(t, servers, 7)
-	waitConsistent(t, servers[0])
 
 	entry := servers[1]
 	l := realLayout(t, entry)
