@@ -56,57 +56,91 @@ func crc16String(s string) uint16 {
 	return crc
 }
 
+// crcTab points at crcTables. Reading the tables through a pointer variable, rather than
+// through the global's address, lets the compiler keep the base in a register, so that
+// each lookup is one instruction (base + k×512 + 2×byte) instead of two.
+var crcTab = &crcTables
+
 // Of returns the hash slot of key, exactly as CLUSTER KEYSLOT does: CRC-16/XMODEM of the
 // key's hash tag, or of the whole key when it has none, masked to 14 bits.
 //
 // Most keys have no '{', so Of computes the CRC of the whole key and looks for '{' in the
 // same pass, instead of scanning the key for a tag first and reading it again for the
-// CRC: sixteen bytes at a time, two machine words tested for '{' and fed to the
-// slicing-by-16 tables, then eight; then the last bytes in one step, each through the table of the zero bytes that
-// follow it, so that they too are independent lookups rather than a chain. A key that has
-// a '{' goes the tag path.
+// CRC. A key that has a '{' goes the tag path. Keys shorter than eight bytes go a byte
+// at a time. Longer ones go sixteen bytes at a time, then eight, then the last zero to
+// seven bytes in one step:
+//   - each group of bytes is tested for '{' as machine words (the last bytes as the top of
+//     the key's last word, which may overlap bytes already hashed);
+//   - each byte is read from memory and looked up in the table of the zero bytes that
+//     follow it in its group (slicing-by-16), so the lookups are independent of each
+//     other and only the first two of a group depend on the CRC so far;
+//   - the lookups are XORed as a balanced tree, not a left-to-right chain, so that a
+//     group's result is a few XORs deep.
 func Of(key string) int {
-	t := &crcTables
-	var crc uint16
 	n := len(key)
-	i := 0
-	if n >= 8 {
-		p := unsafe.Pointer(unsafe.StringData(key))
-		for ; i+16 <= n; i += 16 {
-			w, v := loadLE64(unsafe.Add(p, i)), loadLE64(unsafe.Add(p, i+8))
-			if hasByte(w, '{') || hasByte(v, '{') {
+	if n < 8 {
+		var crc uint16
+		for i := 0; i < n; i++ {
+			c := key[i]
+			if c == '{' {
 				return ofTagged(key)
 			}
-			crc = t[15][byte(w)^byte(crc>>8)] ^ t[14][byte(w>>8)^byte(crc)] ^
-				t[13][byte(w>>16)] ^ t[12][byte(w>>24)] ^ t[11][byte(w>>32)] ^ t[10][byte(w>>40)] ^ t[9][byte(w>>48)] ^ t[8][byte(w>>56)] ^
-				t[7][byte(v)] ^ t[6][byte(v>>8)] ^ t[5][byte(v>>16)] ^ t[4][byte(v>>24)] ^ t[3][byte(v>>32)] ^ t[2][byte(v>>40)] ^ t[1][byte(v>>48)] ^ t[0][byte(v>>56)]
+			crc = crc<<8 ^ crcTables[0][c^byte(crc>>8)]
 		}
-		if i+8 <= n {
-			w := loadLE64(unsafe.Add(p, i))
-			if hasByte(w, '{') {
-				return ofTagged(key)
-			}
-			crc = t[7][byte(w)^byte(crc>>8)] ^ t[6][byte(w>>8)^byte(crc)] ^
-				t[5][byte(w>>16)] ^ t[4][byte(w>>24)] ^ t[3][byte(w>>32)] ^ t[2][byte(w>>40)] ^ t[1][byte(w>>48)] ^ t[0][byte(w>>56)]
-			i += 8
-		}
+		return int(crc & mask)
 	}
-	tail := key[i:]
-	for j := 0; j < len(tail); j++ {
-		if tail[j] == '{' {
+	t := crcTab
+	p := unsafe.Pointer(unsafe.StringData(key))
+	var crc uint16
+	i := 0
+	for ; i+16 <= n; i += 16 {
+		if hasByte(loadLE64(unsafe.Add(p, i)), '{') || hasByte(loadLE64(unsafe.Add(p, i+8)), '{') {
 			return ofTagged(key)
 		}
+		b := key[i : i+16]
+		crc = (t[15][b[0]^byte(crc>>8)] ^ t[14][b[1]^byte(crc)]) ^
+			(((t[13][b[2]] ^ t[12][b[3]]) ^ (t[11][b[4]] ^ t[10][b[5]])) ^
+				((t[9][b[6]] ^ t[8][b[7]]) ^ (t[7][b[8]] ^ t[6][b[9]])) ^
+				((t[5][b[10]] ^ t[4][b[11]]) ^ (t[3][b[12]] ^ t[2][b[13]])) ^
+				(t[1][b[14]] ^ t[0][b[15]]))
 	}
-	switch r := len(tail); r {
+	if i+8 <= n {
+		if hasByte(loadLE64(unsafe.Add(p, i)), '{') {
+			return ofTagged(key)
+		}
+		b := key[i : i+8]
+		crc = (t[7][b[0]^byte(crc>>8)] ^ t[6][b[1]^byte(crc)]) ^
+			(((t[5][b[2]] ^ t[4][b[3]]) ^ (t[3][b[4]] ^ t[2][b[5]])) ^ (t[1][b[6]] ^ t[0][b[7]]))
+		i += 8
+	}
+	b := key[i:]
+	if r := len(b); r > 0 && hasByte(loadLE64(unsafe.Add(p, n-8))>>(64-8*r), '{') {
+		return ofTagged(key)
+	}
+	switch len(b) {
 	case 0:
 	case 1:
-		crc = crc<<8 ^ t[0][tail[0]^byte(crc>>8)]
-	default:
-		c := t[r-1][tail[0]^byte(crc>>8)] ^ t[r-2][tail[1]^byte(crc)]
-		for j := 2; j < r; j++ {
-			c ^= t[r-1-j][tail[j]]
-		}
-		crc = c
+		crc = crc<<8 ^ t[0][b[0]^byte(crc>>8)]
+	case 2:
+		b := b[:2]
+		crc = t[1][b[0]^byte(crc>>8)] ^ t[0][b[1]^byte(crc)]
+	case 3:
+		b := b[:3]
+		crc = (t[2][b[0]^byte(crc>>8)] ^ t[1][b[1]^byte(crc)]) ^ t[0][b[2]]
+	case 4:
+		b := b[:4]
+		crc = (t[3][b[0]^byte(crc>>8)] ^ t[2][b[1]^byte(crc)]) ^ (t[1][b[2]] ^ t[0][b[3]])
+	case 5:
+		b := b[:5]
+		crc = (t[4][b[0]^byte(crc>>8)] ^ t[3][b[1]^byte(crc)]) ^ (t[2][b[2]] ^ t[1][b[3]] ^ t[0][b[4]])
+	case 6:
+		b := b[:6]
+		crc = (t[5][b[0]^byte(crc>>8)] ^ t[4][b[1]^byte(crc)]) ^
+			((t[3][b[2]] ^ t[2][b[3]]) ^ (t[1][b[4]] ^ t[0][b[5]]))
+	case 7:
+		b := b[:7]
+		crc = (t[6][b[0]^byte(crc>>8)] ^ t[5][b[1]^byte(crc)]) ^
+			((t[4][b[2]] ^ t[3][b[3]]) ^ (t[2][b[4]] ^ t[1][b[5]] ^ t[0][b[6]]))
 	}
 	return int(crc & mask)
 }
