@@ -364,3 +364,20 @@ func TestCommandErrors(t *testing.T) {
 	assert.Equal(t, int64(5460), slots.Array[0].Array[1].Int)
 	assert.Len(t, slots.Array[0].Array, 4, "start, end, master, one synced replica")
 }
+
+// CONFIG SET refuses, naming the option, what the model cannot change on a running node,
+// and accepts setting it to the value it already has.
+func TestConfigSetRefusesWhatTheModelCannotChange(t *testing.T) {
+	c, procs, err := cluster.Build(cluster.Options{Seed: 1, Masters: 3, Config: cluster.DefaultConfig(), Link: cluster.Loopback})
+	require.NoError(t, err)
+	client := c.NewClient("app")
+	r, err := client.Do(procs[0].Addr(), "CONFIG", "SET", "appendonly", "yes")
+	require.NoError(t, err)
+	assert.Equal(t, "ERR CONFIG SET appendonly: the simulator does not model turning the append-only file on or off while the node runs", r.Str)
+	r, err = client.Do(procs[0].Addr(), "CONFIG", "SET", "appendonly", "no")
+	require.NoError(t, err)
+	assert.Equal(t, "OK", r.Str)
+	r, err = client.Do(procs[0].Addr(), "CONFIG", "GET", "port")
+	require.NoError(t, err)
+	assert.Equal(t, "ERR CONFIG GET port: the simulator accepts this option but does not model it", r.Str)
+}

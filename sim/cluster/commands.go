@@ -169,6 +169,8 @@ func (n *Node) execute(from int, req Request) Reply {
 		return errorf("ERR DEBUG subcommand not simulated; try DIGEST-VALUE")
 	case "cluster":
 		return n.clusterCommand(args)
+	case "config":
+		return n.configCommand(args)
 	case "migrate":
 		return n.migrate(from, req)
 	case "restore-asking":

@@ -225,6 +225,7 @@ func (n *Node) Start(ctx *sim.Context) {
 		n.addPeer(n.myself)
 	}
 	n.setAddr(n.myself, n.ip, n.port, n.port+clusterPortIncrement)
+	n.updateMyselfFlags()
 	n.reg.Listen(n.ip, n.port, n.proc)
 	n.repl.init(n)
 	// The first cron runs at a random phase: processes start at different instants.
@@ -233,6 +234,19 @@ func (n *Node) Start(ctx *sim.Context) {
 		ctx.After(time.Second, sim.Timer{Kind: timerFsync})
 	}
 	n.beforeSleep()
+}
+
+// updateMyselfFlags sets the flags that follow the configuration, at start and after
+// CONFIG SET (clusterUpdateMyselfFlags): nofailover for cluster-replica-no-failover.
+func (n *Node) updateMyselfFlags() {
+	old := n.myself.flags
+	n.myself.flags &^= flagNoFailover
+	if n.cfg.ReplicaNoFailover {
+		n.myself.flags |= flagNoFailover
+	}
+	if n.myself.flags != old {
+		n.todo |= todoSaveConfig | todoUpdateState
+	}
 }
 
 func randomName(r *sim.Stream) string {

@@ -427,7 +427,12 @@ func (r *replication) info(n *Node) string {
 		fmt.Fprintf(&b, "master_last_io_seconds_ago:%d\r\nmaster_sync_in_progress:%d\r\n", lastIO, map[bool]int{true: 1, false: 0}[r.state == replTransfer])
 		fmt.Fprintf(&b, "slave_read_repl_offset:%d\r\nslave_repl_offset:%d\r\n", r.processed, r.processed)
 		if r.state != replConnected {
-			fmt.Fprintf(&b, "master_link_down_since_seconds:%d\r\n", n.now/1000-r.downSince)
+			// -1 when the link never came up (repl_down_since is 0).
+			since := int64(-1)
+			if r.downSince != 0 {
+				since = n.now/1000 - r.downSince
+			}
+			fmt.Fprintf(&b, "master_link_down_since_seconds:%d\r\n", since)
 		}
 		b.WriteString("slave_priority:100\r\nslave_read_only:1\r\nreplica_announced:1\r\nconnected_slaves:0\r\n")
 	} else {
