@@ -35,6 +35,9 @@ type CLI struct {
 	// SearchMultipleOwners is --cluster-search-multiple-owners: check (and fix) slots that
 	// more than one master claims or holds keys of.
 	SearchMultipleOwners bool
+	// Replace is --cluster-replace: when a key being moved already exists on the target
+	// (BUSYKEY), overwrite it without comparing the values first.
+	Replace bool
 
 	fixing      bool // running --cluster fix: check repairs the open slots it finds
 	unreachable int  // masters the last load could not reach (unreachable_masters)
@@ -443,6 +446,99 @@ func (cli *CLI) Info(addr string) error {
 		return ErrCLI
 	}
 	return nil
+}
+
+// Call is `redis-cli --cluster call addr command [args...]` (clusterManagerCommandCall):
+// the command is sent to every node the cluster loads from addr, in that order, and each
+// reply printed raw after the node's address. With mastersOnly (--cluster-only-masters)
+// replicas are skipped; with replicasOnly (--cluster-only-replicas) masters are.
+func (cli *CLI) Call(addr string, args []string, mastersOnly, replicasOnly bool) error {
+	nodes, err := cli.load(addr)
+	if err != nil {
+		return err
+	}
+	cli.printf(">>> Calling")
+	for _, a := range args {
+		cli.printf(" %s", a)
+	}
+	cli.printf("\n")
+	for _, n := range nodes {
+		if (mastersOnly && n.replicate != "") || (replicasOnly && n.replicate == "") {
+			continue
+		}
+		r, ok := cli.do(n, args...)
+		if !ok {
+			cli.printf("%s: Failed!\n", n.addr())
+			continue
+		}
+		cli.printf("%s: %s\n", n.addr(), r.Raw())
+	}
+	return nil
+}
+
+// SetTimeout is `redis-cli --cluster set-timeout addr milliseconds`
+// (clusterManagerCommandSetTimeout): CONFIG SET cluster-node-timeout, then CONFIG REWRITE,
+// on every node. A node counts as an error when either fails. The tutorial's nodes run
+// without a config file, so REWRITE fails on each of them after the SET took effect:
+// the new timeout applies, and redis-cli reports every node as an error.
+func (cli *CLI) SetTimeout(addr, millis string) error {
+	if _, _, err := slot.ParseAddr(addr); err != nil {
+		cli.printf("[ERR] Invalid arguments: you need to pass either a valid address (ie. 120.0.0.1:7000) or space separated IP and port (ie. 120.0.0.1 7000)\n")
+		return ErrCLI
+	}
+	timeout := atoi(millis)
+	if timeout < 100 {
+		cli.printf("Setting a node timeout of less than 100 milliseconds is a bad idea.\n")
+		return ErrCLI
+	}
+	nodes, err := cli.load(addr)
+	if err != nil {
+		return err
+	}
+	okCount, errCount := 0, 0
+	cli.printf(">>> Reconfiguring node timeout in every cluster node...\n")
+	for _, n := range nodes {
+		failed := ""
+		for _, cmd := range [][]string{{"CONFIG", "SET", "cluster-node-timeout", strconv.Itoa(timeout)}, {"CONFIG", "REWRITE"}} {
+			r, ok := cli.do(n, cmd...)
+			if !ok {
+				failed = " " // no reply: redis-cli prints an empty error
+				break
+			}
+			if r.IsError() {
+				failed = r.Str
+				break
+			}
+		}
+		if failed != "" {
+			cli.printf("ERR setting node-timeout for %s: %s\n", n.addr(), strings.TrimSpace(failed))
+			errCount++
+			continue
+		}
+		cli.printf("*** New timeout set for %s\n", n.addr())
+		okCount++
+	}
+	cli.printf(">>> New node timeout set. %d OK, %d ERR.\n", okCount, errCount)
+	return nil
+}
+
+// atoi is C's atoi: the leading decimal digits of s after blanks and a sign, 0 when none,
+// as redis-cli reads numbers it does not check.
+func atoi(s string) int {
+	s = strings.TrimLeft(s, " \t\n\v\f\r")
+	neg := false
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	n := 0
+	for i := 0; i < len(s) && s[i] >= '0' && s[i] <= '9' && n < 1<<31; i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	if neg {
+		return -n
+	}
+	return n
 }
 
 // Create is `redis-cli --cluster create addrs... --cluster-replicas replicas`; yes is
@@ -869,7 +965,7 @@ func (cli *CLI) moveSlot(nodes []*mnode, src, dst *mnode, s int, verbose, update
 // clusterManagerMigrateKeysInSlot does: a slot that src no longer serves is, under --cluster
 // fix, given to dst; keys that already exist on dst (BUSYKEY) are compared first
 // (DEBUG DIGEST-VALUE) and, when every value is the same on both sides, migrated again with
-// REPLACE. It returns the reply of the retry, or the original one when there is none; false
+// REPLACE; with --cluster-replace they are migrated again with REPLACE unchecked. It returns the reply of the retry, or the original one when there is none; false
 // when it gave up and has printed why.
 func (cli *CLI) migrateError(src, dst *mnode, s int, keys []Reply, args []string, mr Reply) (Reply, bool) {
 	busy := strings.Contains(mr.Str, "BUSYKEY")
@@ -887,6 +983,8 @@ func (cli *CLI) migrateError(src, dst *mnode, s int, keys []Reply, args []string
 	}
 	if busy {
 		cli.printf("\n*** Target key exists\n")
+	}
+	if busy && !cli.Replace {
 		cli.printf("*** Checking key values on both nodes...\n")
 		digest := append([]string{"DEBUG", "DIGEST-VALUE"}, replyStrings(keys)...)
 		r1, ok1 := cli.do(src, digest...)
@@ -920,6 +1018,8 @@ func (cli *CLI) migrateError(src, dst *mnode, s int, keys []Reply, args []string
 			cli.printf("Please fix the above key(s) manually and try again or relaunch the command \nwith --cluster-replace option to force key overriding.\n")
 			return mr, false
 		}
+	}
+	if busy {
 		cli.printf("*** Replacing target keys...\n")
 	}
 	// MIGRATE host port "" db timeout [REPLACE] KEYS k...: REPLACE goes before KEYS.

@@ -27,29 +27,42 @@ type fixCase struct {
 	debug bool
 	fixed bool
 	open  func(do func(i int, args ...string) string, ids []string, port2 int)
+	args  []string // fix's options
+	says  string   // what fix must print, on both sides
 }
 
 var fixCases = []fixCase{
 	{"migrating with no importing node", false, true, func(do func(int, ...string) string, ids []string, _ int) {
 		do(0, "SET", "{k7}x", "vx")
 		do(0, "CLUSTER", "SETSLOT", "4452", "MIGRATING", ids[1])
-	}},
+	}, nil, ""},
 	{"interrupted before any key moved", false, true, func(do func(int, ...string) string, ids []string, _ int) {
 		do(0, "SET", "k7", "v7")
 		do(0, "SET", "{k7}x", "vx")
 		do(1, "CLUSTER", "SETSLOT", "4452", "IMPORTING", ids[0])
 		do(0, "CLUSTER", "SETSLOT", "4452", "MIGRATING", ids[1])
-	}},
+	}, nil, ""},
 	{"interrupted after one key moved", false, true, func(do func(int, ...string) string, ids []string, port2 int) {
 		do(0, "SET", "k7", "v7")
 		do(0, "SET", "{k7}x", "vx")
 		do(1, "CLUSTER", "SETSLOT", "4452", "IMPORTING", ids[0])
 		do(0, "CLUSTER", "SETSLOT", "4452", "MIGRATING", ids[1])
 		do(0, "MIGRATE", "127.0.0.1", strconv.Itoa(port2), "", "0", "5000", "KEYS", "k7")
-	}},
+	}, nil, ""},
 	// Redis 7 refuses DEBUG by default, so redis-cli cannot compare the values and stops.
-	{"a key on both sides", false, false, keyOnBothSides},
-	{"a key on both sides, DEBUG enabled", true, true, keyOnBothSides},
+	{"a key on both sides", false, false, keyOnBothSides, nil, ""},
+	{"a key on both sides, DEBUG enabled", true, true, keyOnBothSides, nil, ""},
+	// Different values stop fix, unless --cluster-replace lets the moved copy overwrite the
+	// other unchecked, which needs no DEBUG.
+	{"different values on both sides, DEBUG enabled", true, false, keyDiffers, nil,
+		"*** Found 1 key(s) in both source node and target node having different values."},
+	{"different values on both sides, --cluster-replace", false, true, keyDiffers, []string{"--cluster-replace"},
+		"*** Target key exists\n*** Replacing target keys...\n"},
+}
+
+func keyDiffers(do func(int, ...string) string, ids []string, port2 int) {
+	keyOnBothSides(do, ids, port2)
+	do(0, "SET", "k7", "changed on the source")
 }
 
 func keyOnBothSides(do func(int, ...string) string, ids []string, port2 int) {
@@ -146,6 +159,7 @@ func sides(t *testing.T, debug bool) (real, sim side) {
 		cli := c.CLI(&out)
 		cli.FixWithUnreachableMasters = slices.Contains(args, "--cluster-fix-with-unreachable-masters")
 		cli.SearchMultipleOwners = slices.Contains(args, "--cluster-search-multiple-owners")
+		cli.Replace = slices.Contains(args, "--cluster-replace")
 		_ = cli.Fix(procs[0].Addr())
 		// A terminal shows the answer typed; redis-cli reading a pipe prints only the question.
 		return strings.ReplaceAll(out.String(), "(type 'yes' to accept): yes\n", "(type 'yes' to accept): ")
@@ -188,8 +202,14 @@ func TestFixOpenSlotMatchesRealRedis(t *testing.T) {
 			fixes := map[string]string{}
 			for _, sd := range []side{real, sim} {
 				fc.open(sd.do, sd.ids, sd.ports[1])
-				fixes[sd.name] = sd.fix()
+				fixes[sd.name] = sd.fix(fc.args...)
+				assert.Contains(t, fixes[sd.name], fc.says, sd.name)
 				sd.wait(time.Second)
+				if slices.Contains(fc.args, "--cluster-replace") {
+					// Fix makes the master with more keys of the slot its owner (M1, two keys
+					// against one) and moves M2's copy there: the older value wins.
+					assert.Equal(t, "v7", sd.do(0, "GET", "k7"), "%s: M2's copy replaced M1's", sd.name)
+				}
 				check := sd.check()
 				if fc.fixed {
 					assert.NotContains(t, check, "slots are open", sd.name)
@@ -355,28 +375,83 @@ func TestMultiExecMatchesRealRedis(t *testing.T) {
 		{"EXEC"}, {"DISCARD"}, {"MULTI"}, {"MULTI"}, {"SET", "{k7}a", "1"}, {"GET", "{k7}a"},
 		{"EXEC"}, {"MULTI"}, {"SET", "{k7}a", "2"}, {"DISCARD"}, {"GET", "{k7}a"},
 	}
-	text := func(r any) string { return fmt.Sprint(r) }
+	sameReplies(t, cmds, conn, func(cmd ...string) (cluster.Reply, error) { return client.Do(procs[0].Addr(), cmd...) })
+}
+
+// sameReplies sends each command to a real node and to a simulated one, and requires the
+// same reply from both.
+func sameReplies(t *testing.T, cmds [][]string, real *live.Conn, sim func(cmd ...string) (cluster.Reply, error)) {
+	t.Helper()
 	for _, cmd := range cmds {
-		want, err := conn.Do(cmd...)
+		want, err := real.Do(cmd...)
 		require.NoError(t, err)
 		if e, ok := want.(live.Error); ok {
 			want = "(error) " + string(e)
 		}
-		got, err := client.Do(procs[0].Addr(), cmd...)
+		got, err := sim(cmd...)
 		require.NoError(t, err)
-		var sim any = got.Str
+		var s any = got.Str
 		switch {
 		case got.IsError():
-			sim = "(error) " + got.Str
+			s = "(error) " + got.Str
 		case got.Kind == cluster.Array:
 			var items []any
 			for _, e := range got.Array {
 				items = append(items, e.Str)
 			}
-			sim = items
+			s = items
+		case got.Kind == cluster.Integer:
+			s = got.Int
 		}
-		assert.Equal(t, text(want), text(sim), "%v", cmd)
+		assert.Equal(t, fmt.Sprint(want), fmt.Sprint(s), "%v", cmd)
 	}
+}
+
+// TestConfigMatchesRealRedis: CONFIG GET, SET and REWRITE answer as a real node started
+// from a command line does, errors included, and a SET takes effect.
+func TestConfigMatchesRealRedis(t *testing.T) {
+	live.Need(t)
+	t.Parallel()
+	servers := live.StartCluster(t, 1, "--cluster-node-timeout", "5000")
+	conn, err := live.Dial(servers[0].Addr(), 2*time.Second)
+	require.NoError(t, err)
+	defer conn.Close()
+	cfg := cluster.DefaultConfig()
+	cfg.NodeTimeout = 5 * time.Second
+	c, procs, err := cluster.Build(cluster.Options{Seed: 1, Masters: 3, Config: cfg, Link: cluster.Loopback})
+	require.NoError(t, err)
+	client := c.NewClient("app")
+	sameReplies(t, [][]string{
+		{"CONFIG", "GET", "cluster-node-timeout"},
+		{"CONFIG", "SET", "cluster-node-timeout", "abc"},
+		{"CONFIG", "SET", "cluster-node-timeout", "-5"},
+		{"CONFIG", "SET", "cluster-node-timeout", "2000"},
+		{"CONFIG", "GET", "cluster-node-timeout"},
+		{"CONFIG", "GET", "cluster-node-*"},
+		{"CONFIG", "SET", "foo", "1"},
+		{"CONFIG", "SET", "cluster-node-timeout"},
+		{"CONFIG", "SET", "appendonly", "maybe"},
+		{"CONFIG", "SET", "repl-timeout", "0"},
+		{"CONFIG", "SET", "cluster-enabled", "no"},
+		{"CONFIG", "SET", "enable-debug-command", "yes"},
+		{"CONFIG", "SET", "cluster-node-timeout", "100", "cluster-node-timeout", "200"},
+		{"CONFIG", "SET", "cluster-node-timeout", "3000", "repl-timeout", "0"},
+		{"CONFIG", "GET", "cluster-node-timeout"},
+		{"CONFIG", "SET", "cluster-replica-no-failover", "yes", "cluster-migration-barrier", "2"},
+		{"CONFIG", "GET", "cluster-slave-no-failover"},
+		{"CONFIG", "GET", "cluster-migration-barrier"},
+		{"CONFIG", "GET", "no-such-option"},
+		{"CONFIG", "GET"},
+		{"CONFIG", "REWRITE"},
+		{"CONFIG", "FOO"},
+	}, conn, func(cmd ...string) (cluster.Reply, error) { return client.Do(procs[0].Addr(), cmd...) })
+	// The replica setting shows in the node's own flags, as clusterUpdateMyselfFlags sets it.
+	want, err := conn.Do("CLUSTER", "NODES")
+	require.NoError(t, err)
+	got, err := client.Do(procs[0].Addr(), "CLUSTER", "NODES")
+	require.NoError(t, err)
+	assert.Contains(t, fmt.Sprint(want), "myself,master,nofailover ")
+	assert.Contains(t, got.Str, "myself,master,nofailover ")
 }
 
 // TestMultipleOwnersMatchesRealRedis: a key of slot 4452 left on a second master, with no

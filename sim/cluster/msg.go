@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/kvplace/kvplace/slot"
@@ -147,6 +148,27 @@ func errorf(f string, a ...any) Reply { return errReply(fmt.Sprintf(f, a...)) }
 
 // IsError reports whether r is an error reply.
 func (r Reply) IsError() bool { return r.Kind == Error }
+
+// Raw prints r as redis-cli's raw output does (cliFormatReplyRaw): strings as they are,
+// an error's text and a newline, integers in decimal, nothing for nil, and an array's
+// elements one per line.
+func (r Reply) Raw() string {
+	switch r.Kind {
+	case Error:
+		return r.Str + "\n"
+	case Integer:
+		return strconv.FormatInt(r.Int, 10)
+	case Nil:
+		return ""
+	case Array:
+		parts := make([]string, len(r.Array))
+		for i, x := range r.Array {
+			parts[i] = x.Raw()
+		}
+		return strings.Join(parts, "\n")
+	}
+	return r.Str
+}
 
 // String prints r the way redis-cli prints replies at a terminal: OK, (error) MOVED ...,
 // (integer) 1, "v1", (nil), and numbered lines for arrays.

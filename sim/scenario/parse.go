@@ -60,7 +60,7 @@ type RedisCLI struct {
 
 // ClusterTool is `redis-cli --cluster SUBCOMMAND ...`.
 type ClusterTool struct {
-	Sub       string   // create, add-node, del-node, reshard, rebalance, check, info
+	Sub       string   // create, add-node, del-node, reshard, rebalance, check, info, fix, call, set-timeout
 	Args      []string // positional arguments (addresses, node IDs)
 	Replicas  int      // --cluster-replicas
 	Yes       bool     // --cluster-yes
@@ -78,6 +78,9 @@ type ClusterTool struct {
 
 	FixUnreachable bool // --cluster-fix-with-unreachable-masters
 	MultipleOwners bool // --cluster-search-multiple-owners
+	Replace        bool // --cluster-replace
+	OnlyMasters    bool // --cluster-only-masters (call)
+	OnlyReplicas   bool // --cluster-only-replicas (call)
 }
 
 // Sleep waits (virtual time in simulation, real time live).
@@ -473,7 +476,7 @@ func parseRedisCLI(f []string) (Command, error) {
 
 // clusterSubs lists the --cluster subcommands the simulator runs and their arity as
 // redis-cli's clusterManagerCommands table gives it: n exactly n arguments, -n at least n.
-var clusterSubs = map[string]int{"create": -2, "add-node": 2, "del-node": 2, "reshard": -1, "rebalance": -1, "check": -1, "info": -1, "fix": -1}
+var clusterSubs = map[string]int{"create": -2, "add-node": 2, "del-node": 2, "reshard": -1, "rebalance": -1, "check": -1, "info": -1, "fix": -1, "call": -2, "set-timeout": 2}
 
 // redis-cli's own messages for command lines it rejects (redis-cli.c, 7.0.15).
 const (
@@ -487,8 +490,8 @@ func parseClusterTool(f []string) (Command, error) {
 	want, ok := clusterSubs[t.Sub]
 	if !ok {
 		switch t.Sub {
-		case "call", "set-timeout", "import", "backup", "help":
-			return nil, fmt.Errorf("redis-cli --cluster %s is real but not simulated (want create, add-node, del-node, reshard, rebalance, check, fix or info)", t.Sub)
+		case "import", "backup", "help":
+			return nil, fmt.Errorf("redis-cli --cluster %s is real but not simulated (want create, add-node, del-node, reshard, rebalance, check, fix, info, call or set-timeout)", t.Sub)
 		}
 		return nil, errors.New(errUnknownSub)
 	}
@@ -561,7 +564,13 @@ func parseClusterTool(f []string) (Command, error) {
 			t.FixUnreachable = true
 		case "search-multiple-owners":
 			t.MultipleOwners = true
-		case "replace", "copy", "only-masters", "only-replicas", "from-user", "from-pass", "from-askpass":
+		case "replace":
+			t.Replace = true
+		case "only-masters":
+			t.OnlyMasters = true
+		case "only-replicas":
+			t.OnlyReplicas = true
+		case "copy", "from-user", "from-pass", "from-askpass":
 			err = fmt.Errorf("redis-cli accepts %s but the simulator does not model it", a)
 		default:
 			err = fmt.Errorf(errUnrecognized, a)

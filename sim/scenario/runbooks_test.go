@@ -3,8 +3,10 @@ package scenario
 import (
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -86,6 +88,32 @@ var runbookFacts = map[string]func(t *testing.T, tr string){
 		assert.Contains(t, check, "[OK] 10000 keys in 3 masters.")
 		assert.Contains(t, check, "[OK] All 16384 slots covered.")
 		assert.Contains(t, nth(t, tr, "redis-cli --cluster del-node 127.0.0.1:6381 127.0.0.1:6384", 0), ">>> Sending CLUSTER RESET SOFT to the deleted node.")
+	},
+	"set-timeout": func(t *testing.T, tr string) {
+		// load 1000 writes key:0..key:999; their slots put these counts on the masters.
+		assert.Equal(t, map[string]string{"127.0.0.1:6381": "341", "127.0.0.1:6382": "323", "127.0.0.1:6383": "336"},
+			callReplies(t, nth(t, tr, "redis-cli --cluster call 127.0.0.1:6381 DBSIZE --cluster-only-masters", 0)))
+		before := callReplies(t, nth(t, tr, "redis-cli --cluster call 127.0.0.1:6381 CONFIG GET cluster-node-timeout --cluster-only-replicas", 0))
+		assert.Equal(t, map[string]string{"127.0.0.1:6384": "cluster-node-timeout\n15000", "127.0.0.1:6385": "cluster-node-timeout\n15000", "127.0.0.1:6386": "cluster-node-timeout\n15000"}, before)
+		set := nth(t, tr, "redis-cli --cluster set-timeout 127.0.0.1:6381 2000", 0)
+		assert.True(t, strings.HasPrefix(set, ">>> Reconfiguring node timeout in every cluster node...\n"), set)
+		assert.True(t, strings.HasSuffix(set, "\n>>> New node timeout set. 0 OK, 6 ERR."), set)
+		for p := 6381; p <= 6386; p++ {
+			assert.Contains(t, set, fmt.Sprintf("ERR setting node-timeout for 127.0.0.1:%d: ERR The server is running without a config file\n", p))
+		}
+		after := callReplies(t, nth(t, tr, "redis-cli --cluster call 127.0.0.1:6381 CONFIG GET cluster-node-timeout", 0))
+		assert.Len(t, after, 6)
+		for addr, r := range after {
+			assert.Equal(t, "cluster-node-timeout\n2000", r, addr)
+		}
+		// Six seconds after the kill, at 2 s node timeout, a replica serves 0-5460.
+		nodes := nth(t, tr, "redis-cli -p 6382 cluster nodes", 0)
+		assert.Regexp(t, `127\.0\.0\.1:6381@16381 master,fail `, nodes)
+		assert.Regexp(t, `(?m)127\.0\.0\.1:638[4-6]@1638[4-6] master - 0 \d+ 7 connected 0-5460$`, nodes)
+		last := nth(t, tr, "redis-cli --cluster call 127.0.0.1:6382 DBSIZE --cluster-only-masters", 0)
+		assert.True(t, strings.HasPrefix(last, "Could not connect to Redis at 127.0.0.1:6381: Connection refused\n"), last)
+		counts := slices.Sorted(maps.Values(callReplies(t, last)))
+		assert.Equal(t, []string{"323", "336", "341"}, counts, "the promoted replica has every key its master had")
 	},
 	"reshard-crash": func(t *testing.T, tr string) {
 		reshard := nth(t, tr, "redis-cli --cluster reshard 127.0.0.1:6381 --cluster-from all --cluster-to 127.0.0.1:6387 --cluster-slots 4096 --cluster-yes", 0)
@@ -181,6 +209,40 @@ func TestReshardCrashLive(t *testing.T) {
 	require.NoError(t, err)
 	real := runLiveOnFreePorts(t, string(text), 7)
 	runbookFacts["reshard-crash"](t, real)
+	if t.Failed() {
+		t.Log(Abbreviate(real))
+	}
+}
+
+// callReplies reads what redis-cli --cluster call printed: each node's address and its
+// reply (several lines for an array), whatever order the nodes came in.
+func callReplies(t *testing.T, out string) map[string]string {
+	t.Helper()
+	_, body, ok := strings.Cut(out, ">>> Calling ")
+	require.True(t, ok, "no >>> Calling in:\n%s", out)
+	replies := map[string]string{}
+	var addr string
+	for _, line := range strings.Split(body, "\n")[1:] {
+		if a, rest, ok := strings.Cut(line, ": "); ok && strings.HasPrefix(a, "127.0.0.1:") {
+			addr = a
+			replies[addr] = rest
+			continue
+		}
+		require.NotEmpty(t, addr, "a reply line before any address in:\n%s", out)
+		replies[addr] += "\n" + line
+	}
+	return replies
+}
+
+// set-timeout reaches the same facts on real Redis: the same replies to --cluster call,
+// the same errors from set-timeout, and the faster failover.
+func TestSetTimeoutLive(t *testing.T) {
+	live.Need(t)
+	t.Parallel() // real time, mostly sleeping: the live runbooks overlap
+	text, err := os.ReadFile("../../experiments/scenario/testdata/set-timeout.txt")
+	require.NoError(t, err)
+	real := runLiveOnFreePorts(t, string(text), 6)
+	runbookFacts["set-timeout"](t, real)
 	if t.Failed() {
 		t.Log(Abbreviate(real))
 	}

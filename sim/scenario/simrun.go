@@ -223,6 +223,7 @@ func (b *simBackend) clusterTool(t ClusterTool, out io.Writer) {
 	cli.Pipeline, cli.Timeout = t.Pipeline, t.Timeout
 	cli.FixWithUnreachableMasters = t.FixUnreachable
 	cli.SearchMultipleOwners = t.MultipleOwners
+	cli.Replace = t.Replace
 	switch t.Sub {
 	case "create":
 		_ = cli.Create(t.Args, t.Replicas, t.Yes)
@@ -240,6 +241,10 @@ func (b *simBackend) clusterTool(t ClusterTool, out io.Writer) {
 		_ = cli.Reshard(t.Args[0], t.From, t.To, t.Slots, t.Yes)
 	case "rebalance":
 		_ = cli.Rebalance(t.Args[0], t.Weights, t.Threshold, t.UseEmpty, t.Simulate)
+	case "call":
+		_ = cli.Call(t.Args[0], t.Args[1:], t.OnlyMasters, t.OnlyReplicas)
+	case "set-timeout":
+		_ = cli.SetTimeout(t.Args[0], t.Args[1])
 	}
 }
 
