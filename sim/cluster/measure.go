@@ -73,7 +73,10 @@ type FailoverTiming struct {
 	PFail    time.Duration
 	Fail     time.Duration
 	Promoted time.Duration
-	Replica  string // the promoted replica's address
+	// LastPFail is when the last surviving master first flagged it PFAIL: with two
+	// surviving masters, FAIL needs both suspicions and cannot come earlier.
+	LastPFail time.Duration
+	Replica   string // the promoted replica's address
 	Load     *LoadOutcome
 }
 
@@ -373,15 +376,18 @@ type FailoverWatch struct {
 	victim   *Process
 	id       string
 	replicas map[*Process]bool
+	masters  map[*Process]bool // the other masters, when the watch began
 	at       sim.Time
 }
 
 // WatchFailover starts watching victim, a master about to fail now.
 func WatchFailover(c *Cluster, victim *Process) *FailoverWatch {
-	w := &FailoverWatch{procs: c.Processes(), victim: victim, id: victim.Node().ID(), replicas: map[*Process]bool{}, at: c.Sim.Now()}
+	w := &FailoverWatch{procs: c.Processes(), victim: victim, id: victim.Node().ID(), replicas: map[*Process]bool{}, masters: map[*Process]bool{}, at: c.Sim.Now()}
 	for _, p := range w.procs {
 		if isReplicaOf(p.Node(), w.id) {
 			w.replicas[p] = true
+		} else if p != victim && p.Up() && p.Node().myself.isMaster() {
+			w.masters[p] = true
 		}
 	}
 	return w
@@ -397,11 +403,13 @@ func (w *FailoverWatch) Timing(seed uint64) FailoverTiming {
 			*cur = d
 		}
 	}
+	suspected := true
 	for _, p := range w.procs {
 		if p == w.victim {
 			continue
 		}
 		n := p.Node()
+		var mine time.Duration
 		for _, e := range n.Events {
 			if e.At < w.at {
 				continue
@@ -409,6 +417,7 @@ func (w *FailoverWatch) Timing(seed uint64) FailoverTiming {
 			switch {
 			case e.Kind == EvPFail && e.About == w.id && n.myself.isMaster() && !isReplicaOf(n, w.id):
 				first(&t.PFail, e.At)
+				first(&mine, e.At)
 			case e.Kind == EvFail && e.About == w.id:
 				first(&t.Fail, e.At)
 			case e.Kind == EvPromoted && w.replicas[p]:
@@ -416,6 +425,13 @@ func (w *FailoverWatch) Timing(seed uint64) FailoverTiming {
 				t.Replica = p.Addr()
 			}
 		}
+		if w.masters[p] {
+			suspected = suspected && mine > 0
+			t.LastPFail = max(t.LastPFail, mine)
+		}
+	}
+	if !suspected {
+		t.LastPFail = 0
 	}
 	return t
 }

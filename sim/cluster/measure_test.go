@@ -10,7 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var phases = [3]string{"pfail", "fail", "promoted"}
+// phases are what a failover's timing records; "last-pfail" (the last surviving master's
+// suspicion) only some recordings have.
+var phases = [4]string{"pfail", "fail", "promoted", "last-pfail"}
 
 func TestParseRecordingErrors(t *testing.T) {
 	_, err := parseRecording("x.txt", "# header\nnode_timeout_ms=1000 trial=1 pfail_ms=12 fail_ms=soon promoted_ms=3\n")
@@ -22,16 +24,16 @@ func TestParseRecordingErrors(t *testing.T) {
 
 // simulateFailovers runs MeasureFailover for seeds 1..n at one node timeout and returns the
 // times of each phase in milliseconds, sorted.
-func simulateFailovers(t *testing.T, timeout time.Duration, n int) [3][]float64 {
+func simulateFailovers(t *testing.T, timeout time.Duration, n int) [4][]float64 {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.NodeTimeout = timeout
 	cfg.AppendOnly = true
-	var out [3][]float64
+	var out [4][]float64
 	for seed := uint64(1); seed <= uint64(n); seed++ {
 		tm, err := MeasureFailover(Options{Seed: seed, Masters: 3, Replicas: 1, Config: cfg, Link: Loopback})
 		require.NoError(t, err)
-		got := [3]time.Duration{tm.PFail, tm.Fail, tm.Promoted}
+		got := [4]time.Duration{tm.PFail, tm.Fail, tm.Promoted, tm.LastPFail}
 		for i, d := range got {
 			require.NotZero(t, d, "seed %d: no %s within the observation", seed, phases[i])
 			out[i] = append(out[i], float64(d.Milliseconds()))
@@ -69,11 +71,11 @@ func TestFailoverTimingMatchesRealRedis(t *testing.T) {
 	all, err := RealFailovers()
 	require.NoError(t, err)
 	// How late a real observation can be, in ms: the reference polled through redis-cli.
-	slop := map[string]float64{"redis-failover-timings.txt": 50, "live-failover-timings.txt": 5}
+	slop := map[string]float64{"redis-failover-timings.txt": 50, "live-failover-timings.txt": 5, "live-failover-suspicions.txt": 5}
 	type set struct {
 		file string
 		slop float64
-		runs [][3]float64
+		runs [][4]float64
 	}
 	byTimeout := map[int][]*set{}
 	for _, r := range all {
@@ -86,7 +88,7 @@ func TestFailoverTimingMatchesRealRedis(t *testing.T) {
 			byTimeout[ms] = sets
 		}
 		last := sets[len(sets)-1]
-		last.runs = append(last.runs, [3]float64{float64(r.PFail.Milliseconds()), float64(r.Fail.Milliseconds()), float64(r.Promoted.Milliseconds())})
+		last.runs = append(last.runs, [4]float64{float64(r.PFail.Milliseconds()), float64(r.Fail.Milliseconds()), float64(r.Promoted.Milliseconds()), float64(r.LastPFail.Milliseconds())})
 	}
 	timeouts := make([]int, 0, len(byTimeout))
 	for ms := range byTimeout {
@@ -101,7 +103,12 @@ func TestFailoverTimingMatchesRealRedis(t *testing.T) {
 				for i, phase := range phases {
 					var real []float64
 					for _, r := range set.runs {
-						real = append(real, r[i])
+						if r[i] != 0 { // not recorded
+							real = append(real, r[i])
+						}
+					}
+					if len(real) == 0 {
+						continue
 					}
 					slices.Sort(real)
 					s := sim[i]

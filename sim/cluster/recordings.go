@@ -26,6 +26,9 @@ type RealFailover struct {
 	PFail       time.Duration
 	Fail        time.Duration
 	Promoted    time.Duration
+	// LastPFail is when the last surviving master showed it "fail?" (or "fail"); zero in
+	// recordings made before it was measured.
+	LastPFail time.Duration
 }
 
 // RealFailovers returns every recorded real failover, file by file in name order.
@@ -50,7 +53,7 @@ func RealFailovers() ([]RealFailover, error) {
 }
 
 // parseRecording reads lines of key=value words (node_timeout_ms, trial, pfail_ms, fail_ms,
-// promoted_ms; other words are ignored), skipping blank lines and # comments.
+// promoted_ms, and optionally last_pfail_ms; other words are ignored), skipping blank lines and # comments.
 func parseRecording(source, text string) ([]RealFailover, error) {
 	var runs []RealFailover
 	sc := bufio.NewScanner(strings.NewReader(text))
@@ -78,7 +81,10 @@ func parseRecording(source, text string) ([]RealFailover, error) {
 		for _, f := range []struct {
 			key string
 			dst *time.Duration
-		}{{"node_timeout_ms", &r.NodeTimeout}, {"pfail_ms", &r.PFail}, {"fail_ms", &r.Fail}, {"promoted_ms", &r.Promoted}} {
+		}{{"node_timeout_ms", &r.NodeTimeout}, {"pfail_ms", &r.PFail}, {"fail_ms", &r.Fail}, {"promoted_ms", &r.Promoted}, {"last_pfail_ms", &r.LastPFail}} {
+			if _, ok := kv[f.key]; !ok && f.key == "last_pfail_ms" {
+				continue // optional
+			}
 			if *f.dst, err = ms(f.key); err != nil {
 				return nil, err
 			}

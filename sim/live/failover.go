@@ -19,6 +19,10 @@ type FailoverRun struct {
 	PFail       time.Duration
 	Fail        time.Duration
 	Promoted    time.Duration
+	// LastPFail is when the last surviving master came to suspect it: showed it "fail?",
+	// or "fail" without having been seen to suspect it first. FAIL needs a majority of the
+	// masters' suspicions, so with two surviving masters it cannot come before this.
+	LastPFail time.Duration
 	// OthersDown and OthersUp bound the stretch in which another master refused a read of
 	// its own slot with CLUSTERDOWN (cluster-require-full-coverage: while a slot's master is
 	// FAIL and not yet replaced, every node is down); zero when it never refused.
@@ -102,10 +106,21 @@ func MeasureFailover(dir string, ports []int, nodeTimeout time.Duration, observe
 	// third master's), to see whether it serves while the victim is FAIL.
 	other := conns[1]
 
+	// The surviving masters, before the kill (the promoted replica is one afterwards).
+	masters := map[*Conn]bool{}
+	for _, c := range conns {
+		if r, err := c.Do("ROLE"); err == nil {
+			if arr, ok := r.([]any); ok && len(arr) > 0 && arr[0] == "master" {
+				masters[c] = true
+			}
+		}
+	}
+
 	if err := victim.Kill(); err != nil {
 		return run, err
 	}
 	start := time.Now()
+	suspected := map[*Conn]time.Duration{}
 	for time.Since(start) < observe && (run.PFail == 0 || run.Fail == 0 || run.Promoted == 0 || (run.OthersDown != 0 && run.OthersUp == 0)) {
 		if r, err := other.Do("GET", "k1"); err == nil {
 			now := time.Since(start)
@@ -135,6 +150,9 @@ func MeasureFailover(dir string, ports []int, nodeTimeout time.Duration, observe
 				if n.Has("fail?") && isMaster && run.PFail == 0 {
 					run.PFail = now
 				}
+				if (n.Has("fail?") || n.Has("fail")) && masters[c] && suspected[c] == 0 {
+					suspected[c] = now
+				}
 				// Exactly "fail": "fail?" is only a suspicion, and a replica's
 				// suspicion would otherwise count as the cluster's verdict.
 				if n.Has("fail") && run.Fail == 0 {
@@ -150,6 +168,11 @@ func MeasureFailover(dir string, ports []int, nodeTimeout time.Duration, observe
 			}
 		}
 		time.Sleep(500 * time.Microsecond)
+	}
+	if len(masters) > 0 && len(suspected) == len(masters) {
+		for _, d := range suspected {
+			run.LastPFail = max(run.LastPFail, d)
+		}
 	}
 	return run, nil
 }

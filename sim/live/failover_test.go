@@ -33,8 +33,8 @@ func TestRecordFailovers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fmt.Printf("node_timeout_ms=%d trial=%d pfail_ms=%d fail_ms=%d promoted_ms=%d\n",
-				ms, trial, run.PFail.Milliseconds(), run.Fail.Milliseconds(), run.Promoted.Milliseconds())
+			fmt.Printf("node_timeout_ms=%d trial=%d pfail_ms=%d last_pfail_ms=%d fail_ms=%d promoted_ms=%d\n",
+				ms, trial, run.PFail.Milliseconds(), run.LastPFail.Milliseconds(), run.Fail.Milliseconds(), run.Promoted.Milliseconds())
 		}
 	}
 }
