@@ -77,7 +77,7 @@ type FailoverTiming struct {
 	// surviving masters, FAIL needs both suspicions and cannot come earlier.
 	LastPFail time.Duration
 	Replica   string // the promoted replica's address
-	Load     *LoadOutcome
+	Load      *LoadOutcome
 }
 
 // A Fault is how MeasureFailoverUnder takes the first master away.
