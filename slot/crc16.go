@@ -78,26 +78,30 @@ var crcTab = &crcTables
 //     group's result is a few XORs deep.
 func Of(key string) int {
 	n := len(key)
+	// Declared here, ahead of every goto tagged. The key's bytes are read through array
+	// pointers at offsets the loops keep in range: with no bounds checks left, Of calls
+	// nothing and runs without a stack frame, a saving every key gets.
+	var (
+		crc uint16
+		i   int
+		t   = crcTab
+		p   = unsafe.Pointer(unsafe.StringData(key))
+	)
 	if n < 8 {
-		var crc uint16
 		for i := 0; i < n; i++ {
 			c := key[i]
 			if c == '{' {
-				return ofTagged(key)
+				goto tagged
 			}
 			crc = crc<<8 ^ crcTables[0][c^byte(crc>>8)]
 		}
 		return int(crc & mask)
 	}
-	t := crcTab
-	p := unsafe.Pointer(unsafe.StringData(key))
-	var crc uint16
-	i := 0
 	for ; i+16 <= n; i += 16 {
-		if hasByte(loadLE64(unsafe.Add(p, i)), '{') || hasByte(loadLE64(unsafe.Add(p, i+8)), '{') {
-			return ofTagged(key)
+		b := (*[16]byte)(unsafe.Add(p, i))
+		if hasByte(le64(b[:8]), '{') || hasByte(le64(b[8:]), '{') {
+			goto tagged
 		}
-		b := key[i : i+16]
 		crc = (t[15][b[0]^byte(crc>>8)] ^ t[14][b[1]^byte(crc)]) ^
 			(((t[13][b[2]] ^ t[12][b[3]]) ^ (t[11][b[4]] ^ t[10][b[5]])) ^
 				((t[9][b[6]] ^ t[8][b[7]]) ^ (t[7][b[8]] ^ t[6][b[9]])) ^
@@ -105,48 +109,66 @@ func Of(key string) int {
 				(t[1][b[14]] ^ t[0][b[15]]))
 	}
 	if i+8 <= n {
-		if hasByte(loadLE64(unsafe.Add(p, i)), '{') {
-			return ofTagged(key)
+		b := (*[8]byte)(unsafe.Add(p, i))
+		if hasByte(le64(b[:]), '{') {
+			goto tagged
 		}
-		b := key[i : i+8]
 		crc = (t[7][b[0]^byte(crc>>8)] ^ t[6][b[1]^byte(crc)]) ^
 			(((t[5][b[2]] ^ t[4][b[3]]) ^ (t[3][b[4]] ^ t[2][b[5]])) ^ (t[1][b[6]] ^ t[0][b[7]]))
 		i += 8
 	}
-	b := key[i:]
-	if r := len(b); r > 0 && hasByte(loadLE64(unsafe.Add(p, n-8))>>(64-8*r), '{') {
-		return ofTagged(key)
+	// The last r < 8 bytes are the top r of the key's last eight, e[8-r:].
+	if r := uint(n - i); r > 0 {
+		e := (*[8]byte)(unsafe.Add(p, n-8))
+		if hasByte(le64(e[:])>>((8-r)*8), '{') {
+			goto tagged
+		}
+		switch r {
+		case 1:
+			crc = crc<<8 ^ t[0][e[7]^byte(crc>>8)]
+		case 2:
+			crc = t[1][e[6]^byte(crc>>8)] ^ t[0][e[7]^byte(crc)]
+		case 3:
+			crc = (t[2][e[5]^byte(crc>>8)] ^ t[1][e[6]^byte(crc)]) ^ t[0][e[7]]
+		case 4:
+			crc = (t[3][e[4]^byte(crc>>8)] ^ t[2][e[5]^byte(crc)]) ^ (t[1][e[6]] ^ t[0][e[7]])
+		case 5:
+			crc = (t[4][e[3]^byte(crc>>8)] ^ t[3][e[4]^byte(crc)]) ^ (t[2][e[5]] ^ t[1][e[6]] ^ t[0][e[7]])
+		case 6:
+			crc = (t[5][e[2]^byte(crc>>8)] ^ t[4][e[3]^byte(crc)]) ^
+				((t[3][e[4]] ^ t[2][e[5]]) ^ (t[1][e[6]] ^ t[0][e[7]]))
+		case 7:
+			crc = (t[6][e[1]^byte(crc>>8)] ^ t[5][e[2]^byte(crc)]) ^
+				((t[4][e[3]] ^ t[3][e[4]]) ^ (t[2][e[5]] ^ t[1][e[6]] ^ t[0][e[7]]))
+		}
 	}
-	switch len(b) {
-	case 0:
-	case 1:
-		crc = crc<<8 ^ t[0][b[0]^byte(crc>>8)]
-	case 2:
-		b := b[:2]
-		crc = t[1][b[0]^byte(crc>>8)] ^ t[0][b[1]^byte(crc)]
-	case 3:
-		b := b[:3]
-		crc = (t[2][b[0]^byte(crc>>8)] ^ t[1][b[1]^byte(crc)]) ^ t[0][b[2]]
-	case 4:
-		b := b[:4]
-		crc = (t[3][b[0]^byte(crc>>8)] ^ t[2][b[1]^byte(crc)]) ^ (t[1][b[2]] ^ t[0][b[3]])
-	case 5:
-		b := b[:5]
-		crc = (t[4][b[0]^byte(crc>>8)] ^ t[3][b[1]^byte(crc)]) ^ (t[2][b[2]] ^ t[1][b[3]] ^ t[0][b[4]])
-	case 6:
-		b := b[:6]
-		crc = (t[5][b[0]^byte(crc>>8)] ^ t[4][b[1]^byte(crc)]) ^
-			((t[3][b[2]] ^ t[2][b[3]]) ^ (t[1][b[4]] ^ t[0][b[5]]))
-	case 7:
-		b := b[:7]
-		crc = (t[6][b[0]^byte(crc>>8)] ^ t[5][b[1]^byte(crc)]) ^
-			((t[4][b[2]] ^ t[3][b[3]]) ^ (t[2][b[4]] ^ t[1][b[5]] ^ t[0][b[6]]))
+	return int(crc & mask)
+
+tagged:
+	// A '{': hash the tag, or the whole key when it has none (see Tag), a byte at a time.
+	lo, hi := 0, n
+	for i := 0; i < n; i++ {
+		if key[i] == '{' {
+			for j := i + 1; j < n; j++ {
+				if key[j] == '}' {
+					if j > i+1 {
+						lo, hi = i+1, j
+					}
+					break
+				}
+			}
+			break
+		}
+	}
+	crc = 0
+	for k := lo; k < hi; k++ {
+		crc = crc<<8 ^ crcTables[0][*(*byte)(unsafe.Add(p, k))^byte(crc>>8)]
 	}
 	return int(crc & mask)
 }
 
-// ofTagged is Of for a key that has a '{'.
-func ofTagged(key string) int { return int(crc16String(Tag(key)) & mask) }
+// le64 reads eight bytes as a little-endian word.
+func le64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
 
 // hasByte reports whether any of the eight bytes of w is b: the classic test for a zero
 // byte, on w with b XORed into every byte.
@@ -154,11 +176,6 @@ func hasByte(w uint64, b byte) bool {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	x := w ^ lo*uint64(b)
 	return (x-lo)&^x&hi != 0
-}
-
-// loadLE64 reads eight bytes at p as a little-endian word.
-func loadLE64(p unsafe.Pointer) uint64 {
-	return binary.LittleEndian.Uint64(unsafe.Slice((*byte)(p), 8))
 }
 
 // OfBytes is Of for a key held in a byte slice. It neither copies nor keeps key.
