@@ -44,6 +44,7 @@ type Ring struct {
 	members []string  // sorted
 	weights []float64 // weights[i] is members[i]'s
 	points  []uint64  // sorted point hashes
+	scan    []uint64  // points and a MaxUint64 sentinel after them, in the same array
 	owners  []uint32  // owners[p] is the member index of points[p]
 	jump    []uint32  // jump[b] = first p with points[p]>>shift >= b; len 2^k+1
 	shift   uint
@@ -137,7 +138,9 @@ func (r *Ring) build(total int) {
 		}
 		return a.j - b.j
 	})
-	r.points = make([]uint64, len(pts))
+	r.scan = make([]uint64, len(pts)+1)
+	r.scan[len(pts)] = math.MaxUint64
+	r.points = r.scan[:len(pts)]
 	r.owners = make([]uint32, len(pts))
 	for p, pt := range pts {
 		r.points[p], r.owners[p] = pt.hash, pt.member
@@ -158,15 +161,20 @@ func (r *Ring) build(total int) {
 
 // position returns the index of the first point at or clockwise after h.
 func (r *Ring) position(h uint64) int {
-	b := h >> r.shift
-	p, end := r.jump[b], r.jump[b+1]
-	for p < end && r.points[p] < h {
+	p := int(r.jump[h>>r.shift])
+	// The first step without a branch: whether the bucket's first point is before h is a
+	// coin toss the processor would mispredict half the time. The points after a bucket
+	// are past h, and the sentinel ends the array, so the loop needs no other bound; it
+	// runs only when a bucket holds two points or more before h, which is rare.
+	_, before := bits.Sub64(r.scan[p], h, 0)
+	p += int(before)
+	for r.scan[p] < h {
 		p++
 	}
-	if int(p) == len(r.points) {
+	if p == len(r.points) {
 		return 0
 	}
-	return int(p)
+	return p
 }
 
 // Owner returns the member that owns key. It does not allocate.
