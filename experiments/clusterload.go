@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/kvplace/kvplace/sim"
 	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/kvplace/kvplace/slot"
 )
@@ -49,12 +48,25 @@ func (res *SkewResult) clusterLoad(cfg SkewConfig) error {
 	if cfg.Progress != nil {
 		fmt.Fprintf(cfg.Progress, "simulated cluster: %d requests over %d keys\n", cfg.ClusterRequests, keys.Count)
 	}
-	// The cumulative request weights, to draw key indexes by weight.
-	cdf := make([]float64, keys.Count)
+	// Each slot's request weight, in one streamed pass over the keys: what the analysis
+	// predicts for any slot map.
+	var slotWeight [slot.Count]float64
+	err := eachBatch(keys, cfg.Workers, nil, "",
+		func() *[slot.Count]float64 { return new([slot.Count]float64) },
+		func(w *[slot.Count]float64) func(string, float64) {
+			return func(key string, weight float64) { w[slot.Of(key)] += weight }
+		},
+		func(w *[slot.Count]float64) {
+			for s, x := range w {
+				slotWeight[s] += x
+			}
+		})
+	if err != nil {
+		return err
+	}
 	total := 0.0
-	for i := range cdf {
-		total += keys.weight(int64(i))
-		cdf[i] = total
+	for _, x := range slotWeight {
+		total += x
 	}
 
 	ccfg := cluster.DefaultConfig()
@@ -88,9 +100,9 @@ func (res *SkewResult) clusterLoad(cfg SkewConfig) error {
 		ranges = append(ranges, set.String())
 	}
 	expected := make([]float64, len(masters))
-	for i := range keys.Count {
-		if j, ok := index[view.Owner(slot.Of(keys.Key(i)))]; ok {
-			expected[j] += keys.weight(i) / total
+	for j, set := range sets {
+		for s := range set.All() {
+			expected[j] += slotWeight[s] / total
 		}
 	}
 
@@ -98,6 +110,7 @@ func (res *SkewResult) clusterLoad(cfg SkewConfig) error {
 	run.Span = time.Duration(float64(cfg.ClusterRequests) / run.Rate * float64(time.Second))
 	load := &ClusterLoad{Requests: cfg.ClusterRequests, Masters: masters, Slots: ranges, Expected: expected, Measured: make([]float64, len(masters)), Timing: run}
 	rnd := c.Sim.Stream("hot-key load")
+	ranks := newZipf(keys.Count, keys.Zipf)
 	answered := make([]int, len(masters))
 	hits := map[int64]int{}
 	sent := 0
@@ -106,7 +119,7 @@ func (res *SkewResult) clusterLoad(cfg SkewConfig) error {
 			return false
 		}
 		sent++
-		i := drawIndex(cdf, &rnd)
+		i := ranks.draw(&rnd) - 1 // key i has weight (i+1)^-Zipf
 		hits[i]++
 		cc.Do(func(r cluster.Result) {
 			switch r.Outcome {
@@ -141,13 +154,6 @@ func (res *SkewResult) clusterLoad(cfg SkewConfig) error {
 	load.HotMaster = view.Owner(slot.Of(load.HotKey))
 	res.ClusterLoad = load
 	return nil
-}
-
-// drawIndex draws a key index with probability proportional to its weight.
-func drawIndex(cdf []float64, rnd *sim.Stream) int64 {
-	u := rnd.Float64() * cdf[len(cdf)-1]
-	i, _ := slices.BinarySearch(cdf, u)
-	return int64(min(i, len(cdf)-1))
 }
 
 // shareNoise is the standard deviation of a measured share p over n requests.

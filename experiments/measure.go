@@ -132,6 +132,29 @@ func (m *measure) visit(t *tally, owner, replica []int, key string, w float64) {
 // not nil, receives "what" and a percentage line now and then.
 func (m *measure) run(spec KeySpec, workers int, progress io.Writer, what string) (*tally, error) {
 	m.prepare()
+	sum := m.newTally()
+	err := eachBatch(spec, workers, progress, what,
+		func() *tally { return m.newTally() },
+		func(t *tally) func(string, float64) {
+			owner := make([]int, len(m.stages))
+			replica := make([]int, len(m.stages))
+			return func(key string, w float64) { m.visit(t, owner, replica, key, w) }
+		},
+		sum.add)
+	if err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// eachBatch visits every key of spec on workers goroutines, batch by batch: each batch
+// into a fresh value, through the visitor made for it, and merge then takes the values in
+// batch order, as soon as every earlier one is in. Sums so come out the same, to the last
+// bit of a float, however the batches were scheduled, and only the batches finished
+// ahead of an earlier one wait in memory. progress, if not nil, receives "what" and a
+// percentage line now and then.
+func eachBatch[T any](spec KeySpec, workers int, progress io.Writer, what string,
+	fresh func() T, visitor func(T) func(key string, weight float64), merge func(T)) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -139,7 +162,8 @@ func (m *measure) run(spec KeySpec, workers int, progress io.Writer, what string
 	started := time.Now()
 	var (
 		mu      sync.Mutex
-		results []*tally
+		waiting = map[int]T{}
+		next    int
 		done    int64
 		shown   = -1
 		wg      sync.WaitGroup
@@ -148,16 +172,20 @@ func (m *measure) run(spec KeySpec, workers int, progress io.Writer, what string
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			owner := make([]int, len(m.stages))
-			replica := make([]int, len(m.stages))
 			for b := range batches {
-				t := m.newTally()
-				spec.each(b, func(key string, w float64) { m.visit(t, owner, replica, key, w) })
+				v := fresh()
+				spec.each(b, visitor(v))
 				mu.Lock()
-				for len(results) <= b.seq {
-					results = append(results, nil)
+				waiting[b.seq] = v
+				for {
+					w, ok := waiting[next]
+					if !ok {
+						break
+					}
+					delete(waiting, next)
+					merge(w)
+					next++
 				}
-				results[b.seq] = t
 				done += b.hi - b.lo
 				if progress != nil && spec.File == "" {
 					if pct := int(100 * done / spec.Count); pct/5 > shown/5 {
@@ -174,14 +202,7 @@ func (m *measure) run(spec KeySpec, workers int, progress io.Writer, what string
 	}
 	err := spec.batches(batches)
 	wg.Wait()
-	if err != nil {
-		return nil, err
-	}
-	sum := m.newTally()
-	for _, t := range results {
-		sum.add(t)
-	}
-	return sum, nil
+	return err
 }
 
 // Skew summarises how evenly a stage spreads keys or load over its members.
