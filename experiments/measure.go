@@ -93,9 +93,9 @@ func (m *measure) prepare() {
 	}
 }
 
-func (m *measure) visit(t *tally, owner, replica []int, key string, w float64) {
+func (m *measure) visit(t *tally, owner, replica []int, k *placedKey, w float64) {
 	for s, l := range m.stages {
-		o, r := l.locate(key)
+		o, r := l.locate(k)
 		owner[s], replica[s] = o, r
 		if o < 0 {
 			t.unserved[s]++
@@ -138,7 +138,11 @@ func (m *measure) run(spec KeySpec, workers int, progress io.Writer, what string
 		func(t *tally) func(string, float64) {
 			owner := make([]int, len(m.stages))
 			replica := make([]int, len(m.stages))
-			return func(key string, w float64) { m.visit(t, owner, replica, key, w) }
+			k := new(placedKey)
+			return func(key string, w float64) {
+				k.reset(key)
+				m.visit(t, owner, replica, k, w)
+			}
 		},
 		sum.add)
 	if err != nil {

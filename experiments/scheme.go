@@ -2,10 +2,10 @@ package experiments
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/kvplace/kvplace/modulo"
 	"github.com/kvplace/kvplace/ring"
 	"github.com/kvplace/kvplace/slot"
@@ -97,7 +97,7 @@ type layout interface {
 	holders() []string
 	// locate returns key's owner and the holder of its replica, as indexes into holders;
 	// replica is -1 without replicas, owner is -1 when no node serves the key.
-	locate(key string) (owner, replica int)
+	locate(k *placedKey) (owner, replica int)
 	join(m string) (layout, error)
 	leave(m string) (layout, error)
 	// crash returns the layout after m fails: replicas take over where there are any.
@@ -131,6 +131,33 @@ func (s Scheme) newLayout(members []string) (layout, error) {
 	return nil, fmt.Errorf("unknown scheme %q", s.Kind)
 }
 
+// A placedKey is a key being placed by every layout of a measurement, with what several
+// layouts compute from it done once: its xxHash64, which modulo and the rings built here
+// hash with (their default), and its hash slot.
+type placedKey struct {
+	key     string
+	xx      uint64
+	s       int
+	hashed  bool
+	slotted bool
+}
+
+func (k *placedKey) reset(key string) { *k = placedKey{key: key} }
+
+func (k *placedKey) hash() uint64 {
+	if !k.hashed {
+		k.xx, k.hashed = xxhash.Sum64String(k.key), true
+	}
+	return k.xx
+}
+
+func (k *placedKey) slot() int {
+	if !k.slotted {
+		k.s, k.slotted = slot.Of(k.key), true
+	}
+	return k.s
+}
+
 // moduloLayout keeps a replica of member i's keys on member i+1 (mod N).
 type moduloLayout struct {
 	m        *modulo.Modulo
@@ -139,8 +166,8 @@ type moduloLayout struct {
 
 func (l moduloLayout) members() []string { return l.m.Members() }
 func (l moduloLayout) holders() []string { return l.m.Members() }
-func (l moduloLayout) locate(key string) (int, int) {
-	i := l.m.Index(key)
+func (l moduloLayout) locate(k *placedKey) (int, int) {
+	i := l.m.IndexAt(k.hash())
 	if !l.replicas || l.m.Len() < 2 {
 		return i, -1
 	}
@@ -166,15 +193,13 @@ type ringLayout struct {
 
 func (l ringLayout) members() []string { return l.names }
 func (l ringLayout) holders() []string { return l.names }
-func (l ringLayout) locate(key string) (int, int) {
+func (l ringLayout) locate(k *placedKey) (int, int) {
 	if !l.replicas || len(l.names) < 2 {
-		return l.r.Index(key), -1
+		return l.r.IndexAt(k.hash()), -1
 	}
-	var buf [2]string
-	s := l.r.AppendSuccessors(buf[:0], key, 2)
-	i, _ := slices.BinarySearch(l.names, s[0])
-	j, _ := slices.BinarySearch(l.names, s[1])
-	return i, j
+	var buf [2]int
+	s := l.r.AppendSuccessorIndexesAt(buf[:0], k.hash(), 2)
+	return s[0], s[1]
 }
 func (l ringLayout) join(m string) (layout, error) {
 	r, err := l.r.Add(m, 1)
@@ -224,8 +249,8 @@ func newSlotLayout(p *slot.Partitioner, replicas bool) slotLayout {
 
 func (l slotLayout) members() []string { return l.names[:len(l.p.Members())] }
 func (l slotLayout) holders() []string { return l.names }
-func (l slotLayout) locate(key string) (int, int) {
-	o := int(l.bySlot[slot.Of(key)])
+func (l slotLayout) locate(k *placedKey) (int, int) {
+	o := int(l.bySlot[k.slot()])
 	if !l.replicas || o < 0 {
 		return o, -1
 	}

@@ -45,6 +45,13 @@ func (m *Modulo) Owner(key string) string { return m.members[m.hash(key)%m.n] }
 // Index returns the position in Members of key's owner.
 func (m *Modulo) Index(key string) int { return int(m.hash(key) % m.n) }
 
+// Hash returns the hash of key the partitioner takes modulo N (xxHash64 by default); a key
+// hashed once can be placed by several partitioners that share the hash with IndexAt.
+func (m *Modulo) Hash(key string) uint64 { return m.hash(key) }
+
+// IndexAt is Index for a key whose Hash is h.
+func (m *Modulo) IndexAt(h uint64) int { return int(h % m.n) }
+
 // Members returns the members in their numbering order.
 func (m *Modulo) Members() []string { return slices.Clone(m.members) }
 

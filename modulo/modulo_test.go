@@ -133,3 +133,14 @@ func BenchmarkOwner(b *testing.B) {
 		})
 	}
 }
+
+// A key hashed once places as it does by name.
+func TestIndexAtHash(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		members := rapid.SliceOfNDistinct(rapid.StringMatching(`[a-z0-9]{1,8}`), 1, 20, rapid.ID).Draw(t, "members")
+		m, err := modulo.New(members, nil)
+		require.NoError(t, err)
+		key := rapid.String().Draw(t, "key")
+		assert.Equal(t, m.Index(key), m.IndexAt(m.Hash(key)))
+	})
+}

@@ -217,21 +217,55 @@ func (r *Ring) Successors(key string, n int) []string {
 
 // AppendSuccessors is Successors appending to dst; it does not allocate when dst has room.
 func (r *Ring) AppendSuccessors(dst []string, key string, n int) []string {
-	n = min(n, len(r.members))
 	start := len(dst)
-	p := r.position(r.hash(key))
-	for range r.points {
-		if len(dst)-start == n {
-			break
+	r.successors(r.hash(key), n, func(m int) bool {
+		if slices.Contains(dst[start:], r.members[m]) {
+			return false
 		}
-		m := r.members[r.owners[p]]
-		if !slices.Contains(dst[start:], m) {
-			dst = append(dst, m)
+		dst = append(dst, r.members[m])
+		return true
+	})
+	return dst
+}
+
+// successors walks clockwise from position h, offering add each point's member (as a
+// position in members) until add has taken n distinct ones; add reports whether it took
+// the member, that is whether it had not met it yet.
+func (r *Ring) successors(h uint64, n int, add func(member int) bool) {
+	n = min(n, len(r.members))
+	p := r.position(h)
+	for range r.points {
+		if n == 0 {
+			return
+		}
+		if add(int(r.owners[p])) {
+			n--
 		}
 		if p++; p == len(r.points) {
 			p = 0
 		}
 	}
+}
+
+// Hash returns the position of key on the ring: Config.Hash of key, xxHash64 by default.
+// A key hashed once can then be placed on several rings that share the hash function
+// with IndexAt and AppendSuccessorIndexesAt.
+func (r *Ring) Hash(key string) uint64 { return r.hash(key) }
+
+// IndexAt is Index for a key whose Hash is h.
+func (r *Ring) IndexAt(h uint64) int { return int(r.owners[r.position(h)]) }
+
+// AppendSuccessorIndexesAt is AppendSuccessors for a key whose Hash is h, giving positions
+// in Members instead of names.
+func (r *Ring) AppendSuccessorIndexesAt(dst []int, h uint64, n int) []int {
+	start := len(dst)
+	r.successors(h, n, func(m int) bool {
+		if slices.Contains(dst[start:], m) {
+			return false
+		}
+		dst = append(dst, m)
+		return true
+	})
 	return dst
 }
 

@@ -326,6 +326,33 @@ func TestOwnerAllocatesNothing(t *testing.T) {
 	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = r.Owner("user:42") }))
 	dst := make([]string, 0, 3)
 	assert.Zero(t, testing.AllocsPerRun(100, func() { dst = r.AppendSuccessors(dst[:0], "user:42", 3) }))
+	idx := make([]int, 0, 3)
+	h := r.Hash("user:42")
+	assert.Zero(t, testing.AllocsPerRun(100, func() { idx = r.AppendSuccessorIndexesAt(idx[:0], h, 3) }))
+}
+
+// A key hashed once places as it does by name: IndexAt(Hash(k)) is Index(k), and the
+// successor indexes name the successors, for any ring, key and count.
+func TestPlacingAHashedKey(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		members := rapid.SliceOfNDistinct(rapid.StringMatching(`[a-z0-9.:]{1,12}`), 1, 40, rapid.ID).Draw(t, "members")
+		r, err := ring.New(members, ring.Config{VNodes: rapid.IntRange(1, 50).Draw(t, "vnodes")})
+		require.NoError(t, err)
+		key := rapid.String().Draw(t, "key")
+		n := rapid.IntRange(0, 45).Draw(t, "n")
+		h := r.Hash(key)
+		if got, want := r.IndexAt(h), r.Index(key); got != want {
+			t.Fatalf("IndexAt(Hash(%q)) = %d, Index = %d", key, got, want)
+		}
+		all := r.Members()
+		var byIndex []string
+		for _, i := range r.AppendSuccessorIndexesAt(nil, h, n) {
+			byIndex = append(byIndex, all[i])
+		}
+		if want := r.Successors(key, n); !slices.Equal(byIndex, want) {
+			t.Fatalf("successor indexes name %v, Successors gives %v", byIndex, want)
+		}
+	})
 }
 
 // TestOwnerMatchesBruteForce: the jump table gives the owner a plain scan of every point
