@@ -202,13 +202,17 @@ func TestRebalanceWeightsLive(t *testing.T) {
 
 // The interrupted reshard reaches the same facts on real Redis. How many slots move before
 // the crash depends on the machine, so only the facts are compared.
-func TestReshardCrashLive(t *testing.T) {
+func TestReshardCrashLive(t *testing.T) { liveFacts(t, "reshard-crash", 7) }
+
+// liveFacts runs the runbook name on nodes real servers and holds the transcript to the
+// runbook's facts, showing it when they fail.
+func liveFacts(t *testing.T, name string, nodes int) {
 	live.Need(t)
 	t.Parallel() // real time, mostly sleeping: the live runbooks overlap
-	text, err := os.ReadFile("../../experiments/scenario/testdata/reshard-crash.txt")
+	text, err := os.ReadFile("../../experiments/scenario/testdata/" + name + ".txt")
 	require.NoError(t, err)
-	real := runLiveOnFreePorts(t, string(text), 7)
-	runbookFacts["reshard-crash"](t, real)
+	real := runLiveOnFreePorts(t, string(text), nodes)
+	runbookFacts[name](t, real)
 	if t.Failed() {
 		t.Log(Abbreviate(real))
 	}
@@ -236,17 +240,7 @@ func callReplies(t *testing.T, out string) map[string]string {
 
 // set-timeout reaches the same facts on real Redis: the same replies to --cluster call,
 // the same errors from set-timeout, and the faster failover.
-func TestSetTimeoutLive(t *testing.T) {
-	live.Need(t)
-	t.Parallel() // real time, mostly sleeping: the live runbooks overlap
-	text, err := os.ReadFile("../../experiments/scenario/testdata/set-timeout.txt")
-	require.NoError(t, err)
-	real := runLiveOnFreePorts(t, string(text), 6)
-	runbookFacts["set-timeout"](t, real)
-	if t.Failed() {
-		t.Log(Abbreviate(real))
-	}
-}
+func TestSetTimeoutLive(t *testing.T) { liveFacts(t, "set-timeout", 6) }
 
 // A scheduled fault naming no node of the runbook stops the run when it is read, not
 // silently when it would fire.
