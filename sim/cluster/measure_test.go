@@ -58,7 +58,7 @@ func median(sorted []float64) float64 {
 // redis-cli) and our own (sim/live.MeasureFailover, polled about every millisecond) at 1, 2
 // and 5 s. For every recording and phase, the simulated median over many seeds must be
 // within 15% of the real median and the simulated range must contain every real run, give
-// or take the recording's polling resolution.
+// or take the recording's polling resolution (late) and when its clock started (early).
 //
 // The extremes of a distribution need many draws: by default 300 seeds per timeout and the
 // range may fall short of a real extreme by 3%; KVPLACE_HEAVY=1 runs 1500 seeds and allows
@@ -72,10 +72,15 @@ func TestFailoverTimingMatchesRealRedis(t *testing.T) {
 	require.NoError(t, err)
 	// How late a real observation can be, in ms: the reference polled through redis-cli.
 	slop := map[string]float64{"redis-failover-timings.txt": 50, "live-failover-timings.txt": 5, "live-failover-suspicions.txt": 5}
+	// How early, in ms: sim/live.MeasureFailover starts its clock when the killed server has
+	// been reaped, which took 1.7 to 3.2 ms after the SIGKILL over ten tries on this machine;
+	// the server died somewhere in between, so a real time can read up to 3 ms short.
+	early := map[string]float64{"live-failover-timings.txt": 3, "live-failover-suspicions.txt": 3}
 	type set struct {
-		file string
-		slop float64
-		runs [][4]float64
+		file  string
+		slop  float64
+		early float64
+		runs  [][4]float64
 	}
 	byTimeout := map[int][]*set{}
 	for _, r := range all {
@@ -84,7 +89,7 @@ func TestFailoverTimingMatchesRealRedis(t *testing.T) {
 		if len(sets) == 0 || sets[len(sets)-1].file != r.Source {
 			s, ok := slop[r.Source]
 			require.True(t, ok, "no polling resolution known for %s", r.Source)
-			sets = append(sets, &set{file: r.Source, slop: s})
+			sets = append(sets, &set{file: r.Source, slop: s, early: early[r.Source]})
 			byTimeout[ms] = sets
 		}
 		last := sets[len(sets)-1]
@@ -117,7 +122,7 @@ func TestFailoverTimingMatchesRealRedis(t *testing.T) {
 						len(s), s[0], s[len(s)-1], median(s))
 					require.InDelta(t, median(real), median(s), 0.15*median(real),
 						"%s: simulated %s median is more than 15%% from the real one", set.file, phase)
-					require.LessOrEqual(t, s[0], real[0]*(1+slack),
+					require.LessOrEqual(t, s[0], real[0]*(1+slack)+set.early,
 						"%s: the fastest real %s is faster than every simulated run", set.file, phase)
 					require.GreaterOrEqual(t, s[len(s)-1], real[len(real)-1]*(1-slack)-set.slop,
 						"%s: the slowest real %s is slower than every simulated run", set.file, phase)
