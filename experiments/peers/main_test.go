@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/kvplace/kvplace/ring"
 )
 
 // TestSmallRun: every contender runs, slot.Of agrees with radix's ClusterSlot on every key
@@ -49,5 +51,20 @@ func TestBadFlags(t *testing.T) {
 	}
 	if err := run([]string{"extra"}, &out, &errs); err == nil || !strings.Contains(err.Error(), `unexpected argument "extra"`) {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestRingPointsIn: the search finds the ring that fills a budget exactly, from a guess
+// below it and from one above.
+func TestRingPointsIn(t *testing.T) {
+	names := members(100, 0)
+	_, bytes := held(func() any {
+		r, _ := ring.New(names, ring.Config{VNodes: 3})
+		return r
+	})
+	for _, guess := range []int{1, 3, 10} {
+		if v := ringPointsIn(100, bytes, guess); v != 3 {
+			t.Errorf("from guess %d: %d points fit in the bytes of a 3-point ring", guess, v)
+		}
 	}
 }
