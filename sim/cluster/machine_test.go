@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -63,6 +64,17 @@ func (m *machine) faultFree() bool {
 		}
 	}
 	return true
+}
+
+// maxTimeout is the longest node timeout in force on any member, running or not (a
+// process restarts with its start-up timeout): waits that must cover a failure detection
+// or a failover last that long.
+func (m *machine) maxTimeout() time.Duration {
+	d := m.timeout
+	for _, p := range m.members {
+		d = max(d, p.Config.NodeTimeout, p.Node().cfg.NodeTimeout)
+	}
+	return d
 }
 
 func (m *machine) up() []*Process {
@@ -196,7 +208,7 @@ func slotMap(p *Process) [slot.Count]string {
 // machineStats counts what the state-machine cases exercised, so that a run that checked
 // nothing shows it.
 var machineStats struct {
-	cases, steps, cleanReshards, slotsMoved, keysKept, takeovers, addNodes, delNodes, openEnds, fixed, forgetMaster, collisions int
+	cases, steps, cleanReshards, slotsMoved, keysKept, takeovers, addNodes, delNodes, openEnds, fixed, forgetMaster, collisions, setTimeouts int
 }
 
 // TestClusterStateMachine drives a simulated cluster through random operations and
@@ -211,8 +223,8 @@ func TestClusterStateMachine(t *testing.T) {
 	}
 	defer func() {
 		s := machineStats
-		t.Logf("%d cases, %d steps; %d fault-free reshards moved %d slots and kept %d keys; %d add-node, %d del-node; %d required takeovers checked; %d cases ended with open slots, %d of them closed by --cluster fix; %d del-node refused with \"Can't forget my master!\"; %d steps saw a configEpoch tie after a bump without consensus",
-			s.cases, s.steps, s.cleanReshards, s.slotsMoved, s.keysKept, s.addNodes, s.delNodes, s.takeovers, s.openEnds, s.fixed, s.forgetMaster, s.collisions)
+		t.Logf("%d cases, %d steps; %d fault-free reshards moved %d slots and kept %d keys; %d add-node, %d del-node; %d set-timeout; %d required takeovers checked; %d cases ended with open slots, %d of them closed by --cluster fix; %d del-node refused with \"Can't forget my master!\"; %d steps saw a configEpoch tie after a bump without consensus",
+			s.cases, s.steps, s.cleanReshards, s.slotsMoved, s.keysKept, s.addNodes, s.delNodes, s.setTimeouts, s.takeovers, s.openEnds, s.fixed, s.forgetMaster, s.collisions)
 	}()
 	rapid.Check(t, func(t *rapid.T) {
 		machineStats.cases++
@@ -300,6 +312,17 @@ func TestClusterStateMachine(t *testing.T) {
 				c.Sim.Heal()
 				m.split = false
 				m.logf("heal")
+			},
+			"set-timeout": func(t *rapid.T) {
+				// redis-cli --cluster set-timeout: every node it reaches takes the new timeout
+				// at once; one down meanwhile keeps its start-up timeout when it restarts
+				// (CONFIG REWRITE fails on these nodes), so the cluster may mix the two.
+				ms := rapid.IntRange(1000, 3000).Draw(t, "timeout ms")
+				entry := pick(t, m.up(), "entry")
+				m.out.Reset()
+				err := m.cli.SetTimeout(entry.Addr(), strconv.Itoa(ms))
+				m.logf("set-timeout %dms via %s: %v", ms, entry.Addr(), err)
+				machineStats.setTimeouts++
 			},
 			"write": func(t *rapid.T) {
 				n := rapid.IntRange(1, 100).Draw(t, "writes")
@@ -454,7 +477,7 @@ func (m *machine) settle(t *rapid.T) {
 	// and is down must be replaced when a majority of the slot owners is up to vote and one
 	// of its replicas has data fresh enough, by the replica-validity rule, to stay valid
 	// through the whole failover window below.
-	window := 4*m.timeout + 6*time.Second
+	window := 4*m.maxTimeout() + 6*time.Second
 	type expectation struct {
 		master, replica string // addresses
 		id              string
@@ -537,7 +560,7 @@ func (m *machine) settle(t *rapid.T) {
 	// Messages sent into a partition are retransmitted as TCP does, with a backoff that
 	// reaches 120 s: a FAIL broadcast during the partition can arrive that long after the
 	// heal and fail a healthy master again, for 2 node timeouts. Wait that out.
-	c.Sim.RunFor(130*time.Second + 4*m.timeout)
+	c.Sim.RunFor(130*time.Second + 4*m.maxTimeout())
 	m.checkClaims(t, true)
 	// A slot left open by an interrupted reshard (MIGRATING on one node, IMPORTING on
 	// another) is not settled in Redis either: a node importing a slot ignores every claim
@@ -551,7 +574,7 @@ func (m *machine) settle(t *rapid.T) {
 		m.out.Reset()
 		err := m.cli.Fix(m.members[0].Addr())
 		m.logf("settle: redis-cli --cluster fix: %v", err)
-		c.Sim.RunFor(4*m.timeout + 10*time.Second)
+		c.Sim.RunFor(4*m.maxTimeout() + 10*time.Second)
 		if open = m.openSlots(); len(open) == 0 {
 			machineStats.fixed++
 		} else {
