@@ -2,6 +2,7 @@ package live
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -86,7 +87,13 @@ func MeasureFailover(dir string, ports []int, nodeTimeout time.Duration, observe
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	time.Sleep(2 * time.Second) // let the post-sync pings settle into their rhythm
+	// Let the post-sync pings settle into their rhythm, then wait a random part of a second
+	// more: the half-node-timeout pings keep the phase they had when the links came up, and
+	// without it the kill would land at nearly the same point of that rhythm every trial
+	// (the last pong before the kill clustered at about -170 and -360 ms in 15 trials), and
+	// the PFAIL times, which follow the first unanswered ping, with it. The simulation draws
+	// its kill time uniformly over a second for the same reason.
+	time.Sleep(2*time.Second + time.Duration(rand.Int64N(int64(time.Second))))
 	var conns []*Conn
 	for _, s := range servers[1:] {
 		c, err := Dial(s.Addr(), time.Second)
