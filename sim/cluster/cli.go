@@ -44,6 +44,10 @@ type CLI struct {
 	aborted     bool // redis-cli exited in the middle of a fix
 }
 
+// invalidHostArg is what redis-cli prints for an address it cannot parse
+// (CLUSTER_MANAGER_INVALID_HOST_ARG).
+const invalidHostArg = "[ERR] Invalid arguments: you need to pass either a valid address (ie. 120.0.0.1:7000) or space separated IP and port (ie. 120.0.0.1 7000)\n"
+
 // ErrCLI is returned when redis-cli would exit with status 1; what it printed explains why.
 var ErrCLI = errors.New("redis-cli exited with status 1")
 
@@ -168,7 +172,7 @@ func (cli *CLI) loadInfo(m *mnode, friends bool) ([]*mnode, bool) {
 func (cli *CLI) load(addr string) ([]*mnode, error) {
 	entry, err := newMnode(addr)
 	if err != nil {
-		cli.printf("[ERR] Invalid arguments: you need to pass either a valid address (ie. 120.0.0.1:7000) or space separated IP and port (ie. 120.0.0.1 7000)\n")
+		cli.printf("%s", invalidHostArg)
 		return nil, ErrCLI
 	}
 	if !cli.connect(entry) {
@@ -483,7 +487,7 @@ func (cli *CLI) Call(addr string, args []string, mastersOnly, replicasOnly bool)
 // the new timeout applies, and redis-cli reports every node as an error.
 func (cli *CLI) SetTimeout(addr, millis string) error {
 	if _, _, err := slot.ParseAddr(addr); err != nil {
-		cli.printf("[ERR] Invalid arguments: you need to pass either a valid address (ie. 120.0.0.1:7000) or space separated IP and port (ie. 120.0.0.1 7000)\n")
+		cli.printf("%s", invalidHostArg)
 		return ErrCLI
 	}
 	timeout := atoi(millis)
@@ -498,20 +502,19 @@ func (cli *CLI) SetTimeout(addr, millis string) error {
 	okCount, errCount := 0, 0
 	cli.printf(">>> Reconfiguring node timeout in every cluster node...\n")
 	for _, n := range nodes {
-		failed := ""
+		failed, why := false, "" // no reply: redis-cli prints an empty error
 		for _, cmd := range [][]string{{"CONFIG", "SET", "cluster-node-timeout", strconv.Itoa(timeout)}, {"CONFIG", "REWRITE"}} {
 			r, ok := cli.do(n, cmd...)
-			if !ok {
-				failed = " " // no reply: redis-cli prints an empty error
-				break
-			}
-			if r.IsError() {
-				failed = r.Str
+			if !ok || r.IsError() {
+				failed = true
+				if ok {
+					why = r.Str
+				}
 				break
 			}
 		}
-		if failed != "" {
-			cli.printf("ERR setting node-timeout for %s: %s\n", n.addr(), strings.TrimSpace(failed))
+		if failed {
+			cli.printf("ERR setting node-timeout for %s: %s\n", n.addr(), why)
 			errCount++
 			continue
 		}
@@ -694,7 +697,7 @@ func (cli *CLI) waitForJoin(nodes []*mnode) {
 func (cli *CLI) AddNode(newAddr, existing string, asReplica bool, masterID string) error {
 	n, err := newMnode(newAddr)
 	if err != nil {
-		cli.printf("[ERR] Invalid arguments: you need to pass either a valid address (ie. 120.0.0.1:7000) or space separated IP and port (ie. 120.0.0.1 7000)\n")
+		cli.printf("%s", invalidHostArg)
 		return ErrCLI
 	}
 	cli.printf(">>> Adding node %s to cluster %s\n", newAddr, existing)
@@ -965,8 +968,9 @@ func (cli *CLI) moveSlot(nodes []*mnode, src, dst *mnode, s int, verbose, update
 // clusterManagerMigrateKeysInSlot does: a slot that src no longer serves is, under --cluster
 // fix, given to dst; keys that already exist on dst (BUSYKEY) are compared first
 // (DEBUG DIGEST-VALUE) and, when every value is the same on both sides, migrated again with
-// REPLACE; with --cluster-replace they are migrated again with REPLACE unchecked. It returns the reply of the retry, or the original one when there is none; false
-// when it gave up and has printed why.
+// REPLACE; with --cluster-replace they are migrated again with REPLACE unchecked. It
+// returns the reply of the retry, or the original one when there is none; false when it
+// gave up and has printed why.
 func (cli *CLI) migrateError(src, dst *mnode, s int, keys []Reply, args []string, mr Reply) (Reply, bool) {
 	busy := strings.Contains(mr.Str, "BUSYKEY")
 	notServed := false
