@@ -381,3 +381,15 @@ func TestConfigSetRefusesWhatTheModelCannotChange(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "ERR CONFIG GET port: the simulator accepts this option but does not model it", r.Str)
 }
+
+// A node timeout longer than a Duration holds is refused, not wrapped into a negative one.
+func TestConfigSetRefusesATimeoutTooLongToHold(t *testing.T) {
+	c, procs, err := cluster.Build(cluster.Options{Seed: 1, Masters: 3, Config: cluster.DefaultConfig(), Link: cluster.Loopback})
+	require.NoError(t, err)
+	r, err := c.NewClient("app").Do(procs[0].Addr(), "CONFIG", "SET", "cluster-node-timeout", "9223372036854775807")
+	require.NoError(t, err)
+	assert.Equal(t, "ERR CONFIG SET failed (possibly related to argument 'cluster-node-timeout') - argument 9223372036854775807 is longer than the simulator can hold (9223372036854)", r.Str)
+	cfg := cluster.DefaultConfig()
+	assert.Error(t, cfg.Set("cluster-node-timeout", "9223372036854775807"))
+	assert.NoError(t, cfg.Set("cluster-node-timeout", "9223372036854"))
+}

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -74,7 +75,7 @@ func boolOption(name, alias string, field func(*Config) *bool) option {
 
 // intOption is an integer option in Redis's unit; in the Config it is a count, or a
 // duration of unit each.
-func intOption(name, alias string, min, max int64, set func(*Config, int64), get func(*Config) int64) option {
+func intOption(name, alias string, min, max int64, set func(*Config, int64) error, get func(*Config) int64) option {
 	return option{name: name, alias: alias,
 		set: func(c *Config, v string) error {
 			n, err := strconv.ParseInt(v, 10, 64)
@@ -84,8 +85,7 @@ func intOption(name, alias string, min, max int64, set func(*Config, int64), get
 			if n < min || n > max {
 				return fmt.Errorf("argument must be between %d and %d inclusive", min, max)
 			}
-			set(c, n)
-			return nil
+			return set(c, n)
 		},
 		get: func(c *Config) string { return strconv.FormatInt(get(c), 10) },
 	}
@@ -93,13 +93,20 @@ func intOption(name, alias string, min, max int64, set func(*Config, int64), get
 
 func durationOption(name, alias string, min, max int64, unit time.Duration, field func(*Config) *time.Duration) option {
 	return intOption(name, alias, min, max,
-		func(c *Config, n int64) { *field(c) = time.Duration(n) * unit },
+		func(c *Config, n int64) error {
+			// Redis takes any long long; a Duration holds 292 years.
+			if n > math.MaxInt64/int64(unit) {
+				return fmt.Errorf("argument %d is longer than the simulator can hold (%d)", n, math.MaxInt64/int64(unit))
+			}
+			*field(c) = time.Duration(n) * unit
+			return nil
+		},
 		func(c *Config) int64 { return int64(*field(c) / unit) })
 }
 
 func countOption(name, alias string, min, max int64, field func(*Config) *int) option {
 	return intOption(name, alias, min, max,
-		func(c *Config, n int64) { *field(c) = int(n) },
+		func(c *Config, n int64) error { *field(c) = int(n); return nil },
 		func(c *Config) int64 { return int64(*field(c)) })
 }
 
