@@ -122,16 +122,24 @@ func TestFailoverTimingMatchesRealRedis(t *testing.T) {
 						len(s), s[0], s[len(s)-1], median(s))
 					require.InDelta(t, median(real), median(s), 0.15*median(real),
 						"%s: simulated %s median is more than 15%% from the real one", set.file, phase)
-					if phase == "last-pfail" {
-						// Its median only, so far: the slowest real last suspicion, 1553 ms
-						// (the other master's came at 1023), is 41 ms beyond anything 1500
-						// seeds simulate, and why is not yet understood. PFAIL, FAIL and the
-						// promotion, which the failover's length depends on, keep their ranges.
-						continue
-					}
 					require.LessOrEqual(t, s[0], real[0]*(1+slack)+set.early,
 						"%s: the fastest real %s is faster than every simulated run", set.file, phase)
-					require.GreaterOrEqual(t, s[len(s)-1], real[len(real)-1]*(1-slack)-set.slop,
+					slowest := real[len(real)-1]
+					if phase == "last-pfail" {
+						// A master's suspicion can last less than a poll, when a report
+						// reaches it at once: then the recording first sees it "fail", at the
+						// run's FAIL time, which only bounds the suspicion from above. Such a
+						// run says nothing about how late a suspicion can come; one real run
+						// had 1553 ms that way, past the simulation's ceiling of about 1512
+						// (the last pong before the kill, plus 15 cron periods).
+						slowest = 0
+						for _, r := range set.runs {
+							if r[i] < r[1] {
+								slowest = max(slowest, r[i])
+							}
+						}
+					}
+					require.GreaterOrEqual(t, s[len(s)-1], slowest*(1-slack)-set.slop,
 						"%s: the slowest real %s is slower than every simulated run", set.file, phase)
 				}
 			}
