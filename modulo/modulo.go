@@ -40,10 +40,10 @@ func New(members []string, hash func(string) uint64) (*Modulo, error) {
 }
 
 // Owner returns the member that owns key.
-func (m *Modulo) Owner(key string) string { return m.members[m.hash(key)%m.n] }
+func (m *Modulo) Owner(key string) string { return m.members[m.IndexAt(m.hash(key))] }
 
 // Index returns the position in Members of key's owner.
-func (m *Modulo) Index(key string) int { return int(m.hash(key) % m.n) }
+func (m *Modulo) Index(key string) int { return m.IndexAt(m.hash(key)) }
 
 // Hash returns the hash of key the partitioner takes modulo N (xxHash64 by default); a key
 // hashed once can be placed by several partitioners that share the hash with IndexAt.

@@ -178,10 +178,10 @@ func (r *Ring) position(h uint64) int {
 }
 
 // Owner returns the member that owns key. It does not allocate.
-func (r *Ring) Owner(key string) string { return r.members[r.owners[r.position(r.hash(key))]] }
+func (r *Ring) Owner(key string) string { return r.members[r.IndexAt(r.hash(key))] }
 
 // Index returns the position in Members of key's owner.
-func (r *Ring) Index(key string) int { return int(r.owners[r.position(r.hash(key))]) }
+func (r *Ring) Index(key string) int { return r.IndexAt(r.hash(key)) }
 
 // hash is cfg.Hash, called directly when it is the default: a direct call costs less than
 // one through a function value, a few percent of a lookup.
