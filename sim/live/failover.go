@@ -116,10 +116,8 @@ func MeasureFailover(dir string, ports []int, nodeTimeout time.Duration, observe
 	// The surviving masters, before the kill (the promoted replica is one afterwards).
 	masters := map[*Conn]bool{}
 	for _, c := range conns {
-		if r, err := c.Do("ROLE"); err == nil {
-			if arr, ok := r.([]any); ok && len(arr) > 0 && arr[0] == "master" {
-				masters[c] = true
-			}
+		if answersMaster(c) {
+			masters[c] = true
 		}
 	}
 
@@ -168,10 +166,8 @@ func MeasureFailover(dir string, ports []int, nodeTimeout time.Duration, observe
 			}
 		}
 		if run.Promoted == 0 {
-			if r, err := rc.Do("ROLE"); err == nil {
-				if arr, ok := r.([]any); ok && len(arr) > 0 && arr[0] == "master" {
-					run.Promoted = time.Since(start)
-				}
+			if answersMaster(rc) {
+				run.Promoted = time.Since(start)
 			}
 		}
 		time.Sleep(500 * time.Microsecond)
@@ -182,4 +178,11 @@ func MeasureFailover(dir string, ports []int, nodeTimeout time.Duration, observe
 		}
 	}
 	return run, nil
+}
+
+// answersMaster reports whether the server behind c answers ROLE with "master".
+func answersMaster(c *Conn) bool {
+	r, err := c.Do("ROLE")
+	arr, ok := r.([]any)
+	return err == nil && ok && len(arr) > 0 && arr[0] == "master"
 }
