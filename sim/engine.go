@@ -134,21 +134,6 @@ type nodeState struct {
 	offset  time.Duration
 }
 
-// payload is what an event carries, kept out of the heap so events stay small.
-//
-// It is 64 bytes, one cache line, and the slab holding it is read at a random place for
-// every event fired, so each field counts: an action's function travels in msg.
-type payload struct {
-	from   int32
-	gen    uint32 // the sender's generation when it first retransmitted
-	bounce bool
-	tries  uint8 // retransmissions so far (Config.Retransmit)
-	msg    any   // the message; for an action, its func()
-	timer  Timer
-	id     uint64
-	cause  uint64
-}
-
 // Sim is a deterministic discrete-event simulation: one loop over a queue of events ordered
 // by (time, insertion order). Nothing reads the wall clock, nothing runs on another
 // goroutine, and every random draw comes from a stream named after what draws it, so the
@@ -156,11 +141,10 @@ type payload struct {
 type Sim struct {
 	seed    uint64
 	now     Time
-	seq     uint64
 	ids     uint64
 	q       queue
-	slab    []payload
-	free    []int32
+	msgs    []any   // the messages of pending events, and actions' funcs, at event.msg
+	free    []int32 // places in msgs that are free
 	nodes   []nodeState
 	index   map[string]int
 	net     Network
@@ -258,36 +242,44 @@ func (s *Sim) SetClockOffset(i int, d time.Duration) {
 	s.trace.add(Record{At: s.now, Node: i, Kind: KFault, Peer: -1, Detail: "clock offset " + d.String()})
 }
 
-func (s *Sim) alloc(p payload) int32 {
+// keep stores msg for an event being scheduled and returns its place in msgs.
+func (s *Sim) keep(msg any) int32 {
+	if msg == nil {
+		return -1
+	}
 	if n := len(s.free); n > 0 {
 		ref := s.free[n-1]
 		s.free = s.free[:n-1]
-		s.slab[ref] = p
+		s.msgs[ref] = msg
 		return ref
 	}
-	s.slab = append(s.slab, p)
-	return int32(len(s.slab) - 1)
+	s.msgs = append(s.msgs, msg)
+	return int32(len(s.msgs) - 1)
 }
 
-func (s *Sim) take(ref int32) payload {
-	p := s.slab[ref]
-	s.slab[ref] = payload{}
-	s.free = append(s.free, ref)
-	return p
-}
-
-func (s *Sim) schedule(at Time, kind eventKind, node int, p payload) {
-	s.seq++
-	var gen uint32
-	if node >= 0 {
-		gen = s.nodes[node].gen
+// take returns the message of an event leaving the queue and frees its place.
+func (s *Sim) take(e *event) any {
+	if e.msg < 0 {
+		return nil
 	}
-	s.q.push(event{at: at, seq: s.seq, ref: s.alloc(p), node: int32(node), gen: gen, kind: kind})
+	msg := s.msgs[e.msg]
+	s.msgs[e.msg] = nil
+	s.free = append(s.free, e.msg)
+	return msg
+}
+
+// schedule queues e, with msg, to happen to node at at.
+func (s *Sim) schedule(at Time, kind eventKind, node int, e event, msg any) {
+	e.at, e.kind, e.node, e.msg = at, kind, int32(node), s.keep(msg)
+	if node >= 0 {
+		e.gen = s.nodes[node].gen
+	}
+	s.q.push(e)
 }
 
 // At runs fn at virtual time t (or now, if t is past): how tests and scenarios schedule
 // faults and operations.
-func (s *Sim) At(t Time, fn func()) { s.schedule(max(t, s.now), evAction, -1, payload{msg: fn}) }
+func (s *Sim) At(t Time, fn func()) { s.schedule(max(t, s.now), evAction, -1, event{}, fn) }
 
 // After runs fn after d.
 func (s *Sim) After(d time.Duration, fn func()) { s.At(s.now.Add(d), fn) }
@@ -312,7 +304,7 @@ func (s *Sim) call(i int, fn func(ctx *Context)) {
 	}
 	for _, t := range ctx.Timers {
 		s.ids++
-		s.schedule(s.now.Add(max(t.After, 0)), evTimer, i, payload{timer: t.Timer, id: s.ids, cause: s.cause})
+		s.schedule(s.now.Add(max(t.After, 0)), evTimer, i, event{timer: t.Timer, id: s.ids, cause: s.cause}, nil)
 	}
 	for _, e := range ctx.Out {
 		s.sendEnvelope(i, e)
@@ -347,7 +339,7 @@ func (s *Sim) sendEnvelope(from int, e Envelope) {
 		return
 	}
 	for c := range copies {
-		s.schedule(at[c], evMessage, to, payload{from: int32(from), msg: msg, id: id, cause: s.cause, bounce: e.Bounce})
+		s.schedule(at[c], evMessage, to, event{from: int32(from), id: id, cause: s.cause, bounce: e.Bounce}, msg)
 	}
 }
 
@@ -361,23 +353,21 @@ func (s *Sim) Step() bool {
 	s.steps++
 	switch e.kind {
 	case evAction:
-		p := s.take(e.ref)
+		fn := s.take(&e)
 		s.cause = 0
-		p.msg.(func())()
+		fn.(func())()
 	case evTimer:
 		st := &s.nodes[e.node]
 		if st.down || e.gen != st.gen {
-			s.take(e.ref) // the node crashed since: its timers died with it
-			return true
+			return true // the node crashed since: its timers died with it
 		}
 		if st.paused {
 			st.stalled = append(st.stalled, e)
 			return true
 		}
-		p := s.take(e.ref)
-		s.trace.add(Record{At: s.now, Node: int(e.node), Kind: KTimer, ID: p.id, Cause: p.cause, Peer: -1})
-		s.cause = p.id
-		s.call(int(e.node), func(ctx *Context) { st.node.Timer(ctx, p.timer) })
+		s.trace.add(Record{At: s.now, Node: int(e.node), Kind: KTimer, ID: e.id, Cause: e.cause, Peer: -1})
+		s.cause = e.id
+		s.call(int(e.node), func(ctx *Context) { st.node.Timer(ctx, e.timer) })
 	case evMessage:
 		st := &s.nodes[e.node]
 		to := int(e.node)
@@ -385,26 +375,26 @@ func (s *Sim) Step() bool {
 			st.stalled = append(st.stalled, e)
 			return true
 		}
-		p := s.take(e.ref)
+		msg := s.take(&e)
 		switch {
 		case st.down || e.gen != st.gen:
-			s.trace.add(Record{At: s.now, Node: to, Kind: KDrop, ID: p.id, Peer: int(p.from), Detail: "node down"})
-			if p.bounce && !s.nodes[p.from].down {
-				s.cause = p.id
-				s.send(to, int(p.from), Bounced{Msg: p.msg}, 0)
+			s.trace.add(Record{At: s.now, Node: to, Kind: KDrop, ID: e.id, Peer: int(e.from), Detail: "node down"})
+			if e.bounce && !s.nodes[e.from].down {
+				s.cause = e.id
+				s.send(to, int(e.from), Bounced{Msg: msg}, 0)
 			}
-		case !s.net.Connected(int(p.from), to):
-			s.retransmit(to, p)
+		case !s.net.Connected(int(e.from), to):
+			s.retransmit(e, msg)
 		default:
-			if !p.bounce {
-				if at, held := s.heldBack(int(p.from), to, p.msg); held {
-					s.schedule(at, evMessage, to, p)
+			if !e.bounce {
+				if at, held := s.heldBack(int(e.from), to, msg); held {
+					s.schedule(at, evMessage, to, e, msg)
 					return true
 				}
 			}
-			s.trace.add(Record{At: s.now, Node: to, Kind: KDeliver, ID: p.id, Peer: int(p.from), Detail: s.detail(p.msg)})
-			s.cause = p.id
-			s.call(to, func(ctx *Context) { st.node.Step(ctx, int(p.from), p.msg) })
+			s.trace.add(Record{At: s.now, Node: to, Kind: KDeliver, ID: e.id, Peer: int(e.from), Detail: s.detail(msg)})
+			s.cause = e.id
+			s.call(to, func(ctx *Context) { st.node.Step(ctx, int(e.from), msg) })
 		}
 	}
 	s.cause = 0
@@ -449,27 +439,27 @@ func (s *Sim) heldBack(from, to int, msg any) (Time, bool) {
 // retransmit handles a message that met a cut: lost, or (Config.Retransmit) sent again
 // after the next RTO, and no earlier than the retransmission already pending on its
 // connection.
-func (s *Sim) retransmit(to int, p payload) {
-	from := int(p.from)
+func (s *Sim) retransmit(e event, msg any) {
+	from, to := int(e.from), int(e.node)
 	sender := &s.nodes[from]
-	if p.tries == 0 {
-		p.gen = sender.gen
+	if e.tries == 0 {
+		e.sgen = sender.gen
 	}
-	if !s.retrans || p.bounce || p.tries >= maxRetries || sender.down || sender.gen != p.gen {
-		s.trace.add(Record{At: s.now, Node: to, Kind: KDrop, ID: p.id, Peer: from, Detail: "partitioned"})
+	if !s.retrans || e.bounce || e.tries >= maxRetries || sender.down || sender.gen != e.sgen {
+		s.trace.add(Record{At: s.now, Node: to, Kind: KDrop, ID: e.id, Peer: from, Detail: "partitioned"})
 		return
 	}
-	rto := min(rtoMin<<p.tries, rtoMax)
-	p.tries++
+	rto := min(rtoMin<<e.tries, rtoMax)
+	e.tries++
 	l := s.net.link(from, to)
-	c := connOf(p.msg)
+	c := connOf(msg)
 	at := max(s.now.Add(rto), l.hold[c])
 	if l.hold == nil {
 		l.hold = map[uint64]Time{}
 	}
 	l.hold[c] = at
-	s.trace.add(Record{At: s.now, Node: to, Kind: KDrop, ID: p.id, Peer: from, Detail: fmt.Sprintf("partitioned, retransmission %d in %v", p.tries, at.Sub(s.now))})
-	s.schedule(at, evMessage, to, p)
+	s.trace.add(Record{At: s.now, Node: to, Kind: KDrop, ID: e.id, Peer: from, Detail: fmt.Sprintf("partitioned, retransmission %d in %v", e.tries, at.Sub(s.now))})
+	s.schedule(at, evMessage, to, e, msg)
 }
 
 // RunUntil fires every event due at or before t and leaves the clock at t.
@@ -506,8 +496,8 @@ func (s *Sim) Crash(i int) {
 	}
 	st.down, st.paused = true, false
 	st.gen++
-	for _, e := range st.stalled {
-		s.take(e.ref)
+	for i := range st.stalled {
+		s.take(&st.stalled[i])
 	}
 	st.stalled = nil
 	if s.retrans {
@@ -556,8 +546,7 @@ func (s *Sim) Resume(i int) {
 	st.paused = false
 	s.trace.add(Record{At: s.now, Node: i, Kind: KResume, Peer: -1})
 	for _, e := range st.stalled {
-		s.seq++
-		e.at, e.seq = s.now, s.seq
+		e.at = s.now
 		s.q.push(e)
 	}
 	st.stalled = nil

@@ -14,25 +14,28 @@ const (
 	evAction                       // run a scheduled function (faults, scenario steps)
 )
 
-// An event is one entry of the queue: a value struct, so pushing and popping never
-// allocates. What it carries lives in the engine's payload slab at ref.
+// An event is one entry of the queue: a value struct of 64 bytes, one cache line, with no
+// pointer in it, so pushing and popping never allocates, the queue's buckets are moved
+// as plain memory, and the garbage collector never scans them. The one field that needs a
+// pointer, the message (or an action's func), waits in the engine's msgs at msg; a timer
+// has none, so firing one reads nothing outside the queue.
 type event struct {
-	at   Time
-	seq  uint64 // insertion order: events at the same time fire first-in, first-out
-	ref  int32
-	node int32
-	gen  uint32 // the node's generation when scheduled; older events are stale
-	kind eventKind
+	at     Time
+	node   int32  // the node it happens to; -1 for an action
+	gen    uint32 // the node's generation when scheduled; older events are stale
+	msg    int32  // the place of its message in the engine's msgs; -1 for none
+	kind   eventKind
+	bounce bool   // a message that comes back as Bounced if its node is down
+	tries  uint8  // a message's retransmissions so far (Config.Retransmit)
+	from   int32  // a message's sender
+	sgen   uint32 // the sender's generation when it first retransmitted
+	timer  Timer
+	id     uint64 // the message's or timer's id in the trace
+	cause  uint64 // the id of what was being handled when it was scheduled
 }
 
-func (e *event) before(o *event) bool {
-	if e.at != o.at {
-		return e.at < o.at
-	}
-	return e.seq < o.seq
-}
-
-// queue is a radix heap of events ordered by (at, seq). The engine only ever schedules
+// queue is a radix heap of events ordered by time, and first-in, first-out within a
+// time. The engine only ever schedules
 // at or after the time of the last event it popped (nothing happens in the past), and a
 // radix heap is built for exactly such monotone queues: an event goes into bucket
 // bits.Len64(at XOR last), where last is the time of the last event popped, so bucket 0
@@ -45,7 +48,8 @@ func (e *event) before(o *event) bool {
 //
 // Events due at the same time always share a bucket (the bucket depends on the time
 // alone), appends keep them in push order and spreading keeps their order, so within a
-// time they come out first-in, first-out: in seq order, as the engine requires.
+// time they come out first-in, first-out, as the engine requires; no sequence number is
+// needed to break ties.
 type queue struct {
 	buckets [65][]event
 	head    int // events of buckets[0] before head are already popped

@@ -11,6 +11,15 @@ import (
 	"pgregory.net/rapid"
 )
 
+// before orders events by time, then by id: the tests number the events they push by id,
+// so id order is push order.
+func before(e, o *event) bool {
+	if e.at != o.at {
+		return e.at < o.at
+	}
+	return e.id < o.id
+}
+
 // TestQueueOrder: whatever is pushed (never before the last event popped, as the engine
 // schedules) and popped or peeked, events come out by (time, insertion order).
 func TestQueueOrder(t *testing.T) {
@@ -21,7 +30,7 @@ func TestQueueOrder(t *testing.T) {
 		now := Time(rapid.Int64Range(-1<<40, 1<<40).Draw(t, "start"))
 		sortModel := func() {
 			slices.SortFunc(model, func(a, b event) int {
-				if a.before(&b) {
+				if before(&a, &b) {
 					return -1
 				}
 				return 1
@@ -54,7 +63,7 @@ func TestQueueOrder(t *testing.T) {
 				if op > 50 {
 					d = Time(1) << (op - 10)
 				}
-				e := event{at: now + d, seq: seq}
+				e := event{at: now + d, id: seq}
 				q.push(e)
 				model = append(model, e)
 			}
@@ -75,21 +84,21 @@ func TestQueueOrder(t *testing.T) {
 
 func TestQueueRejectsThePast(t *testing.T) {
 	var q queue
-	q.push(event{at: 10, seq: 1})
+	q.push(event{at: 10, id: 1})
 	q.pop()
 	defer func() {
 		if recover() == nil {
 			t.Fatal("an event before the last one popped was accepted")
 		}
 	}()
-	q.push(event{at: 9, seq: 2})
+	q.push(event{at: 9, id: 2})
 }
 
 // heapQueue is the same queue through container/heap: the baseline the radix heap must beat.
 type heapQueue []event
 
 func (h heapQueue) Len() int           { return len(h) }
-func (h heapQueue) Less(i, j int) bool { return h[i].before(&h[j]) }
+func (h heapQueue) Less(i, j int) bool { return before(&h[i], &h[j]) }
 func (h heapQueue) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
 func (h *heapQueue) Push(x any)        { *h = append(*h, x.(event)) }
 func (h *heapQueue) Pop() any {
@@ -118,13 +127,13 @@ func BenchmarkQueue(b *testing.B) {
 			seq := uint64(0)
 			for i := range pending {
 				seq++
-				q.push(event{at: delays[i&0xffff], seq: seq})
+				q.push(event{at: delays[i&0xffff], id: seq})
 			}
 			i := 0
 			for b.Loop() {
 				e := q.pop()
 				seq++
-				q.push(event{at: e.at + delays[i&0xffff], seq: seq})
+				q.push(event{at: e.at + delays[i&0xffff], id: seq})
 				i++
 			}
 		})
@@ -133,13 +142,13 @@ func BenchmarkQueue(b *testing.B) {
 			seq := uint64(0)
 			for i := range pending {
 				seq++
-				heap.Push(h, event{at: delays[i&0xffff], seq: seq})
+				heap.Push(h, event{at: delays[i&0xffff], id: seq})
 			}
 			i := 0
 			for b.Loop() {
 				e := heap.Pop(h).(event)
 				seq++
-				heap.Push(h, event{at: e.at + delays[i&0xffff], seq: seq})
+				heap.Push(h, event{at: e.at + delays[i&0xffff], id: seq})
 				i++
 			}
 			sinkEvent = (*h)[0]
@@ -161,30 +170,69 @@ func (k *ticker) Timer(ctx *Context, t Timer) {
 	ctx.After(time.Duration(ctx.Rand.IntN(int(time.Second))), t)
 }
 
-// BenchmarkEngine measures the whole engine per event (pop, trace hash, node call, the
-// node's timer request, push) with 10³, 10⁵ and 10⁶ events pending; events/s = 1e9/(ns/op).
+// relay keeps messages in flight: it passes each message it receives on to a node drawn
+// at random.
+type relay struct{ nodes int }
+
+type token struct{}
+
+func (r *relay) Start(*Context)                    {}
+func (r *relay) Timer(*Context, Timer)             {}
+func (r *relay) Step(ctx *Context, _ int, msg any) { ctx.Send(ctx.Rand.IntN(r.nodes), msg, 0) }
+
+// BenchmarkEngine measures the whole engine per event with 10³, 10⁵ and 10⁶ events pending,
+// on two workloads: timers, where one node re-arms each timer that fires (pop, trace hash,
+// node call, the node's timer request, push), and messages, where 100 nodes pass messages
+// at random over links of uniform latency up to a second (the same, plus the network's
+// draws and the message kept aside while it travels). It first runs three times the
+// pending count of events, so that the queue's buckets have grown to their working size;
+// events/s = 1e9/(ns/op).
+//
+//	go test -run - -bench Engine ./sim
 func BenchmarkEngine(b *testing.B) {
-	for _, pending := range []int{1_000, 100_000, 1_000_000} {
-		b.Run(fmt.Sprintf("pending=%d", pending), func(b *testing.B) {
-			s, err := New(Config{Seed: 1})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := s.AddNode("ticker", &ticker{timers: pending}); err != nil {
-				b.Fatal(err)
-			}
-			for b.Loop() {
-				s.Step()
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-		})
+	const relays = 100
+	for _, work := range []string{"timers", "messages"} {
+		for _, pending := range []int{1_000, 100_000, 1_000_000} {
+			b.Run(fmt.Sprintf("%s/pending=%d", work, pending), func(b *testing.B) {
+				s, err := New(Config{Seed: 1, Link: Link{Latency: Uniform{0, time.Second}}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				switch work {
+				case "timers":
+					if _, err := s.AddNode("ticker", &ticker{timers: pending}); err != nil {
+						b.Fatal(err)
+					}
+				case "messages":
+					for i := range relays {
+						if _, err := s.AddNode(fmt.Sprint("relay", i), &relay{nodes: relays}); err != nil {
+							b.Fatal(err)
+						}
+					}
+					draw := s.Stream("bench")
+					for i := range pending {
+						s.Inject(i%relays, draw.IntN(relays), token{}, 0)
+					}
+				}
+				for range 3 * pending {
+					s.Step()
+				}
+				if s.Pending() != pending {
+					b.Fatalf("%d events pending, want %d", s.Pending(), pending)
+				}
+				for b.Loop() {
+					s.Step()
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			})
+		}
 	}
 }
 
-// TestPayloadIsOneCacheLine: the engine reads a payload at a random place in its slab for
-// every event; at 64 bytes that is one cache miss, not two.
-func TestPayloadIsOneCacheLine(t *testing.T) {
-	if s := unsafe.Sizeof(payload{}); s != 64 {
-		t.Fatalf("payload is %d bytes, want 64", s)
+// TestEventIsOneCacheLine: the queue moves events as it spreads its buckets and the
+// engine reads each one it fires; at 64 bytes an event is one cache line.
+func TestEventIsOneCacheLine(t *testing.T) {
+	if s := unsafe.Sizeof(event{}); s != 64 {
+		t.Fatalf("event is %d bytes, want 64", s)
 	}
 }
