@@ -20,6 +20,9 @@ func TestSmallRun(t *testing.T) {
 		"ring: the owner of a key among 1000 members",
 		"slot.Of vs radix/v3 ClusterSlot:",
 		"ring.Owner allocations per lookup: 0 (target 0: met)",
+		"spread at one point per member, by how the members are named",
+		"1000  40 random hex digits (node IDs)",
+		"spread at one point per member over 12 naming styles and sizes:",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
@@ -65,6 +68,22 @@ func TestRingPointsIn(t *testing.T) {
 	for _, guess := range []int{1, 3, 10} {
 		if v := ringPointsIn(100, bytes, guess); v != 3 {
 			t.Errorf("from guess %d: %d points fit in the bytes of a 3-point ring", guess, v)
+		}
+	}
+}
+
+// TestNameStyles: every style names each member of a cluster differently, and no two
+// trials' clusters share a name, so the trials are independent rings.
+func TestNameStyles(t *testing.T) {
+	for _, st := range nameStyles {
+		seen := map[string]bool{}
+		for trial := 1; trial <= spreadTrials; trial++ {
+			for _, n := range st.names(1000, trial) {
+				if seen[n] {
+					t.Fatalf("style %s: %q named twice", st.name, n)
+				}
+				seen[n] = true
+			}
 		}
 	}
 }

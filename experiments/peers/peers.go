@@ -62,6 +62,48 @@ type Row struct {
 type Result struct {
 	Config Config
 	Rows   []Row
+	Styles []StyleRow
+}
+
+// A StyleRow is the spread of kvplace's ring and groupcache's at one point per member, on
+// members named in one style. At one point per member a ring is as even as its hash makes
+// the members' positions, and CRC-32, being linear, places names that differ in a few
+// characters in a pattern rather than at random: more or less even than random depending
+// on how the names differ.
+type StyleRow struct {
+	Style                    string
+	Members                  int
+	Kvplace, KvplaceSE       float64
+	Groupcache, GroupcacheSE float64
+}
+
+// nameStyles are ways clusters name their members; the first is the one the main table
+// uses. Trial t (1 to spreadTrials) of n members is another cluster named alike.
+var nameStyles = []struct {
+	name  string
+	names func(n, t int) []string
+}{
+	{"10.<t>.<i/250>.<i%250+1>:6379", members},
+	{"127.0.<t>.1:<7000+i>", func(n, t int) []string {
+		return named(n, func(i int) string { return fmt.Sprintf("127.0.%d.1:%d", t, 7000+i) })
+	}},
+	{"redis-<t>-<i>", func(n, t int) []string {
+		return named(n, func(i int) string { return fmt.Sprintf("redis-%d-%d", t, i) })
+	}},
+	{"40 random hex digits (node IDs)", func(n, t int) []string {
+		return named(n, func(i int) string {
+			id := fmt.Sprint(t, "/", i)
+			return fmt.Sprintf("%016x%016x%08x", xxhash.Sum64String(id+"a"), xxhash.Sum64String(id+"b"), uint32(xxhash.Sum64String(id+"c")))
+		})
+	}},
+}
+
+func named(n int, name func(i int) string) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = name(i)
+	}
+	return out
 }
 
 // contender is a lookup under test: time runs it over every key and returns a checksum
@@ -158,6 +200,21 @@ func Run(cfg Config) (*Result, error) {
 			}
 		}
 	}
+	for _, m := range cfg.Members {
+		for _, st := range nameStyles {
+			row := StyleRow{Style: st.name, Members: m}
+			row.Kvplace, row.KvplaceSE = meanSpreadOf(sample, m, st.names, func(names []string) func(string) int {
+				r, _ := ring.New(names, ring.Config{VNodes: 1})
+				return r.Index
+			})
+			row.Groupcache, row.GroupcacheSE = meanSpreadOf(sample, m, st.names, func(names []string) func(string) int {
+				g := consistenthash.New(1, nil)
+				g.Add(names...)
+				return indexed(names, g.Get)
+			})
+			res.Styles = append(res.Styles, row)
+		}
+	}
 	return res, nil
 }
 
@@ -201,11 +258,7 @@ func slotContenders() []contender {
 // members names n members by address; trial t gives another set of names, so that the
 // spread can be averaged over independent rings.
 func members(n, t int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = fmt.Sprintf("10.%d.%d.%d:6379", t, i/250, i%250+1)
-	}
-	return out
+	return named(n, func(i int) string { return fmt.Sprintf("10.%d.%d.%d:6379", t, i/250, i%250+1) })
 }
 
 // indexed turns a function naming a key's member into one giving its index in names.
@@ -407,9 +460,14 @@ const spreadKeys = 400_000
 // meanSpread is the spread of keys per member, averaged over spreadTrials rings built on
 // different member names, and the standard error of that mean.
 func meanSpread(keys []string, m int, owners func([]string) func(string) int) (mean, se float64) {
+	return meanSpreadOf(keys, m, members, owners)
+}
+
+// meanSpreadOf is meanSpread on members named by names.
+func meanSpreadOf(keys []string, m int, names func(n, t int) []string, owners func([]string) func(string) int) (mean, se float64) {
 	var xs [spreadTrials]float64
 	for t := range xs {
-		xs[t] = spread(keys, m, owners(members(m, t+1)))
+		xs[t] = spread(keys, m, owners(names(m, t+1)))
 		mean += xs[t] / spreadTrials
 	}
 	var ss float64
@@ -477,6 +535,13 @@ func (res *Result) WriteTable(w io.Writer) error {
 	fmt.Fprintln(w, "against kvplace at 160 for go-jump and go-rendezvous); σ/mean: spread of each member's share of the keys, averaged")
 	fmt.Fprintf(w, "over %d rings on other member names, less the spread the finite sample of keys adds; bytes: heap the structure holds;\n", spreadTrials)
 	fmt.Fprintln(w, "kvplace in the same bytes: kvplace's ring with the points per member that fit in this row's bytes, and its spread")
+	if len(res.Styles) > 0 {
+		fmt.Fprintf(w, "\nspread at one point per member, by how the members are named (σ/mean, mean of %d clusters named alike ± its standard error)\n", spreadTrials)
+		fmt.Fprintf(w, "%7s  %-32s %17s %17s\n", "members", "names", "kvplace ring", "groupcache")
+		for _, r := range res.Styles {
+			fmt.Fprintf(w, "%7d  %-32s %8.4f ± %.4f %8.4f ± %.4f\n", r.Members, r.Style, r.Kvplace, r.KvplaceSE, r.Groupcache, r.GroupcacheSE)
+		}
+	}
 	fmt.Fprintln(w)
 	for _, line := range res.Verdicts() {
 		fmt.Fprintln(w, line)
@@ -532,6 +597,19 @@ func (res *Result) Verdicts() []string {
 		for _, e := range evenness {
 			out = append(out, "  "+e)
 		}
+	}
+	if len(res.Styles) > 0 {
+		var ours, theirs int
+		for _, r := range res.Styles {
+			switch twice := 2 * math.Hypot(r.KvplaceSE, r.GroupcacheSE); {
+			case r.Kvplace-r.Groupcache > twice:
+				theirs++
+			case r.Groupcache-r.Kvplace > twice:
+				ours++
+			}
+		}
+		out = append(out, fmt.Sprintf("spread at one point per member over %d naming styles and sizes: groupcache more even in %d, kvplace in %d, neither beyond twice the standard error in %d",
+			len(res.Styles), theirs, ours, len(res.Styles)-theirs-ours))
 	}
 	return out
 }
