@@ -71,10 +71,13 @@ func (t *Trace) add(r Record) {
 		// so it must not change the hash.
 		detail = hashString(r.Detail)
 	}
-	for _, x := range []uint64{uint64(r.At), uint64(r.Node), uint64(r.Kind), r.ID, r.Cause, uint64(r.Peer), detail} {
-		h = Mix64(h ^ x + 0x9e3779b97f4a7c15)
-	}
-	t.hash = h
+	// The fields are mixed independently, so that the processor overlaps the five mixes, and
+	// only their sum is chained onto the running hash: the record's order still counts.
+	nodes := uint64(uint32(r.Node)) | uint64(uint32(r.Peer))<<32
+	x := Mix64(uint64(r.At)^0x9e3779b97f4a7c15) + Mix64(nodes^0xc2b2ae3d27d4eb4f) +
+		Mix64(r.ID^0x165667b19e3779f9) + Mix64(r.Cause^0xd6e8feb86659fd93) +
+		Mix64(detail^uint64(r.Kind)*0xff51afd7ed558ccd)
+	t.hash = Mix64(h ^ x)
 	t.n++
 	if t.keep {
 		t.records = append(t.records, r)
