@@ -45,7 +45,7 @@ func (b *Bounded) Place(key string) string {
 
 // PlaceIndex is Place returning the member's position in the ring's Members.
 func (b *Bounded) PlaceIndex(key string) int {
-	p := b.r.position(b.r.hash(key))
+	p := b.r.locate(b.r.hash(key))
 	for range b.r.points {
 		m := int(b.r.owners[p])
 		if b.loads[m] < b.capacity(m) {
