@@ -8,7 +8,9 @@
 //     per member and at kvplace's, and against github.com/dgryski/go-jump and
 //     github.com/dgryski/go-rendezvous, the consistent hashes that are not rings;
 //   - how evenly each spreads the keys (σ/mean of keys per member) and the memory each
-//     placement structure holds.
+//     placement structure holds, with kvplace's ring classic and multi-probe
+//     (ring.Config.Probes) in the same memory as each peer, and at one point per member
+//     on four styles of member names.
 //
 // It lives in its own module so that kvplace's go.mod does not carry the peers.
 //

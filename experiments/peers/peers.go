@@ -52,11 +52,18 @@ type Row struct {
 	Ratio    float64 // kvplace's keys/s over this row's, against the kvplace row it is compared with; 1 for kvplace's rows
 	Base     string  // which kvplace row that is
 	// For a ring peer: kvplace's ring with as many points per member as fit in the memory
-	// this row's structure holds, and its spread.
-	EqualMemoryPoints   int
-	EqualMemorySpread   float64
-	EqualMemorySpreadSE float64
+	// this row's structure holds, and its spread, classic and multi-probe (probes take no
+	// memory).
+	EqualMemoryPoints        int
+	EqualMemorySpread        float64
+	EqualMemorySpreadSE      float64
+	EqualMemoryProbeSpread   float64
+	EqualMemoryProbeSpreadSE float64
 }
+
+// probes is the multi-probe setting compared: Appleton and O'Reilly's 21, for a peak load
+// near 1.05 times the mean.
+const probes = 21
 
 // Result is every row, in print order.
 type Result struct {
@@ -74,6 +81,7 @@ type StyleRow struct {
 	Style                    string
 	Members                  int
 	Kvplace, KvplaceSE       float64
+	Probed, ProbedSE         float64 // kvplace's ring with 21 probes
 	Groupcache, GroupcacheSE float64
 }
 
@@ -189,13 +197,11 @@ func Run(cfg Config) (*Result, error) {
 		for _, base := range res.Rows {
 			if base.Name == row.Base && base.Members == row.Members && base.Points == basePoints(*row) {
 				row.Ratio = row.NsPerOp / base.NsPerOp
-				if row.Name != ours && row.Points > 0 && base.Bytes > 0 {
+				if !kvplace(*row) && row.Points > 0 && base.Bytes > 0 {
 					row.EqualMemoryPoints = ringPointsIn(row.Members, row.Bytes, max(row.Points, int(float64(row.Points)*float64(row.Bytes)/float64(base.Bytes))))
 					v := row.EqualMemoryPoints
-					row.EqualMemorySpread, row.EqualMemorySpreadSE = meanSpread(sample, row.Members, func(names []string) func(string) int {
-						r, _ := ring.New(names, ring.Config{VNodes: v})
-						return r.Index
-					})
+					row.EqualMemorySpread, row.EqualMemorySpreadSE = meanSpread(sample, row.Members, ringOwners(v, 1))
+					row.EqualMemoryProbeSpread, row.EqualMemoryProbeSpreadSE = meanSpread(sample, row.Members, ringOwners(v, probes))
 				}
 			}
 		}
@@ -203,10 +209,8 @@ func Run(cfg Config) (*Result, error) {
 	for _, m := range cfg.Members {
 		for _, st := range nameStyles {
 			row := StyleRow{Style: st.name, Members: m}
-			row.Kvplace, row.KvplaceSE = meanSpreadOf(sample, m, st.names, func(names []string) func(string) int {
-				r, _ := ring.New(names, ring.Config{VNodes: 1})
-				return r.Index
-			})
+			row.Kvplace, row.KvplaceSE = meanSpreadOf(sample, m, st.names, ringOwners(1, 1))
+			row.Probed, row.ProbedSE = meanSpreadOf(sample, m, st.names, ringOwners(1, probes))
 			row.Groupcache, row.GroupcacheSE = meanSpreadOf(sample, m, st.names, func(names []string) func(string) int {
 				g := consistenthash.New(1, nil)
 				g.Add(names...)
@@ -216,6 +220,18 @@ func Run(cfg Config) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// kvplace reports whether a row is one of kvplace's own.
+func kvplace(r Row) bool { return r.Name == ours || r.Name == oursProbed || r.Name == oursSlot }
+
+// ringOwners builds kvplace's ring of v points per member and the given probes on a set of
+// names, for meanSpread.
+func ringOwners(v, probes int) func(names []string) func(string) int {
+	return func(names []string) func(string) int {
+		r, _ := ring.New(names, ring.Config{VNodes: v, Probes: probes}) // v ≥ 1, probes ≥ 0, names ≠ ∅: cannot fail
+		return r.Index
+	}
 }
 
 // basePoints is the points per member of the kvplace row a row is compared with: the same
@@ -228,10 +244,11 @@ func basePoints(r Row) int {
 }
 
 const (
-	ours      = "kvplace ring.Owner"
-	oursSlot  = "kvplace slot.Of"
-	noteRing  = "points per member"
-	noteEqual = "same points as kvplace"
+	ours       = "kvplace ring.Owner"
+	oursProbed = "kvplace multi-probe"
+	oursSlot   = "kvplace slot.Of"
+	noteRing   = "points per member"
+	noteEqual  = "same points as kvplace"
 )
 
 func slotContenders() []contender {
@@ -344,31 +361,40 @@ func ringContenders(m int, points []int) ([]contender, error) {
 	names := members(m, 0)
 	var cs []contender
 	for _, v := range points {
-		rv, bytes := held(func() any {
-			r, err := ring.New(names, ring.Config{VNodes: v})
-			if err != nil {
-				return err
-			}
-			return r
-		})
-		r, ok := rv.(*ring.Ring)
-		if !ok {
-			return nil, fmt.Errorf("peers: ring of %d members at %d points: %v", m, v, rv)
+		// At one point per member, where a classic ring is least even, kvplace's ring is
+		// also timed multi-probe: as even as many points, in the memory of one.
+		settings := []int{1}
+		if v == 1 {
+			settings = []int{1, 5, probes}
 		}
-		cs = append(cs, contender{
-			row: Row{Group: "ring", Members: m, Points: v, Name: ours, Note: "xxHash64, jump table", Bytes: bytes, Base: ours},
-			time: func(keys []string, _ [][]byte) uint64 {
-				var s uint64
-				for _, k := range keys {
-					s += uint64(len(r.Owner(k)))
+		for _, k := range settings {
+			rv, bytes := held(func() any {
+				r, err := ring.New(names, ring.Config{VNodes: v, Probes: k})
+				if err != nil {
+					return err
 				}
-				return s
-			},
-			owners: func(names []string) func(string) int {
-				r, _ := ring.New(names, ring.Config{VNodes: v}) // v ≥ 1 and names ≠ ∅: cannot fail
-				return r.Index
-			},
-		})
+				return r
+			})
+			r, ok := rv.(*ring.Ring)
+			if !ok {
+				return nil, fmt.Errorf("peers: ring of %d members at %d points, %d probes: %v", m, v, k, rv)
+			}
+			row := Row{Group: "ring", Members: m, Points: v, Name: ours, Note: "xxHash64, jump table", Bytes: bytes, Base: ours}
+			if k > 1 {
+				row.Name, row.Note = oursProbed, fmt.Sprintf("%d probes, xxHash64, jump table", k)
+			}
+			cs = append(cs, contender{
+				row: row,
+				time: func(keys []string, _ [][]byte) uint64 {
+					var s uint64
+					for _, k := range keys {
+						s += uint64(len(r.Owner(k)))
+					}
+					return s
+				},
+				owners: ringOwners(v, k),
+			})
+		}
 
 		gv, bytes := held(func() any { g := consistenthash.New(v, nil); g.Add(names...); return g })
 		g := gv.(*consistenthash.Map)
@@ -522,24 +548,25 @@ func (res *Result) WriteTable(w io.Writer) error {
 			bytes = fmt.Sprint(r.Bytes)
 		}
 		ratio := fmt.Sprintf("%.2f", r.Ratio)
-		if r.Name == ours || r.Name == oursSlot {
+		if kvplace(r) {
 			ratio = "-"
 		}
 		eq := ""
 		if r.EqualMemoryPoints > 0 {
-			eq = fmt.Sprintf("%d points: σ/mean %.4f", r.EqualMemoryPoints, r.EqualMemorySpread)
+			eq = fmt.Sprintf("%d points: σ/mean %.4f, with %d probes %.4f", r.EqualMemoryPoints, r.EqualMemorySpread, probes, r.EqualMemoryProbeSpread)
 		}
 		fmt.Fprintf(w, "%6s %-26s %-46s %8.1f %10s %6.0f %8s %10s  %s\n", points, r.Name, r.Note, r.NsPerOp, ratio, r.Allocs, sp, bytes, eq)
 	}
 	fmt.Fprintln(w, "\nkvplace ×: how many times more keys per second kvplace's row places than this one (at the same points per member;")
 	fmt.Fprintln(w, "against kvplace at 160 for go-jump and go-rendezvous); σ/mean: spread of each member's share of the keys, averaged")
 	fmt.Fprintf(w, "over %d rings on other member names, less the spread the finite sample of keys adds; bytes: heap the structure holds;\n", spreadTrials)
-	fmt.Fprintln(w, "kvplace in the same bytes: kvplace's ring with the points per member that fit in this row's bytes, and its spread")
+	fmt.Fprintf(w, "kvplace in the same bytes: kvplace's ring with the points per member that fit in this row's bytes, and its spread, classic\n")
+	fmt.Fprintf(w, "and with %d probes (Config.Probes: more lookup time, no more memory); kvplace multi-probe: that ring at one point per member\n", probes)
 	if len(res.Styles) > 0 {
 		fmt.Fprintf(w, "\nspread at one point per member, by how the members are named (σ/mean, mean of %d clusters named alike ± its standard error)\n", spreadTrials)
-		fmt.Fprintf(w, "%7s  %-32s %17s %17s\n", "members", "names", "kvplace ring", "groupcache")
+		fmt.Fprintf(w, "%7s  %-32s %17s %17s %17s\n", "members", "names", "kvplace ring", fmt.Sprintf("%d probes", probes), "groupcache")
 		for _, r := range res.Styles {
-			fmt.Fprintf(w, "%7d  %-32s %8.4f ± %.4f %8.4f ± %.4f\n", r.Members, r.Style, r.Kvplace, r.KvplaceSE, r.Groupcache, r.GroupcacheSE)
+			fmt.Fprintf(w, "%7d  %-32s %8.4f ± %.4f %8.4f ± %.4f %8.4f ± %.4f\n", r.Members, r.Style, r.Kvplace, r.KvplaceSE, r.Probed, r.ProbedSE, r.Groupcache, r.GroupcacheSE)
 		}
 	}
 	fmt.Fprintln(w)
@@ -567,49 +594,71 @@ func (res *Result) Verdicts() []string {
 	}
 	worst, worstAt := math.Inf(1), ""
 	allocs := 0.0
-	var evenness []string
+	// A peer is more even than kvplace only beyond chance: by more than twice the standard
+	// error of the difference. kvplace's best in the same bytes is its classic ring or the
+	// same ring with probes, which take lookup time but no memory; peers more even than the
+	// classic ring alone are listed too.
+	beats := func(peer, peerSE, ours, oursSE float64) bool { return ours-peer > 2*math.Hypot(peerSE, oursSE) }
+	var evenness, classic []string
 	for _, r := range res.Rows {
 		if r.Group != "ring" || r.Points == 0 {
 			continue
 		}
-		if r.Name == ours {
+		if kvplace(r) {
 			allocs = max(allocs, r.Allocs)
 			continue
 		}
 		if r.Ratio < worst {
 			worst, worstAt = r.Ratio, fmt.Sprintf("%s, %d members, %d points", r.Name, r.Members, r.Points)
 		}
-		// More even only beyond chance: by more than twice the standard error of the difference.
-		if r.EqualMemoryPoints > 0 && r.EqualMemorySpread-r.Spread > 2*math.Hypot(r.SpreadSE, r.EqualMemorySpreadSE) {
-			evenness = append(evenness, fmt.Sprintf("%s at %d members, %d points (%d bytes): σ/mean %.4f < kvplace's %.4f at %d points",
-				r.Name, r.Members, r.Points, r.Bytes, r.Spread, r.EqualMemorySpread, r.EqualMemoryPoints))
+		if r.EqualMemoryPoints == 0 {
+			continue
+		}
+		line := fmt.Sprintf("%s at %d members, %d points (%d bytes): σ/mean %.4f, kvplace's %.4f at %d points, %.4f with %d probes",
+			r.Name, r.Members, r.Points, r.Bytes, r.Spread, r.EqualMemorySpread, r.EqualMemoryPoints, r.EqualMemoryProbeSpread, probes)
+		if beats(r.Spread, r.SpreadSE, r.EqualMemorySpread, r.EqualMemorySpreadSE) {
+			classic = append(classic, line)
+			if beats(r.Spread, r.SpreadSE, r.EqualMemoryProbeSpread, r.EqualMemoryProbeSpreadSE) {
+				evenness = append(evenness, line)
+			}
 		}
 	}
 	if worstAt != "" {
 		out = append(out, fmt.Sprintf("ring.Owner vs the fastest ring peer at the same points: at least %.2f× (%s; target 4×: %s)", worst, worstAt, mark(worst >= 4)))
 	}
-	out = append(out, fmt.Sprintf("ring.Owner allocations per lookup: %.0f (target 0: %s)", allocs, mark(allocs == 0)))
-	slices.Sort(evenness)
+	out = append(out, fmt.Sprintf("ring.Owner allocations per lookup, classic and multi-probe: %.0f (target 0: %s)", allocs, mark(allocs == 0)))
 	if len(evenness) == 0 {
-		out = append(out, "spread: no ring peer is more even than kvplace's ring in the same memory, beyond twice the standard error (target: met)")
+		out = append(out, fmt.Sprintf("spread: no ring peer is more even than kvplace's ring in the same memory, classic or with %d probes, beyond twice the standard error (target: met)", probes))
 	} else {
-		out = append(out, "spread: ring peers more even than kvplace's ring in the same memory (target: NOT met):")
+		out = append(out, fmt.Sprintf("spread: ring peers more even than kvplace's ring in the same memory, classic or with %d probes (target: NOT met):", probes))
 		for _, e := range evenness {
 			out = append(out, "  "+e)
 		}
 	}
-	if len(res.Styles) > 0 {
-		var ours, theirs int
-		for _, r := range res.Styles {
-			switch twice := 2 * math.Hypot(r.KvplaceSE, r.GroupcacheSE); {
-			case r.Kvplace-r.Groupcache > twice:
-				theirs++
-			case r.Groupcache-r.Kvplace > twice:
-				ours++
-			}
+	if len(classic) > 0 {
+		out = append(out, "  more even than the classic ring alone in the same memory:")
+		for _, e := range classic {
+			out = append(out, "    "+e)
 		}
-		out = append(out, fmt.Sprintf("spread at one point per member over %d naming styles and sizes: groupcache more even in %d, kvplace in %d, neither beyond twice the standard error in %d",
-			len(res.Styles), theirs, ours, len(res.Styles)-theirs-ours))
+	}
+	if len(res.Styles) > 0 {
+		count := func(ours, oursSE func(StyleRow) float64) string {
+			var we, they int
+			for _, r := range res.Styles {
+				switch {
+				case beats(r.Groupcache, r.GroupcacheSE, ours(r), oursSE(r)):
+					they++
+				case beats(ours(r), oursSE(r), r.Groupcache, r.GroupcacheSE):
+					we++
+				}
+			}
+			return fmt.Sprintf("groupcache more even in %d, kvplace in %d, neither beyond twice the standard error in %d", they, we, len(res.Styles)-they-we)
+		}
+		out = append(out, fmt.Sprintf("spread at one point per member over %d naming styles and sizes: against the classic ring, %s; against %d probes, %s",
+			len(res.Styles),
+			count(func(r StyleRow) float64 { return r.Kvplace }, func(r StyleRow) float64 { return r.KvplaceSE }),
+			probes,
+			count(func(r StyleRow) float64 { return r.Probed }, func(r StyleRow) float64 { return r.ProbedSE })))
 	}
 	return out
 }
