@@ -268,8 +268,10 @@ func (r *Ring) Weight(member string) float64 {
 	return 0
 }
 
-// Successors returns up to n distinct members met walking clockwise from the point that
-// owns key: the owner first, then where its replicas go.
+// Successors returns up to n distinct members in the order they would own key as the ones
+// before them fail: the owner first, then where its replicas go. On a classic ring these are
+// the members met walking clockwise from the key; on a multi-probe ring, the members ranked
+// by how near after any probe their first point lies.
 func (r *Ring) Successors(key string, n int) []string {
 	return r.AppendSuccessors(nil, key, n)
 }
@@ -277,31 +279,59 @@ func (r *Ring) Successors(key string, n int) []string {
 // AppendSuccessors is Successors appending to dst; it does not allocate when dst has room.
 func (r *Ring) AppendSuccessors(dst []string, key string, n int) []string {
 	start := len(dst)
-	r.successors(r.hash(key), n, func(m int) bool {
-		if slices.Contains(dst[start:], r.members[m]) {
-			return false
-		}
-		dst = append(dst, r.members[m])
-		return true
-	})
+	if n <= 0 {
+		return dst
+	}
+	r.successors(r.hash(key),
+		func(m int) bool { return slices.Contains(dst[start:], r.members[m]) },
+		func(m int) bool { dst = append(dst, r.members[m]); return len(dst)-start == n })
 	return dst
 }
 
-// successors walks clockwise from the point that owns h, offering add each point's member
-// (as a position in members) until add has taken n distinct ones; add reports whether it
-// took the member, that is whether it had not met it yet.
-func (r *Ring) successors(h uint64, n int, add func(member int) bool) {
-	n = min(n, len(r.members))
-	p := r.locate(h)
-	for range r.points {
-		if n == 0 {
+// successors offers take the members, as positions in members, in the order they would own
+// h as the ones before them fail, until take reports it is done or every member has been
+// offered. seen reports whether a member was offered already; successors keeps no state.
+//
+// On a classic ring that order is the walk clockwise from h. On a multi-probe ring each
+// place is found as the owner is: every probe walks clockwise to the first point of a member
+// not yet offered, and the nearest of those wins. The first member offered is the owner,
+// and the member offered after the first j is the owner on the ring without those j, so
+// a key's replicas are where it goes when its owners fail.
+func (r *Ring) successors(h uint64, seen func(member int) bool, take func(member int) (done bool)) {
+	if r.probes == 1 {
+		p := r.position(h)
+		for range r.points {
+			if m := int(r.owners[p]); !seen(m) && take(m) {
+				return
+			}
+			if p++; p == len(r.points) {
+				p = 0
+			}
+		}
+		return
+	}
+	for range r.members {
+		best, dist := -1, uint64(0)
+		for i := range r.probes {
+			q := h
+			if i > 0 {
+				q = mix(h + uint64(i)*phi)
+			}
+			p := r.position(q)
+			for range r.points {
+				if m := int(r.owners[p]); !seen(m) {
+					if d := r.points[p] - q; best < 0 || d < dist {
+						best, dist = m, d
+					}
+					break
+				}
+				if p++; p == len(r.points) {
+					p = 0
+				}
+			}
+		}
+		if best < 0 || take(best) {
 			return
-		}
-		if add(int(r.owners[p])) {
-			n--
-		}
-		if p++; p == len(r.points) {
-			p = 0
 		}
 	}
 }
@@ -318,13 +348,12 @@ func (r *Ring) IndexAt(h uint64) int { return int(r.owners[r.locate(h)]) }
 // in Members instead of names.
 func (r *Ring) AppendSuccessorIndexesAt(dst []int, h uint64, n int) []int {
 	start := len(dst)
-	r.successors(h, n, func(m int) bool {
-		if slices.Contains(dst[start:], m) {
-			return false
-		}
-		dst = append(dst, m)
-		return true
-	})
+	if n <= 0 {
+		return dst
+	}
+	r.successors(h,
+		func(m int) bool { return slices.Contains(dst[start:], m) },
+		func(m int) bool { dst = append(dst, m); return len(dst)-start == n })
 	return dst
 }
 

@@ -172,6 +172,31 @@ func TestLeaveMovesKeysOnlyFromTheLeavingMember(t *testing.T) {
 	})
 }
 
+// TestSuccessorsAreTheFailoverOrder: the j-th successor of a key is its owner once the j
+// before it have left, on classic and multi-probe rings alike, so replicas placed on the
+// successors are where the key goes when its owners fail.
+func TestSuccessorsAreTheFailoverOrder(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		r, members := drawRing(t)
+		for _, k := range drawKeys(t)[:20] {
+			s := r.Successors(k, len(members))
+			left := r
+			for j, m := range s {
+				if owner := left.Owner(k); owner != m {
+					t.Fatalf("key %q: successor %d is %s, but with %v gone the owner is %s", k, j, m, s[:j], owner)
+				}
+				if j == len(s)-1 {
+					break
+				}
+				var err error
+				if left, err = left.Remove(m); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
+}
+
 func TestSuccessorsAreDistinct(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		r, members := drawRing(t)
@@ -328,13 +353,15 @@ func TestBoundedCutsThePeak(t *testing.T) {
 }
 
 func TestOwnerAllocatesNothing(t *testing.T) {
-	r, _ := ring.New(names(64), ring.Config{VNodes: 100})
-	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = r.Owner("user:42") }))
-	dst := make([]string, 0, 3)
-	assert.Zero(t, testing.AllocsPerRun(100, func() { dst = r.AppendSuccessors(dst[:0], "user:42", 3) }))
-	idx := make([]int, 0, 3)
-	h := r.Hash("user:42")
-	assert.Zero(t, testing.AllocsPerRun(100, func() { idx = r.AppendSuccessorIndexesAt(idx[:0], h, 3) }))
+	for _, probes := range []int{1, 21} {
+		r, _ := ring.New(names(64), ring.Config{VNodes: 100, Probes: probes})
+		assert.Zero(t, testing.AllocsPerRun(100, func() { _ = r.Owner("user:42") }))
+		dst := make([]string, 0, 3)
+		assert.Zero(t, testing.AllocsPerRun(100, func() { dst = r.AppendSuccessors(dst[:0], "user:42", 3) }))
+		idx := make([]int, 0, 3)
+		h := r.Hash("user:42")
+		assert.Zero(t, testing.AllocsPerRun(100, func() { idx = r.AppendSuccessorIndexesAt(idx[:0], h, 3) }))
+	}
 }
 
 // A key hashed once places as it does by name: IndexAt(Hash(k)) is Index(k), and the
