@@ -184,10 +184,8 @@ func (s Scheme) placement() cluster.Placement {
 	case "modulo":
 		return func(members []string) (sim.Partitioner, error) { return modulo.New(members, nil) }
 	case "ring":
-		vnodes := s.VNodes
-		return func(members []string) (sim.Partitioner, error) {
-			return ring.New(members, ring.Config{VNodes: vnodes})
-		}
+		cfg := ring.Config{VNodes: s.VNodes, Probes: s.Probes}
+		return func(members []string) (sim.Partitioner, error) { return ring.New(members, cfg) }
 	}
 	return nil
 }

@@ -12,12 +12,14 @@ import (
 )
 
 // A Scheme is a placement scheme with its parameters, written as on the command line:
-// "modulo", "ring:100" (a consistent-hash ring with 100 virtual nodes per member), "slots"
-// (Redis hash slots, scaled the seed tutorial's way with reshard) or "slots:rebalance"
-// (scaled with redis-cli's rebalance).
+// "modulo", "ring:100" (a consistent-hash ring with 100 virtual nodes per member),
+// "ring:1:21" (one virtual node per member, each key looked up at 21 probes: the
+// multi-probe ring of ring.Config.Probes), "slots" (Redis hash slots, scaled the seed
+// tutorial's way with reshard) or "slots:rebalance" (scaled with redis-cli's rebalance).
 type Scheme struct {
 	Kind   string      `json:"kind"`             // "modulo", "ring" or "slots"
 	VNodes int         `json:"vnodes,omitempty"` // for "ring"
+	Probes int         `json:"probes,omitempty"` // for "ring": above 1 for a multi-probe ring
 	Policy slot.Policy `json:"-"`                // for "slots"
 }
 
@@ -30,11 +32,19 @@ func ParseScheme(text string) (Scheme, error) {
 			return Scheme{Kind: kind}, nil
 		}
 	case "ring":
-		v, err := strconv.Atoi(arg)
+		vnodes, probes, multi := strings.Cut(arg, ":")
+		v, err := strconv.Atoi(vnodes)
 		if err != nil || v < 1 {
 			return Scheme{}, fmt.Errorf("scheme %q: ring needs its virtual nodes per member, a whole number ≥ 1, as in ring:100", text)
 		}
-		return Scheme{Kind: kind, VNodes: v}, nil
+		if !multi {
+			return Scheme{Kind: kind, VNodes: v}, nil
+		}
+		k, err := strconv.Atoi(probes)
+		if err != nil || k < 1 {
+			return Scheme{}, fmt.Errorf("scheme %q: a multi-probe ring needs its probes per key after the virtual nodes, a whole number ≥ 1, as in ring:1:21", text)
+		}
+		return Scheme{Kind: kind, VNodes: v, Probes: k}, nil
 	case "slots":
 		switch {
 		case !hasArg || arg == "reshard":
@@ -43,7 +53,7 @@ func ParseScheme(text string) (Scheme, error) {
 			return Scheme{Kind: kind, Policy: slot.Rebalance}, nil
 		}
 	}
-	return Scheme{}, fmt.Errorf("scheme %q: want modulo, ring:<vnodes>, slots or slots:rebalance", text)
+	return Scheme{}, fmt.Errorf("scheme %q: want modulo, ring:<vnodes>, ring:<vnodes>:<probes>, slots or slots:rebalance", text)
 }
 
 // ParseInts reads a comma-separated list of whole numbers given to the command-line flag
@@ -76,6 +86,9 @@ func ParseSchemes(text string) ([]Scheme, error) {
 func (s Scheme) String() string {
 	switch s.Kind {
 	case "ring":
+		if s.Probes > 1 {
+			return "ring:" + strconv.Itoa(s.VNodes) + ":" + strconv.Itoa(s.Probes)
+		}
 		return "ring:" + strconv.Itoa(s.VNodes)
 	case "slots":
 		if s.Policy == slot.Rebalance {
@@ -116,7 +129,7 @@ func (s Scheme) newLayout(members []string) (layout, error) {
 		}
 		return moduloLayout{m: m}, nil
 	case "ring":
-		r, err := ring.New(members, ring.Config{VNodes: s.VNodes})
+		r, err := ring.New(members, ring.Config{VNodes: s.VNodes, Probes: s.Probes})
 		if err != nil {
 			return nil, err
 		}

@@ -37,7 +37,7 @@ type SkewConfig struct {
 
 // DefaultSkewConfig is what `go run ./experiments/skew` runs with no flags.
 func DefaultSkewConfig() SkewConfig {
-	schemes, _ := ParseSchemes("modulo,ring:1,ring:10,ring:100,ring:1000,slots,slots:rebalance")
+	schemes, _ := ParseSchemes("modulo,ring:1,ring:10,ring:100,ring:1000,ring:1:21,slots,slots:rebalance")
 	return SkewConfig{
 		Keys:       KeySpec{Count: 1_000_000, Kind: Uniform, Seed: 1, Zipf: 1},
 		TaggedKeys: KeySpec{Count: 1_000_000, Kind: Tagged, Tags: 100, Seed: 1},

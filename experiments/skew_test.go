@@ -251,10 +251,13 @@ func TestBadConfigurationsNameTheSetting(t *testing.T) {
 	for text, want := range map[string]string{
 		"ring":       `scheme "ring": ring needs its virtual nodes per member, a whole number ≥ 1, as in ring:100`,
 		"ring:0":     `scheme "ring:0": ring needs its virtual nodes per member, a whole number ≥ 1, as in ring:100`,
-		"jump":       `scheme "jump": want modulo, ring:<vnodes>, slots or slots:rebalance`,
-		"slots:fix":  `scheme "slots:fix": want modulo, ring:<vnodes>, slots or slots:rebalance`,
-		"modulo:2":   `scheme "modulo:2": want modulo, ring:<vnodes>, slots or slots:rebalance`,
-		"modulo,,ri": `scheme "": want modulo, ring:<vnodes>, slots or slots:rebalance`,
+		"ring:1:0":   `scheme "ring:1:0": a multi-probe ring needs its probes per key after the virtual nodes, a whole number ≥ 1, as in ring:1:21`,
+		"ring:1:":    `scheme "ring:1:": a multi-probe ring needs its probes per key after the virtual nodes, a whole number ≥ 1, as in ring:1:21`,
+		"ring:x:21":  `scheme "ring:x:21": ring needs its virtual nodes per member, a whole number ≥ 1, as in ring:100`,
+		"jump":       `scheme "jump": want modulo, ring:<vnodes>, ring:<vnodes>:<probes>, slots or slots:rebalance`,
+		"slots:fix":  `scheme "slots:fix": want modulo, ring:<vnodes>, ring:<vnodes>:<probes>, slots or slots:rebalance`,
+		"modulo:2":   `scheme "modulo:2": want modulo, ring:<vnodes>, ring:<vnodes>:<probes>, slots or slots:rebalance`,
+		"modulo,,ri": `scheme "": want modulo, ring:<vnodes>, ring:<vnodes>:<probes>, slots or slots:rebalance`,
 	} {
 		_, err := experiments.ParseSchemes(text)
 		assert.EqualError(t, err, want, text)
@@ -271,4 +274,33 @@ func mustScheme(t *testing.T, text string) experiments.Scheme {
 	s, err := experiments.ParseScheme(text)
 	require.NoError(t, err)
 	return s
+}
+
+// TestMultiProbeRingEvensSharesAndMovesTheMinimum: the scheme ring:1:21 is a multi-probe
+// ring: over scale-outs from 10 to 30 members its keys spread several times more evenly
+// than ring:1's, and a scale-out moves about the minimum 1/(N+1) of the keys, as an even
+// consistent hash should.
+func TestMultiProbeRingEvensSharesAndMovesTheMinimum(t *testing.T) {
+	cfg := experiments.SkewConfig{
+		Keys:    experiments.KeySpec{Count: 60_000, Kind: experiments.Uniform, Seed: 1},
+		Schemes: []experiments.Scheme{mustScheme(t, "ring:1"), mustScheme(t, "ring:1:21")},
+		MinN:    10, MaxN: 30, SweepKeys: 60_000,
+	}
+	res, err := experiments.RunSkew(cfg)
+	require.NoError(t, err)
+	mean := func(scheme string, f func(experiments.SweepPoint) float64) float64 {
+		pts := res.SweepOf(mustScheme(t, scheme))
+		require.NotEmpty(t, pts)
+		sum := 0.0
+		for _, p := range pts {
+			sum += f(p)
+		}
+		return sum / float64(len(pts))
+	}
+	cv := func(p experiments.SweepPoint) float64 { return p.KeySkew.CV }
+	moved := func(p experiments.SweepPoint) float64 { return p.Moved / p.Minimum }
+	t.Logf("σ/mean: ring:1 %.3f, ring:1:21 %.3f; moved/minimum: %.3f, %.3f", mean("ring:1", cv), mean("ring:1:21", cv), mean("ring:1", moved), mean("ring:1:21", moved))
+	assert.Less(t, mean("ring:1:21", cv), mean("ring:1", cv)/4)
+	assert.InDelta(t, 1, mean("ring:1:21", moved), 0.1)
+	assert.Equal(t, "ring:1:21", mustScheme(t, "ring:1:21").String())
 }

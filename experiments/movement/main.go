@@ -36,7 +36,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("movement", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed; the same seed gives the same numbers")
-	schemes := fs.String("schemes", "modulo,ring:100,slots", "schemes: modulo, ring:<vnodes>, slots (reshard as the seed tutorial does) or slots:rebalance")
+	schemes := fs.String("schemes", "modulo,ring:100,slots", "schemes: modulo, ring:<vnodes>, ring:<vnodes>:<probes> (multi-probe), slots (reshard as the seed tutorial does) or slots:rebalance")
 	fs.IntVar(&cfg.From, "from", cfg.From, "masters at the start (at least 3)")
 	fs.IntVar(&cfg.To, "to", cfg.To, "masters at the peak")
 	fs.IntVar(&cfg.Keys, "keys", cfg.Keys, "keys stored before the first event")

@@ -38,7 +38,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		keysFile = fs.String("keys-file", "", "read keys from this file, one per line (e.g. redis-cli --scan), instead of generating them")
 		zipf     = fs.Float64("zipf", cfg.Keys.Zipf, "Zipf exponent of the request load over the keys (0: every key equally requested)")
 		tags     = fs.Int("tags", cfg.TaggedKeys.Tags, "distinct hash tags in the tagged workload (0 to skip it)")
-		schemes  = fs.String("schemes", "modulo,ring:1,ring:10,ring:100,ring:1000,slots,slots:rebalance", "schemes to compare: modulo, ring:<vnodes>, slots (the seed's reshard), slots:rebalance")
+		schemes  = fs.String("schemes", "modulo,ring:1,ring:10,ring:100,ring:1000,ring:1:21,slots,slots:rebalance", "schemes to compare: modulo, ring:<vnodes>, ring:<vnodes>:<probes> (multi-probe), slots (the seed's reshard), slots:rebalance")
 		sweep    = fs.Bool("sweep", true, "measure N → N+1 for every N from -min-n to -max-n")
 		sweepKey = fs.Int64("sweep-keys", cfg.SweepKeys, "keys per cluster size in the sweep")
 		minN     = fs.Int("min-n", cfg.MinN, "smallest cluster of the sweep")

@@ -50,7 +50,9 @@ func TestJSON(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(out.Bytes(), &res), out.String())
 	assert.Equal(t, "modulo", res.Stages[0].Scheme)
-	assert.Len(t, res.Sweep, 7*4)
+	// Eight default schemes (modulo, four rings, the multi-probe ring, two slot policies),
+	// each at four sizes.
+	assert.Equal(t, 8*4, len(res.Sweep))
 }
 
 func TestSameSeedSameBytes(t *testing.T) {
