@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/cespare/xxhash/v2"
+	"github.com/kvplace/kvplace/internal/splitmix"
 )
 
 // maxPoints bounds the size of a ring (points are 12 bytes each, plus the jump table).
@@ -36,13 +37,16 @@ type Config struct {
 	// Probes, when above 1, makes the ring multi-probe (Appleton and O'Reilly, "Multi-Probe
 	// Consistent Hashing", 2015): a key is looked up at Probes positions, its hash h and
 	// Probes-1 more drawn from it (probe i is at Mix(h + i·φ), φ = 2^64/golden ratio, Mix the
-	// SplitMix64 finaliser), and goes to the point nearest clockwise to any of them. Points
-	// with long arcs before them catch fewer keys and those with short arcs more, so shares
-	// even out: at one point per member of 100 to 1000, σ/mean falls from about 1 to 0.6,
-	// 0.33, 0.2 and 0.14 at 2, 5, 11 and 21 probes, where 1/√V points would need V = 3, 9,
-	// 25 and 50. The ring's memory stays that of its points; each lookup costs Probes
-	// searches. Adding a member still moves keys only to it, and removing one only its
-	// keys; weights still scale shares, through the points. 0 or 1 is the classic ring.
+	// SplitMix64 finaliser), and goes to the point nearest clockwise to any of them. A point
+	// after a long arc then catches fewer keys than its arc holds, and one after a short arc
+	// more, so shares even out: at one point per member of 100 to 1000, σ/mean falls from
+	// about 1 to 0.6, 0.33, 0.2 and 0.14 at 2, 5, 11 and 21 probes, where 1/√V points would
+	// need V = 3, 9, 25 and 50, and the busiest member carries about 1 + 1/(Probes−1) times
+	// the mean (1.05 at 21; what is left of the spread is members whose point follows a very
+	// short arc, which carry less). The ring's memory stays that of its points; each lookup
+	// costs Probes searches. Adding a member still moves keys only to it, and removing one
+	// only its keys; weights still scale shares, through the points. 0 or 1 is the classic
+	// ring.
 	Probes int
 }
 
@@ -197,15 +201,6 @@ func (r *Ring) position(h uint64) int {
 // phi is 2^64 divided by the golden ratio: the step between a key's probes before mixing.
 const phi = 0x9e3779b97f4a7c15
 
-// mix is SplitMix64's finaliser, which spreads a key's probes over the ring.
-func mix(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	return x ^ x>>31
-}
-
 // locate returns the index of the point that owns hash h: the first point at or after h,
 // or, on a multi-probe ring, the point nearest after any of h's probes.
 func (r *Ring) locate(h uint64) int {
@@ -222,7 +217,7 @@ func (r *Ring) nearest(h uint64) int {
 	best := r.position(h)
 	dist := r.points[best] - h
 	for i := 1; i < r.probes; i++ {
-		q := mix(h + uint64(i)*phi)
+		q := splitmix.Mix64(h + uint64(i)*phi)
 		p := r.position(q)
 		d := r.points[p] - q
 		if d < dist {
@@ -315,7 +310,7 @@ func (r *Ring) successors(h uint64, seen func(member int) bool, take func(member
 		for i := range r.probes {
 			q := h
 			if i > 0 {
-				q = mix(h + uint64(i)*phi)
+				q = splitmix.Mix64(h + uint64(i)*phi)
 			}
 			p := r.position(q)
 			for range r.points {

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+
+	"github.com/kvplace/kvplace/internal/splitmix"
 )
 
 // A Stream is a named source of random numbers: a counter run through SplitMix64, keyed
@@ -32,13 +34,7 @@ func hashString(s string) uint64 {
 
 // Mix64 is SplitMix64's finalizer: a bijection of uint64 with good avalanche, for
 // deriving well-spread numbers from counters and seeds.
-func Mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	return x ^ x>>31
-}
+func Mix64(x uint64) uint64 { return splitmix.Mix64(x) }
 
 // Uint64 returns the next 64 random bits.
 func (s *Stream) Uint64() uint64 {
