@@ -21,7 +21,24 @@ type measure struct {
 	stages []layout
 	pairs  []pair
 	remap  [][]int // remap[p][i]: index in stage b's holders of stage a's holder i, or -1
+	// same[s] names an earlier stage whose answers stage s reuses instead of recomputing:
+	// one that places every key as it does (a ring back at the members it started with),
+	// or, with ownerOnly, the same placement keeping replicas where s keeps none. Stages
+	// not listed are placed on their own.
+	same []reuse
+	// replicaRead[s] says whether a pair reads stage s's replicas: only a pair's first
+	// stage's are, so the others are placed without working out where replicas go.
+	replicaRead []bool
 }
+
+// reuse says where a stage's answers come from; from is -1 when it places keys itself.
+type reuse struct {
+	from      int
+	ownerOnly bool
+}
+
+// own is the reuse of a stage that places keys itself.
+var own = reuse{from: -1}
 
 // tally is what a pass counts. Keys and request weight per member of each stage; for each
 // pair, keys whose owner changed, whose new owner had no copy, that were lost, and that
@@ -74,6 +91,18 @@ func (t *tally) add(o *tally) {
 }
 
 func (m *measure) prepare() {
+	for len(m.same) < len(m.stages) {
+		m.same = append(m.same, own)
+	}
+	m.replicaRead = make([]bool, len(m.stages))
+	for _, p := range m.pairs {
+		m.replicaRead[p.a] = true
+	}
+	for s := len(m.stages) - 1; s >= 0; s-- { // a stage reusing another's replicas needs them worked out
+		if u := m.same[s]; u.from >= 0 && !u.ownerOnly && m.replicaRead[s] {
+			m.replicaRead[u.from] = true
+		}
+	}
 	m.remap = nil
 	for _, p := range m.pairs {
 		index := map[string]int{}
@@ -95,7 +124,17 @@ func (m *measure) prepare() {
 
 func (m *measure) visit(t *tally, owner, replica []int, k *placedKey, w float64) {
 	for s, l := range m.stages {
-		o, r := l.locate(k)
+		var o, r int
+		switch u := m.same[s]; {
+		case u.from < 0 && m.replicaRead[s]:
+			o, r = l.locate(k)
+		case u.from < 0:
+			o, r = l.owner(k), -1
+		case u.ownerOnly:
+			o, r = owner[u.from], -1
+		default:
+			o, r = owner[u.from], replica[u.from]
+		}
 		owner[s], replica[s] = o, r
 		if o < 0 {
 			t.unserved[s]++

@@ -111,6 +111,8 @@ type layout interface {
 	// locate returns key's owner and the holder of its replica, as indexes into holders;
 	// replica is -1 without replicas, owner is -1 when no node serves the key.
 	locate(k *placedKey) (owner, replica int)
+	// owner is locate's owner alone, for when the replica is not needed.
+	owner(k *placedKey) int
 	join(m string) (layout, error)
 	leave(m string) (layout, error)
 	// crash returns the layout after m fails: replicas take over where there are any.
@@ -177,8 +179,9 @@ type moduloLayout struct {
 	replicas bool
 }
 
-func (l moduloLayout) members() []string { return l.m.Members() }
-func (l moduloLayout) holders() []string { return l.m.Members() }
+func (l moduloLayout) members() []string      { return l.m.Members() }
+func (l moduloLayout) holders() []string      { return l.m.Members() }
+func (l moduloLayout) owner(k *placedKey) int { return l.m.IndexAt(k.hash()) }
 func (l moduloLayout) locate(k *placedKey) (int, int) {
 	i := l.m.IndexAt(k.hash())
 	if !l.replicas || l.m.Len() < 2 {
@@ -204,8 +207,9 @@ type ringLayout struct {
 	replicas bool
 }
 
-func (l ringLayout) members() []string { return l.names }
-func (l ringLayout) holders() []string { return l.names }
+func (l ringLayout) members() []string      { return l.names }
+func (l ringLayout) holders() []string      { return l.names }
+func (l ringLayout) owner(k *placedKey) int { return l.r.IndexAt(k.hash()) }
 func (l ringLayout) locate(k *placedKey) (int, int) {
 	if !l.replicas || len(l.names) < 2 {
 		return l.r.IndexAt(k.hash()), -1
@@ -260,8 +264,9 @@ func newSlotLayout(p *slot.Partitioner, replicas bool) slotLayout {
 	return l
 }
 
-func (l slotLayout) members() []string { return l.names[:len(l.p.Members())] }
-func (l slotLayout) holders() []string { return l.names }
+func (l slotLayout) members() []string      { return l.names[:len(l.p.Members())] }
+func (l slotLayout) holders() []string      { return l.names }
+func (l slotLayout) owner(k *placedKey) int { return int(l.bySlot[k.slot()]) }
 func (l slotLayout) locate(k *placedKey) (int, int) {
 	o := int(l.bySlot[k.slot()])
 	if !l.replicas || o < 0 {

@@ -202,6 +202,13 @@ func (res *SkewResult) seed(cfg SkewConfig) error {
 		base := len(m.stages)
 		m.stages = append(m.stages, three, four, back)
 		m.pairs = append(m.pairs, pair{a: base, b: base + 1}, pair{a: base + 1, b: base + 2})
+		// hash % N and rings depend on the members alone, so back at the same three they
+		// place every key as at the start; slots depend on how the reshards went.
+		same := own
+		if s.Kind != "slots" && slices.Equal(three.holders(), back.holders()) {
+			same = reuse{from: base}
+		}
+		m.same = append(m.same, own, own, same)
 	}
 	t, err := m.run(cfg.Keys, cfg.Workers, cfg.Progress, "3 → 4 → 3 masters")
 	if err != nil {
@@ -287,7 +294,7 @@ func (res *SkewResult) crash(cfg SkewConfig) error {
 		if err != nil {
 			return err
 		}
-		for _, l := range []layout{plain.replicated(), plain} {
+		for j, l := range []layout{plain.replicated(), plain} {
 			after, err := l.crash(SeedMasters[0])
 			if err != nil {
 				return fmt.Errorf("%s: %w", s, err)
@@ -295,6 +302,16 @@ func (res *SkewResult) crash(cfg SkewConfig) error {
 			base := len(m.stages)
 			m.stages = append(m.stages, l, after)
 			m.pairs = append(m.pairs, pair{a: base, b: base + 1, crash: true})
+			// hash % N and rings own keys alike with or without replicas, which they keep
+			// on the same nodes, so the bare pair reuses the replicated pair's owners; slots
+			// keep replicas on nodes of their own.
+			replicated, crashed := base-2, base-1
+			if j == 1 && s.Kind != "slots" &&
+				slices.Equal(l.holders(), m.stages[replicated].holders()) && slices.Equal(after.holders(), m.stages[crashed].holders()) {
+				m.same = append(m.same, reuse{from: replicated, ownerOnly: true}, reuse{from: crashed, ownerOnly: true})
+			} else {
+				m.same = append(m.same, own, own)
+			}
 		}
 	}
 	spec := cfg.Keys
