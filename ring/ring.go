@@ -305,28 +305,48 @@ func (r *Ring) successors(h uint64, seen func(member int) bool, take func(member
 		}
 		return
 	}
+	// Each probe keeps a cursor on the first point at or after it whose member has not been
+	// offered. Before the first offer none has; after each, only the cursors on the offered
+	// member's points move on, so a rank costs a comparison per probe.
+	var qbuf [32]uint64
+	var pbuf [32]int
+	qs, ps := qbuf[:0], pbuf[:0]
+	if r.probes > len(qbuf) {
+		qs, ps = make([]uint64, 0, r.probes), make([]int, 0, r.probes) // only past 32 probes
+	}
+	for i := range r.probes {
+		q := h
+		if i > 0 {
+			q = splitmix.Mix64(h + uint64(i)*phi)
+		}
+		qs, ps = append(qs, q), append(ps, r.position(q))
+	}
 	for range r.members {
 		best, dist := -1, uint64(0)
-		for i := range r.probes {
-			q := h
-			if i > 0 {
-				q = splitmix.Mix64(h + uint64(i)*phi)
-			}
-			p := r.position(q)
-			for range r.points {
-				if m := int(r.owners[p]); !seen(m) {
-					if d := r.points[p] - q; best < 0 || d < dist {
-						best, dist = m, d
-					}
-					break
-				}
-				if p++; p == len(r.points) {
-					p = 0
+		for i, q := range qs {
+			if ps[i] >= 0 {
+				if d := r.points[ps[i]] - q; best < 0 || d < dist {
+					best, dist = int(r.owners[ps[i]]), d
 				}
 			}
 		}
 		if best < 0 || take(best) {
 			return
+		}
+		for i, p := range ps {
+			if p < 0 || int(r.owners[p]) != best {
+				continue
+			}
+			ps[i] = -1 // unless a point of a member not yet offered lies ahead
+			for range r.points {
+				if p++; p == len(r.points) {
+					p = 0
+				}
+				if !seen(int(r.owners[p])) {
+					ps[i] = p
+					break
+				}
+			}
 		}
 	}
 }
