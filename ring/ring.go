@@ -285,7 +285,8 @@ func (r *Ring) AppendSuccessors(dst []string, key string, n int) []string {
 
 // successors offers take the members, as positions in members, in the order they would own
 // h as the ones before them fail, until take reports it is done or every member has been
-// offered. seen reports whether a member was offered already; successors keeps no state.
+// offered. seen reports whether this call has offered a member already, so it is false for
+// all until take is first called.
 //
 // On a classic ring that order is the walk clockwise from h. On a multi-probe ring each
 // place is found as the owner is: every probe walks clockwise to the first point of a member
