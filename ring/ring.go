@@ -201,6 +201,14 @@ func (r *Ring) position(h uint64) int {
 // phi is 2^64 divided by the golden ratio: the step between a key's probes before mixing.
 const phi = 0x9e3779b97f4a7c15
 
+// probe is the position of probe i of a key whose hash is h: h itself, then h + i·φ mixed.
+func probe(h uint64, i int) uint64 {
+	if i == 0 {
+		return h
+	}
+	return splitmix.Mix64(h + uint64(i)*phi)
+}
+
 // locate returns the index of the point that owns hash h: the first point at or after h,
 // or, on a multi-probe ring, the point nearest after any of h's probes.
 func (r *Ring) locate(h uint64) int {
@@ -217,7 +225,7 @@ func (r *Ring) nearest(h uint64) int {
 	best := r.position(h)
 	dist := r.points[best] - h
 	for i := 1; i < r.probes; i++ {
-		q := splitmix.Mix64(h + uint64(i)*phi)
+		q := probe(h, i)
 		p := r.position(q)
 		d := r.points[p] - q
 		if d < dist {
@@ -316,10 +324,7 @@ func (r *Ring) successors(h uint64, seen func(member int) bool, take func(member
 		qs, ps = make([]uint64, 0, r.probes), make([]int, 0, r.probes) // only past 32 probes
 	}
 	for i := range r.probes {
-		q := h
-		if i > 0 {
-			q = splitmix.Mix64(h + uint64(i)*phi)
-		}
+		q := probe(h, i)
 		qs, ps = append(qs, q), append(ps, r.position(q))
 	}
 	for range r.members {
