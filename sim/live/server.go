@@ -33,6 +33,10 @@ type Server struct {
 	Port int
 	Dir  string
 	Args []string // extra configuration, e.g. "--cluster-node-timeout", "1000"
+	// Source, if set, is a loopback address of the server's own (127.x.y.z) that its
+	// cluster bus and replication connections leave from, so that a Firewall can cut them.
+	// The server still listens on, and announces, 127.0.0.1.
+	Source string
 
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -65,6 +69,11 @@ func (s *Server) Start() error {
 		"--cluster-config-file", "nodes.conf",
 		"--appendonly", "yes",
 		"--save", "",
+	}
+	if s.Source != "" {
+		args = append(args, "--bind-source-addr", s.Source,
+			// Peers would otherwise name it by the address its connections come from.
+			"--cluster-announce-ip", "127.0.0.1", "--replica-announce-ip", "127.0.0.1")
 	}
 	args = append(args, s.Args...)
 	cmd := exec.Command(bin, args...)

@@ -22,6 +22,25 @@ func Need(t testing.TB) {
 	}
 }
 
+// NeedFirewall is Need, and skips t with a clear message when iptables cannot be used
+// (not installed, not root, or rules without effect), whatever RequireEnv says:
+// partitions need more than redis-server.
+func NeedFirewall(t testing.TB) {
+	t.Helper()
+	Need(t)
+	f, err := NewFirewall()
+	if err != nil {
+		t.Skipf("skipping the partition comparison with real Redis: %v", err)
+	}
+	probe := f.Probe()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if probe != nil {
+		t.Skipf("skipping the partition comparison with real Redis: %v", probe)
+	}
+}
+
 // StartCluster starts n empty cluster-mode servers on free ports, in temporary
 // directories, with extra configuration args, and stops them when t ends.
 func StartCluster(t testing.TB, n int, args ...string) []*Server {

@@ -1,0 +1,46 @@
+package live
+
+import (
+	"errors"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestFirewallCutsAndHeals: a cut drops a loopback connection from a server's own source
+// address and a heal lets it through again (Probe checks both), and Close leaves no chain.
+func TestFirewallCutsAndHeals(t *testing.T) {
+	f, err := NewFirewall()
+	if err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+	chain := f.chain
+	if err := f.Probe(); err != nil {
+		_ = f.Close()
+		t.Fatal(err)
+	}
+	if err := f.Cut([]*Server{{Port: 7000, Source: "127.1.27.88"}}, []*Server{{Port: 7001, Source: "127.1.27.89"}}); err != nil {
+		t.Fatal(err)
+	}
+	if f.Cuts() != 2 {
+		t.Errorf("%d one-way cuts for one pair, want 2", f.Cuts())
+	}
+	rules, _ := exec.Command("iptables", "-w", "-S", chain).CombinedOutput()
+	for _, want := range []string{"-s 127.1.27.88/32 -p tcp -m multiport --dports 7001,17001 -j DROP", "-d 127.1.27.89/32 -p tcp -m multiport --sports 7000,17000 -j DROP"} {
+		if !strings.Contains(string(rules), want) {
+			t.Errorf("no rule %q in:\n%s", want, rules)
+		}
+	}
+	err = f.Cut([]*Server{{Port: 7002}}, []*Server{{Port: 7003, Source: "127.1.27.91"}})
+	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:7002 has no source address") {
+		t.Errorf("a server without a source address: %v", err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("iptables", "-w", "-S", chain).CombinedOutput(); err == nil {
+		t.Errorf("chain %s is still there after Close:\n%s", chain, out)
+	} else if ee := (*exec.ExitError)(nil); !errors.As(err, &ee) {
+		t.Fatal(err)
+	}
+}
