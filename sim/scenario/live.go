@@ -23,7 +23,8 @@ import (
 // redis-cli, with two translations a runbook relies on: HOST:PORT where redis-cli wants a
 // node ID is replaced by that node's ID, and -c is carried out one hop at a time so that
 // the "-> Redirected" lines an interactive redis-cli prints appear here too. partition and
-// heal need a simulated network and stop the run.
+// heal cut and restore the connections between the servers with iptables (live.Firewall),
+// which needs root; a runbook without them runs without.
 //
 // The processes' files go under opt.Dir, or a temporary directory removed at the end.
 func RunLive(rb *Runbook, out io.Writer, opt Options) error {
@@ -31,6 +32,13 @@ func RunLive(rb *Runbook, out io.Writer, opt Options) error {
 		return err
 	}
 	b := &liveBackend{seed: opt.Seed, began: time.Now(), byName: map[string]*liveContainer{}, conns: map[string]*live.Conn{}}
+	if partitions(rb) {
+		f, err := live.NewFirewall()
+		if err != nil {
+			return fmt.Errorf("this runbook partitions the network: %w", err)
+		}
+		b.firewall = f
+	}
 	b.dir = opt.Dir
 	if b.dir == "" {
 		d, err := os.MkdirTemp("", "kvplace-live-")
@@ -55,6 +63,7 @@ type liveBackend struct {
 	containers []*liveContainer
 	byName     map[string]*liveContainer
 	conns      map[string]*live.Conn // the load client's connections, by address
+	firewall   *live.Firewall        // for partition and heal; nil when the runbook has none
 
 	// mu serialises the steps that change processes with the faults `after` schedules,
 	// which fire on their own goroutine while redis-cli or sleep lines run.
@@ -78,6 +87,9 @@ func (b *liveBackend) close() error {
 	for _, c := range b.containers {
 		_ = c.server.Resume()
 		_ = c.server.Kill()
+	}
+	if b.firewall != nil {
+		_ = b.firewall.Close()
 	}
 	if b.removeDir {
 		return os.RemoveAll(b.dir)
@@ -126,10 +138,6 @@ func (b *liveBackend) exec(s Step, out io.Writer) error {
 	case RedisCLI, ClusterTool, Sleep:
 		return b.do(s, out) // a scheduled fault may fire meanwhile
 	case After:
-		switch c.Cmd.(type) {
-		case Partition, Heal:
-			return b.do(Step{Cmd: c.Cmd}, out) // the refusal, now rather than when it fires
-		}
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		for _, ref := range scheduledNodes(c.Cmd) {
@@ -175,8 +183,10 @@ func (b *liveBackend) do(s Step, out io.Writer) error {
 		return b.redisCLI(c, out)
 	case ClusterTool:
 		return b.clusterTool(s, c, out)
-	case Partition, Heal:
-		return fmt.Errorf("partition and heal need the simulated network; a live run would need root and iptables")
+	case Partition:
+		return b.partition(c)
+	case Heal:
+		return b.firewall.Heal()
 	case Pause, Resume:
 		node := ""
 		if p, ok := c.(Pause); ok {
@@ -211,6 +221,10 @@ func (b *liveBackend) dockerRun(r DockerRun, out io.Writer) error {
 		args = append(args, "--"+o[0], o[1])
 	}
 	srv := &live.Server{Port: r.Port, Dir: filepath.Join(b.dir, r.Name), Args: args}
+	if b.firewall != nil {
+		// An address of its own, unique while the port is in use: 127.1.<port/256>.<port%256>.
+		srv.Source = fmt.Sprintf("127.1.%d.%d", r.Port>>8, r.Port&0xff)
+	}
 	if err := srv.Start(); err != nil {
 		return err
 	}
@@ -219,6 +233,48 @@ func (b *liveBackend) dockerRun(r DockerRun, out io.Writer) error {
 	b.containers = append(b.containers, ct)
 	b.byName[r.Name] = ct
 	return nil
+}
+
+// partition cuts the servers of each group from those of every other group, as the
+// simulated network does: a new partition replaces the one before, and servers in no group
+// stay connected to all.
+func (b *liveBackend) partition(p Partition) error {
+	groups := make([][]*live.Server, len(p.Groups))
+	for i, g := range p.Groups {
+		for _, ref := range g {
+			c, err := b.server(ref)
+			if err != nil {
+				return err
+			}
+			groups[i] = append(groups[i], c.server)
+		}
+	}
+	if err := b.firewall.Heal(); err != nil {
+		return err
+	}
+	for i := range groups {
+		for j := i + 1; j < len(groups); j++ {
+			if err := b.firewall.Cut(groups[i], groups[j]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// partitions reports whether a runbook partitions the network, now or after a delay.
+func partitions(rb *Runbook) bool {
+	for _, s := range rb.Steps {
+		cmd := s.Cmd
+		if a, ok := cmd.(After); ok {
+			cmd = a.Cmd
+		}
+		switch cmd.(type) {
+		case Partition, Heal:
+			return true
+		}
+	}
+	return false
 }
 
 // cli runs the real redis-cli with stdin and returns its output with CRLFs made LFs.

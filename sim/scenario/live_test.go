@@ -84,7 +84,20 @@ func portMaps(ports []int) (there, back func(string) string) {
 			alts = append(alts, regexp.QuoteMeta(pairs[i]))
 		}
 		re := regexp.MustCompile(`(?:` + strings.Join(alts, "|") + `)\b`)
-		return func(s string) string { return re.ReplaceAllStringFunc(s, func(w string) string { return m[w] }) }
+		// partition lines name nodes by bare port: `partition 6381 | 6382,6383`.
+		bare := regexp.MustCompile(`\b\d+\b`)
+		partition := regexp.MustCompile(`(?m)^(?:\$ )?(?:after \S+ )?partition .*$`)
+		return func(s string) string {
+			s = re.ReplaceAllStringFunc(s, func(w string) string { return m[w] })
+			return partition.ReplaceAllStringFunc(s, func(line string) string {
+				return bare.ReplaceAllStringFunc(line, func(w string) string {
+					if to, ok := m["-p "+w]; ok {
+						return strings.TrimPrefix(to, "-p ")
+					}
+					return w
+				})
+			})
+		}
 	}
 	return word(to), word(from)
 }

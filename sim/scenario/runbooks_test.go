@@ -204,6 +204,14 @@ func TestRebalanceWeightsLive(t *testing.T) {
 // the crash depends on the machine, so only the facts are compared.
 func TestReshardCrashLive(t *testing.T) { liveFacts(t, "reshard-crash", 7) }
 
+// The partition runbook reaches the same facts on real Redis, its partition made with
+// iptables: the minority master takes a write and then refuses, the majority fails it
+// over, and after the heal it rejoins as a replica and the write it took is gone.
+func TestPartitionLive(t *testing.T) {
+	live.NeedFirewall(t)
+	liveFacts(t, "partition", 6)
+}
+
 // liveFacts runs the runbook name on nodes real servers and holds the transcript to the
 // runbook's facts, showing it when they fail.
 func liveFacts(t *testing.T, name string, nodes int) {
