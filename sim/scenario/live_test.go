@@ -36,7 +36,7 @@ func TestSeedRunbookLive(t *testing.T) {
 	text := fastSeedRunbook(t)
 	t.Run("sim", func(t *testing.T) { checkSeedFacts(t, runSim(t, parseText(t, text), 1)) })
 
-	transcript := runLiveOnFreePorts(t, text, 8)
+	transcript := runLiveOnFreePorts(t, text, 8, Options{})
 	t.Run("live", func(t *testing.T) {
 		checkSeedFacts(t, transcript)
 		if t.Failed() {
@@ -46,15 +46,17 @@ func TestSeedRunbookLive(t *testing.T) {
 }
 
 // runLiveOnFreePorts runs a runbook written for the tutorial's ports 6381.. on real servers
-// listening on nodes free ports, and returns the transcript in the tutorial's ports.
-func runLiveOnFreePorts(t *testing.T, runbook string, nodes int) string {
+// listening on nodes free ports, with opt and a temporary directory, and returns the
+// transcript in the tutorial's ports.
+func runLiveOnFreePorts(t *testing.T, runbook string, nodes int, opt Options) string {
 	t.Helper()
 	ports, err := live.FreePorts(nodes)
 	require.NoError(t, err)
 	there, back := portMaps(ports)
 	var out bytes.Buffer
 	start := time.Now()
-	err = RunLive(parseText(t, there(runbook)), &out, Options{Dir: t.TempDir()})
+	opt.Dir = t.TempDir()
+	err = RunLive(parseText(t, there(runbook)), &out, opt)
 	transcript := back(out.String())
 	require.NoError(t, err, transcript)
 	t.Logf("live run took %v", time.Since(start).Round(time.Second))
