@@ -32,13 +32,6 @@ func RunLive(rb *Runbook, out io.Writer, opt Options) error {
 		return err
 	}
 	b := &liveBackend{seed: opt.Seed, began: time.Now(), byName: map[string]*liveContainer{}, conns: map[string]*live.Conn{}}
-	if partitions(rb) {
-		f, err := live.NewFirewall()
-		if err != nil {
-			return fmt.Errorf("this runbook partitions the network: %w", err)
-		}
-		b.firewall = f
-	}
 	b.dir = opt.Dir
 	if b.dir == "" {
 		d, err := os.MkdirTemp("", "kvplace-live-")
@@ -46,6 +39,14 @@ func RunLive(rb *Runbook, out io.Writer, opt Options) error {
 			return err
 		}
 		b.dir, b.removeDir = d, true
+	}
+	if partitions(rb) {
+		f, err := live.NewFirewall()
+		if err != nil {
+			_ = b.close()
+			return fmt.Errorf("this runbook partitions the network: %w", err)
+		}
+		b.firewall = f
 	}
 	return run(rb, b, out, opt)
 }
