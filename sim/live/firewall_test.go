@@ -44,3 +44,15 @@ func TestFirewallCutsAndHeals(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestFirewallWithoutIptables: with no iptables to run, NewFirewall says what is missing.
+func TestFirewallWithoutIptables(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	_, err := NewFirewall()
+	if !errors.Is(err, ErrNoFirewall) {
+		t.Fatalf("got %v, want ErrNoFirewall", err)
+	}
+	if !strings.Contains(err.Error(), "apt-get install -y iptables") {
+		t.Errorf("the error does not say how to get iptables: %v", err)
+	}
+}
