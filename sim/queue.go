@@ -35,9 +35,9 @@ type event struct {
 }
 
 // queue is a radix heap of events ordered by time, and first-in, first-out within a
-// time. The engine only ever schedules
-// at or after the time of the last event it popped (nothing happens in the past), and a
-// radix heap is built for exactly such monotone queues: an event goes into bucket
+// time. The engine only ever schedules at or after the time of the last event it popped
+// (nothing happens in the past), and a radix heap is built for exactly such monotone
+// queues: an event goes into bucket
 // bits.Len64(at XOR last), where last is the time of the last event popped, so bucket 0
 // holds the events due at last and bucket b those whose time first differs from last in
 // bit b-1. A push is an append. A pop takes from bucket 0, or, when it is empty, finds the
