@@ -294,24 +294,23 @@ func (res *SkewResult) crash(cfg SkewConfig) error {
 		if err != nil {
 			return err
 		}
-		for j, l := range []layout{plain.replicated(), plain} {
+		base := len(m.stages)
+		for _, l := range []layout{plain.replicated(), plain} {
 			after, err := l.crash(SeedMasters[0])
 			if err != nil {
 				return fmt.Errorf("%s: %w", s, err)
 			}
-			base := len(m.stages)
+			m.pairs = append(m.pairs, pair{a: len(m.stages), b: len(m.stages) + 1, crash: true})
 			m.stages = append(m.stages, l, after)
-			m.pairs = append(m.pairs, pair{a: base, b: base + 1, crash: true})
-			// hash % N and rings own keys alike with or without replicas, which they keep
-			// on the same nodes, so the bare pair reuses the replicated pair's owners; slots
-			// keep replicas on nodes of their own.
-			replicated, crashed := base-2, base-1
-			if j == 1 && s.Kind != "slots" &&
-				slices.Equal(l.holders(), m.stages[replicated].holders()) && slices.Equal(after.holders(), m.stages[crashed].holders()) {
-				m.same = append(m.same, reuse{from: replicated, ownerOnly: true}, reuse{from: crashed, ownerOnly: true})
-			} else {
-				m.same = append(m.same, own, own)
-			}
+		}
+		// hash % N and rings own keys alike with or without replicas, which they keep on the
+		// same nodes, so the bare pair reuses the replicated pair's owners; slots keep
+		// replicas on nodes of their own.
+		holders := func(i int) []string { return m.stages[i].holders() }
+		if s.Kind != "slots" && slices.Equal(holders(base), holders(base+2)) && slices.Equal(holders(base+1), holders(base+3)) {
+			m.same = append(m.same, own, own, reuse{from: base, ownerOnly: true}, reuse{from: base + 1, ownerOnly: true})
+		} else {
+			m.same = append(m.same, own, own, own, own)
 		}
 	}
 	spec := cfg.Keys
