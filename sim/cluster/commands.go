@@ -142,11 +142,7 @@ func (n *Node) execute(from int, req Request) Reply {
 		}
 		return bulkReply(n.info(section))
 	case "role":
-		if n.myself.isSlave() && n.repl.master != nil {
-			state := map[int]string{replConnect: "connect", replConnecting: "connecting", replTransfer: "sync", replConnected: "connected"}[n.repl.state]
-			return arrayReply(bulkReply("slave"), bulkReply(n.repl.master.ip), intReply(int64(n.repl.master.port)), bulkReply(state), intReply(n.repl.processed))
-		}
-		return arrayReply(bulkReply("master"), intReply(n.repl.masterOffset), arrayReply())
+		return n.repl.role(n)
 	case "debug":
 		if n.cfg.EnableDebugCommand != "yes" && n.cfg.EnableDebugCommand != "local" {
 			return errReply("ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")

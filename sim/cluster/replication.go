@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -408,6 +409,30 @@ func (r *replication) servePsync(n *Node, from int, p psync) {
 		return
 	}
 	n.logf("Full resync requested by replica %s", a.ip+":"+itoa(a.port))
+}
+
+// role is the reply to ROLE (roleCommand). A master lists its online replicas as
+// address, listening port and acknowledged offset, all three as bulk strings. A replica
+// names its master and its link state; replConnecting stands for the handshake states (the
+// PSYNC sent, its reply awaited, which on loopback is where a replica waits out a master's
+// repl-diskless-sync-delay), and the offset is -1 until the link is up, since only then
+// does a master client exist.
+func (r *replication) role(n *Node) Reply {
+	if n.myself.isSlave() && r.master != nil {
+		state := [...]string{replConnect: "connect", replConnecting: "handshake", replTransfer: "sync", replConnected: "connected"}[r.state]
+		offset := int64(-1)
+		if r.state == replConnected {
+			offset = r.processed
+		}
+		return arrayReply(bulkReply("slave"), bulkReply(r.master.ip), intReply(int64(r.master.port)), bulkReply(state), intReply(offset))
+	}
+	var replicas []Reply
+	for _, a := range r.replicas {
+		if a.online {
+			replicas = append(replicas, arrayReply(bulkReply(a.ip), bulkReply(itoa(a.port)), bulkReply(strconv.FormatInt(a.ack, 10))))
+		}
+	}
+	return arrayReply(bulkReply("master"), intReply(r.masterOffset), arrayReply(replicas...))
 }
 
 // info is the "# Replication" section of INFO.

@@ -117,6 +117,35 @@ var runbookFacts = map[string]func(t *testing.T, tr string){
 		counts := slices.Sorted(maps.Values(callReplies(t, last)))
 		assert.Equal(t, []string{"323", "336", "341"}, counts, "the promoted replica has every key its master had")
 	},
+	"rebalance-replicas": func(t *testing.T, tr string) {
+		assert.Equal(t, "(integer) 501", nth(t, tr, "redis-cli -p 7905 dbsize", 0))
+		assert.Equal(t, "(integer) 499", nth(t, tr, "redis-cli -p 7908 dbsize", 0))
+		// The importing master's replica keeps its keys and its link, and gets the 499
+		// MIGRATE brings: it is never empty, whatever the moment.
+		assert.Equal(t, "(integer) 1000", nth(t, tr, "redis-cli -p 7905 dbsize", 1))
+		assert.Regexp(t, `^1\) "slave"\n2\) "127\.0\.0\.1"\n3\) \(integer\) 7901\n4\) "connected"\n5\) \(integer\) \d+$`, nth(t, tr, "redis-cli -p 7905 role", 0))
+		// A master lists its online replicas; 7908 waits for its full copy and is not one.
+		assert.Regexp(t, `^1\) "master"\n2\) \(integer\) \d+\n3\) 1\) 1\) "127\.0\.0\.1"\n      2\) "7905"\n      3\) "\d+"$`, nth(t, tr, "redis-cli -p 7901 role", 0))
+		// The emptied master's replica got each MIGRATE as a DEL, follows the new owner of
+		// the slots, and waits out repl-diskless-sync-delay in the PSYNC handshake.
+		assert.Equal(t, "(integer) 0", nth(t, tr, "redis-cli -p 7908 dbsize", 1))
+		assert.Equal(t, "1) \"slave\"\n2) \"127.0.0.1\"\n3) (integer) 7901\n4) \"handshake\"\n5) (integer) -1", nth(t, tr, "redis-cli -p 7908 role", 0))
+		assert.Equal(t, "(integer) 0", nth(t, tr, "redis-cli -p 7908 dbsize", 2))
+		// TAKEOVER asks nothing of the replication link: the empty replica wins 7901's
+		// 8192 slots, and 7901, now its replica, copies the emptiness.
+		assert.Equal(t, "OK", nth(t, tr, "redis-cli -p 7908 cluster failover takeover", 0))
+		promoted := nth(t, tr, "redis-cli -p 7908 role", 1)
+		assert.True(t, strings.HasPrefix(promoted, "1) \"master\"\n"), promoted)
+		for _, p := range []string{"7901", "7904", "7905"} {
+			assert.Contains(t, promoted, "2) \""+p+"\"", "%s replicates the new master", p)
+		}
+		assert.Regexp(t, `^1\) "slave"\n2\) "127\.0\.0\.1"\n3\) \(integer\) 7908\n4\) "connected"\n`, nth(t, tr, "redis-cli -p 7901 role", 1))
+		assert.Equal(t, "(integer) 0", nth(t, tr, "redis-cli -p 7901 dbsize", 0))
+		check := nth(t, tr, "redis-cli --cluster check 127.0.0.1:7901", 0)
+		assert.Regexp(t, `127\.0\.0\.1:7908 \([0-9a-f]{8}\.\.\.\) -> 0 keys \| 8192 slots \| 3 slaves\.`, check)
+		assert.Contains(t, check, "[OK] 1000 keys in 3 masters.", "the takeover lost the 1000 keys of 7901's slots")
+		assert.Contains(t, check, "[OK] All 16384 slots covered.")
+	},
 	"reshard-crash": func(t *testing.T, tr string) {
 		reshard := nth(t, tr, "redis-cli --cluster reshard 127.0.0.1:6381 --cluster-from all --cluster-to 127.0.0.1:6387 --cluster-slots 4096 --cluster-yes", 0)
 		assert.Contains(t, reshard, "clusterManagerMoveSlot failed: ")
@@ -201,6 +230,11 @@ func TestRebalanceWeightsLive(t *testing.T) {
 	batches := regexp.MustCompile(`(?m)^Moving (\d+) slots from `)
 	assert.Equal(t, batches.FindAllString(sim, -1), batches.FindAllString(real, -1))
 }
+
+// The replicas of a rebalance reach the same facts on real Redis: the importing master's
+// replica is never empty, the emptied master's replica is, and a TAKEOVER by it loses the
+// keys on both backends (issue 21's loss was of this replica, not a simulator's invention).
+func TestRebalanceReplicasLive(t *testing.T) { liveFacts(t, "rebalance-replicas", 8) }
 
 // The interrupted reshard reaches the same facts on real Redis. How many slots move before
 // the crash depends on the machine, so only the facts are compared.
