@@ -1,6 +1,6 @@
 module github.com/kvplace/kvplace/experiments/peers
 
-go 1.26.8
+go 1.26
 
 require (
 	github.com/cespare/xxhash/v2 v2.3.0
