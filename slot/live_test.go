@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kvplace/kvplace/sim/cluster"
+	"github.com/stretchr/testify/require"
+
 	"github.com/kvplace/kvplace/sim/live"
 	"github.com/kvplace/kvplace/slot"
-	"github.com/stretchr/testify/require"
 )
 
 // TestOfAgreesWithRealKeyslot asks a real redis-server for CLUSTER KEYSLOT of thousands of
@@ -56,9 +56,9 @@ func realLayout(t *testing.T, entry *live.Server) slot.Layout {
 	t.Helper()
 	text, err := live.String(entry.Do("CLUSTER", "NODES"))
 	require.NoError(t, err)
-	nodes, err := cluster.ParseNodes(text)
+	nodes, err := slot.ParseNodes(text)
 	require.NoError(t, err)
-	return cluster.LayoutOf(nodes)
+	return slot.LayoutOf(nodes)
 }
 
 // waitConsistent polls `redis-cli --cluster check` until every node agrees and no slot is

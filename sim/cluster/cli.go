@@ -117,7 +117,7 @@ func (cli *CLI) loadInfo(m *mnode, friends bool) ([]*mnode, bool) {
 	if !ok || r.IsError() {
 		return nil, false
 	}
-	lines, err := ParseNodes(r.Str)
+	lines, err := slot.ParseNodes(r.Str)
 	if err != nil {
 		return nil, false
 	}

@@ -7,10 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kvplace/kvplace/sim"
-	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/sim/cluster"
+	"github.com/kvplace/kvplace/slot"
 )
 
 // seedCluster builds the tutorial's 3 masters + 3 replicas on ports 6381..6386 and lets the
@@ -45,21 +47,21 @@ func info(t *testing.T, c *cluster.Cluster, addr string) map[string]string {
 	return m
 }
 
-func nodes(t *testing.T, c *cluster.Cluster, addr string) []cluster.NodeLine {
+func nodes(t *testing.T, c *cluster.Cluster, addr string) []slot.NodeLine {
 	t.Helper()
-	lines, err := cluster.ParseNodes(do(t, c, addr, "CLUSTER", "NODES").Str)
+	lines, err := slot.ParseNodes(do(t, c, addr, "CLUSTER", "NODES").Str)
 	require.NoError(t, err)
 	return lines
 }
 
 // byPort returns the CLUSTER NODES line of the node on port.
-func byPort(lines []cluster.NodeLine, port int) cluster.NodeLine {
+func byPort(lines []slot.NodeLine, port int) slot.NodeLine {
 	for _, l := range lines {
 		if strings.HasSuffix(l.Addr, fmt.Sprintf(":%d", port)) {
 			return l
 		}
 	}
-	return cluster.NodeLine{}
+	return slot.NodeLine{}
 }
 
 func TestCreateConverges(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kvplace/kvplace/sim/cluster"
+	"github.com/kvplace/kvplace/slot"
 )
 
 // A FailoverRun is one real failover: times from a master's SIGKILL until a surviving master
@@ -142,11 +142,11 @@ func MeasureFailover(dir string, ports []int, nodeTimeout time.Duration, observe
 			if err != nil {
 				continue
 			}
-			nodes, err := cluster.ParseNodes(text)
+			nodes, err := slot.ParseNodes(text)
 			if err != nil {
 				continue
 			}
-			isMaster := slices.ContainsFunc(nodes, func(n cluster.NodeLine) bool { return n.Has("myself") && n.Has("master") })
+			isMaster := slices.ContainsFunc(nodes, func(n slot.NodeLine) bool { return n.Has("myself") && n.Has("master") })
 			for _, n := range nodes {
 				if n.ID != id {
 					continue

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/kvplace/kvplace/sim"
-	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/kvplace/kvplace/sim/live"
+	"github.com/kvplace/kvplace/slot"
 )
 
 // RunLive runs a runbook against real redis-server processes on loopback, one per `docker
@@ -389,7 +389,7 @@ func (b *liveBackend) nodeIDs(addr string) map[string]string {
 	if err != nil {
 		return ids
 	}
-	nodes, err := cluster.ParseNodes(text)
+	nodes, err := slot.ParseNodes(text)
 	if err != nil {
 		return ids
 	}

@@ -1,12 +1,10 @@
-package cluster
+package slot
 
 import (
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/kvplace/kvplace/slot"
 )
 
 // A NodeLine is one line of CLUSTER NODES.
@@ -19,7 +17,7 @@ type NodeLine struct {
 	PongRecv    int64
 	ConfigEpoch int64
 	Connected   bool
-	Slots       slot.Set
+	Slots       Set
 	Open        []string // "[slot->-id]" and "[slot-<-id]" entries, as printed
 }
 
@@ -32,7 +30,7 @@ func ParseNodes(text string) ([]NodeLine, error) {
 	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
 		f := strings.Fields(line)
 		if len(f) < 8 {
-			return nil, fmt.Errorf("cluster: short CLUSTER NODES line %q", line)
+			return nil, fmt.Errorf("slot: short CLUSTER NODES line %q", line)
 		}
 		n := NodeLine{ID: f[0], Flags: strings.Split(f[2], ","), Connected: f[7] == "connected"}
 		n.Addr, _, _ = strings.Cut(f[1], "@")
@@ -41,13 +39,13 @@ func ParseNodes(text string) ([]NodeLine, error) {
 		}
 		var err error
 		if n.PingSent, err = strconv.ParseInt(f[4], 10, 64); err != nil {
-			return nil, fmt.Errorf("cluster: CLUSTER NODES line %q: %w", line, err)
+			return nil, fmt.Errorf("slot: CLUSTER NODES line %q: %w", line, err)
 		}
 		if n.PongRecv, err = strconv.ParseInt(f[5], 10, 64); err != nil {
-			return nil, fmt.Errorf("cluster: CLUSTER NODES line %q: %w", line, err)
+			return nil, fmt.Errorf("slot: CLUSTER NODES line %q: %w", line, err)
 		}
 		if n.ConfigEpoch, err = strconv.ParseInt(f[6], 10, 64); err != nil {
-			return nil, fmt.Errorf("cluster: CLUSTER NODES line %q: %w", line, err)
+			return nil, fmt.Errorf("slot: CLUSTER NODES line %q: %w", line, err)
 		}
 		var ranges []string
 		for _, s := range f[8:] {
@@ -57,8 +55,8 @@ func ParseNodes(text string) ([]NodeLine, error) {
 				ranges = append(ranges, s)
 			}
 		}
-		if n.Slots, err = slot.Parse(strings.Join(ranges, " ")); err != nil {
-			return nil, fmt.Errorf("cluster: CLUSTER NODES line %q: %w", line, err)
+		if n.Slots, err = Parse(strings.Join(ranges, " ")); err != nil {
+			return nil, fmt.Errorf("slot: CLUSTER NODES line %q: %w", line, err)
 		}
 		nodes = append(nodes, n)
 	}
@@ -68,10 +66,10 @@ func ParseNodes(text string) ([]NodeLine, error) {
 // LayoutOf returns the cluster as redis-cli --cluster would load it from the node whose
 // CLUSTER NODES reply is nodes: that node first, then the others in reply order, leaving out
 // the nodes it sees as failed, disconnected or without address (clusterManagerLoadInfoFromNode).
-func LayoutOf(nodes []NodeLine) slot.Layout {
-	l := slot.Layout{Slots: slot.NewTable()}
+func LayoutOf(nodes []NodeLine) Layout {
+	l := Layout{Slots: NewTable()}
 	add := func(n NodeLine) {
-		l.Nodes = append(l.Nodes, slot.Node{ID: n.ID, Addr: n.Addr, ReplicaOf: n.Master})
+		l.Nodes = append(l.Nodes, Node{ID: n.ID, Addr: n.Addr, ReplicaOf: n.Master})
 		l.Slots.AssignSet(n.Slots, n.ID)
 	}
 	for _, n := range nodes {
