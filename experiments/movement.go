@@ -182,10 +182,10 @@ func RunMovement(cfg MovementConfig) (*MovementResult, error) {
 func (s Scheme) placement() cluster.Placement {
 	switch s.Kind {
 	case "modulo":
-		return func(members []string) (sim.Partitioner, error) { return modulo.New(members, nil) }
+		return func(members []string) (cluster.Partitioner, error) { return modulo.New(members, nil) }
 	case "ring":
 		cfg := ring.Config{VNodes: s.VNodes, Probes: s.Probes}
-		return func(members []string) (sim.Partitioner, error) { return ring.New(members, cfg) }
+		return func(members []string) (cluster.Partitioner, error) { return ring.New(members, cfg) }
 	}
 	return nil
 }

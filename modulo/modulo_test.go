@@ -5,14 +5,15 @@ import (
 	"testing"
 
 	"github.com/cespare/xxhash/v2"
-	"github.com/kvplace/kvplace/modulo"
-	"github.com/kvplace/kvplace/sim"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
+
+	"github.com/kvplace/kvplace/modulo"
 )
 
-var _ sim.Partitioner = (*modulo.Modulo)(nil)
+// It satisfies the Partitioner its consumer, the simulated cluster, declares.
+var _ interface{ Owner(key string) string } = (*modulo.Modulo)(nil)
 
 func names(n int) []string {
 	var s []string

@@ -9,14 +9,16 @@ import (
 	"testing"
 
 	"github.com/cespare/xxhash/v2"
-	"github.com/kvplace/kvplace/ring"
-	"github.com/kvplace/kvplace/sim"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
+
+	"github.com/kvplace/kvplace/ring"
+	"github.com/kvplace/kvplace/sim"
 )
 
-var _ sim.Partitioner = (*ring.Ring)(nil)
+// It satisfies the Partitioner its consumer, the simulated cluster, declares.
+var _ interface{ Owner(key string) string } = (*ring.Ring)(nil)
 
 func names(n int) []string {
 	var s []string

@@ -17,6 +17,6 @@
 //	s.RunFor(10 * time.Second)
 //	fmt.Printf("%x\n", s.Trace().Hash())
 //
-// The package also declares Partitioner, the one-method interface through which the
-// simulator and the experiments use a placement scheme.
+// It knows no protocol and no placement scheme: the cluster model (sim/cluster) declares
+// the Partitioner it consumes.
 package sim

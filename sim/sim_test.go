@@ -10,9 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kvplace/kvplace/sim"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kvplace/kvplace/internal/seedtest"
+	"github.com/kvplace/kvplace/sim"
 )
 
 // ping is the message chatter nodes exchange.
@@ -112,7 +114,7 @@ func stormy(t testing.TB, seed uint64, keep bool) (uint64, uint64, *sim.Sim) {
 
 func TestSameSeedSameTrace(t *testing.T) {
 	hashes := map[uint64]bool{}
-	sim.ForSeeds(t, 40, func(t *testing.T, seed uint64) {
+	seedtest.ForSeeds(t, 40, func(t *testing.T, seed uint64) {
 		h1, n1, _ := stormy(t, seed, false)
 		h2, n2, _ := stormy(t, seed, true) // keeping records must not change the run
 		require.Equal(t, n1, n2, "trace length")

@@ -24,12 +24,16 @@ func (t Time) String() string { return time.Duration(t).String() }
 // At returns the virtual time d after the start.
 func At(d time.Duration) Time { return Time(d) }
 
-// Epoch is the wall-clock instant virtual time 0 stands for when a model must print a
-// date, as CLUSTER NODES prints its ping and pong times in Unix milliseconds.
-var Epoch = time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+// EpochUnixMilli is the wall-clock instant, in Unix milliseconds, that virtual time 0
+// stands for when a model must print a date, as CLUSTER NODES prints its ping and pong
+// times: 2026-11-24T00:00:00Z. It is a constant, so no run can shift another's dates.
+const EpochUnixMilli int64 = 1795478400000
+
+// Epoch returns EpochUnixMilli as a time.Time.
+func Epoch() time.Time { return time.UnixMilli(EpochUnixMilli).UTC() }
 
 // UnixMilli returns the Unix time in milliseconds that t stands for.
-func (t Time) UnixMilli() int64 { return Epoch.UnixMilli() + t.Milliseconds() }
+func (t Time) UnixMilli() int64 { return EpochUnixMilli + t.Milliseconds() }
 
 // formatTime prints t with millisecond precision and a fixed width for traces: "12.345s".
 func formatTime(t Time) string {

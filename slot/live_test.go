@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/kvplace/kvplace/internal/livetest"
 	"github.com/kvplace/kvplace/sim/live"
 	"github.com/kvplace/kvplace/slot"
 )
@@ -16,7 +17,7 @@ import (
 // TestOfAgreesWithRealKeyslot asks a real redis-server for CLUSTER KEYSLOT of thousands of
 // generated keys: random bytes, keys full of braces, empty tags, and long keys.
 func TestOfAgreesWithRealKeyslot(t *testing.T) {
-	srv := live.StartCluster(t, 1)[0]
+	srv := livetest.StartCluster(t, 1)[0]
 	c, err := live.Dial(srv.Addr(), time.Second)
 	require.NoError(t, err)
 	defer c.Close()
@@ -110,7 +111,7 @@ func requireLayoutMap(t *testing.T, want slot.Layout, entry *live.Server, what s
 // TestPlannersAgreeWithRealRedisCli builds real clusters with redis-cli --cluster create,
 // reshard and rebalance, and checks that the planners predicted every slot map exactly.
 func TestPlannersAgreeWithRealRedisCli(t *testing.T) {
-	servers := live.StartCluster(t, 7, "--cluster-node-timeout", "5000")
+	servers := livetest.StartCluster(t, 7, "--cluster-node-timeout", "5000")
 	var addrs []string
 	for _, s := range servers[:5] {
 		addrs = append(addrs, s.Addr())

@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/kvplace/kvplace/sim"
-	"github.com/kvplace/kvplace/slot"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kvplace/kvplace/slot"
 )
 
-var _ sim.Partitioner = (*slot.Partitioner)(nil)
+// It satisfies the Partitioner its consumer, the simulated cluster, declares.
+var _ interface{ Owner(key string) string } = (*slot.Partitioner)(nil)
 
 var seedMasters = []string{"127.0.0.1:6381", "127.0.0.1:6382", "127.0.0.1:6383"}
 

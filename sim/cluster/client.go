@@ -60,7 +60,7 @@ type ClusterClient struct {
 	// In a cluster with a Placement, the client builds the same partitioner from the
 	// members CLUSTER SLOTS lists (one token each) instead of caching slots.
 	place     Placement
-	part      sim.Partitioner
+	part      Partitioner
 	tokenAddr map[int]string
 }
 

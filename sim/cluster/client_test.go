@@ -4,9 +4,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kvplace/kvplace/sim/cluster"
 )
 
 // TestClusterClientOutcomes: a request is served where the cache points, redirected (and

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/internal/seedtest"
 	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/kvplace/kvplace/slot"
 )
@@ -315,7 +315,7 @@ func TestSameSeedSameRun(t *testing.T) {
 		c.Sim.RunFor(5 * time.Second)
 		return c.Sim.Trace().Hash(), do(t, c, "127.0.0.1:6381", "CLUSTER", "NODES").Str
 	}
-	sim.ForSeeds(t, 3, func(t *testing.T, seed uint64) {
+	seedtest.ForSeeds(t, 3, func(t *testing.T, seed uint64) {
 		h1, n1 := run(seed)
 		h2, n2 := run(seed)
 		assert.Equal(t, h1, h2)

@@ -10,10 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kvplace/kvplace/sim/cluster"
-	"github.com/kvplace/kvplace/sim/live"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kvplace/kvplace/internal/livetest"
+	"github.com/kvplace/kvplace/sim/cluster"
+	"github.com/kvplace/kvplace/sim/live"
 )
 
 // A fixCase opens slot 4452 (the slot of "k7", served by the first of three masters) in a
@@ -110,7 +112,7 @@ func sides(t *testing.T, debug bool) (real, sim side) {
 	if debug {
 		args = append(args, "--enable-debug-command", "yes")
 	}
-	servers := live.StartCluster(t, 3, args...)
+	servers := livetest.StartCluster(t, 3, args...)
 	var addrs []string
 	for _, s := range servers {
 		addrs = append(addrs, s.Addr())
@@ -194,7 +196,7 @@ func named(out string, ports []int) string {
 // what it printed about the slot, then checks that both clusters end with the slot closed,
 // or, where real redis-cli gives up, still open.
 func TestFixOpenSlotMatchesRealRedis(t *testing.T) {
-	live.Need(t)
+	livetest.Need(t)
 	for _, fc := range fixCases {
 		t.Run(fc.name, func(t *testing.T) {
 			t.Parallel() // real time, mostly waiting
@@ -230,7 +232,7 @@ func TestFixOpenSlotMatchesRealRedis(t *testing.T) {
 // TestOpenSlotsInRedisCLIOrder opens forty slots at once and checks that check lists them,
 // and fix repairs them, in the order real redis-cli does: its hash table's, not ascending.
 func TestOpenSlotsInRedisCLIOrder(t *testing.T) {
-	live.Need(t)
+	livetest.Need(t)
 	t.Parallel()
 	real, sim := sides(t, false)
 	var slots []string
@@ -281,7 +283,7 @@ func keysOnTwoMasters(sd side) {
 // tells apart — no keys anywhere, keys on one master, keys on two — on real and simulated
 // masters, and compares what fix printed and that every slot is covered afterwards.
 func TestFixCoverageMatchesRealRedis(t *testing.T) {
-	live.Need(t)
+	livetest.Need(t)
 	// Slot 4452 is k7's, on the first master; {k7}a, {k7}b and {k7}c are in it too.
 	cases := []struct {
 		name    string
@@ -329,7 +331,7 @@ func TestFixCoverageMatchesRealRedis(t *testing.T) {
 // TestFixRefusesWithUnreachableMaster: with a master down, redis-cli will not fix an open
 // slot unless told --cluster-fix-with-unreachable-masters, and then fixes it.
 func TestFixRefusesWithUnreachableMaster(t *testing.T) {
-	live.Need(t)
+	livetest.Need(t)
 	t.Parallel()
 	real, sim := sides(t, false)
 	got := map[string][2]string{}
@@ -352,9 +354,9 @@ func TestFixRefusesWithUnreachableMaster(t *testing.T) {
 // TestMultiExecMatchesRealRedis: a transaction queues commands and runs them at EXEC, and
 // misplaced MULTI, EXEC and DISCARD get Redis's errors, on one connection each side.
 func TestMultiExecMatchesRealRedis(t *testing.T) {
-	live.Need(t)
+	livetest.Need(t)
 	t.Parallel()
-	servers := live.StartCluster(t, 3, "--cluster-node-timeout", "5000")
+	servers := livetest.StartCluster(t, 3, "--cluster-node-timeout", "5000")
 	var addrs []string
 	for _, s := range servers {
 		addrs = append(addrs, s.Addr())
@@ -410,9 +412,9 @@ func sameReplies(t *testing.T, cmds [][]string, real *live.Conn, sim func(cmd ..
 // TestConfigMatchesRealRedis: CONFIG GET, SET and REWRITE answer as a real node started
 // from a command line does, errors included, and a SET takes effect.
 func TestConfigMatchesRealRedis(t *testing.T) {
-	live.Need(t)
+	livetest.Need(t)
 	t.Parallel()
-	servers := live.StartCluster(t, 1, "--cluster-node-timeout", "5000")
+	servers := livetest.StartCluster(t, 1, "--cluster-node-timeout", "5000")
 	conn, err := live.Dial(servers[0].Addr(), 2*time.Second)
 	require.NoError(t, err)
 	defer conn.Close()
@@ -460,7 +462,7 @@ func TestConfigMatchesRealRedis(t *testing.T) {
 // key to it; real redis-cli 7.0.15 does not set that slot importing on the source first,
 // so the MIGRATE gets MOVED and the fix fails, in both.
 func TestMultipleOwnersMatchesRealRedis(t *testing.T) {
-	live.Need(t)
+	livetest.Need(t)
 	t.Parallel()
 	real, sim := sides(t, false)
 	got := map[string][2]string{}
@@ -487,7 +489,7 @@ func TestMultipleOwnersMatchesRealRedis(t *testing.T) {
 // (repl_backlog_active) on a master with a replica, on its replica and on a node that never
 // had one, after the sync and before any write, as real Redis 7.0.15 reports it.
 func TestReplicationInfoMatchesRealRedis(t *testing.T) {
-	live.Need(t)
+	livetest.Need(t)
 	t.Parallel()
 	fields := func(info string) map[string]string {
 		out := map[string]string{}
@@ -499,7 +501,7 @@ func TestReplicationInfoMatchesRealRedis(t *testing.T) {
 		}
 		return out
 	}
-	servers := live.StartCluster(t, 7, "--cluster-node-timeout", "5000")
+	servers := livetest.StartCluster(t, 7, "--cluster-node-timeout", "5000")
 	var addrs []string
 	for _, s := range servers[:6] {
 		addrs = append(addrs, s.Addr())

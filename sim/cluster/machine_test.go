@@ -11,9 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kvplace/kvplace/slot"
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
+
+	"github.com/kvplace/kvplace/slot"
 )
 
 // machine is the test's side of a simulated cluster under random operations: which

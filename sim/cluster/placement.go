@@ -14,7 +14,15 @@ import (
 // A Placement builds the partitioner that routes keys among a membership, for a cluster
 // that places keys by a consistent-hash ring or by hash % N instead of by hash slots.
 // members are shard names; the partitioner's Owner returns one of them.
-type Placement func(members []string) (sim.Partitioner, error)
+type Placement func(members []string) (Partitioner, error)
+
+// A Partitioner maps a key to the member that owns it, named as the Placement was given
+// its members. Owner depends only on the key and the membership the partitioner was built
+// with: no clock, no randomness. A membership change builds a new partitioner, and the
+// keys that move are those whose owner differs. ring.Ring and modulo.Modulo satisfy it.
+type Partitioner interface {
+	Owner(key string) string
+}
 
 // How a cluster with a Placement works (the simulator's own design, not Redis's; Redis has
 // only slots):
@@ -53,11 +61,11 @@ type placer struct {
 
 	ready  bool
 	sig    uint64 // Zobrist hash of the member tokens
-	part   sim.Partitioner
+	part   Partitioner
 	owners map[int]string // token → name of its master at the last change
 	master bool           // whether myself was a master at the last change
 
-	prev       sim.Partitioner // the membership before the last change; nil if none
+	prev       Partitioner // the membership before the last change; nil if none
 	prevOwners map[int]string
 
 	done     map[string]uint64 // node name → membership under which it finished handing off
@@ -85,7 +93,7 @@ func (n *Node) placeSig() uint64 {
 }
 
 // tokenOf returns the token of key in partitioner part.
-func tokenOf(part sim.Partitioner, key string) int {
+func tokenOf(part Partitioner, key string) int {
 	t, _ := strconv.Atoi(part.Owner(key))
 	return t
 }
@@ -143,7 +151,7 @@ func (n *Node) placeUpdate() {
 	n.handoff()
 }
 
-func buildPlacement(build Placement, tokens []int) (sim.Partitioner, error) {
+func buildPlacement(build Placement, tokens []int) (Partitioner, error) {
 	if len(tokens) == 0 {
 		return nil, fmt.Errorf("no member")
 	}

@@ -10,18 +10,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/kvplace/kvplace/modulo"
 	"github.com/kvplace/kvplace/ring"
 	"github.com/kvplace/kvplace/sim"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 func ringPlacement(vnodes int) Placement {
-	return func(members []string) (sim.Partitioner, error) { return ring.New(members, ring.Config{VNodes: vnodes}) }
+	return func(members []string) (Partitioner, error) { return ring.New(members, ring.Config{VNodes: vnodes}) }
 }
 
-func moduloPlacement(members []string) (sim.Partitioner, error) { return modulo.New(members, nil) }
+func moduloPlacement(members []string) (Partitioner, error) { return modulo.New(members, nil) }
 
 // placedCluster builds a cluster placing keys by place and stores keys key:0.. in it
 // through a cluster-aware client.

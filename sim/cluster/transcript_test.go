@@ -11,10 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kvplace/kvplace/sim"
-	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/sim/cluster"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output of testdata/transcripts")

@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kvplace/kvplace/internal/livetest"
 	"github.com/kvplace/kvplace/sim/live"
 )
 
@@ -18,7 +22,7 @@ func TestRecordFailovers(t *testing.T) {
 	if n == 0 {
 		t.Skip("set KVPLACE_RECORD_FAILOVER=N to record N real failovers per node timeout")
 	}
-	live.Need(t)
+	livetest.Need(t)
 	timeouts := os.Getenv("KVPLACE_RECORD_TIMEOUTS")
 	if timeouts == "" {
 		timeouts = "1000"
@@ -61,7 +65,7 @@ func splitInts(s string) []int {
 // simulator does the same (sim/cluster TestFailoverUnderLoadKill), and the failover
 // experiment's timeline shows it; this holds the claim to real Redis.
 func TestRealClusterDownWhileMasterFailed(t *testing.T) {
-	live.Need(t)
+	livetest.Need(t)
 	ports, err := live.FreePorts(6)
 	if err != nil {
 		t.Fatal(err)
@@ -86,4 +90,16 @@ func TestRealClusterDownWhileMasterFailed(t *testing.T) {
 	if run.OthersUp < run.Promoted-slack || run.OthersUp > run.Promoted+time.Second {
 		t.Errorf("another master came back at %v, not just after the promotion (%v)", run.OthersUp, run.Promoted)
 	}
+}
+
+// TestStartRefusesAnotherServersPort: a server started on a port another redis-server
+// already holds must not be taken for started because the other one answers PING (CI
+// saw a runbook go on talking to another test binary's server that way).
+func TestStartRefusesAnotherServersPort(t *testing.T) {
+	first := livetest.StartCluster(t, 1)[0]
+	second := &live.Server{Port: first.Port, Dir: t.TempDir()}
+	err := second.Start()
+	t.Cleanup(func() { _ = second.Kill() })
+	require.Error(t, err)
+	assert.Regexp(t, `exited at start|is answered by another redis-server`, err.Error())
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/kvplace/kvplace/internal/livetest"
 	"github.com/kvplace/kvplace/sim/live"
 )
 
@@ -31,7 +32,7 @@ func fastSeedRunbook(t *testing.T) string {
 // The real servers listen on free ports; the runbook is rewritten to use them and the
 // transcript rewritten back, so the facts are stated once, in the tutorial's ports.
 func TestSeedRunbookLive(t *testing.T) {
-	live.Need(t)
+	livetest.Need(t)
 	t.Parallel() // real time, mostly sleeping: the live runbooks overlap
 	text := fastSeedRunbook(t)
 	t.Run("sim", func(t *testing.T) { checkSeedFacts(t, runSim(t, parseText(t, text), 1)) })

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kvplace/kvplace/sim/live"
+	"github.com/kvplace/kvplace/internal/livetest"
 )
 
 // outputs returns what each run of cmd printed, in transcript order.
@@ -218,7 +218,7 @@ func TestRunbooks(t *testing.T) {
 // slots in the same batches, down to redis-cli 7.0.15 stopping when the master it drains
 // turns itself into a replica.
 func TestRebalanceWeightsLive(t *testing.T) {
-	live.Need(t)
+	livetest.Need(t)
 	t.Parallel() // real time, mostly sleeping: the live runbooks overlap
 	text, err := os.ReadFile("../../experiments/scenario/testdata/rebalance-weights.txt")
 	require.NoError(t, err)
@@ -291,7 +291,7 @@ func rejoinTimes(t *testing.T, transcript string) (slave, connected time.Duratio
 // passed. Measured at a quarter-second grain, simulated seeds 1–6 give 0.25–0.75 s and
 // 5.5–6.5 s, and four real runs gave 0.26–0.77 s and 5.1–6.1 s.
 func TestPartitionLive(t *testing.T) {
-	live.NeedFirewall(t)
+	livetest.NeedFirewall(t)
 	t.Parallel() // real time, mostly sleeping: the live runbooks overlap
 	text := healProbeRunbook(t)
 	stamp := regexp.MustCompile(`(?m)^\[\s*[\d.]+s\] `)
@@ -317,7 +317,7 @@ func TestPartitionLive(t *testing.T) {
 // liveFacts runs the runbook name on nodes real servers and holds the transcript to the
 // runbook's facts, showing it when they fail.
 func liveFacts(t *testing.T, name string, nodes int) {
-	live.Need(t)
+	livetest.Need(t)
 	t.Parallel() // real time, mostly sleeping: the live runbooks overlap
 	text, err := os.ReadFile("../../experiments/scenario/testdata/" + name + ".txt")
 	require.NoError(t, err)

@@ -1,4 +1,5 @@
-package sim
+// Package seedtest runs a test once per seed and prints how to replay a failing one.
+package seedtest
 
 import (
 	"fmt"

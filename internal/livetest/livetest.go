@@ -1,9 +1,14 @@
-package live
+// Package livetest holds what tests that start real redis-server processes share: skip
+// with a clear message where Redis is missing (fail where CI requires it), and start a
+// cluster's servers that stop with the test.
+package livetest
 
 import (
 	"os"
 	"strconv"
 	"testing"
+
+	"github.com/kvplace/kvplace/sim/live"
 )
 
 // RequireEnv is the environment variable that turns a missing redis-server from a skip into
@@ -14,7 +19,7 @@ const RequireEnv = "KVPLACE_REQUIRE_REDIS"
 // when RequireEnv is set.
 func Need(t testing.TB) {
 	t.Helper()
-	if _, _, err := Binaries(); err != nil {
+	if _, _, err := live.Binaries(); err != nil {
 		if os.Getenv(RequireEnv) != "" {
 			t.Fatalf("%v, and %s is set", err, RequireEnv)
 		}
@@ -28,7 +33,7 @@ func Need(t testing.TB) {
 func NeedFirewall(t testing.TB) {
 	t.Helper()
 	Need(t)
-	f, err := NewFirewall()
+	f, err := live.NewFirewall()
 	if err != nil {
 		t.Skipf("skipping the partition comparison with real Redis: %v", err)
 	}
@@ -43,22 +48,22 @@ func NeedFirewall(t testing.TB) {
 
 // StartCluster starts n empty cluster-mode servers on free ports, in temporary
 // directories, with extra configuration args, and stops them when t ends.
-func StartCluster(t testing.TB, n int, args ...string) []*Server {
+func StartCluster(t testing.TB, n int, args ...string) []*live.Server {
 	t.Helper()
 	Need(t)
-	ports, err := FreePorts(n)
+	ports, err := live.FreePorts(n)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	var servers []*Server
+	var servers []*live.Server
 	t.Cleanup(func() {
 		for _, s := range servers {
 			_ = s.Kill()
 		}
 	})
 	for _, p := range ports {
-		s := &Server{Port: p, Dir: dir + "/" + strconv.Itoa(p), Args: args}
+		s := &live.Server{Port: p, Dir: dir + "/" + strconv.Itoa(p), Args: args}
 		if err := s.Start(); err != nil {
 			t.Fatal(err)
 		}
