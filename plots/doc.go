@@ -5,6 +5,6 @@
 //	res, _ := experiments.RunSkew(experiments.DefaultSkewConfig())
 //	paths, _ := plots.SkewFigures(res, "out/skew")
 //
-// The folder gallery holds the figures the README shows; `go run ./plots/gallery`
+// The folder gallery holds the figures the README shows; `go run ./experiments/gallery`
 // regenerates them.
 package plots

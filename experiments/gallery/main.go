@@ -1,8 +1,8 @@
 // Command gallery regenerates the figures the README shows, from the default run of every
-// experiment (and the failover experiment with -fault isolate), into this folder. It takes
+// experiment (and the failover experiment with -fault isolate), into plots/gallery. It takes
 // about two minutes on 2 cores, most of it simulating 1000 nodes. Run it from the repository root:
 //
-//	go run ./plots/gallery
+//	go run ./experiments/gallery
 package main
 
 import (
