@@ -6,7 +6,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kvplace/kvplace/sim/client"
 	"github.com/kvplace/kvplace/sim/cluster"
+	"github.com/kvplace/kvplace/sim/rediscli"
 	"github.com/kvplace/kvplace/slot"
 )
 
@@ -70,7 +72,7 @@ func (res *SkewResult) clusterLoad(cfg SkewConfig) error {
 	}
 
 	ccfg := cluster.DefaultConfig()
-	c, procs, err := cluster.Build(cluster.Options{Seed: keys.Seed, Masters: 3, Replicas: 1, Config: ccfg, Link: cluster.Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: keys.Seed, Masters: 3, Replicas: 1, Config: ccfg, Link: cluster.Loopback})
 	if err != nil {
 		return fmt.Errorf("simulated cluster: %w", err)
 	}
@@ -114,19 +116,19 @@ func (res *SkewResult) clusterLoad(cfg SkewConfig) error {
 	answered := make([]int, len(masters))
 	hits := map[int64]int{}
 	sent := 0
-	c.OpenLoop(seeds, run.Clients, run.Rate, time.Second, func(cc *cluster.ClusterClient) bool {
+	client.OpenLoop(c, seeds, run.Clients, run.Rate, time.Second, func(cc *client.ClusterClient) bool {
 		if sent >= cfg.ClusterRequests {
 			return false
 		}
 		sent++
 		i := ranks.draw(&rnd) - 1 // key i has weight (i+1)^-Zipf
 		hits[i]++
-		cc.Do(func(r cluster.Result) {
+		cc.Do(func(r client.Result) {
 			switch r.Outcome {
-			case cluster.Failed:
+			case client.Failed:
 				load.Failed++
 				return
-			case cluster.Redirected:
+			case client.Redirected:
 				load.Redirected++
 			}
 			if j, ok := index[r.Addr]; ok {

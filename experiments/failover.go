@@ -21,15 +21,15 @@ type FailoverConfig struct {
 	Replicas    int           `json:"replicas"`
 	NodeTimeout time.Duration `json:"node_timeout"`
 	Fault       string        `json:"fault"`
-	Load        cluster.Load  `json:"load"`
+	Load        Load          `json:"load"`
 	Progress    io.Writer     `json:"-"`
 }
 
 // DefaultFailoverConfig is what `go run ./experiments/failover` runs with no flags: the
 // seed tutorial's 3 masters + 3 replicas at the 1 s node timeout of the real recordings,
-// a SIGKILL, under cluster.DefaultLoad.
+// a SIGKILL, under DefaultLoad.
 func DefaultFailoverConfig() FailoverConfig {
-	return FailoverConfig{Seed: 1, Runs: 200, Masters: 3, Replicas: 1, NodeTimeout: time.Second, Fault: "kill", Load: cluster.DefaultLoad()}
+	return FailoverConfig{Seed: 1, Runs: 200, Masters: 3, Replicas: 1, NodeTimeout: time.Second, Fault: "kill", Load: DefaultLoad()}
 }
 
 // FailoverResult holds every simulated run and a summary of each phase next to the real
@@ -37,12 +37,12 @@ func DefaultFailoverConfig() FailoverConfig {
 // up what the application saw and Timeline holds every request of the first run (seed
 // Config.Seed), for the timeline figure.
 type FailoverResult struct {
-	Config      FailoverConfig           `json:"config"`
-	Runs        []cluster.FailoverTiming `json:"runs"`
-	Summary     []PhaseSummary           `json:"summary"`
-	LoadSummary *LoadSummary             `json:"load_summary,omitempty"`
-	Real        []cluster.RealFailover   `json:"-"` // the recordings at this node timeout
-	Timeline    []cluster.AppRequest     `json:"-"`
+	Config      FailoverConfig   `json:"config"`
+	Runs        []FailoverTiming `json:"runs"`
+	Summary     []PhaseSummary   `json:"summary"`
+	LoadSummary *LoadSummary     `json:"load_summary,omitempty"`
+	Real        []RealFailover   `json:"-"` // the recordings at this node timeout
+	Timeline    []AppRequest     `json:"-"`
 }
 
 // LoadSummary adds up the application's view over all runs: requests after the fault,
@@ -81,18 +81,18 @@ type Quantile struct {
 // A FailoverPhase reads one phase's time from a simulated run and from a real recording.
 type FailoverPhase struct {
 	Name string // pfail, fail, promoted
-	Sim  func(cluster.FailoverTiming) time.Duration
-	Real func(cluster.RealFailover) time.Duration
+	Sim  func(FailoverTiming) time.Duration
+	Real func(RealFailover) time.Duration
 }
 
 // FailoverPhases are the phases every failover summary and figure reports, in order.
 var FailoverPhases = []FailoverPhase{
-	{"pfail", func(t cluster.FailoverTiming) time.Duration { return t.PFail }, func(r cluster.RealFailover) time.Duration { return r.PFail }},
-	{"fail", func(t cluster.FailoverTiming) time.Duration { return t.Fail }, func(r cluster.RealFailover) time.Duration { return r.Fail }},
-	{"promoted", func(t cluster.FailoverTiming) time.Duration { return t.Promoted }, func(r cluster.RealFailover) time.Duration { return r.Promoted }},
+	{"pfail", func(t FailoverTiming) time.Duration { return t.PFail }, func(r RealFailover) time.Duration { return r.PFail }},
+	{"fail", func(t FailoverTiming) time.Duration { return t.Fail }, func(r RealFailover) time.Duration { return r.Fail }},
+	{"promoted", func(t FailoverTiming) time.Duration { return t.Promoted }, func(r RealFailover) time.Duration { return r.Promoted }},
 }
 
-// RunFailover simulates cfg.Runs failovers with cluster.MeasureFailover: each builds the
+// RunFailover simulates cfg.Runs failovers with MeasureFailover: each builds the
 // cluster with the emulated redis-cli, waits, kills the first master and watches.
 func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 	switch {
@@ -105,11 +105,11 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 	case cfg.NodeTimeout < 100*time.Millisecond:
 		return nil, fmt.Errorf("failover: node timeout %v: want at least 100ms, a clusterCron period", cfg.NodeTimeout)
 	}
-	fault, err := cluster.ParseFault(cfg.Fault)
+	fault, err := ParseFault(cfg.Fault)
 	if err != nil {
 		return nil, fmt.Errorf("failover: %w", err)
 	}
-	var load *cluster.Load
+	var load *Load
 	if cfg.Load.Rate != 0 {
 		l := cfg.Load
 		load = &l
@@ -123,7 +123,7 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 		if load != nil {
 			load.Keep = i == 0
 		}
-		tm, err := cluster.MeasureFailoverUnder(cluster.Options{Seed: seed, Masters: cfg.Masters, Replicas: cfg.Replicas, Config: ccfg, Link: cluster.Loopback}, fault, load)
+		tm, err := MeasureFailoverUnder(cluster.Options{Seed: seed, Masters: cfg.Masters, Replicas: cfg.Replicas, Config: ccfg, Link: cluster.Loopback}, fault, load)
 		if err != nil {
 			return nil, fmt.Errorf("failover: seed %d: %w", seed, err)
 		}
@@ -135,11 +135,11 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 			fmt.Fprintf(cfg.Progress, "failover: %d/%d runs\n", i+1, cfg.Runs)
 		}
 	}
-	real, err := cluster.RealFailovers()
+	real, err := RealFailovers()
 	if err != nil {
 		return nil, err
 	}
-	var recorded []cluster.RealFailover
+	var recorded []RealFailover
 	for _, r := range real {
 		if r.NodeTimeout == cfg.NodeTimeout {
 			recorded = append(recorded, r)
@@ -162,7 +162,7 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 	return res, nil
 }
 
-func summariseLoad(runs []cluster.FailoverTiming) *LoadSummary {
+func summariseLoad(runs []FailoverTiming) *LoadSummary {
 	ls := &LoadSummary{}
 	var unserved []float64
 	for _, r := range runs {

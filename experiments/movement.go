@@ -12,7 +12,9 @@ import (
 	"github.com/kvplace/kvplace/modulo"
 	"github.com/kvplace/kvplace/ring"
 	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/sim/client"
 	"github.com/kvplace/kvplace/sim/cluster"
+	"github.com/kvplace/kvplace/sim/rediscli"
 	"github.com/kvplace/kvplace/slot"
 )
 
@@ -196,11 +198,11 @@ type movementRun struct {
 	scheme  Scheme
 	part    string
 	c       *cluster.Cluster
-	cli     *cluster.CLI
+	cli     *rediscli.CLI
 	out     bytes.Buffer // what redis-cli printed in the current step
 	config  cluster.Config
 	masters []*cluster.Process // serving keys, in the order they joined
-	ledger  *cluster.Ledger
+	ledger  *client.Ledger
 	acked   map[string]int // written key → step its write was acknowledged in
 	rnd     sim.Stream
 	stored  map[string]bool
@@ -234,7 +236,7 @@ func runMovementPart(cfg MovementConfig, s Scheme, part string) ([]MovementStep,
 	ccfg.AppendOnly = true // as the seed tutorial runs its containers
 	link := cluster.Loopback
 	link.Bandwidth = cfg.Bandwidth
-	c, procs, err := cluster.Build(cluster.Options{
+	c, procs, err := rediscli.Build(cluster.Options{
 		Seed: cfg.Seed, Masters: cfg.From, Replicas: replicas, Config: ccfg, Link: link, Placement: s.placement(),
 	})
 	if err != nil {
@@ -242,10 +244,10 @@ func runMovementPart(cfg MovementConfig, s Scheme, part string) ([]MovementStep,
 	}
 	r := &movementRun{
 		cfg: cfg, scheme: s, part: part, c: c, config: ccfg,
-		ledger: cluster.NewLedger(), acked: map[string]int{}, rnd: c.Sim.Stream("movement load"),
+		ledger: client.NewLedger(), acked: map[string]int{}, rnd: c.Sim.Stream("movement load"),
 		stored: map[string]bool{}, step: -1, ackedAt: map[string]int{},
 	}
-	r.cli = c.CLI(&r.out)
+	r.cli = rediscli.New(c, &r.out)
 	for _, p := range procs {
 		if p.Node().IsMaster() {
 			r.masters = append(r.masters, p)
@@ -288,7 +290,7 @@ func runMovementPart(cfg MovementConfig, s Scheme, part string) ([]MovementStep,
 
 // populate stores cfg.Keys keys through a cluster-aware client and waits for every one.
 func (r *movementRun) populate(procs []*cluster.Process) error {
-	cc := r.c.NewClusterClient("loader", procs[0].Addr())
+	cc := client.NewClusterClient(r.c, "loader", procs[0].Addr())
 	cc.Refresh()
 	r.c.Sim.RunFor(time.Second)
 	value := strings.Repeat("v", r.cfg.ValueSize)
@@ -301,8 +303,8 @@ func (r *movementRun) populate(procs []*cluster.Process) error {
 		var try func()
 		tries := 0
 		try = func() {
-			cc.Do(func(res cluster.Result) {
-				if res.Outcome == cluster.Failed {
+			cc.Do(func(res client.Result) {
+				if res.Outcome == client.Failed {
 					if tries++; tries < 5 {
 						r.c.Sim.After(time.Second, try)
 						return
@@ -332,7 +334,7 @@ func (r *movementRun) startLoad(procs []*cluster.Process) {
 	}
 	writes := 0
 	r.loadStart = r.c.Sim.Now()
-	r.c.OpenLoop(seeds, r.cfg.Clients, r.cfg.Rate, 0, func(cc *cluster.ClusterClient) bool {
+	client.OpenLoop(r.c, seeds, r.cfg.Clients, r.cfg.Rate, 0, func(cc *client.ClusterClient) bool {
 		if r.stopped {
 			return false
 		}
@@ -349,8 +351,8 @@ func (r *movementRun) startLoad(procs []*cluster.Process) {
 			key = "key:" + strconv.Itoa(r.rnd.IntN(r.cfg.Keys))
 			args[1] = key
 		}
-		cc.Do(func(res cluster.Result) {
-			acked := write && res.Outcome != cluster.Failed && res.Reply.Str == "OK"
+		cc.Do(func(res client.Result) {
+			acked := write && res.Outcome != client.Failed && res.Reply.Str == "OK"
 			if acked {
 				_ = r.ledger.Ack(key, value) // value came from the ledger
 				r.acked[key] = step
@@ -359,15 +361,15 @@ func (r *movementRun) startLoad(procs []*cluster.Process) {
 			count := func(c *RequestCounts) {
 				c.Requests++
 				switch res.Outcome {
-				case cluster.Failed:
+				case client.Failed:
 					c.Failed++
-				case cluster.Redirected:
+				case client.Redirected:
 					c.Redirected++
 				}
 				if acked {
 					c.Acked++
 				}
-				if !write && res.Outcome != cluster.Failed && res.Reply.Kind != cluster.Bulk {
+				if !write && res.Outcome != client.Failed && res.Reply.Kind != cluster.Bulk {
 					c.Missed++
 				}
 			}
@@ -560,7 +562,7 @@ func (r *movementRun) readBack() error {
 			seeds = append(seeds, p.Addr())
 		}
 	}
-	lost, err := r.c.ReadBack(r.ledger, seeds)
+	lost, err := client.ReadBack(r.c, r.ledger, seeds)
 	if err != nil {
 		return err
 	}

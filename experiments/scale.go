@@ -41,17 +41,17 @@ func DefaultScaleConfig() ScaleConfig {
 // A ScaleRow is one size's measurement. Events, messages and the failover times depend
 // only on the seed; wall times and memory are measurements of this machine.
 type ScaleRow struct {
-	Nodes          int                    `json:"nodes"`
-	Masters        int                    `json:"masters"`
-	WarmupWall     time.Duration          `json:"warmup_wall"`
-	SpanWall       time.Duration          `json:"span_wall"`
-	Events         uint64                 `json:"events"` // in the span
-	EventsPerSec   float64                `json:"events_per_wall_s"`
-	VirtualPerWall float64                `json:"virtual_s_per_wall_s"`
-	LiveHeap       uint64                 `json:"live_heap_bytes"` // what the cluster holds: the heap in use after a collection at the end of the span
-	Sys            uint64                 `json:"sys_bytes"`       // obtained from the OS by the whole process so far
-	Failover       cluster.FailoverTiming `json:"failover"`
-	StateOK        int                    `json:"state_ok"` // nodes reporting cluster_state:ok at the end
+	Nodes          int            `json:"nodes"`
+	Masters        int            `json:"masters"`
+	WarmupWall     time.Duration  `json:"warmup_wall"`
+	SpanWall       time.Duration  `json:"span_wall"`
+	Events         uint64         `json:"events"` // in the span
+	EventsPerSec   float64        `json:"events_per_wall_s"`
+	VirtualPerWall float64        `json:"virtual_s_per_wall_s"`
+	LiveHeap       uint64         `json:"live_heap_bytes"` // what the cluster holds: the heap in use after a collection at the end of the span
+	Sys            uint64         `json:"sys_bytes"`       // obtained from the OS by the whole process so far
+	Failover       FailoverTiming `json:"failover"`
+	StateOK        int            `json:"state_ok"` // nodes reporting cluster_state:ok at the end
 }
 
 // ScaleResult is every size's row.
@@ -116,7 +116,7 @@ func runScale(cfg ScaleConfig, ccfg cluster.Config, n int, profile bool) (ScaleR
 	steps := c.Sim.Steps()
 	start = time.Now()
 	c.Sim.RunFor(cfg.KillAfter)
-	watch := cluster.WatchFailover(c, procs[0])
+	watch := WatchFailover(c, procs[0])
 	c.Kill(procs[0])
 	rest := cfg.Span - cfg.KillAfter
 	for done := time.Duration(0); done < rest; {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cespare/xxhash/v2"
+
 	"github.com/kvplace/kvplace/modulo"
 	"github.com/kvplace/kvplace/ring"
 	"github.com/kvplace/kvplace/slot"

@@ -5,10 +5,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"pgregory.net/rapid"
+
 	"github.com/kvplace/kvplace/modulo"
 	"github.com/kvplace/kvplace/ring"
 	"github.com/kvplace/kvplace/slot"
-	"pgregory.net/rapid"
 )
 
 // Every layout places a placedKey where its partitioner places the key by name: the one

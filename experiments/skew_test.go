@@ -9,10 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kvplace/kvplace/experiments"
-	"github.com/kvplace/kvplace/slot"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kvplace/kvplace/experiments"
+	"github.com/kvplace/kvplace/slot"
 )
 
 // smallConfig is the default comparison scaled down to run in a few seconds.

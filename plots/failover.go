@@ -7,12 +7,12 @@ import (
 	"slices"
 	"time"
 
-	"github.com/kvplace/kvplace/experiments"
-	"github.com/kvplace/kvplace/sim/cluster"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/kvplace/kvplace/experiments"
 )
 
 // FailoverFigures draws the figures of a failover run and writes them to dir as PNG and
@@ -70,7 +70,7 @@ func timelineFigure(res *experiments.FailoverResult) (Figure, error) {
 				continue
 			}
 			switch {
-			case r.Outcome == cluster.Failed:
+			case r.Failed():
 				failed[i].Y += perSecond
 			case r.Lost:
 				lost[i].Y += perSecond

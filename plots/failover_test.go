@@ -5,9 +5,10 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/kvplace/kvplace/experiments"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kvplace/kvplace/experiments"
 )
 
 // TestFailoverFiguresRepeat: the same run gives the same figure bytes, both figures are

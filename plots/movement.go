@@ -6,11 +6,12 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/kvplace/kvplace/experiments"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/kvplace/kvplace/experiments"
 )
 
 // MovementFigures draws the figures of a movement run and writes them to dir as PNG and

@@ -5,10 +5,11 @@ import (
 	"image/color"
 	"math"
 
-	"github.com/kvplace/kvplace/experiments"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/kvplace/kvplace/experiments"
 )
 
 // ScaleFigures draws the figure of a scale run, scale-speed, and writes it to dir as PNG

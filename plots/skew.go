@@ -7,11 +7,12 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/kvplace/kvplace/experiments"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/kvplace/kvplace/experiments"
 )
 
 // SkewFigures draws the figures of a skew run and writes them to dir as PNG and SVG:

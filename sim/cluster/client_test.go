@@ -7,7 +7,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kvplace/kvplace/sim/client"
 	"github.com/kvplace/kvplace/sim/cluster"
+	"github.com/kvplace/kvplace/sim/rediscli"
 )
 
 // TestClusterClientOutcomes: a request is served where the cache points, redirected (and
@@ -15,29 +17,29 @@ import (
 // failover the refreshed cache sends it to the promoted replica.
 func TestClusterClientOutcomes(t *testing.T) {
 	c, procs := seedCluster(t, 11, time.Second)
-	app := c.NewClusterClient("app", procs[0].Addr())
-	do := func(args ...string) cluster.Result {
-		var got *cluster.Result
-		app.Do(func(r cluster.Result) { got = &r }, args...)
+	app := client.NewClusterClient(c, "app", procs[0].Addr())
+	do := func(args ...string) client.Result {
+		var got *client.Result
+		app.Do(func(r client.Result) { got = &r }, args...)
 		for got == nil && c.Sim.Step() {
 		}
 		require.NotNil(t, got)
 		return *got
 	}
 	r := do("SET", "k1", "v1") // slot 12706, on 6383: MOVED from 6381
-	assert.Equal(t, cluster.Redirected, r.Outcome)
+	assert.Equal(t, client.Redirected, r.Outcome)
 	assert.Equal(t, 1, r.Redirects)
 	assert.Equal(t, "127.0.0.1:6383", r.Addr)
 	r = do("GET", "k1")
-	assert.Equal(t, cluster.Served, r.Outcome, "the MOVED went into the slot cache")
+	assert.Equal(t, client.Served, r.Outcome, "the MOVED went into the slot cache")
 	assert.Equal(t, "v1", r.Reply.Str)
 
 	c.Kill(procs[2])
 	r = do("SET", "k1", "v2")
-	assert.Equal(t, cluster.Failed, r.Outcome)
+	assert.Equal(t, client.Failed, r.Outcome)
 	assert.Equal(t, "connection refused", r.Reply.Str)
 	c.Sim.RunFor(10 * time.Second) // PFAIL, FAIL, election
-	var last cluster.Result
+	var last client.Result
 	for range 3 { // the first failure after the failover triggers a refresh
 		last = do("SET", "k1", "v3")
 	}
@@ -46,7 +48,7 @@ func TestClusterClientOutcomes(t *testing.T) {
 }
 
 func TestLedger(t *testing.T) {
-	l := cluster.NewLedger()
+	l := client.NewLedger()
 	v1, v2, v3 := l.Value("a"), l.Value("a"), l.Value("a")
 	require.NoError(t, l.Ack("a", v1))
 	require.NoError(t, l.Ack("a", v2))
@@ -65,4 +67,33 @@ func TestLedger(t *testing.T) {
 	_, err := l.Lost("a", "hello", true)
 	assert.ErrorContains(t, err, `value "hello" was not written through the ledger`)
 	assert.Error(t, l.Ack("a", "x1"))
+}
+
+// A killed process still reports the node ID it had, and keeps it when restarted.
+func TestKilledProcessKeepsItsID(t *testing.T) {
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Link: cluster.Loopback})
+	require.NoError(t, err)
+	id := procs[0].ID()
+	require.Len(t, id, 40)
+	c.Kill(procs[0])
+	assert.Equal(t, id, procs[0].ID())
+	require.NoError(t, c.Restart(procs[0]))
+	c.Sim.RunFor(time.Second)
+	assert.Equal(t, id, procs[0].ID())
+}
+
+// A zero Config means Redis's defaults (node timeout 15 s), not a node timeout of 0; and
+// WaitReady returns once every replica has synchronised, so that a master killed then is
+// replaced.
+func TestBuildDefaultsAndWaitReady(t *testing.T) {
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 2, Masters: 3, Replicas: 1, Link: cluster.Loopback})
+	require.NoError(t, err)
+	assert.Equal(t, 15*time.Second, procs[0].Config.NodeTimeout)
+	require.NoError(t, c.WaitReady(time.Minute))
+	c.Kill(procs[0])
+	c.Sim.RunFor(10 * time.Second)
+	assert.Equal(t, "ok", procs[1].Node().State(), "no FAIL within the 15 s node timeout")
+	c.Sim.RunFor(time.Minute)
+	assert.NotEqual(t, procs[0].Addr(), procs[1].Node().Owner(0), "a replica took slot 0 over")
+	assert.Equal(t, "ok", procs[1].Node().State())
 }

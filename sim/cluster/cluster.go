@@ -32,6 +32,15 @@ func (p *Process) Node() *Node { return p.node }
 // Up reports whether the process is running.
 func (p *Process) Up() bool { return !p.down }
 
+// ID returns the node ID of the process: the running node's, or, while it is down, the one
+// it had when it went down (which it keeps when restarted from its nodes.conf).
+func (p *Process) ID() string {
+	if p.down {
+		return p.lastID
+	}
+	return p.node.ID()
+}
+
 // A Cluster runs redis-server processes and clients on a simulation.
 type Cluster struct {
 	Sim   *sim.Sim
@@ -153,6 +162,9 @@ type Client struct {
 }
 
 // Start does nothing: a client acts only when asked.
+// Index returns the engine index of the client's process, for partitions.
+func (cl *Client) Index() int { return cl.index }
+
 func (cl *Client) Start(*sim.Context) {}
 
 // Timer handles timeouts of requests.
@@ -287,6 +299,34 @@ func (n *Node) viewDigest() uint64 {
 		}
 	}
 	return h
+}
+
+// WaitReady runs the simulation until every running node reports cluster_state:ok and
+// every running replica has finished a synchronisation with its master and is streaming
+// from it, for at most limit of virtual time. It is what to wait for between building a
+// cluster and a fault: until then a killed master has no replica that can take over.
+func (c *Cluster) WaitReady(limit time.Duration) error {
+	deadline := c.Sim.Now().Add(limit)
+	for {
+		ready := true
+		for _, p := range c.procs {
+			n := p.node
+			if p.down || n.myself == nil {
+				continue
+			}
+			if n.State() != "ok" || (n.myself.isSlave() && (!n.repl.synced || n.repl.state != replConnected)) {
+				ready = false
+				break
+			}
+		}
+		if ready {
+			return nil
+		}
+		if c.Sim.Now() >= deadline {
+			return fmt.Errorf("cluster: not ready after %v: a node is not ok or a replica has not synchronised", limit)
+		}
+		c.Sim.RunFor(100 * time.Millisecond)
+	}
 }
 
 // Knows reports whether every running node in a cluster (one that knows another node),

@@ -16,6 +16,7 @@ import (
 	"github.com/kvplace/kvplace/internal/livetest"
 	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/kvplace/kvplace/sim/live"
+	"github.com/kvplace/kvplace/sim/rediscli"
 )
 
 // A fixCase opens slot 4452 (the slot of "k7", served by the first of three masters) in a
@@ -144,7 +145,7 @@ func sides(t *testing.T, debug bool) (real, sim side) {
 	if debug {
 		cfg.EnableDebugCommand = "yes"
 	}
-	c, procs, err := cluster.Build(cluster.Options{Seed: 1, Masters: 3, Config: cfg, Link: cluster.Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Config: cfg, Link: cluster.Loopback})
 	require.NoError(t, err)
 	c.Sim.RunFor(2 * time.Second)
 	sim.name = "simulated"
@@ -158,7 +159,7 @@ func sides(t *testing.T, debug bool) (real, sim side) {
 	}
 	sim.fix = func(args ...string) string {
 		var out bytes.Buffer
-		cli := c.CLI(&out)
+		cli := rediscli.New(c, &out)
 		cli.FixWithUnreachableMasters = slices.Contains(args, "--cluster-fix-with-unreachable-masters")
 		cli.SearchMultipleOwners = slices.Contains(args, "--cluster-search-multiple-owners")
 		cli.Replace = slices.Contains(args, "--cluster-replace")
@@ -168,7 +169,7 @@ func sides(t *testing.T, debug bool) (real, sim side) {
 	}
 	sim.check = func(args ...string) string {
 		var out bytes.Buffer
-		cli := c.CLI(&out)
+		cli := rediscli.New(c, &out)
 		cli.SearchMultipleOwners = slices.Contains(args, "--cluster-search-multiple-owners")
 		_ = cli.Check(procs[0].Addr())
 		return out.String()
@@ -368,7 +369,7 @@ func TestMultiExecMatchesRealRedis(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.Close()
 
-	c, procs, err := cluster.Build(cluster.Options{Seed: 1, Masters: 3, Config: cluster.DefaultConfig(), Link: cluster.Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Config: cluster.DefaultConfig(), Link: cluster.Loopback})
 	require.NoError(t, err)
 	c.Sim.RunFor(2 * time.Second)
 	client := c.NewClient("app")
@@ -420,7 +421,7 @@ func TestConfigMatchesRealRedis(t *testing.T) {
 	defer conn.Close()
 	cfg := cluster.DefaultConfig()
 	cfg.NodeTimeout = 5 * time.Second
-	c, procs, err := cluster.Build(cluster.Options{Seed: 1, Masters: 3, Config: cfg, Link: cluster.Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Config: cfg, Link: cluster.Loopback})
 	require.NoError(t, err)
 	client := c.NewClient("app")
 	sameReplies(t, [][]string{
@@ -517,7 +518,7 @@ func TestReplicationInfoMatchesRealRedis(t *testing.T) {
 	}
 	real := []map[string]string{info(0), info(3), info(6)}
 
-	c, procs, err := cluster.Build(cluster.Options{Seed: 1, Masters: 3, Replicas: 1, Config: cluster.DefaultConfig(), Link: cluster.Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Replicas: 1, Config: cluster.DefaultConfig(), Link: cluster.Loopback})
 	require.NoError(t, err)
 	lone, err := c.Start("redis-node-7", "127.0.0.1", 6387, cluster.DefaultConfig())
 	require.NoError(t, err)

@@ -1,4 +1,4 @@
-package cluster
+package cluster_test
 
 import (
 	"bytes"
@@ -14,24 +14,27 @@ import (
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 
+	"github.com/kvplace/kvplace/sim/client"
+	"github.com/kvplace/kvplace/sim/cluster"
+	"github.com/kvplace/kvplace/sim/rediscli"
 	"github.com/kvplace/kvplace/slot"
 )
 
 // machine is the test's side of a simulated cluster under random operations: which
 // processes belong to the cluster, which faults are active, and what was written.
 type machine struct {
-	c       *Cluster
-	cli     *CLI
+	c       *cluster.Cluster
+	cli     *rediscli.CLI
 	out     bytes.Buffer
-	app     *ClusterClient
-	ledger  *Ledger
-	members []*Process // processes in the cluster, up or down
-	split   bool       // a partition is in force
-	paused  map[*Process]bool
+	app     *client.ClusterClient
+	ledger  *client.Ledger
+	members []*cluster.Process // processes in the cluster, up or down
+	split   bool               // a partition is in force
+	paused  map[*cluster.Process]bool
 	port    int // the next free port
 	timeout time.Duration
-	ids     map[*Process]string // node IDs, remembered for processes that are down
-	log     []string            // what the machine did, for a failing case's report
+	ids     map[*cluster.Process]string // node IDs, remembered for processes that are down
+	log     []string                    // what the machine did, for a failing case's report
 }
 
 func (m *machine) logf(format string, args ...any) {
@@ -58,10 +61,8 @@ func (m *machine) faultFree() bool {
 	// converged: no member sees another failing, and every link is up.
 	for _, p := range m.members {
 		n := p.Node()
-		for _, q := range n.order {
-			if q != n.myself && (q.is(flagPFail|flagFail) || q.link == nil) {
-				return false
-			}
+		if !cluster.Converged(n) {
+			return false
 		}
 	}
 	return true
@@ -73,13 +74,13 @@ func (m *machine) faultFree() bool {
 func (m *machine) maxTimeout() time.Duration {
 	d := m.timeout
 	for _, p := range m.members {
-		d = max(d, p.Config.NodeTimeout, p.Node().cfg.NodeTimeout)
+		d = max(d, p.Config.NodeTimeout, cluster.NodeTimeoutOf(p.Node()))
 	}
 	return d
 }
 
-func (m *machine) up() []*Process {
-	var out []*Process
+func (m *machine) up() []*cluster.Process {
+	var out []*cluster.Process
 	for _, p := range m.members {
 		if p.Up() {
 			out = append(out, p)
@@ -88,8 +89,8 @@ func (m *machine) up() []*Process {
 	return out
 }
 
-func (m *machine) down() []*Process {
-	var out []*Process
+func (m *machine) down() []*cluster.Process {
+	var out []*cluster.Process
 	for _, p := range m.members {
 		if !p.Up() {
 			out = append(out, p)
@@ -99,8 +100,8 @@ func (m *machine) down() []*Process {
 }
 
 // masters returns the members that are masters in their own view.
-func (m *machine) masters() []*Process {
-	var out []*Process
+func (m *machine) masters() []*cluster.Process {
+	var out []*cluster.Process
 	for _, p := range m.up() {
 		if p.Node().IsMaster() {
 			out = append(out, p)
@@ -117,9 +118,9 @@ func (m *machine) writeKeys(t *rapid.T, n int) (ok, failed int) {
 		key := fmt.Sprintf("key:%d", (len(m.ledger.Keys())+i)%400)
 		value := m.ledger.Value(key)
 		pending++
-		m.app.Do(func(r Result) {
+		m.app.Do(func(r client.Result) {
 			pending--
-			if r.Outcome != Failed && r.Reply.Str == "OK" {
+			if r.Outcome != client.Failed && r.Reply.Str == "OK" {
 				if err := m.ledger.Ack(key, value); err != nil {
 					t.Fatal(err)
 				}
@@ -144,11 +145,8 @@ func (m *machine) keysOnMasters() map[string]string {
 	held := map[string]string{}
 	for _, p := range m.masters() {
 		n := p.Node()
-		for _, k := range n.db.all() {
-			if n.slots[slot.Of(k)] == n.myself {
-				v, _ := n.db.get(k)
-				held[k] = v
-			}
+		for k, v := range cluster.ServedKeys(n) {
+			held[k] = v
 		}
 	}
 	return held
@@ -157,14 +155,14 @@ func (m *machine) keysOnMasters() map[string]string {
 // checkClaims is the invariant that holds after every step: no two live masters both claim
 // a slot with the same configEpoch (which would be a split brain no epoch can resolve).
 func (m *machine) checkClaims(t *rapid.T, strict bool) {
-	owner := map[int]*Node{}
+	owner := map[int]*cluster.Node{}
 	for _, p := range m.masters() {
 		n := p.Node()
 		for j := range slot.Count {
-			if n.slots[j] != n.myself {
+			if !cluster.Serves(n, j) {
 				continue
 			}
-			if o, ok := owner[j]; ok && o.myself.configEpoch == n.myself.configEpoch {
+			if o, ok := owner[j]; ok && cluster.ConfigEpoch(o) == cluster.ConfigEpoch(n) {
 				// Redis bumps a configEpoch without consensus when a node takes a slot it
 				// imported (CLUSTER SETSLOT NODE) or a takeover: that epoch can equal one a
 				// replica wins by election meanwhile, and clusterHandleConfigEpochCollision
@@ -175,7 +173,7 @@ func (m *machine) checkClaims(t *rapid.T, strict bool) {
 					return
 				}
 				t.Fatalf("slot %d is claimed by %s and %s, both with configEpoch %d\n%s",
-					j, o.Addr(), n.Addr(), n.myself.configEpoch, strings.Join(m.log, "\n"))
+					j, o.Addr(), n.Addr(), cluster.ConfigEpoch(n), strings.Join(m.log, "\n"))
 			}
 			owner[j] = n
 		}
@@ -184,8 +182,8 @@ func (m *machine) checkClaims(t *rapid.T, strict bool) {
 
 // bumped reports whether n's configEpoch came from a bump without consensus
 // (clusterBumpConfigEpochWithoutConsensus logs "New configEpoch set to N").
-func bumped(n *Node) bool {
-	want := fmt.Sprintf("New configEpoch set to %d", n.myself.configEpoch)
+func bumped(n *cluster.Node) bool {
+	want := fmt.Sprintf("New configEpoch set to %d", cluster.ConfigEpoch(n))
 	for _, e := range n.Events {
 		if e.Text == want {
 			return true
@@ -195,15 +193,9 @@ func bumped(n *Node) bool {
 }
 
 // slotMap returns the owner of every slot in p's view, by node ID ("" for none).
-func slotMap(p *Process) [slot.Count]string {
-	var out [slot.Count]string
-	n := p.Node()
-	for j, o := range n.slots {
-		if o != nil {
-			out[j] = o.name
-		}
-	}
-	return out
+func slotMap(p *cluster.Process) [slot.Count]string {
+	owner, _ := cluster.SlotView(p.Node())
+	return owner
 }
 
 // machineStats counts what the state-machine cases exercised, so that a run that checked
@@ -230,25 +222,25 @@ func TestClusterStateMachine(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		machineStats.cases++
 		seed := rapid.Uint64().Draw(t, "seed")
-		cfg := DefaultConfig()
+		cfg := cluster.DefaultConfig()
 		cfg.NodeTimeout = time.Duration(rapid.IntRange(1, 3).Draw(t, "node timeout s")) * time.Second
 		cfg.AppendOnly = true
 		replicas := rapid.IntRange(0, 1).Draw(t, "replicas")
-		c, procs, err := Build(Options{Seed: seed, Masters: 3, Replicas: replicas, Config: cfg, Link: Loopback, Trace: os.Getenv("KVPLACE_MACHINE_TRACE") != ""})
+		c, procs, err := rediscli.Build(cluster.Options{Seed: seed, Masters: 3, Replicas: replicas, Config: cfg, Link: cluster.Loopback, Trace: os.Getenv("KVPLACE_MACHINE_TRACE") != ""})
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := &machine{c: c, members: procs, paused: map[*Process]bool{}, port: 6381 + len(procs),
-			timeout: cfg.NodeTimeout, ledger: NewLedger(), ids: map[*Process]string{}}
-		m.cli = c.CLI(&m.out)
+		m := &machine{c: c, members: procs, paused: map[*cluster.Process]bool{}, port: 6381 + len(procs),
+			timeout: cfg.NodeTimeout, ledger: client.NewLedger(), ids: map[*cluster.Process]string{}}
+		m.cli = rediscli.New(c, &m.out)
 		st := c.Sim.Stream("redis-cli")
 		m.cli.Rand = st.Rand()
-		m.app = c.NewClusterClient("app", procs[0].Addr())
+		m.app = client.NewClusterClient(c, "app", procs[0].Addr())
 		c.Sim.RunFor(10 * time.Second)
 		m.writeKeys(t, 200)
 		m.logf("created: %d masters, %d replicas each, node timeout %v", 3, replicas, cfg.NodeTimeout)
 
-		pick := func(t *rapid.T, ps []*Process, label string) *Process {
+		pick := func(t *rapid.T, ps []*cluster.Process, label string) *cluster.Process {
 			if len(ps) == 0 {
 				t.Skip("no process to pick as " + label)
 			}
@@ -304,7 +296,7 @@ func TestClusterStateMachine(t *testing.T) {
 				if len(a) == 0 || len(b) == 0 {
 					t.Skip("one side is empty")
 				}
-				a = append(a, m.app.Index(), m.cli.cl.index)
+				a = append(a, m.app.Index(), m.cli.Index())
 				c.Sim.Partition(a, b)
 				m.split = true
 				m.logf("partition %v | %v", as, bs)
@@ -390,7 +382,7 @@ func TestClusterStateMachine(t *testing.T) {
 				// handshake ends leaves it alone forever, in Redis as here).
 				joined := func() bool {
 					for _, q := range m.members {
-						if q.Node().lookupName(p.Node().ID()) == nil {
+						if !cluster.KnowsNode(q.Node(), p.Node().ID()) {
 							return false
 						}
 					}
@@ -412,9 +404,9 @@ func TestClusterStateMachine(t *testing.T) {
 				if !m.faultFree() {
 					t.Skip("faulty")
 				}
-				var candidates []*Process
+				var candidates []*cluster.Process
 				for _, p := range m.members {
-					if !p.Node().IsMaster() || (len(m.masters()) > 3 && p.Node().myself.numslots == 0) {
+					if !p.Node().IsMaster() || (len(m.masters()) > 3 && cluster.NumSlots(p.Node()) == 0) {
 						candidates = append(candidates, p)
 					}
 				}
@@ -442,7 +434,7 @@ func TestClusterStateMachine(t *testing.T) {
 				}
 				c.Stop(p)
 				machineStats.delNodes++
-				m.members = slices.DeleteFunc(m.members, func(q *Process) bool { return q == p })
+				m.members = slices.DeleteFunc(m.members, func(q *cluster.Process) bool { return q == p })
 			},
 			"": func(t *rapid.T) {
 				machineStats.steps++
@@ -487,10 +479,10 @@ func (m *machine) settle(t *rapid.T) {
 	var owner [slot.Count]string
 	var epoch [slot.Count]uint64
 	for _, p := range m.up() {
-		n := p.Node()
-		for j, o := range n.slots {
-			if o != nil && (owner[j] == "" || o.configEpoch > epoch[j]) {
-				owner[j], epoch[j] = o.name, o.configEpoch
+		view, epochs := cluster.SlotView(p.Node())
+		for j, o := range view {
+			if o != "" && (owner[j] == "" || epochs[j] > epoch[j]) {
+				owner[j], epoch[j] = o, epochs[j]
 			}
 		}
 	}
@@ -500,7 +492,7 @@ func (m *machine) settle(t *rapid.T) {
 			owns[id] = append(owns[id], j)
 		}
 	}
-	upIDs := map[string]*Process{}
+	upIDs := map[string]*cluster.Process{}
 	for _, p := range m.up() {
 		upIDs[p.Node().ID()] = p
 	}
@@ -517,14 +509,9 @@ func (m *machine) settle(t *rapid.T) {
 			continue
 		}
 		for _, r := range m.up() {
-			rn := r.Node()
-			if rn.myself.master == nil || rn.myself.master.name != id || !rn.repl.synced {
-				continue
-			}
 			// Its data age now, on its own clock (its idea of now is its last event's,
 			// stale if it was paused), must still be valid at the end of the window.
-			age := rn.repl.dataAgeAt(c.Sim.Clock(r.Index).UnixMilli()/1000) + window.Milliseconds()
-			if !rn.dataTooOld(age) {
+			if cluster.StaysValid(r.Node(), id, c.Sim.Clock(r.Index).UnixMilli()/1000, window) {
 				expect = append(expect, expectation{p.Addr(), r.Addr(), id, owns[id]})
 				break
 			}
@@ -543,11 +530,11 @@ func (m *machine) settle(t *rapid.T) {
 	for _, e := range expect {
 		machineStats.takeovers++
 		for _, p := range m.masters() {
-			n := p.Node()
+			view, _ := cluster.SlotView(p.Node())
 			for _, j := range e.slots {
-				if o := n.slots[j]; (o == nil || o.name == e.id) && !open[j] {
+				if o := view[j]; (o == "" || o == e.id) && !open[j] {
 					t.Fatalf("master %s is down with a valid replica %s, and %s still sees slot %d served by %v\n%s\n%s's log:\n%s%s",
-						e.master, e.replica, p.Addr(), j, o != nil, strings.Join(m.log, "\n"), e.replica, eventLog(c.byKey[e.replica].Node(), 25), logs(m.masters(), 25, true))
+						e.master, e.replica, p.Addr(), j, o != "", strings.Join(m.log, "\n"), e.replica, eventLog(mustProcess(c, e.replica).Node(), 25), logs(m.masters(), 25, true))
 				}
 			}
 		}
@@ -607,13 +594,13 @@ func (m *machine) settle(t *rapid.T) {
 		// without open slots must be ok everywhere.
 		if len(open) == 0 && p.Node().State() != "ok" {
 			t.Fatalf("%s: cluster_state %s after settling\n%s\nits view:\n%s\nits log:\n%s", p.Addr(), p.Node().State(),
-				strings.Join(m.log, "\n"), p.Node().clusterNodes(), eventLog(p.Node(), 30)+logs(m.members, 12, false))
+				strings.Join(m.log, "\n"), cluster.ClusterNodes(p.Node()), eventLog(p.Node(), 30)+logs(m.members, 12, false))
 		}
 	}
 }
 
 // eventLog returns the last n lines of a node's log.
-func eventLog(n *Node, last int) string {
+func eventLog(n *cluster.Node, last int) string {
 	var b strings.Builder
 	for _, e := range n.Events[max(0, len(n.Events)-last):] {
 		fmt.Fprintf(&b, "  %9.3fs %s\n", float64(e.At.Milliseconds())/1000, e.Text)
@@ -622,12 +609,12 @@ func eventLog(n *Node, last int) string {
 }
 
 // logs returns the last lines of each process's log, and its CLUSTER NODES view if views.
-func logs(ps []*Process, lines int, views bool) string {
+func logs(ps []*cluster.Process, lines int, views bool) string {
 	var b strings.Builder
 	for _, p := range ps {
 		fmt.Fprintf(&b, "%s's log:\n%s", p.Addr(), eventLog(p.Node(), lines))
 		if views {
-			fmt.Fprintf(&b, "%s's view:\n%s", p.Addr(), p.Node().clusterNodes())
+			fmt.Fprintf(&b, "%s's view:\n%s", p.Addr(), cluster.ClusterNodes(p.Node()))
 		}
 	}
 	return b.String()
@@ -637,11 +624,7 @@ func logs(ps []*Process, lines int, views bool) string {
 func (m *machine) openSlots() map[int]bool {
 	open := map[int]bool{}
 	for _, p := range m.up() {
-		n := p.Node()
-		for j := range n.migrating {
-			open[j] = true
-		}
-		for j := range n.importing {
+		for _, j := range cluster.OpenSlots(p.Node()) {
 			open[j] = true
 		}
 	}
@@ -649,9 +632,15 @@ func (m *machine) openSlots() map[int]bool {
 }
 
 func writeSeq(t *rapid.T, value string) uint64 {
-	seq, err := parseWrite(value)
+	seq, err := client.Seq(value)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return seq
+}
+
+// mustProcess returns the process at addr, nil if there is none.
+func mustProcess(c *cluster.Cluster, addr string) *cluster.Process {
+	p, _ := c.Process(addr)
+	return p
 }

@@ -465,6 +465,10 @@ func (n *Node) Owner(s int) string {
 }
 
 // Keys returns how many keys the node holds.
+// Known returns how many nodes this node knows, itself and nodes in handshake included:
+// the lines its CLUSTER NODES would print.
+func (n *Node) Known() int { return len(n.order) }
+
 func (n *Node) Keys() int { return n.db.len() }
 
 // Get returns a key's value as the node stores it, without routing.

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kvplace/kvplace/sim"
 	"github.com/kvplace/kvplace/slot"
@@ -92,8 +91,9 @@ func (n *Node) placeSig() uint64 {
 	return h
 }
 
-// tokenOf returns the token of key in partitioner part.
-func tokenOf(part Partitioner, key string) int {
+// TokenOf returns the token of key in partitioner part, a partitioner built by a
+// Placement over the members' tokens (see Placement.Build).
+func TokenOf(part Partitioner, key string) int {
 	t, _ := strconv.Atoi(part.Owner(key))
 	return t
 }
@@ -116,7 +116,7 @@ func (n *Node) placeUpdate() {
 			owners[j] = p.name
 		}
 	}
-	part, err := buildPlacement(pl.build, tokens)
+	part, err := pl.build.Build(tokens)
 	if err != nil {
 		part = nil // no member: every key is unserved
 	}
@@ -131,7 +131,7 @@ func (n *Node) placeUpdate() {
 			}
 		}
 		if len(others) < len(tokens) {
-			pl.prev, _ = buildPlacement(pl.build, others)
+			pl.prev, _ = pl.build.Build(others)
 			pl.prevOwners = owners
 		}
 	}
@@ -142,16 +142,18 @@ func (n *Node) placeUpdate() {
 	pl.queue, pl.notified = nil, false
 	if isMaster && part != nil {
 		for _, k := range n.db.all() {
-			if n.slots[tokenOf(part, k)] != n.myself {
+			if n.slots[TokenOf(part, k)] != n.myself {
 				pl.queue = append(pl.queue, k)
 			}
 		}
-		slices.SortStableFunc(pl.queue, func(a, b string) int { return tokenOf(part, a) - tokenOf(part, b) })
+		slices.SortStableFunc(pl.queue, func(a, b string) int { return TokenOf(part, a) - TokenOf(part, b) })
 	}
 	n.handoff()
 }
 
-func buildPlacement(build Placement, tokens []int) (Partitioner, error) {
+// Build builds the partitioner over members named by their tokens, as every node and
+// every cluster-aware client of a placed cluster builds it from the slots it sees claimed.
+func (build Placement) Build(tokens []int) (Partitioner, error) {
 	if len(tokens) == 0 {
 		return nil, fmt.Errorf("no member")
 	}
@@ -182,7 +184,7 @@ func (n *Node) handoff() {
 	}
 	for len(pl.queue) > 0 {
 		k := pl.queue[0]
-		target := n.slots[tokenOf(pl.part, k)]
+		target := n.slots[TokenOf(pl.part, k)]
 		if _, ok := n.db.get(k); !ok || target == n.myself || target == nil {
 			pl.queue = pl.queue[1:]
 			continue
@@ -193,7 +195,7 @@ func (n *Node) handoff() {
 		}
 		args := []string{"MIGRATE", target.ip, itoa(target.port), "", "0", "5000", "REPLACE", "KEYS"}
 		for _, k := range pl.queue {
-			if len(args) == 8+handoffBatch || n.slots[tokenOf(pl.part, k)] != target {
+			if len(args) == 8+handoffBatch || n.slots[TokenOf(pl.part, k)] != target {
 				break
 			}
 			args = append(args, k)
@@ -262,7 +264,7 @@ func (n *Node) pendingSource(key string) *peer {
 	if pl.prev == nil {
 		return nil
 	}
-	name := pl.prevOwners[tokenOf(pl.prev, key)]
+	name := pl.prevOwners[TokenOf(pl.prev, key)]
 	if name == n.myself.name || pl.done[name] == pl.sig {
 		return nil
 	}
@@ -280,14 +282,14 @@ func (n *Node) routePlaced(keys []string, asking, restoreAsking bool) (Reply, bo
 	if pl.part == nil {
 		return errReply("CLUSTERDOWN Hash slot not served"), true
 	}
-	token := tokenOf(pl.part, keys[0])
+	token := TokenOf(pl.part, keys[0])
 	owner := n.slots[token]
 	if owner == nil {
 		return errReply("CLUSTERDOWN Hash slot not served"), true
 	}
 	present := 0
 	for _, k := range keys {
-		if k != keys[0] && tokenOf(pl.part, k) != token {
+		if k != keys[0] && TokenOf(pl.part, k) != token {
 			return errReply("CROSSSLOT Keys in request don't hash to the same slot"), true
 		}
 		if _, ok := n.db.get(k); ok {
@@ -360,113 +362,4 @@ func (n *Node) Membership() (tokens []int, sig uint64, ok bool) {
 	}
 	slices.Sort(tokens)
 	return tokens, n.place.sig, true
-}
-
-// AddMember adds the node at newAddr as a master (redis-cli --cluster add-node) and gives it
-// the lowest free token, in a cluster with a Placement. The others learn of the new member
-// by gossip, as they learn of any slot claim, and hand it its keys.
-func (cli *CLI) AddMember(newAddr, existing string) error {
-	if cli.c.Placement == nil {
-		return fmt.Errorf("add member %s: the cluster places keys by slots; use add-node and reshard", newAddr)
-	}
-	if err := cli.AddNode(newAddr, existing, false, ""); err != nil {
-		return err
-	}
-	// The token waits until the new node knows every member and says cluster_state:ok:
-	// before, it would take keys while refusing requests, and judge where keys were from
-	// a partial membership.
-	newProc, _ := cli.c.Process(newAddr)
-	cli.printf(">>> kvplace: waiting for %s to join and report cluster_state:ok\n", newAddr)
-	deadline := cli.c.Sim.Now().Add(10 * time.Minute)
-	for {
-		nodes, err := cli.load(existing)
-		if err != nil {
-			return err
-		}
-		if p := newProc; p.Up() && p.Node().State() == "ok" && cli.c.Knows(p.Node().ID()) && len(p.Node().order) == len(nodes) {
-			break
-		}
-		if cli.c.Sim.Now() > deadline {
-			return fmt.Errorf("add member %s: not joined after 10 minutes", newAddr)
-		}
-		cli.c.Sim.RunFor(100 * time.Millisecond)
-	}
-	nodes, err := cli.load(existing)
-	if err != nil {
-		return err
-	}
-	var used slot.Set
-	for _, m := range nodes {
-		used.AddSet(m.slots)
-	}
-	token := 0
-	for used.Has(token) {
-		token++
-	}
-	n, err := newMnode(newAddr)
-	if err != nil {
-		return err
-	}
-	cli.printf(">>> kvplace: giving token %d to %s\n", token, newAddr)
-	if r, ok := cli.do(n, "CLUSTER", "ADDSLOTS", strconv.Itoa(token)); !ok || r.IsError() {
-		cli.replyError(n, r)
-		return ErrCLI
-	}
-	// Then, as redis-cli does after moving a slot, every master is told the new owner at
-	// once, so that their memberships change within milliseconds of each other and not
-	// over the seconds the new node's pings take to reach them all (replicas refuse
-	// SETSLOT and learn it from their masters).
-	for _, m := range nodes {
-		if m.slave {
-			continue
-		}
-		if r, ok := cli.do(m, "CLUSTER", "SETSLOT", strconv.Itoa(token), "NODE", newProc.Node().ID()); !ok || r.IsError() {
-			cli.replyError(m, r)
-			return ErrCLI
-		}
-	}
-	return nil
-}
-
-// RemoveMember takes the master idOrAddr out of the membership of a cluster with a
-// Placement, waits until it has handed off every key, and then deletes it (redis-cli
-// --cluster del-node). Its tokens are removed with CLUSTER DELSLOTS on every node, on itself
-// first, so that none of its pings claims them again.
-func (cli *CLI) RemoveMember(addr, idOrAddr string) error {
-	if cli.c.Placement == nil {
-		return fmt.Errorf("remove member %s: the cluster places keys by slots; reshard its slots away and use del-node", idOrAddr)
-	}
-	nodes, err := cli.load(addr)
-	if err != nil {
-		return err
-	}
-	victim := byName(nodes, resolve(nodes, idOrAddr))
-	if victim == nil {
-		cli.printf("[ERR] No such node ID %s\n", idOrAddr)
-		return ErrCLI
-	}
-	args := []string{"CLUSTER", "DELSLOTS"}
-	for s := range victim.slots.All() {
-		args = append(args, strconv.Itoa(s))
-	}
-	cli.printf(">>> kvplace: taking tokens %s from %s\n", strings.Join(args[2:], ","), victim.addr())
-	if len(args) > 2 {
-		others := slices.DeleteFunc(slices.Clone(nodes), func(m *mnode) bool { return m == victim })
-		for _, m := range append([]*mnode{victim}, others...) {
-			if r, ok := cli.do(m, args...); !ok || r.IsError() {
-				cli.replyError(m, r)
-				return ErrCLI
-			}
-		}
-	}
-	cli.printf(">>> kvplace: waiting for %s to hand off its keys\n", victim.addr())
-	p, _ := cli.c.Process(victim.addr())
-	deadline := cli.c.Sim.Now().Add(10 * time.Minute)
-	for p.Up() && (p.Node().Keys() > 0 || p.Node().Handoff()) {
-		if cli.c.Sim.Now() > deadline {
-			return fmt.Errorf("remove member %s: %d keys not handed off after 10 minutes", victim.addr(), p.Node().Keys())
-		}
-		cli.c.Sim.RunFor(100 * time.Millisecond)
-	}
-	return cli.DelNode(addr, victim.name)
 }

@@ -1,4 +1,4 @@
-package cluster
+package cluster_test
 
 import (
 	"fmt"
@@ -16,30 +16,35 @@ import (
 	"github.com/kvplace/kvplace/modulo"
 	"github.com/kvplace/kvplace/ring"
 	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/sim/client"
+	"github.com/kvplace/kvplace/sim/cluster"
+	"github.com/kvplace/kvplace/sim/rediscli"
 )
 
-func ringPlacement(vnodes int) Placement {
-	return func(members []string) (Partitioner, error) { return ring.New(members, ring.Config{VNodes: vnodes}) }
+func ringPlacement(vnodes int) cluster.Placement {
+	return func(members []string) (cluster.Partitioner, error) {
+		return ring.New(members, ring.Config{VNodes: vnodes})
+	}
 }
 
-func moduloPlacement(members []string) (Partitioner, error) { return modulo.New(members, nil) }
+func moduloPlacement(members []string) (cluster.Partitioner, error) { return modulo.New(members, nil) }
 
 // placedCluster builds a cluster placing keys by place and stores keys key:0.. in it
 // through a cluster-aware client.
-func placedCluster(t *testing.T, place Placement, masters, replicas, keys int) (*Cluster, []*Process) {
+func placedCluster(t *testing.T, place cluster.Placement, masters, replicas, keys int) (*cluster.Cluster, []*cluster.Process) {
 	t.Helper()
-	cfg := DefaultConfig()
+	cfg := cluster.DefaultConfig()
 	cfg.NodeTimeout = time.Second
 	cfg.AppendOnly = true
-	c, procs, err := Build(Options{Seed: 3, Masters: masters, Replicas: replicas, Config: cfg, Link: Loopback, Placement: place})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 3, Masters: masters, Replicas: replicas, Config: cfg, Link: cluster.Loopback, Placement: place})
 	require.NoError(t, err)
-	cc := c.NewClusterClient("loader", procs[0].Addr())
+	cc := client.NewClusterClient(c, "loader", procs[0].Addr())
 	cc.Refresh()
 	c.Sim.RunFor(2 * time.Second) // masters turn ok 2 s after they start (CLUSTER_WRITABLE_DELAY)
 	failed := 0
 	for i := range keys {
-		cc.Do(func(r Result) {
-			if r.Outcome == Failed {
+		cc.Do(func(r client.Result) {
+			if r.Outcome == client.Failed {
 				failed++
 			}
 		}, "SET", "key:"+strconv.Itoa(i), "v"+strconv.Itoa(i))
@@ -51,7 +56,7 @@ func placedCluster(t *testing.T, place Placement, masters, replicas, keys int) (
 
 // holders maps each stored key to the address of the master holding it, and checks that
 // exactly one running master holds it.
-func holders(t *testing.T, c *Cluster, keys int) map[string]string {
+func holders(t *testing.T, c *cluster.Cluster, keys int) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, p := range c.Processes() {
@@ -71,25 +76,25 @@ func holders(t *testing.T, c *Cluster, keys int) map[string]string {
 
 // readAll reads every stored key through a fresh client and counts those not found with
 // their value.
-func readAll(t *testing.T, c *Cluster, keys int, seed string) int {
+func readAll(t *testing.T, c *cluster.Cluster, keys int, seed string) int {
 	t.Helper()
-	cc := c.NewClusterClient("reader-"+seed, seed)
+	cc := client.NewClusterClient(c, "reader-"+seed, seed)
 	cc.Refresh()
 	c.Sim.RunFor(100 * time.Millisecond)
 	bad := 0
 	for i := range keys {
-		var got *Result
-		cc.Do(func(r Result) { got = &r }, "GET", "key:"+strconv.Itoa(i))
+		var got *client.Result
+		cc.Do(func(r client.Result) { got = &r }, "GET", "key:"+strconv.Itoa(i))
 		for got == nil && c.Sim.Step() {
 		}
-		if got.Outcome == Failed || got.Reply.Str != "v"+strconv.Itoa(i) {
+		if got.Outcome == client.Failed || got.Reply.Str != "v"+strconv.Itoa(i) {
 			bad++
 		}
 	}
 	return bad
 }
 
-func settle(t *testing.T, c *Cluster) {
+func settle(t *testing.T, c *cluster.Cluster) {
 	t.Helper()
 	deadline := c.Sim.Now().Add(time.Minute)
 	for !c.Settled() {
@@ -106,7 +111,7 @@ func TestPlacementRingJoinLeave(t *testing.T) {
 	c, procs := placedCluster(t, ringPlacement(100), 3, 0, keys)
 	before := holders(t, c, keys)
 	require.Len(t, before, keys)
-	cli := c.CLI(io.Discard)
+	cli := rediscli.New(c, io.Discard)
 	p4, err := c.Start("redis-node-4", "127.0.0.1", 6384, procs[0].Config)
 	require.NoError(t, err)
 	movedBefore, _ := c.Reg.Migrated()
@@ -142,7 +147,7 @@ func TestPlacementModuloMovesMost(t *testing.T) {
 	const keys = 3000
 	c, procs := placedCluster(t, moduloPlacement, 3, 0, keys)
 	before := holders(t, c, keys)
-	cli := c.CLI(io.Discard)
+	cli := rediscli.New(c, io.Discard)
 	p4, err := c.Start("redis-node-4", "127.0.0.1", 6384, procs[0].Config)
 	require.NoError(t, err)
 	require.NoError(t, cli.AddMember(p4.Addr(), procs[0].Addr()))
@@ -164,7 +169,7 @@ func TestPlacementModuloMovesMost(t *testing.T) {
 func TestPlacementPromotionMovesNothing(t *testing.T) {
 	const keys = 2000
 	c, procs := placedCluster(t, ringPlacement(100), 3, 1, keys)
-	var victim *Process
+	var victim *cluster.Process
 	for _, p := range procs {
 		if p.Node().IsMaster() {
 			victim = p
@@ -208,16 +213,16 @@ func TestPlacementEjectsAFailedMasterWithoutReplica(t *testing.T) {
 			lostKey = k
 		}
 	}
-	cc := c.NewClusterClient("app", procs[1].Addr())
+	cc := client.NewClusterClient(c, "app", procs[1].Addr())
 	cc.Refresh()
 	c.Sim.RunFor(100 * time.Millisecond)
-	var got *Result
-	cc.Do(func(r Result) { got = &r }, "GET", lostKey)
+	var got *client.Result
+	cc.Do(func(r client.Result) { got = &r }, "GET", lostKey)
 	for got == nil && c.Sim.Step() {
 	}
-	assert.Equal(t, Nil, got.Reply.Kind, "%s is served by another master, which does not have it", lostKey)
+	assert.Equal(t, cluster.Nil, got.Reply.Kind, "%s is served by another master, which does not have it", lostKey)
 	got = nil
-	cc.Do(func(r Result) { got = &r }, "SET", "written-meanwhile", "x")
+	cc.Do(func(r client.Result) { got = &r }, "SET", "written-meanwhile", "x")
 	for got == nil && c.Sim.Step() {
 	}
 	require.Equal(t, "OK", got.Reply.Str)
@@ -229,7 +234,7 @@ func TestPlacementEjectsAFailedMasterWithoutReplica(t *testing.T) {
 	assert.Equal(t, before, holders(t, c, keys))
 	assert.Zero(t, readAll(t, c, keys, procs[1].Addr()))
 	got = nil
-	cc.Do(func(r Result) { got = &r }, "GET", "written-meanwhile")
+	cc.Do(func(r client.Result) { got = &r }, "GET", "written-meanwhile")
 	for got == nil && c.Sim.Step() {
 	}
 	assert.Equal(t, "x", got.Reply.Str, "the write made during the outage was handed to the returning owner")
@@ -238,12 +243,12 @@ func TestPlacementEjectsAFailedMasterWithoutReplica(t *testing.T) {
 // TestPlacementHandoffDoneNeedsAPlacement: the simulator's own command is refused by a
 // cluster that places keys by slots, and checks its arguments.
 func TestPlacementHandoffDoneNeedsAPlacement(t *testing.T) {
-	c, procs, err := Build(Options{Seed: 1, Masters: 3, Config: DefaultConfig(), Link: Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Config: cluster.DefaultConfig(), Link: cluster.Loopback})
 	require.NoError(t, err)
 	r, err := c.Client().Do(procs[0].Addr(), "CLUSTER", "HANDOFF-DONE", "x", "1")
 	require.NoError(t, err)
 	assert.Equal(t, "ERR This instance does not place keys by a partitioner", r.Str)
-	assert.Error(t, c.CLI(io.Discard).AddMember("127.0.0.1:6390", procs[0].Addr()))
+	assert.Error(t, rediscli.New(c, io.Discard).AddMember("127.0.0.1:6390", procs[0].Addr()))
 
 	c, procs = placedCluster(t, moduloPlacement, 3, 0, 0)
 	r, err = c.Client().Do(procs[0].Addr(), "CLUSTER", "HANDOFF-DONE", "x", "zz")
@@ -261,7 +266,7 @@ func TestPlacementNewMasterWithReplica(t *testing.T) {
 	const keys = 2000
 	c, procs := placedCluster(t, ringPlacement(100), 3, 1, keys)
 	var out strings.Builder
-	cli := c.CLI(&out)
+	cli := rediscli.New(c, &out)
 	defer func() {
 		if t.Failed() {
 			t.Log(out.String())
@@ -313,17 +318,17 @@ func placementHistory(t *testing.T, seed uint64) {
 	if rnd.IntN(2) == 0 {
 		place = ringPlacement(1 + rnd.IntN(200))
 	}
-	cfg := DefaultConfig()
+	cfg := cluster.DefaultConfig()
 	cfg.NodeTimeout = time.Duration(1+rnd.IntN(3)) * time.Second
 	cfg.AppendOnly = true
-	c, procs, err := Build(Options{Seed: seed, Masters: 3, Config: cfg, Link: Loopback, Placement: place})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: seed, Masters: 3, Config: cfg, Link: cluster.Loopback, Placement: place})
 	require.NoError(t, err)
 	c.Sim.RunFor(3 * time.Second)
-	cli := c.CLI(io.Discard)
-	ledger := NewLedger()
+	cli := rediscli.New(c, io.Discard)
+	ledger := client.NewLedger()
 	written := 0
 	stopped := false
-	app := c.NewClusterClient("app", procs[0].Addr())
+	app := client.NewClusterClient(c, "app", procs[0].Addr())
 	app.Refresh()
 	var tick func()
 	tick = func() {
@@ -333,8 +338,8 @@ func placementHistory(t *testing.T, seed uint64) {
 		written++
 		key := "h:" + strconv.Itoa(written)
 		value := ledger.Value(key)
-		app.Do(func(r Result) {
-			if r.Outcome != Failed && r.Reply.Str == "OK" {
+		app.Do(func(r client.Result) {
+			if r.Outcome != client.Failed && r.Reply.Str == "OK" {
 				require.NoError(t, ledger.Ack(key, value))
 			}
 		}, "SET", key, value)
@@ -377,15 +382,14 @@ func placementHistory(t *testing.T, seed uint64) {
 		// Every key on one master: the owner the settled membership names.
 		view := members[0].Node()
 		for _, p := range members {
-			for _, k := range p.Node().db.all() {
-				owner := view.slots[tokenOf(view.place.part, k)]
-				require.Equal(t, owner.name, p.Node().ID(), "step %d: %s is on %s", step, k, p.Addr())
+			for _, k := range cluster.AllKeys(p.Node()) {
+				require.Equal(t, cluster.PlacedOwner(view, k), p.Node().ID(), "step %d: %s is on %s", step, k, p.Addr())
 			}
 		}
 	}
 	stopped = true
 	c.Sim.RunFor(2 * time.Second)
-	missing, err := c.ReadBack(ledger, []string{members[0].Addr()})
+	missing, err := client.ReadBack(c, ledger, []string{members[0].Addr()})
 	require.NoError(t, err)
 	lost := 0
 	for _, n := range missing {

@@ -21,6 +21,7 @@ import (
 // a full restart. It then behaves like any other: links come up, replicas resynchronise
 // with their masters and the state turns ok.
 func BuildRestored(opt Options) (*Cluster, []*Process, error) {
+	opt = opt.WithDefaults()
 	if opt.Masters < 1 || opt.Replicas < 0 {
 		return nil, nil, fmt.Errorf("cluster: %d masters with %d replicas each: want at least one master", opt.Masters, opt.Replicas)
 	}
@@ -30,7 +31,7 @@ func BuildRestored(opt Options) (*Cluster, []*Process, error) {
 	}
 	c := NewCluster(s)
 	n := opt.Masters * (opt.Replicas + 1)
-	if 6381+n-1 > 65535-clusterPortIncrement {
+	if n > MaxProcesses {
 		return nil, nil, fmt.Errorf("cluster: %d processes do not fit in the ports from 6381 to 55535", n)
 	}
 	var addrs []string

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kvplace/kvplace/sim"
 	"github.com/kvplace/kvplace/sim/cluster"
+	"github.com/kvplace/kvplace/sim/rediscli"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output of testdata/transcripts")
@@ -91,7 +92,7 @@ func replayTranscript(t *testing.T, text string) string {
 				}
 				require.NoError(t, err)
 			}
-			c, _, err = cluster.Build(opt)
+			c, _, err = rediscli.Build(opt)
 			require.NoError(t, err)
 		case "run":
 			var d time.Duration

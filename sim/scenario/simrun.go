@@ -10,6 +10,7 @@ import (
 
 	"github.com/kvplace/kvplace/sim"
 	"github.com/kvplace/kvplace/sim/cluster"
+	"github.com/kvplace/kvplace/sim/rediscli"
 )
 
 // RunSim runs a runbook in simulation and writes what each command prints to out.
@@ -24,7 +25,7 @@ func RunSim(rb *Runbook, out io.Writer, opt Options) error {
 type simBackend struct {
 	seed       uint64
 	c          *cluster.Cluster
-	cli        *cluster.CLI
+	cli        *rediscli.CLI
 	client     *cluster.Client
 	containers []*container
 	byName     map[string]*container
@@ -214,7 +215,7 @@ func printReply(out io.Writer, r cluster.Reply, raw bool) {
 func (b *simBackend) clusterTool(t ClusterTool, out io.Writer) {
 	cli := b.cli
 	if cli == nil {
-		cli = b.c.CLI(out)
+		cli = rediscli.New(b.c, out)
 		st := b.c.Sim.Stream("redis-cli")
 		cli.Rand = st.Rand()
 		b.cli = cli

@@ -1,4 +1,4 @@
-package cluster
+package client
 
 import (
 	"fmt"
@@ -33,7 +33,7 @@ func (l *Ledger) Value(key string) string {
 
 // Ack records that the write of value to key was acknowledged (OK).
 func (l *Ledger) Ack(key, value string) error {
-	seq, err := parseWrite(value)
+	seq, err := Seq(value)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func (l *Ledger) Lost(key, value string, found bool) (int, error) {
 	var seq uint64
 	if found {
 		var err error
-		if seq, err = parseWrite(value); err != nil {
+		if seq, err = Seq(value); err != nil {
 			return 0, fmt.Errorf("key %q: %w", key, err)
 		}
 	}
@@ -73,7 +73,9 @@ func (l *Ledger) Lost(key, value string, found bool) (int, error) {
 	return lost, nil
 }
 
-func parseWrite(value string) (uint64, error) {
+// Seq returns the sequence number of a value Ledger.Value made, which orders the writes
+// of one key; a value the ledger did not make is an error.
+func Seq(value string) (uint64, error) {
 	seq, err := strconv.ParseUint(strings.TrimPrefix(value, "w"), 10, 64)
 	if err != nil || !strings.HasPrefix(value, "w") {
 		return 0, fmt.Errorf("value %q was not written through the ledger", value)

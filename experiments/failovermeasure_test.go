@@ -1,4 +1,4 @@
-package cluster
+package experiments
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/kvplace/kvplace/sim/cluster"
 )
 
 // phases are what a failover's timing records; "last-pfail" (the last surviving master's
@@ -26,12 +28,12 @@ func TestParseRecordingErrors(t *testing.T) {
 // times of each phase in milliseconds, sorted.
 func simulateFailovers(t *testing.T, timeout time.Duration, n int) [4][]float64 {
 	t.Helper()
-	cfg := DefaultConfig()
+	cfg := cluster.DefaultConfig()
 	cfg.NodeTimeout = timeout
 	cfg.AppendOnly = true
 	var out [4][]float64
 	for seed := uint64(1); seed <= uint64(n); seed++ {
-		tm, err := MeasureFailover(Options{Seed: seed, Masters: 3, Replicas: 1, Config: cfg, Link: Loopback})
+		tm, err := MeasureFailover(cluster.Options{Seed: seed, Masters: 3, Replicas: 1, Config: cfg, Link: cluster.Loopback})
 		require.NoError(t, err)
 		got := [4]time.Duration{tm.PFail, tm.Fail, tm.Promoted, tm.LastPFail}
 		for i, d := range got {

@@ -1,4 +1,4 @@
-package cluster
+package rediscli
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/kvplace/kvplace/slot"
 )
 
@@ -17,8 +18,8 @@ import (
 // runs outside the simulation, as redis-cli runs outside Redis: each command it sends moves
 // virtual time forward until the reply arrives.
 type CLI struct {
-	c   *Cluster
-	cl  *Client
+	c   *cluster.Cluster
+	cl  *cluster.Client
 	out io.Writer
 
 	// Rand stands in for the rand() redis-cli calls when it swaps replicas between masters
@@ -51,10 +52,14 @@ const invalidHostArg = "[ERR] Invalid arguments: you need to pass either a valid
 // ErrCLI is returned when redis-cli would exit with status 1; what it printed explains why.
 var ErrCLI = errors.New("redis-cli exited with status 1")
 
-// CLI returns a redis-cli writing to out.
-func (c *Cluster) CLI(out io.Writer) *CLI {
+// New returns a redis-cli for cluster c, writing to out.
+func New(c *cluster.Cluster, out io.Writer) *CLI {
 	return &CLI{c: c, cl: c.NewClient(fmt.Sprintf("redis-cli-%d", c.Sim.Len())), out: out, Pipeline: 10, Timeout: 60000}
 }
+
+// Index returns the engine index of redis-cli's process, so that a partition can put it
+// on one side.
+func (cli *CLI) Index() int { return cli.cl.Index() }
 
 func (cli *CLI) printf(format string, args ...any) { fmt.Fprintf(cli.out, format, args...) }
 
@@ -81,12 +86,12 @@ type mnode struct {
 func (m *mnode) addr() string { return m.ip + ":" + strconv.Itoa(m.port) }
 
 // replyError prints a node's error reply as redis-cli does (CLUSTER_MANAGER_PRINT_REPLY_ERROR).
-func (cli *CLI) replyError(n *mnode, r Reply) {
+func (cli *CLI) replyError(n *mnode, r cluster.Reply) {
 	cli.printf("Node %s replied with error:\n%s\n", n.addr(), r.Str)
 }
 
 // do sends a command to m and waits for the reply; false means the connection failed.
-func (cli *CLI) do(m *mnode, args ...string) (Reply, bool) {
+func (cli *CLI) do(m *mnode, args ...string) (cluster.Reply, bool) {
 	r, err := cli.cl.Do(m.addr(), args...)
 	if err != nil || (r.IsError() && r.Str == "connection refused") {
 		return r, false
@@ -415,7 +420,7 @@ func (cli *CLI) showClusterInfo(nodes []*mnode) bool {
 			}
 		}
 		r, ok := cli.do(n, "DBSIZE")
-		if !ok || r.Kind != Integer {
+		if !ok || r.Kind != cluster.Integer {
 			cli.replyError(n, r)
 			return false
 		}
@@ -971,7 +976,7 @@ func (cli *CLI) moveSlot(nodes []*mnode, src, dst *mnode, s int, verbose, update
 // REPLACE; with --cluster-replace they are migrated again with REPLACE unchecked. It
 // returns the reply of the retry, or the original one when there is none; false when it
 // gave up and has printed why.
-func (cli *CLI) migrateError(src, dst *mnode, s int, keys []Reply, args []string, mr Reply) (Reply, bool) {
+func (cli *CLI) migrateError(src, dst *mnode, s int, keys []cluster.Reply, args []string, mr cluster.Reply) (cluster.Reply, bool) {
 	busy := strings.Contains(mr.Str, "BUSYKEY")
 	notServed := false
 	if !busy {
@@ -995,7 +1000,7 @@ func (cli *CLI) migrateError(src, dst *mnode, s int, keys []Reply, args []string
 		r2, ok2 := cli.do(dst, digest...)
 		for _, x := range []struct {
 			n *mnode
-			r Reply
+			r cluster.Reply
 		}{{src, r1}, {dst, r2}} {
 			if x.r.IsError() {
 				cli.replyError(x.n, x.r)
@@ -1036,7 +1041,7 @@ func (cli *CLI) migrateError(src, dst *mnode, s int, keys []Reply, args []string
 	return r, true
 }
 
-func replyStrings(rs []Reply) []string {
+func replyStrings(rs []cluster.Reply) []string {
 	out := make([]string, len(rs))
 	for i, r := range rs {
 		out[i] = r.Str

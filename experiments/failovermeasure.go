@@ -1,67 +1,18 @@
-package cluster
+package experiments
 
 import (
 	"cmp"
 	"fmt"
-	"io"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/sim/client"
+	"github.com/kvplace/kvplace/sim/cluster"
+	"github.com/kvplace/kvplace/sim/rediscli"
 	"github.com/kvplace/kvplace/slot"
 )
-
-// Loopback is the link between processes on one host: tens to a couple of hundred
-// microseconds, as measured between redis-server processes on loopback.
-var Loopback = sim.Link{Latency: sim.Uniform{Min: 50 * time.Microsecond, Max: 250 * time.Microsecond}}
-
-// Options describe a simulated cluster built the way the seed tutorial builds one: processes
-// started on one host from port 6381 up, then `redis-cli --cluster create --cluster-replicas`.
-type Options struct {
-	Seed     uint64
-	Masters  int
-	Replicas int // per master
-	Config   Config
-	Link     sim.Link
-	Trace    bool      // keep the simulation's trace records
-	Out      io.Writer // what redis-cli prints; nil discards it
-	// Placement, when set, places keys by a partitioner instead of by slots: create gives
-	// each master one token (see Placement).
-	Placement Placement
-}
-
-// Build starts the processes and creates the cluster with the emulated redis-cli. The anti-
-// affinity swaps draw from the stream "redis-cli", as redis-cli's do from its clock.
-func Build(opt Options) (*Cluster, []*Process, error) {
-	s, err := sim.New(sim.Config{Seed: opt.Seed, Link: opt.Link, Hangups: true, Retransmit: true, KeepTrace: opt.Trace})
-	if err != nil {
-		return nil, nil, err
-	}
-	c := NewCluster(s)
-	c.Placement = opt.Placement
-	n := opt.Masters * (opt.Replicas + 1)
-	var procs []*Process
-	var addrs []string
-	for i := range n {
-		p, err := c.Start(fmt.Sprintf("redis-node-%d", i+1), "127.0.0.1", 6381+i, opt.Config)
-		if err != nil {
-			return nil, nil, err
-		}
-		procs = append(procs, p)
-		addrs = append(addrs, p.Addr())
-	}
-	out := opt.Out
-	if out == nil {
-		out = io.Discard
-	}
-	cli := c.CLI(out)
-	st := s.Stream("redis-cli")
-	cli.Rand = st.Rand()
-	if err := cli.Create(addrs, opt.Replicas, true); err != nil {
-		return nil, nil, err
-	}
-	return c, procs, nil
-}
 
 // FailoverTiming is one master crash, as reference/redis-failover-timings.txt records it:
 // times from the SIGKILL until a surviving master first flags it PFAIL ("fail?"), until the
@@ -177,16 +128,19 @@ type LoadOutcome struct {
 type AppRequest struct {
 	Key       string
 	Sent, End time.Duration
-	Outcome   Outcome
+	Outcome   client.Outcome
 	Write     bool
 	Acked     bool // a write answered OK
 	Lost      bool // an acknowledged write that the read-back did not find
 	Victim    bool // its key's slot belonged to the failed master
 }
 
+// Failed reports whether the request ended in an error.
+func (r AppRequest) Failed() bool { return r.Outcome == client.Failed }
+
 // MeasureFailover builds a cluster, lets replicas finish their first synchronisation,
 // kills the first master and watches, without application load (see MeasureFailoverUnder).
-func MeasureFailover(opt Options) (FailoverTiming, error) {
+func MeasureFailover(opt cluster.Options) (FailoverTiming, error) {
 	return MeasureFailoverUnder(opt, Kill, nil)
 }
 
@@ -202,7 +156,7 @@ func MeasureFailover(opt Options) (FailoverTiming, error) {
 // observation; then the fault is repaired (the killed master restarted, the isolated one
 // reconnected), the cluster is given two node timeouts plus 5 s to settle, and every key
 // is read back to count lost writes.
-func MeasureFailoverUnder(opt Options, fault Fault, load *Load) (FailoverTiming, error) {
+func MeasureFailoverUnder(opt cluster.Options, fault Fault, load *Load) (FailoverTiming, error) {
 	const settle = 15 * time.Second
 	if load != nil {
 		if err := load.check(); err != nil {
@@ -213,7 +167,7 @@ func MeasureFailoverUnder(opt Options, fault Fault, load *Load) (FailoverTiming,
 		return FailoverTiming{}, fmt.Errorf("measure: unknown %v", fault)
 	}
 	observe := 3*opt.Config.NodeTimeout + 4*time.Second
-	c, procs, err := Build(opt)
+	c, procs, err := rediscli.Build(opt)
 	if err != nil {
 		return FailoverTiming{}, err
 	}
@@ -267,7 +221,7 @@ func MeasureFailoverUnder(opt Options, fault Fault, load *Load) (FailoverTiming,
 // appLoad drives a Load: open-loop clients recording each request's outcome.
 type appLoad struct {
 	load    Load
-	ledger  *Ledger
+	ledger  *client.Ledger
 	writes  int
 	rnd     sim.Stream
 	victim  [slot.Count]bool
@@ -277,13 +231,13 @@ type appLoad struct {
 	reqs    []AppRequest
 }
 
-func startLoad(c *Cluster, procs []*Process, l Load) *appLoad {
-	a := &appLoad{load: l, ledger: NewLedger(), rnd: c.Sim.Stream("load")}
+func startLoad(c *cluster.Cluster, procs []*cluster.Process, l Load) *appLoad {
+	a := &appLoad{load: l, ledger: client.NewLedger(), rnd: c.Sim.Stream("load")}
 	var seeds []string
 	for _, p := range procs {
 		seeds = append(seeds, p.Addr())
 	}
-	c.OpenLoop(seeds, l.Clients, l.Rate, 0, func(cc *ClusterClient) bool {
+	client.OpenLoop(c, seeds, l.Clients, l.Rate, 0, func(cc *client.ClusterClient) bool {
 		if a.stopped {
 			return false
 		}
@@ -294,7 +248,7 @@ func startLoad(c *Cluster, procs []*Process, l Load) *appLoad {
 }
 
 // fault records the moment of the fault and which slots the failed master served.
-func (a *appLoad) fault(now sim.Time, victim *Node) {
+func (a *appLoad) fault(now sim.Time, victim *cluster.Node) {
 	a.faulted, a.faultAt = true, now
 	addr := victim.Addr()
 	for s := range slot.Count {
@@ -304,22 +258,22 @@ func (a *appLoad) fault(now sim.Time, victim *Node) {
 
 func (a *appLoad) stop() { a.stopped = true }
 
-func (a *appLoad) request(cc *ClusterClient) {
+func (a *appLoad) request(cc *client.ClusterClient) {
 	write := a.rnd.Float64() < a.load.Writes
 	var key, value string
 	var args []string
 	if write {
 		a.writes++
-		key = "w:" + itoa(a.writes)
+		key = "w:" + strconv.Itoa(a.writes)
 		value = a.ledger.Value(key)
 		args = []string{"SET", key, value}
 	} else {
-		key = "key:" + itoa(a.rnd.IntN(a.load.Keys))
+		key = "key:" + strconv.Itoa(a.rnd.IntN(a.load.Keys))
 		args = []string{"GET", key}
 	}
 	after := a.faulted
-	cc.Do(func(r Result) {
-		acked := write && r.Outcome != Failed && r.Reply.Str == "OK"
+	cc.Do(func(r client.Result) {
+		acked := write && r.Outcome != client.Failed && r.Reply.Str == "OK"
 		if acked {
 			_ = a.ledger.Ack(key, value) // value came from the ledger
 		}
@@ -333,7 +287,7 @@ func (a *appLoad) request(cc *ClusterClient) {
 }
 
 // outcome summarises the requests after the fault and reads every key back.
-func (a *appLoad) outcome(c *Cluster, procs []*Process, end sim.Time) (*LoadOutcome, error) {
+func (a *appLoad) outcome(c *cluster.Cluster, procs []*cluster.Process, end sim.Time) (*LoadOutcome, error) {
 	out := &LoadOutcome{}
 	slices.SortStableFunc(a.reqs, func(x, y AppRequest) int { return cmp.Compare(x.Sent, y.Sent) })
 	for _, r := range a.reqs {
@@ -345,9 +299,9 @@ func (a *appLoad) outcome(c *Cluster, procs []*Process, end sim.Time) (*LoadOutc
 			out.Acked++
 		}
 		switch r.Outcome {
-		case Failed:
+		case client.Failed:
 			out.Failed++
-		case Redirected:
+		case client.Redirected:
 			out.Redirected++
 		}
 	}
@@ -372,21 +326,21 @@ func (a *appLoad) outcome(c *Cluster, procs []*Process, end sim.Time) (*LoadOutc
 // read afterwards from the other nodes' events how long the cluster took to flag it and
 // to promote a replica.
 type FailoverWatch struct {
-	procs    []*Process
-	victim   *Process
+	procs    []*cluster.Process
+	victim   *cluster.Process
 	id       string
-	replicas map[*Process]bool
-	masters  map[*Process]bool // the other masters, when the watch began
+	replicas map[*cluster.Process]bool
+	masters  map[*cluster.Process]bool // the other masters, when the watch began
 	at       sim.Time
 }
 
 // WatchFailover starts watching victim, a master about to fail now.
-func WatchFailover(c *Cluster, victim *Process) *FailoverWatch {
-	w := &FailoverWatch{procs: c.Processes(), victim: victim, id: victim.Node().ID(), replicas: map[*Process]bool{}, masters: map[*Process]bool{}, at: c.Sim.Now()}
+func WatchFailover(c *cluster.Cluster, victim *cluster.Process) *FailoverWatch {
+	w := &FailoverWatch{procs: c.Processes(), victim: victim, id: victim.Node().ID(), replicas: map[*cluster.Process]bool{}, masters: map[*cluster.Process]bool{}, at: c.Sim.Now()}
 	for _, p := range w.procs {
 		if isReplicaOf(p.Node(), w.id) {
 			w.replicas[p] = true
-		} else if p != victim && p.Up() && p.Node().myself.isMaster() {
+		} else if p != victim && p.Up() && p.Node().IsMaster() {
 			w.masters[p] = true
 		}
 	}
@@ -415,12 +369,12 @@ func (w *FailoverWatch) Timing(seed uint64) FailoverTiming {
 				continue
 			}
 			switch {
-			case e.Kind == EvPFail && e.About == w.id && n.myself.isMaster() && !isReplicaOf(n, w.id):
+			case e.Kind == cluster.EvPFail && e.About == w.id && n.IsMaster() && !isReplicaOf(n, w.id):
 				first(&t.PFail, e.At)
 				first(&mine, e.At)
-			case e.Kind == EvFail && e.About == w.id:
+			case e.Kind == cluster.EvFail && e.About == w.id:
 				first(&t.Fail, e.At)
-			case e.Kind == EvPromoted && w.replicas[p]:
+			case e.Kind == cluster.EvPromoted && w.replicas[p]:
 				first(&t.Promoted, e.At)
 				t.Replica = p.Addr()
 			}
@@ -436,8 +390,8 @@ func (w *FailoverWatch) Timing(seed uint64) FailoverTiming {
 	return t
 }
 
-func isReplicaOf(n *Node, id string) bool {
-	return n.myself.master != nil && n.myself.master.name == id
+func isReplicaOf(n *cluster.Node, id string) bool {
+	return n.MasterID() != "" && n.MasterID() == id
 }
 
 // unserved finds the window in which requests on the failed master's slots (sent up to
@@ -445,7 +399,7 @@ func isReplicaOf(n *Node, id string) bool {
 func unserved(reqs []AppRequest, end time.Duration) (window time.Duration, recovered bool) {
 	firstFail, lastFail := -1, -1
 	for i, r := range reqs {
-		if r.Victim && r.Sent <= end && r.Outcome == Failed {
+		if r.Victim && r.Sent <= end && r.Outcome == client.Failed {
 			if firstFail < 0 {
 				firstFail = i
 			}
@@ -456,7 +410,7 @@ func unserved(reqs []AppRequest, end time.Duration) (window time.Duration, recov
 		return 0, true
 	}
 	for _, r := range reqs[lastFail+1:] {
-		if r.Victim && r.Sent <= end && r.Outcome != Failed {
+		if r.Victim && r.Sent <= end && r.Outcome != client.Failed {
 			return r.End - reqs[firstFail].Sent, true
 		}
 	}
@@ -465,45 +419,10 @@ func unserved(reqs []AppRequest, end time.Duration) (window time.Duration, recov
 
 // readBack reads every key the load wrote and counts per key the acknowledged writes
 // that are missing.
-func (a *appLoad) readBack(c *Cluster, procs []*Process) (map[string]int, error) {
+func (a *appLoad) readBack(c *cluster.Cluster, procs []*cluster.Process) (map[string]int, error) {
 	var seeds []string
 	for _, p := range procs {
 		seeds = append(seeds, p.Addr())
 	}
-	return c.ReadBack(a.ledger, seeds)
-}
-
-// ReadBack reads every key ledger holds, one at a time, through a new cluster-aware client
-// that knows seeds, and counts per key the acknowledged writes that are missing. A read
-// that fails is tried again a second later, five times.
-func (c *Cluster) ReadBack(ledger *Ledger, seeds []string) (map[string]int, error) {
-	reader := c.NewClusterClient("reader", seeds...)
-	lost := map[string]int{}
-	for _, key := range ledger.Keys() {
-		var r Result
-		for try := 0; ; try++ {
-			var got *Result
-			reader.Do(func(res Result) { got = &res }, "GET", key)
-			for got == nil && c.Sim.Step() {
-			}
-			if got == nil {
-				return nil, fmt.Errorf("reading %q back: the simulation stopped", key)
-			}
-			if r = *got; r.Outcome != Failed {
-				break
-			}
-			if try == 5 {
-				return nil, fmt.Errorf("reading %q back: %s", key, r.Reply.Str)
-			}
-			c.Sim.RunFor(time.Second)
-		}
-		n, err := ledger.Lost(key, r.Reply.Str, r.Reply.Kind == Bulk)
-		if err != nil {
-			return nil, err
-		}
-		if n > 0 {
-			lost[key] = n
-		}
-	}
-	return lost, nil
+	return client.ReadBack(c, a.ledger, seeds)
 }

@@ -1,4 +1,4 @@
-package cluster
+package experiments
 
 import (
 	"testing"
@@ -6,13 +6,16 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kvplace/kvplace/sim/client"
+	"github.com/kvplace/kvplace/sim/cluster"
 )
 
-func loadOptions(seed uint64) Options {
-	cfg := DefaultConfig()
+func loadOptions(seed uint64) cluster.Options {
+	cfg := cluster.DefaultConfig()
 	cfg.NodeTimeout = time.Second
 	cfg.AppendOnly = true
-	return Options{Seed: seed, Masters: 3, Replicas: 1, Config: cfg, Link: Loopback}
+	return cluster.Options{Seed: seed, Masters: 3, Replicas: 1, Config: cfg, Link: cluster.Loopback}
 }
 
 // TestFailoverUnderLoadKill: a SIGKILLed master loses no acknowledged write on loopback
@@ -40,9 +43,9 @@ func TestFailoverUnderLoadKill(t *testing.T) {
 		othersFailed := 0
 		for _, r := range out.Log {
 			if r.Victim && r.Sent > time.Millisecond && r.End < tm.Promoted {
-				require.Equal(t, Failed, r.Outcome, "seed %d: request at %v", seed, r.Sent)
+				require.Equal(t, client.Failed, r.Outcome, "seed %d: request at %v", seed, r.Sent)
 			}
-			if !r.Victim && r.Outcome == Failed {
+			if !r.Victim && r.Outcome == client.Failed {
 				othersFailed++
 				assert.True(t, r.End >= tm.Fail && r.Sent <= tm.Promoted+50*time.Millisecond,
 					"seed %d: a request on a live master's slot failed at %v..%v, outside FAIL %v .. promotion %v", seed, r.Sent, r.End, tm.Fail, tm.Promoted)
@@ -110,13 +113,13 @@ func TestLoadErrors(t *testing.T) {
 
 func TestUnservedWindow(t *testing.T) {
 	ms := time.Millisecond
-	req := func(sent, end time.Duration, o Outcome) AppRequest {
+	req := func(sent, end time.Duration, o client.Outcome) AppRequest {
 		return AppRequest{Sent: sent * ms, End: end * ms, Outcome: o, Victim: true}
 	}
 	reqs := []AppRequest{
-		req(1, 2, Served), req(10, 11, Failed),
-		{Sent: 12 * ms, End: 13 * ms, Outcome: Served}, // another master's slot
-		req(20, 21, Failed), req(30, 32, Served), req(40, 41, Served),
+		req(1, 2, client.Served), req(10, 11, client.Failed),
+		{Sent: 12 * ms, End: 13 * ms, Outcome: client.Served}, // another master's slot
+		req(20, 21, client.Failed), req(30, 32, client.Served), req(40, 41, client.Served),
 	}
 	w, ok := unserved(reqs, time.Second)
 	assert.Equal(t, 22*ms, w) // from the first failure sent at 10 to the recovery answered at 32

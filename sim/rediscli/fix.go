@@ -1,10 +1,11 @@
-package cluster
+package rediscli
 
 import (
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/kvplace/kvplace/slot"
 )
 
@@ -248,10 +249,10 @@ func (cli *CLI) cannotFix(migStr, impStr []string, owner *mnode) bool {
 // finding one); known is false when n did not answer.
 func (cli *CLI) served(n *mnode, s int) (served, known bool) {
 	r, ok := cli.do(n, "CLUSTER", "SLOTS")
-	if !ok || r.Kind != Array {
+	if !ok || r.Kind != cluster.Array {
 		return false, false
 	}
-	return slices.ContainsFunc(r.Array, func(rng Reply) bool {
+	return slices.ContainsFunc(r.Array, func(rng cluster.Reply) bool {
 		return len(rng.Array) >= 2 && int64(s) >= rng.Array[0].Int && int64(s) <= rng.Array[1].Int
 	}), true
 }
@@ -280,7 +281,7 @@ func (cli *CLI) setSlotOwner(n *mnode, s int, clear bool) bool {
 		cmds = append(cmds, []string{"CLUSTER", "SETSLOT", arg, "STABLE"})
 	}
 	cmds = append(cmds, []string{"CLUSTER", "BUMPEPOCH"}, []string{"EXEC"})
-	var r Reply
+	var r cluster.Reply
 	for _, c := range cmds {
 		var ok bool
 		if r, ok = cli.do(n, c...); !ok || r.IsError() {
@@ -448,7 +449,7 @@ func (cli *CLI) checkMultipleOwners(nodes []*mnode) bool {
 				continue
 			}
 			// clusterManagerCountKeysInSlot: an error counts as no key.
-			if r, ok := cli.do(n, "CLUSTER", "COUNTKEYSINSLOT", arg); ok && r.Kind == Integer && r.Int > 0 {
+			if r, ok := cli.do(n, "CLUSTER", "COUNTKEYSINSLOT", arg); ok && r.Kind == cluster.Integer && r.Int > 0 {
 				owners = append(owners, n)
 			}
 		}
@@ -494,7 +495,7 @@ func (cli *CLI) fixMultipleOwners(nodes []*mnode, s int, owners []*mnode) bool {
 			continue
 		}
 		r, ok := cli.do(n, "CLUSTER", "COUNTKEYSINSLOT", arg)
-		if success = ok && r.Kind == Integer; !success {
+		if success = ok && r.Kind == cluster.Integer; !success {
 			break
 		}
 		cli.delSlot(n, s)

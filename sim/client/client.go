@@ -1,4 +1,4 @@
-package cluster
+package client
 
 import (
 	"strconv"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/kvplace/kvplace/slot"
 )
 
@@ -33,7 +34,7 @@ func (o Outcome) String() string {
 
 // A Result is one application request's end: its reply, how it ended, where and when.
 type Result struct {
-	Reply     Reply
+	Reply     cluster.Reply
 	Outcome   Outcome
 	Redirects int
 	Addr      string // the node that gave the final reply
@@ -48,7 +49,8 @@ type Result struct {
 // and the failures are what unavailability is measured from. A failure schedules a refresh
 // of the slot cache from another node, as go-redis's ClusterClient does after a node error.
 type ClusterClient struct {
-	cl           *Client
+	c            *cluster.Cluster
+	cl           *cluster.Client
 	nodes        []string // addresses learnt so far, in the order learnt
 	known        map[string]bool
 	cache        [slot.Count]string
@@ -59,15 +61,15 @@ type ClusterClient struct {
 
 	// In a cluster with a Placement, the client builds the same partitioner from the
 	// members CLUSTER SLOTS lists (one token each) instead of caching slots.
-	place     Placement
-	part      Partitioner
+	place     cluster.Placement
+	part      cluster.Partitioner
 	tokenAddr map[int]string
 }
 
 // NewClusterClient returns a client that knows the nodes at seeds and has an empty slot
 // cache; the first requests fill it from MOVED replies and the first refresh.
-func (c *Cluster) NewClusterClient(name string, seeds ...string) *ClusterClient {
-	cc := &ClusterClient{cl: c.NewClient(name), known: map[string]bool{}, place: c.Placement}
+func NewClusterClient(c *cluster.Cluster, name string, seeds ...string) *ClusterClient {
+	cc := &ClusterClient{c: c, cl: c.NewClient(name), known: map[string]bool{}, place: c.Placement}
 	for _, s := range seeds {
 		cc.learn(s)
 	}
@@ -96,7 +98,7 @@ func (cc *ClusterClient) maxRedirects() int {
 }
 
 // Index returns the engine index of the client's process, for partitions.
-func (cc *ClusterClient) Index() int { return cc.cl.index }
+func (cc *ClusterClient) Index() int { return cc.cl.Index() }
 
 // Do sends a command about key (args[1] by convention, as for GET and SET) and calls done
 // with its result once it is answered, redirected to the end, or has failed.
@@ -108,30 +110,30 @@ func (cc *ClusterClient) Do(done func(Result), args ...string) {
 	s := slot.Of(key)
 	addr := cc.cache[s]
 	if cc.part != nil {
-		addr = cc.tokenAddr[tokenOf(cc.part, key)]
+		addr = cc.tokenAddr[cluster.TokenOf(cc.part, key)]
 	}
 	if addr == "" && len(cc.nodes) > 0 {
 		addr = cc.nodes[s%len(cc.nodes)]
 	}
-	cc.send(Result{Sent: cc.cl.c.Sim.Now()}, s, addr, false, args, done)
+	cc.send(Result{Sent: cc.c.Sim.Now()}, s, addr, false, args, done)
 }
 
 func (cc *ClusterClient) send(res Result, s int, addr string, asking bool, args []string, done func(Result)) {
-	fail := func(r Reply) {
-		res.Reply, res.Outcome, res.Addr, res.End = r, Failed, addr, cc.cl.c.Sim.Now()
+	fail := func(r cluster.Reply) {
+		res.Reply, res.Outcome, res.Addr, res.End = r, Failed, addr, cc.c.Sim.Now()
 		cc.refresh(addr)
 		done(res)
 	}
 	if addr == "" {
-		fail(errReply("no node known"))
+		fail(errorReply("no node known"))
 		return
 	}
-	cc.cl.SendTimeout(addr, args, asking, cc.timeout(), func(r Reply) {
+	cc.cl.SendTimeout(addr, args, asking, cc.timeout(), func(r cluster.Reply) {
 		if r.IsError() {
 			f := strings.Fields(r.Str)
 			if len(f) == 3 && (f[0] == "MOVED" || f[0] == "ASK") {
 				if res.Redirects >= cc.maxRedirects() {
-					fail(errReply("too many redirects"))
+					fail(errorReply("too many redirects"))
 					return
 				}
 				res.Redirects++
@@ -149,7 +151,7 @@ func (cc *ClusterClient) send(res Result, s int, addr string, asking bool, args 
 			fail(r)
 			return
 		}
-		res.Reply, res.Addr, res.End = r, addr, cc.cl.c.Sim.Now()
+		res.Reply, res.Addr, res.End = r, addr, cc.c.Sim.Now()
 		res.Outcome = Served
 		if res.Redirects > 0 {
 			res.Outcome = Redirected
@@ -163,10 +165,10 @@ func (cc *ClusterClient) send(res Result, s int, addr string, asking bool, args 
 // whatever the replies (open loop, as the many users of a web tier do), starting after
 // start. send is called for each request with the client to send it on, and returns
 // false once the load is over.
-func (c *Cluster) OpenLoop(seeds []string, clients int, rate float64, start time.Duration, send func(cc *ClusterClient) bool) {
+func OpenLoop(c *cluster.Cluster, seeds []string, clients int, rate float64, start time.Duration, send func(cc *ClusterClient) bool) {
 	interval := time.Duration(float64(time.Second) * float64(clients) / rate)
 	for i := range clients {
-		cc := c.NewClusterClient("app-"+strconv.Itoa(i+1), seeds...)
+		cc := NewClusterClient(c, "app-"+strconv.Itoa(i+1), seeds...)
 		cc.Refresh()
 		var tick func()
 		tick = func() {
@@ -199,9 +201,9 @@ func (cc *ClusterClient) refresh(bad string) {
 		}
 	}
 	cc.refreshing = true
-	cc.cl.SendTimeout(addr, []string{"CLUSTER", "SLOTS"}, false, cc.timeout(), func(r Reply) {
+	cc.cl.SendTimeout(addr, []string{"CLUSTER", "SLOTS"}, false, cc.timeout(), func(r cluster.Reply) {
 		cc.refreshing = false
-		if r.Kind != Array {
+		if r.Kind != cluster.Array {
 			return
 		}
 		var tokens []int
@@ -226,9 +228,11 @@ func (cc *ClusterClient) refresh(bad string) {
 			}
 		}
 		if cc.place != nil {
-			if part, err := buildPlacement(cc.place, tokens); err == nil {
+			if part, err := cc.place.Build(tokens); err == nil {
 				cc.part, cc.tokenAddr = part, tokenAddr
 			}
 		}
 	})
 }
+
+func errorReply(s string) cluster.Reply { return cluster.Reply{Kind: cluster.Error, Str: s} }

@@ -1,0 +1,43 @@
+package client
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/kvplace/kvplace/sim/cluster"
+)
+
+// ReadBack reads every key ledger holds, one at a time, through a new cluster-aware client
+// that knows seeds, and counts per key the acknowledged writes that are missing. A read
+// that fails is tried again a second later, five times.
+func ReadBack(c *cluster.Cluster, ledger *Ledger, seeds []string) (map[string]int, error) {
+	reader := NewClusterClient(c, "reader", seeds...)
+	lost := map[string]int{}
+	for _, key := range ledger.Keys() {
+		var r Result
+		for try := 0; ; try++ {
+			var got *Result
+			reader.Do(func(res Result) { got = &res }, "GET", key)
+			for got == nil && c.Sim.Step() {
+			}
+			if got == nil {
+				return nil, fmt.Errorf("reading %q back: the simulation stopped", key)
+			}
+			if r = *got; r.Outcome != Failed {
+				break
+			}
+			if try == 5 {
+				return nil, fmt.Errorf("reading %q back: %s", key, r.Reply.Str)
+			}
+			c.Sim.RunFor(time.Second)
+		}
+		n, err := ledger.Lost(key, r.Reply.Str, r.Reply.Kind == cluster.Bulk)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			lost[key] = n
+		}
+	}
+	return lost, nil
+}

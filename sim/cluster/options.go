@@ -1,0 +1,42 @@
+package cluster
+
+import (
+	"io"
+	"time"
+
+	"github.com/kvplace/kvplace/sim"
+)
+
+// Loopback is the link between processes on one host: tens to a couple of hundred
+// microseconds, as measured between redis-server processes on loopback.
+var Loopback = sim.Link{Latency: sim.Uniform{Min: 50 * time.Microsecond, Max: 250 * time.Microsecond}}
+
+// Options describe a simulated cluster built the way the seed tutorial builds one: processes
+// started on one host from port 6381 up, then `redis-cli --cluster create --cluster-replicas`.
+//
+// The zero value of each field is usable: a zero Config means DefaultConfig() (Redis's
+// own defaults, node timeout 15 s), and a zero Link a network without delay.
+type Options struct {
+	Seed     uint64
+	Masters  int
+	Replicas int    // per master
+	Config   Config // zero means DefaultConfig()
+	Link     sim.Link
+	Trace    bool      // keep the simulation's trace records
+	Out      io.Writer // what redis-cli prints; nil discards it
+	// Placement, when set, places keys by a partitioner instead of by slots: create gives
+	// each master one token (see Placement).
+	Placement Placement
+}
+
+// WithDefaults returns o with its zero fields replaced by the defaults they stand for.
+func (o Options) WithDefaults() Options {
+	if o.Config == (Config{}) {
+		o.Config = DefaultConfig()
+	}
+	return o
+}
+
+// MaxProcesses is how many processes fit on one host from port 6381 up, each with its
+// cluster bus port 10000 above.
+const MaxProcesses = 65535 - clusterPortIncrement - 6381 + 1
