@@ -19,8 +19,6 @@ type migrateCall struct {
 	timeout int64 // Unix ms
 }
 
-const timerMigrateTimeout = 50
-
 // migrate runs MIGRATE host port "" db timeout [COPY] [REPLACE] KEYS k... (migrateCommand).
 // The reply comes later, when the target answers; a zero Reply tells the caller so.
 func (n *Node) migrate(from int, req Request) Reply {

@@ -25,11 +25,13 @@ const (
 
 // Timers a node sets.
 const (
-	timerCron     = iota + 1 // serverCron: clusterCron every run, replicationCron every tenth
-	timerFsync               // appendfsync everysec
-	timerDialFail            // a connect to an address where nothing listens
-	timerUnpause             // a client pause ends
-	timerSynRetry            // a connect whose SYN got no answer sends it again
+	timerCron           = iota + 1 // serverCron: clusterCron every run, replicationCron every tenth
+	timerFsync                     // appendfsync everysec
+	timerDialFail                  // a connect to an address where nothing listens
+	timerUnpause                   // a client pause ends
+	timerSynRetry                  // a connect whose SYN got no answer sends it again
+	timerMigrateTimeout            // a MIGRATE's target did not answer within its timeout
+	timerHandoff                   // a placed master tries its handoff again
 )
 
 // Redis constants (cluster.h, cluster.c).

@@ -51,9 +51,6 @@ type Partitioner interface {
 // handoffBatch is the keys per MIGRATE of a handoff: redis-cli's --cluster-pipeline default.
 const handoffBatch = 10
 
-// timerHandoff retries a handoff whose target was not ready.
-const timerHandoff = 51
-
 // A placer is a node's placement state.
 type placer struct {
 	build Placement

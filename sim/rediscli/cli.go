@@ -863,7 +863,7 @@ func (cli *CLI) Reshard(addr, from, to string, count int, yes bool) error {
 		cli.printf("Do you want to proceed with the proposed reshard plan (yes/no)? yes\n")
 	}
 	for _, m := range plan.Moves {
-		if err := cli.moveSlot(nodes, byName(nodes, m.From), target, m.Slot, true, false, false); err != nil {
+		if err := cli.moveSlot(nodes, byName(nodes, m.From), target, m.Slot, moveOpts{Verbose: true}); err != nil {
 			cli.printf("clusterManagerMoveSlot failed: %s\n", err)
 			return ErrCLI
 		}
@@ -871,10 +871,23 @@ func (cli *CLI) Reshard(addr, from, to string, count int, yes bool) error {
 	return nil
 }
 
+// moveOpts are clusterManagerMoveSlot's options (CLUSTER_MANAGER_OPT_*).
+type moveOpts struct {
+	Verbose bool // print the "Moving slot" line and a dot per key
+	Update  bool // record the move in redis-cli's own view of the nodes
+	Cold    bool // only migrate the keys: no IMPORTING, MIGRATING or NODE (--cluster fix)
+}
+
+// errSourceIsReplica is the source's refusal of SETSLOT NODE when it lost its last slot to
+// the target, heard of it first, and turned itself into a replica: not an error to
+// redis-cli (issue #9223).
+var errSourceIsReplica = errors.New("ERR Please use SETSLOT only with masters.")
+
 // moveSlot moves one slot with its keys (clusterManagerMoveSlot): IMPORTING on the target,
 // MIGRATING on the source, MIGRATE in batches, then NODE on the target, the source and every
 // other master. A cold move (--cluster fix's) only migrates the keys.
-func (cli *CLI) moveSlot(nodes []*mnode, src, dst *mnode, s int, verbose, update, cold bool) error {
+func (cli *CLI) moveSlot(nodes []*mnode, src, dst *mnode, s int, opt moveOpts) error {
+	verbose, update, cold := opt.Verbose, opt.Update, opt.Cold
 	if verbose {
 		cli.printf("Moving slot %d from %s to %s: ", s, src.addr(), dst.addr())
 	}
@@ -883,6 +896,9 @@ func (cli *CLI) moveSlot(nodes []*mnode, src, dst *mnode, s int, verbose, update
 		r, ok := cli.do(on, "CLUSTER", "SETSLOT", slotArg, state, about.name)
 		if !ok {
 			return errors.New("CLUSTER SETSLOT failed to run")
+		}
+		if r.IsError() && strings.HasPrefix(r.Str, errSourceIsReplica.Error()) {
+			return errSourceIsReplica
 		}
 		if r.IsError() {
 			return errors.New(r.Str)
@@ -951,7 +967,7 @@ func (cli *CLI) moveSlot(nodes []*mnode, src, dst *mnode, s int, verbose, update
 	if err := setSlot(dst, dst, "node"); err != nil {
 		return err
 	}
-	if err := setSlot(src, dst, "node"); err != nil && !strings.HasPrefix(err.Error(), "ERR Please use SETSLOT only with masters.") {
+	if err := setSlot(src, dst, "node"); err != nil && !errors.Is(err, errSourceIsReplica) {
 		return err
 	}
 	for _, n := range nodes {
@@ -1095,7 +1111,7 @@ func (cli *CLI) Rebalance(addr string, weights []string, threshold float32, useE
 		cli.printf("Moving %d slots from %s to %s\n", len(step.Moves), src.addr(), dst.addr())
 		for _, m := range step.Moves {
 			if !simulate {
-				if err := cli.moveSlot(nodes, src, dst, m.Slot, false, true, false); err != nil {
+				if err := cli.moveSlot(nodes, src, dst, m.Slot, moveOpts{Update: true}); err != nil {
 					cli.printf("*** clusterManagerMoveSlot: %s\n", err)
 					return ErrCLI
 				}

@@ -165,14 +165,14 @@ func (cli *CLI) fixOpenSlot(nodes []*mnode, s int) bool {
 	case len(migrating) == 1 && len(importing) == 1:
 		src, dst := migrating[0], importing[0]
 		cli.printf(">>> Case 1: Moving slot %d from %s to %s\n", s, src.addr(), dst.addr())
-		return cli.moveSlot(nodes, src, dst, s, true, true, false) == nil
+		return cli.moveSlot(nodes, src, dst, s, moveOpts{Verbose: true, Update: true}) == nil
 	case len(migrating) == 0 && len(importing) > 0:
 		cli.printf(">>> Case 2: Moving all the %d slot keys to its owner %s\n", s, owner.addr())
 		for _, n := range importing {
 			if n == owner {
 				continue
 			}
-			if cli.moveSlot(nodes, n, owner, s, true, false, true) != nil {
+			if cli.moveSlot(nodes, n, owner, s, moveOpts{Verbose: true, Cold: true}) != nil {
 				return false
 			}
 			cli.printf(">>> Setting %d as STABLE in %s\n", s, n.addr())
@@ -203,7 +203,7 @@ func (cli *CLI) fixOpenSlot(nodes []*mnode, s int) bool {
 		}
 		if dst != nil {
 			cli.printf(">>> Case 3: Moving slot %d from %s to %s and closing it on all the other importing nodes.\n", s, src.addr(), dst.addr())
-			if cli.moveSlot(nodes, src, dst, s, true, false, false) != nil {
+			if cli.moveSlot(nodes, src, dst, s, moveOpts{Verbose: true}) != nil {
 				return false
 			}
 			for _, n := range importing {
@@ -416,7 +416,7 @@ func (cli *CLI) fixSlotsCoverage(nodes []*mnode, covered slot.Set) int {
 						return -1
 					}
 				}
-				if cli.moveSlot(nodes, src, target, s, true, false, true) != nil {
+				if cli.moveSlot(nodes, src, target, s, moveOpts{Verbose: true, Cold: true}) != nil {
 					return -1
 				}
 				if r, ok := cli.do(src, "CLUSTER", "SETSLOT", arg, "STABLE"); !ok || r.IsError() {
@@ -505,7 +505,7 @@ func (cli *CLI) fixMultipleOwners(nodes []*mnode, s int, owners []*mnode) bool {
 			return false
 		}
 		if r.Int > 0 {
-			if success = cli.moveSlot(nodes, n, owner, s, true, false, true) == nil; !success {
+			if success = cli.moveSlot(nodes, n, owner, s, moveOpts{Verbose: true, Cold: true}) == nil; !success {
 				break
 			}
 		}

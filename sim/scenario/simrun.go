@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -78,7 +79,7 @@ func (b *simBackend) exec(s Step, out io.Writer) error {
 	case RedisCLI:
 		b.redisCLI(c, out)
 	case ClusterTool:
-		b.clusterTool(c, out)
+		return b.clusterTool(c, out)
 	case Partition:
 		var groups [][]int
 		for _, g := range c.Groups {
@@ -212,7 +213,7 @@ func printReply(out io.Writer, r cluster.Reply, raw bool) {
 	fmt.Fprintln(out, r.String())
 }
 
-func (b *simBackend) clusterTool(t ClusterTool, out io.Writer) {
+func (b *simBackend) clusterTool(t ClusterTool, out io.Writer) error {
 	cli := b.cli
 	if cli == nil {
 		cli = rediscli.New(b.c, out)
@@ -225,28 +226,30 @@ func (b *simBackend) clusterTool(t ClusterTool, out io.Writer) {
 	cli.FixWithUnreachableMasters = t.FixUnreachable
 	cli.SearchMultipleOwners = t.MultipleOwners
 	cli.Replace = t.Replace
+	var err error
 	switch t.Sub {
 	case "create":
-		_ = cli.Create(t.Args, t.Replicas, t.Yes)
+		err = cli.Create(t.Args, t.Replicas, t.Yes)
 	case "check":
-		_ = cli.Check(t.Args[0])
+		err = cli.Check(t.Args[0])
 	case "fix":
-		_ = cli.Fix(t.Args[0])
+		err = cli.Fix(t.Args[0])
 	case "info":
-		_ = cli.Info(t.Args[0])
+		err = cli.Info(t.Args[0])
 	case "add-node":
-		_ = cli.AddNode(t.Args[0], t.Args[1], t.Slave, t.MasterID)
+		err = cli.AddNode(t.Args[0], t.Args[1], t.Slave, t.MasterID)
 	case "del-node":
-		_ = cli.DelNode(t.Args[0], t.Args[1])
+		err = cli.DelNode(t.Args[0], t.Args[1])
 	case "reshard":
-		_ = cli.Reshard(t.Args[0], t.From, t.To, t.Slots, t.Yes)
+		err = cli.Reshard(t.Args[0], t.From, t.To, t.Slots, t.Yes)
 	case "rebalance":
-		_ = cli.Rebalance(t.Args[0], t.Weights, t.Threshold, t.UseEmpty, t.Simulate)
+		err = cli.Rebalance(t.Args[0], t.Weights, t.Threshold, t.UseEmpty, t.Simulate)
 	case "call":
-		_ = cli.Call(t.Args[0], t.Args[1:], t.OnlyMasters, t.OnlyReplicas)
+		err = cli.Call(t.Args[0], t.Args[1:], t.OnlyMasters, t.OnlyReplicas)
 	case "set-timeout":
-		_ = cli.SetTimeout(t.Args[0], t.Args[1])
+		err = cli.SetTimeout(t.Args[0], t.Args[1])
 	}
+	return cliFailure(err)
 }
 
 // loadKeys writes keys through a client that follows redirects, and reports how it went.
@@ -342,4 +345,15 @@ func (z *zipfDist) draw(st *sim.Stream) int {
 		}
 	}
 	return lo
+}
+
+// cliFailure is what a redis-cli command's error means to a runbook. ErrCLI is redis-cli
+// exiting with status 1 after printing why, as the real one does: the runbook goes on, as
+// a shell script would. Any other error is one real redis-cli would not have printed, a
+// bug of the emulation, and stops the run.
+func cliFailure(err error) error {
+	if err == nil || errors.Is(err, rediscli.ErrCLI) {
+		return nil
+	}
+	return fmt.Errorf("emulated redis-cli: %w", err)
 }

@@ -3,6 +3,7 @@ package scenario
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kvplace/kvplace/sim/rediscli"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata")
@@ -237,4 +240,16 @@ func TestSeedRunbookGossipRace(t *testing.T) {
 	assert.Contains(t, out, ">>> Sending CLUSTER FORGET messages to the cluster...\nNode 127.0.0.1:6382 replied with error:\nERR Unknown node ")
 	assert.NotContains(t, out, "RESET SOFT")
 	assert.Contains(t, strings.Join(last.lines, "\n"), " 127.0.0.1:6388@16388 slave ")
+}
+
+// redis-cli exiting with status 1 lets the runbook go on, as in a shell; any other error
+// of the emulated redis-cli is a bug and stops the run instead of vanishing.
+func TestCLIFailure(t *testing.T) {
+	assert.NoError(t, cliFailure(nil))
+	assert.NoError(t, cliFailure(rediscli.ErrCLI))
+	assert.NoError(t, cliFailure(fmt.Errorf("%w: refused", rediscli.ErrCLI)))
+	other := errors.New("no such slot")
+	err := cliFailure(other)
+	assert.ErrorIs(t, err, other)
+	assert.EqualError(t, err, "emulated redis-cli: no such slot")
 }
