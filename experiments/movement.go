@@ -9,13 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kvplace/kvplace/modulo"
-	"github.com/kvplace/kvplace/ring"
 	"github.com/kvplace/kvplace/sim"
 	"github.com/kvplace/kvplace/sim/client"
 	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/kvplace/kvplace/sim/rediscli"
-	"github.com/kvplace/kvplace/slot"
 )
 
 // MovementConfig configures RunMovement: for each scheme, a simulated cluster under
@@ -75,8 +72,8 @@ func (c MovementConfig) check() error {
 		return fmt.Errorf("movement: -writes %v must be in [0, 1]", c.Writes)
 	}
 	for _, s := range c.Schemes {
-		if s.Kind == "ring" && s.VNodes > 100000 {
-			return fmt.Errorf("movement: scheme %s: at most 100000 virtual nodes", s)
+		if _, err := s.inCluster(); err != nil {
+			return fmt.Errorf("movement: scheme %s: %w", s, err)
 		}
 	}
 	return nil
@@ -180,35 +177,24 @@ func RunMovement(cfg MovementConfig) (*MovementResult, error) {
 	return res, nil
 }
 
-// placement returns the cluster placement of scheme s; nil for slots.
-func (s Scheme) placement() cluster.Placement {
-	switch s.Kind {
-	case "modulo":
-		return func(members []string) (cluster.Partitioner, error) { return modulo.New(members, nil) }
-	case "ring":
-		cfg := ring.Config{VNodes: s.VNodes, Probes: s.Probes}
-		return func(members []string) (cluster.Partitioner, error) { return ring.New(members, cfg) }
-	}
-	return nil
-}
-
 // movementRun is one part on one cluster: the processes, the application and the steps.
 type movementRun struct {
-	cfg     MovementConfig
-	scheme  Scheme
-	part    string
-	c       *cluster.Cluster
-	cli     *rediscli.CLI
-	out     bytes.Buffer // what redis-cli printed in the current step
-	config  cluster.Config
-	masters []*cluster.Process // serving keys, in the order they joined
-	ledger  *client.Ledger
-	acked   map[string]int // written key → step its write was acknowledged in
-	rnd     sim.Stream
-	stored  map[string]bool
-	steps   []MovementStep
-	step    int // the step requests are counted in; -1 before the first event
-	stopped bool
+	cfg        MovementConfig
+	scheme     clusterScheme
+	schemeName string
+	part       string
+	c          *cluster.Cluster
+	cli        *rediscli.CLI
+	out        bytes.Buffer // what redis-cli printed in the current step
+	config     cluster.Config
+	masters    []*cluster.Process // serving keys, in the order they joined
+	ledger     *client.Ledger
+	acked      map[string]int // written key → step its write was acknowledged in
+	rnd        sim.Stream
+	stored     map[string]bool
+	steps      []MovementStep
+	step       int // the step requests are counted in; -1 before the first event
+	stopped    bool
 
 	loadStart sim.Time        // when the application started
 	starts    []time.Duration // each step's start, from loadStart
@@ -236,14 +222,18 @@ func runMovementPart(cfg MovementConfig, s Scheme, part string) ([]MovementStep,
 	ccfg.AppendOnly = true // as the seed tutorial runs its containers
 	link := cluster.Loopback
 	link.Bandwidth = cfg.Bandwidth
+	cs, err := s.inCluster()
+	if err != nil {
+		return nil, tl, err
+	}
 	c, procs, err := rediscli.Build(cluster.Options{
-		Seed: cfg.Seed, Masters: cfg.From, Replicas: replicas, Config: ccfg, Link: link, Placement: s.placement(),
+		Seed: cfg.Seed, Masters: cfg.From, Replicas: replicas, Config: ccfg, Link: link, Placement: cs.placement(),
 	})
 	if err != nil {
 		return nil, tl, err
 	}
 	r := &movementRun{
-		cfg: cfg, scheme: s, part: part, c: c, config: ccfg,
+		cfg: cfg, scheme: cs, schemeName: s.String(), part: part, c: c, config: ccfg,
 		ledger: client.NewLedger(), acked: map[string]int{}, rnd: c.Sim.Stream("movement load"),
 		stored: map[string]bool{}, step: -1, ackedAt: map[string]int{},
 	}
@@ -387,7 +377,7 @@ func (r *movementRun) startLoad(procs []*cluster.Process) {
 func (r *movementRun) begin(event, node string) *MovementStep {
 	r.out.Reset()
 	r.steps = append(r.steps, MovementStep{
-		Scheme: r.scheme.String(), Part: r.part, Event: event, Node: node,
+		Scheme: r.schemeName, Part: r.part, Event: event, Node: node,
 		Stored: r.storedKeys(),
 	})
 	r.starts = append(r.starts, r.c.Sim.Now().Sub(r.loadStart))
@@ -439,35 +429,12 @@ func (r *movementRun) join(port int) error {
 		return err
 	}
 	r.c.Sim.RunFor(100 * time.Millisecond)
-	first := r.masters[0].Addr()
 	st := r.begin("join", p.Addr())
 	st.Minimum = st.Stored / int64(len(r.masters)+1)
 	start := r.c.Sim.Now()
 	r.masters = append(r.masters, p)
-	if r.scheme.Kind != "slots" {
-		if err := r.cli.AddMember(p.Addr(), first); err != nil {
-			return r.failed(fmt.Errorf("adding %s: %w", p.Addr(), err))
-		}
-		r.finish(start, settleLimit)
-		return nil
-	}
-	if err := r.cli.AddNode(p.Addr(), first, false, ""); err != nil {
-		return r.failed(fmt.Errorf("add-node %s: %w", p.Addr(), err))
-	}
-	// As an operator does: wait until every node knows the new one (or the reshard fails
-	// with "ERR Unknown node") and it reports cluster_state:ok (or, importing, it answers
-	// CLUSTERDOWN to the keys MIGRATE sends it).
-	for !r.c.Knows(p.Node().ID()) || p.Node().State() != "ok" {
-		r.c.Sim.RunFor(100 * time.Millisecond)
-	}
-	switch r.scheme.Policy {
-	case slot.Reshard:
-		err = r.cli.Reshard(first, "all", p.Node().ID(), slot.Count/len(r.masters), true)
-	case slot.Rebalance:
-		err = r.cli.Rebalance(first, nil, slot.DefaultThreshold, true, false)
-	}
-	if err != nil {
-		return r.failed(fmt.Errorf("moving slots to %s: %w", p.Addr(), err))
+	if err := r.scheme.grow(r, p); err != nil {
+		return r.failed(err)
 	}
 	r.finish(start, settleLimit)
 	return nil
@@ -478,36 +445,12 @@ func (r *movementRun) join(port int) error {
 // hands its keys off and is deleted. Then it stops.
 func (r *movementRun) leave() error {
 	p := r.masters[len(r.masters)-1]
-	first := r.masters[0].Addr()
 	st := r.begin("leave", p.Addr())
 	st.Minimum = int64(p.Node().Keys())
 	start := r.c.Sim.Now()
 	r.masters = r.masters[:len(r.masters)-1]
-	id := p.Node().ID()
-	if r.scheme.Kind != "slots" {
-		if err := r.cli.RemoveMember(first, id); err != nil {
-			return r.failed(fmt.Errorf("removing %s: %w", p.Addr(), err))
-		}
-	} else {
-		var err error
-		switch r.scheme.Policy {
-		case slot.Reshard:
-			n := 0
-			for s := range slot.Count {
-				if p.Node().Owner(s) == p.Addr() {
-					n++
-				}
-			}
-			err = r.cli.Reshard(first, id, r.masters[0].Node().ID(), n, true)
-		case slot.Rebalance:
-			err = r.cli.Rebalance(first, []string{id + "=0"}, slot.DefaultThreshold, false, false)
-		}
-		if err != nil {
-			return r.failed(fmt.Errorf("moving slots from %s: %w", p.Addr(), err))
-		}
-		if err := r.cli.DelNode(first, id); err != nil {
-			return r.failed(fmt.Errorf("del-node %s: %w", p.Addr(), err))
-		}
+	if err := r.scheme.shrink(r, p, p.Node().ID()); err != nil {
+		return r.failed(err)
 	}
 	r.c.Stop(p)
 	r.finish(start, settleLimit)

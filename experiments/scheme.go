@@ -1,14 +1,14 @@
 package experiments
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/cespare/xxhash/v2"
 
-	"github.com/kvplace/kvplace/modulo"
-	"github.com/kvplace/kvplace/ring"
+	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/kvplace/kvplace/slot"
 )
 
@@ -17,44 +17,77 @@ import (
 // "ring:1:21" (one virtual node per member, each key looked up at 21 probes: the
 // multi-probe ring of ring.Config.Probes), "slots" (Redis hash slots, scaled the seed
 // tutorial's way with reshard) or "slots:rebalance" (scaled with redis-cli's rebalance).
-type Scheme struct {
-	Kind   string      `json:"kind"`             // "modulo", "ring" or "slots"
-	VNodes int         `json:"vnodes,omitempty"` // for "ring"
-	Probes int         `json:"probes,omitempty"` // for "ring": above 1 for a multi-probe ring
-	Policy slot.Policy `json:"-"`                // for "slots"
+//
+// A Scheme is a value that knows how to build itself over a membership and how to change
+// it, in the key-counting measurements and in the simulated cluster alike. Each scheme is
+// one file (scheme_modulo.go, scheme_ring.go, scheme_slots.go) that registers its parser:
+// a fourth one is a fourth file. Two Schemes are equal when they print the same. The zero
+// Scheme is none, and the experiments refuse it.
+type Scheme struct{ s scheme }
+
+// scheme is what each placement scheme implements. Its values must be comparable: Scheme
+// equality is theirs.
+type scheme interface {
+	String() string
+	// layout builds the scheme over members, for the measurements that count keys.
+	layout(members []string) (layout, error)
+	// planned reports whether ownership changes by planned moves (slots), so that two
+	// layouts over the same members may still differ; otherwise a layout is a function of
+	// its members.
+	planned() bool
+	// inCluster is how the simulated cluster runs the scheme; checkInCluster refuses
+	// parameters it cannot run there.
+	inCluster() clusterScheme
+	checkInCluster() error
 }
+
+// A clusterScheme is how a scheme places keys in the simulated cluster and how a master
+// joins and leaves it there.
+type clusterScheme interface {
+	// placement is the cluster's Placement; nil places keys by the cluster's own slots.
+	placement() cluster.Placement
+	// grow adds the started process p to the cluster as a master and moves keys to it.
+	grow(r *movementRun, p *cluster.Process) error
+	// shrink takes the master p, whose ID is id, out of the cluster with its keys.
+	shrink(r *movementRun, p *cluster.Process, id string) error
+}
+
+// A schemeKind parses the schemes written "<name>" or "<name>:<arg>".
+type schemeKind struct {
+	name  string
+	forms []string // how its schemes are written, for the error on a scheme nobody parses
+	parse func(text, arg string, hasArg bool) (scheme, error)
+}
+
+// schemeKinds are the registered kinds, in registration order (each file's init).
+var schemeKinds []schemeKind
+
+func registerScheme(k schemeKind) { schemeKinds = append(schemeKinds, k) }
+
+// errNotThisKind tells ParseScheme that a kind does not know the text, so that the error
+// names every scheme that can be written.
+var errNotThisKind = errors.New("not a scheme of this kind")
 
 // ParseScheme reads a scheme written as String writes it.
 func ParseScheme(text string) (Scheme, error) {
-	kind, arg, hasArg := strings.Cut(text, ":")
-	switch kind {
-	case "modulo":
-		if !hasArg {
-			return Scheme{Kind: kind}, nil
+	name, arg, hasArg := strings.Cut(text, ":")
+	var forms []string
+	for _, k := range schemeKinds {
+		forms = append(forms, k.forms...)
+		if k.name != name {
+			continue
 		}
-	case "ring":
-		vnodes, probes, multi := strings.Cut(arg, ":")
-		v, err := strconv.Atoi(vnodes)
-		if err != nil || v < 1 {
-			return Scheme{}, fmt.Errorf("scheme %q: ring needs its virtual nodes per member, a whole number ≥ 1, as in ring:100", text)
+		s, err := k.parse(text, arg, hasArg)
+		if errors.Is(err, errNotThisKind) {
+			continue
 		}
-		if !multi {
-			return Scheme{Kind: kind, VNodes: v}, nil
+		if err != nil {
+			return Scheme{}, err
 		}
-		k, err := strconv.Atoi(probes)
-		if err != nil || k < 1 {
-			return Scheme{}, fmt.Errorf("scheme %q: a multi-probe ring needs its probes per key after the virtual nodes, a whole number ≥ 1, as in ring:1:21", text)
-		}
-		return Scheme{Kind: kind, VNodes: v, Probes: k}, nil
-	case "slots":
-		switch {
-		case !hasArg || arg == "reshard":
-			return Scheme{Kind: kind, Policy: slot.Reshard}, nil
-		case arg == "rebalance":
-			return Scheme{Kind: kind, Policy: slot.Rebalance}, nil
-		}
+		return Scheme{s}, nil
 	}
-	return Scheme{}, fmt.Errorf("scheme %q: want modulo, ring:<vnodes>, ring:<vnodes>:<probes>, slots or slots:rebalance", text)
+	last := len(forms) - 1
+	return Scheme{}, fmt.Errorf("scheme %q: want %s or %s", text, strings.Join(forms[:last], ", "), forms[last])
 }
 
 // ParseInts reads a comma-separated list of whole numbers given to the command-line flag
@@ -84,24 +117,53 @@ func ParseSchemes(text string) ([]Scheme, error) {
 	return out, nil
 }
 
+// String writes the scheme as ParseScheme reads it; the zero Scheme is "".
 func (s Scheme) String() string {
-	switch s.Kind {
-	case "ring":
-		if s.Probes > 1 {
-			return "ring:" + strconv.Itoa(s.VNodes) + ":" + strconv.Itoa(s.Probes)
-		}
-		return "ring:" + strconv.Itoa(s.VNodes)
-	case "slots":
-		if s.Policy == slot.Rebalance {
-			return "slots:rebalance"
-		}
-		return "slots"
+	if s.s == nil {
+		return ""
 	}
-	return s.Kind
+	return s.s.String()
 }
+
+// IsZero reports whether s is the zero Scheme, no scheme at all.
+func (s Scheme) IsZero() bool { return s.s == nil }
 
 // MarshalText writes the scheme as String does, so JSON shows "ring:100".
 func (s Scheme) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a scheme written by MarshalText.
+func (s *Scheme) UnmarshalText(text []byte) error {
+	parsed, err := ParseScheme(string(text))
+	if err != nil {
+		return err
+	}
+	*s = parsed
+	return nil
+}
+
+var errNoScheme = errors.New("the zero Scheme is no placement scheme")
+
+// newLayout builds scheme s over members.
+func (s Scheme) newLayout(members []string) (layout, error) {
+	if s.s == nil {
+		return nil, errNoScheme
+	}
+	return s.s.layout(members)
+}
+
+// planned reports whether s changes ownership by planned moves (see scheme.planned).
+func (s Scheme) planned() bool { return s.s != nil && s.s.planned() }
+
+// inCluster is how the simulated cluster runs s, or why it cannot.
+func (s Scheme) inCluster() (clusterScheme, error) {
+	if s.s == nil {
+		return nil, errNoScheme
+	}
+	if err := s.s.checkInCluster(); err != nil {
+		return nil, err
+	}
+	return s.s.inCluster(), nil
+}
 
 // A layout is one scheme at one membership, reduced to what a measurement needs.
 type layout interface {
@@ -120,31 +182,6 @@ type layout interface {
 	crash(m string) (layout, error)
 	// replicated returns the same placement keeping one replica of every key.
 	replicated() layout
-}
-
-// newLayout builds scheme s over members.
-func (s Scheme) newLayout(members []string) (layout, error) {
-	switch s.Kind {
-	case "modulo":
-		m, err := modulo.New(members, nil)
-		if err != nil {
-			return nil, err
-		}
-		return moduloLayout{m: m}, nil
-	case "ring":
-		r, err := ring.New(members, ring.Config{VNodes: s.VNodes, Probes: s.Probes})
-		if err != nil {
-			return nil, err
-		}
-		return ringLayout{r: r, names: r.Members()}, nil
-	case "slots":
-		p, err := slot.NewPartitioner(members, s.Policy)
-		if err != nil {
-			return nil, err
-		}
-		return newSlotLayout(p, false), nil
-	}
-	return nil, fmt.Errorf("unknown scheme %q", s.Kind)
 }
 
 // A placedKey is a key being placed by every layout of a measurement, with what several
@@ -172,148 +209,4 @@ func (k *placedKey) slot() int {
 		k.s, k.slotted = slot.Of(k.key), true
 	}
 	return k.s
-}
-
-// moduloLayout keeps a replica of member i's keys on member i+1 (mod N).
-type moduloLayout struct {
-	m        *modulo.Modulo
-	replicas bool
-}
-
-func (l moduloLayout) members() []string      { return l.m.Members() }
-func (l moduloLayout) holders() []string      { return l.m.Members() }
-func (l moduloLayout) owner(k *placedKey) int { return l.m.IndexAt(k.hash()) }
-func (l moduloLayout) locate(k *placedKey) (int, int) {
-	i := l.m.IndexAt(k.hash())
-	if !l.replicas || l.m.Len() < 2 {
-		return i, -1
-	}
-	return i, (i + 1) % l.m.Len()
-}
-func (l moduloLayout) join(m string) (layout, error) {
-	n, err := l.m.With(m)
-	return moduloLayout{n, l.replicas}, err
-}
-func (l moduloLayout) leave(m string) (layout, error) {
-	n, err := l.m.Without(m)
-	return moduloLayout{n, l.replicas}, err
-}
-func (l moduloLayout) crash(m string) (layout, error) { return l.leave(m) }
-func (l moduloLayout) replicated() layout             { return moduloLayout{l.m, true} }
-
-// ringLayout keeps a replica on the next distinct member clockwise.
-type ringLayout struct {
-	r        *ring.Ring
-	names    []string
-	replicas bool
-}
-
-func (l ringLayout) members() []string      { return l.names }
-func (l ringLayout) holders() []string      { return l.names }
-func (l ringLayout) owner(k *placedKey) int { return l.r.IndexAt(k.hash()) }
-func (l ringLayout) locate(k *placedKey) (int, int) {
-	if !l.replicas || len(l.names) < 2 {
-		return l.r.IndexAt(k.hash()), -1
-	}
-	var buf [2]int
-	s := l.r.AppendSuccessorIndexesAt(buf[:0], k.hash(), 2)
-	return s[0], s[1]
-}
-func (l ringLayout) join(m string) (layout, error) {
-	r, err := l.r.Add(m, 1)
-	if err != nil {
-		return nil, err
-	}
-	return ringLayout{r, r.Members(), l.replicas}, nil
-}
-func (l ringLayout) leave(m string) (layout, error) {
-	r, err := l.r.Remove(m)
-	if err != nil {
-		return nil, err
-	}
-	return ringLayout{r, r.Members(), l.replicas}, nil
-}
-func (l ringLayout) crash(m string) (layout, error) { return l.leave(m) }
-func (l ringLayout) replicated() layout             { return ringLayout{l.r, l.names, true} }
-
-// slotLayout gives every master a dedicated replica node, "<master>/replica", as
-// `--cluster-replicas 1` does; a crashed master's replica is promoted.
-type slotLayout struct {
-	p        *slot.Partitioner
-	names    []string // masters, then replica nodes when replicas is set
-	bySlot   *[slot.Count]int32
-	replicas bool
-}
-
-func replicaOf(master string) string { return master + "/replica" }
-
-func newSlotLayout(p *slot.Partitioner, replicas bool) slotLayout {
-	l := slotLayout{p: p, names: p.Members(), bySlot: new([slot.Count]int32), replicas: replicas}
-	if replicas {
-		for _, m := range p.Members() {
-			l.names = append(l.names, replicaOf(m))
-		}
-	}
-	index := map[string]int32{"": -1}
-	for i, n := range l.names {
-		index[n] = int32(i)
-	}
-	t := p.Table()
-	for s := range slot.Count {
-		l.bySlot[s] = index[t.Owner(s)]
-	}
-	return l
-}
-
-func (l slotLayout) members() []string      { return l.names[:len(l.p.Members())] }
-func (l slotLayout) holders() []string      { return l.names }
-func (l slotLayout) owner(k *placedKey) int { return int(l.bySlot[k.slot()]) }
-func (l slotLayout) locate(k *placedKey) (int, int) {
-	o := int(l.bySlot[k.slot()])
-	if !l.replicas || o < 0 {
-		return o, -1
-	}
-	return o, o + len(l.p.Members())
-}
-func (l slotLayout) join(m string) (layout, error) {
-	p, err := l.p.Join(m)
-	if err != nil {
-		return nil, err
-	}
-	return newSlotLayout(p, l.replicas), nil
-}
-func (l slotLayout) leave(m string) (layout, error) {
-	p, err := l.p.Leave(m)
-	if err != nil {
-		return nil, err
-	}
-	return newSlotLayout(p, l.replicas), nil
-}
-func (l slotLayout) crash(m string) (layout, error) {
-	if !l.replicas {
-		p, err := l.p.Crash(m)
-		if err != nil {
-			return nil, err
-		}
-		return newSlotLayout(p, false), nil
-	}
-	// The replica is promoted and keeps serving; the new master has no replica of its own.
-	p, err := l.p.Failover(m, replicaOf(m))
-	if err != nil {
-		return nil, err
-	}
-	next := newSlotLayout(p, false)
-	next.replicas = false
-	return next, nil
-}
-func (l slotLayout) replicated() layout { return newSlotLayout(l.p, true) }
-
-// UnmarshalText reads a scheme written by MarshalText.
-func (s *Scheme) UnmarshalText(text []byte) error {
-	parsed, err := ParseScheme(string(text))
-	if err != nil {
-		return err
-	}
-	*s = parsed
-	return nil
 }

@@ -205,7 +205,7 @@ func (res *SkewResult) seed(cfg SkewConfig) error {
 		// hash % N and rings depend on the members alone, so back at the same three they
 		// place every key as at the start; slots depend on how the reshards went.
 		same := own
-		if s.Kind != "slots" && slices.Equal(three.holders(), back.holders()) {
+		if !s.planned() && slices.Equal(three.holders(), back.holders()) {
 			same = reuse{from: base}
 		}
 		m.same = append(m.same, own, own, same)
@@ -307,7 +307,7 @@ func (res *SkewResult) crash(cfg SkewConfig) error {
 		// same nodes, so the bare pair reuses the replicated pair's owners; slots keep
 		// replicas on nodes of their own.
 		holders := func(i int) []string { return m.stages[i].holders() }
-		if s.Kind != "slots" && slices.Equal(holders(base), holders(base+2)) && slices.Equal(holders(base+1), holders(base+3)) {
+		if !s.planned() && slices.Equal(holders(base), holders(base+2)) && slices.Equal(holders(base+1), holders(base+3)) {
 			m.same = append(m.same, own, own, reuse{from: base, ownerOnly: true}, reuse{from: base + 1, ownerOnly: true})
 		} else {
 			m.same = append(m.same, own, own, own, own)

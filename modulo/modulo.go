@@ -8,7 +8,7 @@ import (
 	"github.com/cespare/xxhash/v2"
 )
 
-// A Modulo places a key on member hash(key) % N. It is immutable: With and Without build
+// A Modulo places a key on member hash(key) % N. It is immutable: Join and Leave build
 // new values.
 type Modulo struct {
 	members []string
@@ -58,14 +58,14 @@ func (m *Modulo) Members() []string { return slices.Clone(m.members) }
 // Len returns the number of members.
 func (m *Modulo) Len() int { return len(m.members) }
 
-// With returns the partitioner after member joins as number N (the end of the list).
-func (m *Modulo) With(member string) (*Modulo, error) {
+// Join returns the partitioner after member joins as number N (the end of the list).
+func (m *Modulo) Join(member string) (*Modulo, error) {
 	return New(append(slices.Clone(m.members), member), m.hash)
 }
 
-// Without returns the partitioner after member leaves: the others keep their relative order
+// Leave returns the partitioner after member leaves: the others keep their relative order
 // and are renumbered 0..N-2, which is what moves most keys.
-func (m *Modulo) Without(member string) (*Modulo, error) {
+func (m *Modulo) Leave(member string) (*Modulo, error) {
 	i := slices.Index(m.members, member)
 	if i < 0 {
 		return nil, fmt.Errorf("modulo: %q is not a member", member)

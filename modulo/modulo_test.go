@@ -53,11 +53,11 @@ func TestCustomHash(t *testing.T) {
 func TestWithoutRenumbersInOrder(t *testing.T) {
 	m, err := modulo.New([]string{"a", "b", "c", "d"}, nil)
 	require.NoError(t, err)
-	w, err := m.Without("b")
+	w, err := m.Leave("b")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a", "c", "d"}, w.Members())
 	assert.Equal(t, []string{"a", "b", "c", "d"}, m.Members(), "the original is unchanged")
-	j, err := w.With("e")
+	j, err := w.Join("e")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a", "c", "d", "e"}, j.Members())
 	assert.Equal(t, 4, j.Len())
@@ -71,11 +71,11 @@ func TestErrors(t *testing.T) {
 	_, err = modulo.New([]string{"a", ""}, nil)
 	assert.EqualError(t, err, "modulo: a member has an empty name")
 	m, _ := modulo.New([]string{"a"}, nil)
-	_, err = m.Without("z")
+	_, err = m.Leave("z")
 	assert.EqualError(t, err, `modulo: "z" is not a member`)
-	_, err = m.Without("a")
+	_, err = m.Leave("a")
 	assert.EqualError(t, err, `modulo: cannot remove "a", the last member`)
-	_, err = m.With("a")
+	_, err = m.Join("a")
 	assert.EqualError(t, err, `modulo: member "a" is given twice`)
 }
 
@@ -84,7 +84,7 @@ func TestErrors(t *testing.T) {
 func TestScaleOutMovesNOverNPlusOne(t *testing.T) {
 	for _, n := range []int{3, 10} {
 		m, _ := modulo.New(names(n), nil)
-		m2, _ := m.With("new")
+		m2, _ := m.Join("new")
 		moved, total := 0, 200000
 		for i := range total {
 			k := fmt.Sprintf("key:%d", i)
@@ -101,9 +101,9 @@ func TestOwnerAllocatesNothing(t *testing.T) {
 	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = m.Owner("user:42") }))
 }
 
-func ExampleModulo_With() {
+func ExampleModulo_Join() {
 	m, _ := modulo.New([]string{"a", "b", "c"}, nil)
-	m2, _ := m.With("d")
+	m2, _ := m.Join("d")
 	moved := 0
 	for i := range 100000 {
 		k := fmt.Sprintf("key:%d", i)

@@ -5,7 +5,7 @@
 //	r, _ := ring.New([]string{"a", "b", "c"}, ring.Config{VNodes: 160})
 //	r.Owner("k1")           // one of a, b, c; no allocation
 //	r.Successors("k1", 2)   // the owner and where a replica goes
-//	r2, _ := r.Add("d", 1)  // a new ring; keys move only to d
+//	r2, _ := r.Join("d")    // a new ring; keys move only to d
 //
 // With V points per member a member's share of the keys has a relative standard deviation
 // of about 1/√V: 0.315, 0.0997, 0.0316 for V = 10, 100, 1000 (Lamping and Veach 2014).

@@ -51,7 +51,7 @@ type Config struct {
 }
 
 // A Ring is a consistent-hash ring: each member owns the keys whose hash falls on the arc
-// ending at one of its points, walking clockwise. It is immutable; Add and Remove build new
+// ending at one of its points, walking clockwise. It is immutable; Join and Leave build new
 // rings, and the keys that move are those whose owner differs.
 //
 // The ring depends only on the set of members, never on the order they were given or
@@ -438,8 +438,11 @@ func probedShares(arcs []float64, k int) []float64 {
 	return shares
 }
 
-// Add returns the ring with member added at weight.
-func (r *Ring) Add(member string, weight float64) (*Ring, error) {
+// Join returns the ring after member joins at weight 1.
+func (r *Ring) Join(member string) (*Ring, error) { return r.JoinWeighted(member, 1) }
+
+// JoinWeighted returns the ring after member joins at weight.
+func (r *Ring) JoinWeighted(member string, weight float64) (*Ring, error) {
 	if _, found := slices.BinarySearch(r.members, member); found {
 		return nil, fmt.Errorf("ring: %q is already a member", member)
 	}
@@ -452,8 +455,8 @@ func (r *Ring) Add(member string, weight float64) (*Ring, error) {
 	return New(append(slices.Clone(r.members), member), cfg)
 }
 
-// Remove returns the ring without member.
-func (r *Ring) Remove(member string) (*Ring, error) {
+// Leave returns the ring after member leaves.
+func (r *Ring) Leave(member string) (*Ring, error) {
 	i, found := slices.BinarySearch(r.members, member)
 	if !found {
 		return nil, fmt.Errorf("ring: %q is not a member", member)

@@ -71,7 +71,7 @@ func TestEqualPointsBreakTiesByName(t *testing.T) {
 	}
 	// Adding y to a ring of x and z gives the same ring as building all three at once.
 	r, _ := ring.New([]string{"x", "z"}, ring.Config{VNodes: 1, Hash: handHash(at)})
-	r, _ = r.Add("y", 1)
+	r, _ = r.Join("y")
 	assert.Equal(t, "x", r.Owner("400"))
 	assert.Equal(t, "z", r.Owner("501"))
 }
@@ -99,11 +99,11 @@ func TestErrors(t *testing.T) {
 	assert.EqualError(t, err, "ring: Probes is -1: it must be at least 0 (0 and 1 both mean one position a key)")
 
 	r, _ := ring.New([]string{"a"}, ring.Config{VNodes: 4})
-	_, err = r.Add("a", 1)
+	_, err = r.Join("a")
 	assert.EqualError(t, err, `ring: "a" is already a member`)
-	_, err = r.Remove("b")
+	_, err = r.Leave("b")
 	assert.EqualError(t, err, `ring: "b" is not a member`)
-	_, err = r.Remove("a")
+	_, err = r.Leave("a")
 	assert.EqualError(t, err, `ring: cannot remove "a", the last member`)
 	_, err = r.Bounded(1)
 	assert.EqualError(t, err, "ring: load factor 1: it must be a finite number above 1")
@@ -143,7 +143,7 @@ func TestJoinMovesKeysOnlyToTheNewMember(t *testing.T) {
 		if slices.Contains(members, joiner) {
 			t.Skip("joiner is already a member")
 		}
-		r2, err := r.Add(joiner, 1)
+		r2, err := r.Join(joiner)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +162,7 @@ func TestLeaveMovesKeysOnlyFromTheLeavingMember(t *testing.T) {
 			t.Skip("need two members")
 		}
 		leaver := rapid.SampledFrom(members).Draw(t, "leaver")
-		r2, err := r.Remove(leaver)
+		r2, err := r.Leave(leaver)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,7 +191,7 @@ func TestSuccessorsAreTheFailoverOrder(t *testing.T) {
 					break
 				}
 				var err error
-				if left, err = left.Remove(m); err != nil {
+				if left, err = left.Leave(m); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -229,7 +229,7 @@ func TestOwnerIgnoresInsertionOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, m := range perm[1:] {
-			if a, err = a.Add(m, r.Weight(m)); err != nil {
+			if a, err = a.JoinWeighted(m, r.Weight(m)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -501,9 +501,9 @@ func TestProbesEvenOutShares(t *testing.T) {
 	}
 }
 
-func ExampleRing_Add() {
+func ExampleRing_Join() {
 	r, _ := ring.New([]string{"a", "b", "c"}, ring.Config{VNodes: 100})
-	r2, _ := r.Add("d", 1)
+	r2, _ := r.Join("d")
 	moved, toD := 0, 0
 	for i := range 100000 {
 		k := fmt.Sprintf("key:%d", i)
