@@ -298,3 +298,22 @@ func (p *CreatePlan) Lines() []string {
 	}
 	return lines
 }
+
+// Layout returns the cluster the plan makes, with every node named by its address (the
+// node IDs are only known once the nodes run): the masters in command-line order with
+// their ranges, then the replicas with the master each was paired with, then the nodes
+// left empty. It is what a planner needs to plan the next step on paper.
+func (p *CreatePlan) Layout() Layout {
+	l := Layout{Slots: NewTable()}
+	for i, m := range p.Masters {
+		l.Nodes = append(l.Nodes, Node{ID: m, Addr: m})
+		l.Slots.AssignSet(SetOf(p.Slots[i]), m)
+	}
+	for _, r := range p.Replicas {
+		l.Nodes = append(l.Nodes, Node{ID: r.Replica, Addr: r.Replica, ReplicaOf: r.Master})
+	}
+	for _, e := range p.Empty {
+		l.Nodes = append(l.Nodes, Node{ID: e, Addr: e})
+	}
+	return l
+}

@@ -64,12 +64,11 @@ func ExamplePlanReshard() {
 	if err != nil {
 		panic(err)
 	}
-	for _, m := range plan.Moves {
-		if err := l.Slots.Move(m); err != nil {
-			panic(err)
-		}
+	after, err := l.Apply(plan.Moves)
+	if err != nil {
+		panic(err)
 	}
-	got := l.Slots.Slots("node4")
+	got := after.Slots.Slots("node4")
 	fmt.Println(len(plan.Moves), got.Bracketed())
 	// Output: 4096 [0-1364],[5461-6826],[10923-12287]
 }
@@ -98,4 +97,28 @@ func ExamplePlanRebalance() {
 	// >>> Rebalancing across 3 nodes. Total weight = 4.00
 	// Moving 1366 slots from node2 to node1
 	// Moving 1365 slots from node3 to node1
+}
+
+// The cluster a create plan makes, as a Layout to plan the next step on: nodes are named
+// by their addresses until they run and have IDs.
+func ExampleCreatePlan_Layout() {
+	plan, err := slot.PlanCreate([]string{"127.0.0.1:6381", "127.0.0.1:6382", "127.0.0.1:6383", "127.0.0.1:6384", "127.0.0.1:6385", "127.0.0.1:6386"}, 1, nil)
+	if err != nil {
+		panic(err)
+	}
+	l := plan.Layout()
+	for _, n := range l.Nodes {
+		if n.IsReplica() {
+			fmt.Println(n.Addr, "replicates", n.ReplicaOf)
+		} else {
+			fmt.Println(n.Addr, l.Slots.Slots(n.ID))
+		}
+	}
+	// Output:
+	// 127.0.0.1:6381 0-5460
+	// 127.0.0.1:6382 5461-10922
+	// 127.0.0.1:6383 10923-16383
+	// 127.0.0.1:6384 replicates 127.0.0.1:6383
+	// 127.0.0.1:6385 replicates 127.0.0.1:6381
+	// 127.0.0.1:6386 replicates 127.0.0.1:6382
 }

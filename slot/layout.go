@@ -27,6 +27,22 @@ type Layout struct {
 	Slots *Table
 }
 
+// Apply returns the layout after moves, in order, as redis-cli leaves it once its plan has
+// run: the same nodes and a copy of the table with each slot moved. A move of a slot from
+// a node that does not own it is an error, and l is unchanged either way.
+func (l Layout) Apply(moves []Move) (Layout, error) {
+	next := Layout{Nodes: append([]Node(nil), l.Nodes...), Slots: NewTable()}
+	if l.Slots != nil {
+		next.Slots = l.Slots.Clone()
+	}
+	for _, m := range moves {
+		if err := next.Slots.Move(m); err != nil {
+			return l, err
+		}
+	}
+	return next, nil
+}
+
 // node returns the node whose ID is id (compared in lowercase, like redis-cli's
 // clusterManagerNodeByName), or nil.
 func (l Layout) node(id string) *Node {

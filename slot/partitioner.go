@@ -84,6 +84,14 @@ func (p *Partitioner) Table() *Table { return p.table.Clone() }
 // Policy returns the scale-event policy.
 func (p *Partitioner) Policy() Policy { return p.policy }
 
+// Layout returns the placement as redis-cli would load it: the masters in order, each named
+// by its member name (ID and address alike), and a copy of the slot table.
+func (p *Partitioner) Layout() Layout {
+	l := p.layout()
+	l.Slots = l.Slots.Clone()
+	return l
+}
+
 func (p *Partitioner) layout() Layout {
 	l := Layout{Slots: p.table}
 	for _, m := range p.masters {

@@ -142,3 +142,22 @@ func BenchmarkOf(b *testing.B) {
 		})
 	}
 }
+
+// A partitioner's Layout is a copy to plan on: changing it changes nothing in the partitioner.
+func TestPartitionerLayoutIsACopy(t *testing.T) {
+	p, err := slot.NewPartitioner([]string{"a", "b", "c"}, slot.Reshard)
+	require.NoError(t, err)
+	l := p.Layout()
+	require.Len(t, l.Nodes, 3)
+	assert.Equal(t, slot.Node{ID: "a", Addr: "a"}, l.Nodes[0])
+	assert.Equal(t, 5461, l.Slots.Len("a"))
+	l.Slots.Assign(0, "c")
+	assert.Equal(t, "a", p.Table().Owner(0), "the partitioner's table changed through its Layout")
+	plan, err := slot.PlanReshard(p.Layout(), []string{"all"}, "c", 10)
+	require.NoError(t, err)
+	after, err := p.Layout().Apply(plan.Moves)
+	require.NoError(t, err)
+	assert.Equal(t, 5461+10, after.Slots.Len("c"))
+	_, err = p.Layout().Apply([]slot.Move{{Slot: 0, From: "b", To: "c"}})
+	assert.Error(t, err, "slot 0 is a's, not b's")
+}
