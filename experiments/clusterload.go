@@ -72,7 +72,7 @@ func (res *SkewResult) clusterLoad(cfg SkewConfig) error {
 	}
 
 	ccfg := cluster.DefaultConfig()
-	c, procs, err := rediscli.Build(cluster.Options{Seed: keys.Seed, Masters: 3, Replicas: 1, Config: ccfg, Link: cluster.Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: keys.Seed, Masters: 3, Replicas: 1, Config: ccfg, Link: cluster.Loopback()})
 	if err != nil {
 		return fmt.Errorf("simulated cluster: %w", err)
 	}

@@ -85,12 +85,16 @@ type FailoverPhase struct {
 	Real func(RealFailover) time.Duration
 }
 
-// FailoverPhases are the phases every failover summary and figure reports, in order.
-var FailoverPhases = []FailoverPhase{
+// failoverPhases are the phases every failover summary and figure reports, in order.
+var failoverPhases = [...]FailoverPhase{
 	{"pfail", func(t FailoverTiming) time.Duration { return t.PFail }, func(r RealFailover) time.Duration { return r.PFail }},
 	{"fail", func(t FailoverTiming) time.Duration { return t.Fail }, func(r RealFailover) time.Duration { return r.Fail }},
 	{"promoted", func(t FailoverTiming) time.Duration { return t.Promoted }, func(r RealFailover) time.Duration { return r.Promoted }},
 }
+
+// FailoverPhases returns the phases every failover summary and figure reports, in order:
+// pfail, fail, promoted.
+func FailoverPhases() []FailoverPhase { return slices.Clone(failoverPhases[:]) }
 
 // RunFailover simulates cfg.Runs failovers with MeasureFailover: each builds the
 // cluster with the emulated redis-cli, waits, kills the first master and watches.
@@ -123,7 +127,7 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 		if load != nil {
 			load.Keep = i == 0
 		}
-		tm, err := MeasureFailoverUnder(cluster.Options{Seed: seed, Masters: cfg.Masters, Replicas: cfg.Replicas, Config: ccfg, Link: cluster.Loopback}, fault, load)
+		tm, err := MeasureFailoverUnder(cluster.Options{Seed: seed, Masters: cfg.Masters, Replicas: cfg.Replicas, Config: ccfg, Link: cluster.Loopback()}, fault, load)
 		if err != nil {
 			return nil, fmt.Errorf("failover: seed %d: %w", seed, err)
 		}
@@ -146,7 +150,7 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 		}
 	}
 	res.Real = recorded
-	for _, ph := range FailoverPhases {
+	for _, ph := range failoverPhases {
 		var s, r []time.Duration
 		for _, run := range res.Runs {
 			s = append(s, ph.Sim(run))

@@ -15,7 +15,7 @@ func loadOptions(seed uint64) cluster.Options {
 	cfg := cluster.DefaultConfig()
 	cfg.NodeTimeout = time.Second
 	cfg.AppendOnly = true
-	return cluster.Options{Seed: seed, Masters: 3, Replicas: 1, Config: cfg, Link: cluster.Loopback}
+	return cluster.Options{Seed: seed, Masters: 3, Replicas: 1, Config: cfg, Link: cluster.Loopback()}
 }
 
 // TestFailoverUnderLoadKill: a SIGKILLed master loses no acknowledged write on loopback

@@ -33,7 +33,7 @@ func simulateFailovers(t *testing.T, timeout time.Duration, n int) [4][]float64 
 	cfg.AppendOnly = true
 	var out [4][]float64
 	for seed := uint64(1); seed <= uint64(n); seed++ {
-		tm, err := MeasureFailover(cluster.Options{Seed: seed, Masters: 3, Replicas: 1, Config: cfg, Link: cluster.Loopback})
+		tm, err := MeasureFailover(cluster.Options{Seed: seed, Masters: 3, Replicas: 1, Config: cfg, Link: cluster.Loopback()})
 		require.NoError(t, err)
 		got := [4]time.Duration{tm.PFail, tm.Fail, tm.Promoted, tm.LastPFail}
 		for i, d := range got {

@@ -220,7 +220,7 @@ func runMovementPart(cfg MovementConfig, s Scheme, part string) ([]MovementStep,
 	ccfg := cluster.DefaultConfig()
 	ccfg.NodeTimeout = cfg.NodeTimeout
 	ccfg.AppendOnly = true // as the seed tutorial runs its containers
-	link := cluster.Loopback
+	link := cluster.Loopback()
 	link.Bandwidth = cfg.Bandwidth
 	cs, err := s.inCluster()
 	if err != nil {
@@ -383,7 +383,7 @@ func (r *movementRun) begin(event, node string) *MovementStep {
 	r.starts = append(r.starts, r.c.Sim.Now().Sub(r.loadStart))
 	r.step = len(r.steps) - 1
 	st := &r.steps[r.step]
-	st.Moved, st.Bytes = r.c.Reg.Migrated()
+	st.Moved, st.Bytes = r.c.Metrics.MigratedKeys, r.c.Metrics.MigratedBytes
 	return st
 }
 
@@ -401,7 +401,7 @@ func (r *movementRun) finish(start sim.Time, limit time.Duration) {
 // close ends the step at the current time.
 func (r *movementRun) close(start sim.Time) {
 	st := &r.steps[r.step]
-	keys, bytes := r.c.Reg.Migrated()
+	keys, bytes := r.c.Metrics.MigratedKeys, r.c.Metrics.MigratedBytes
 	st.Moved, st.Bytes = keys-st.Moved, bytes-st.Bytes
 	st.Window = r.c.Sim.Now().Sub(start)
 	st.Masters = len(r.masters)

@@ -102,7 +102,7 @@ func runScale(cfg ScaleConfig, ccfg cluster.Config, n int, profile bool) (ScaleR
 	}
 	runtime.GC()
 	start := time.Now()
-	c, procs, err := cluster.BuildRestored(cluster.Options{Seed: cfg.Seed, Masters: n / 2, Replicas: 1, Config: ccfg, Link: cluster.Loopback})
+	c, procs, err := cluster.BuildRestored(cluster.Options{Seed: cfg.Seed, Masters: n / 2, Replicas: 1, Config: ccfg, Link: cluster.Loopback()})
 	if err != nil {
 		return row, fmt.Errorf("scale: %d nodes: %w", n, err)
 	}

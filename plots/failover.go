@@ -150,7 +150,7 @@ func distributionFigure(res *experiments.FailoverResult) (Figure, error) {
 	p.X.Label.Text = "milliseconds after the fault"
 	p.Y.Label.Text = "fraction of runs"
 	label := map[string]string{"pfail": "PFAIL", "fail": "FAIL", "promoted": "promoted"}
-	for i, ph := range experiments.FailoverPhases {
+	for i, ph := range experiments.FailoverPhases() {
 		var sim, real []float64
 		for _, r := range res.Runs {
 			if d := ph.Sim(r); d > 0 {

@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -14,9 +15,9 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-// Palette is the Okabe–Ito palette: eight colours that stay distinct for colour-blind
+// palette is the Okabe–Ito palette: eight colours that stay distinct for colour-blind
 // readers and in greyscale print.
-var Palette = []color.Color{
+var palette = [...]color.Color{
 	color.RGBA{0x00, 0x72, 0xB2, 0xff}, // blue
 	color.RGBA{0xE6, 0x9F, 0x00, 0xff}, // orange
 	color.RGBA{0x00, 0x9E, 0x73, 0xff}, // bluish green
@@ -28,7 +29,10 @@ var Palette = []color.Color{
 }
 
 // colour returns the i-th palette colour, cycling.
-func colour(i int) color.Color { return Palette[i%len(Palette)] }
+func colour(i int) color.Color { return palette[i%len(palette)] }
+
+// Palette returns the colours the figures use, in order: the Okabe–Ito palette.
+func Palette() []color.Color { return slices.Clone(palette[:]) }
 
 // A Figure is one or more plots stacked vertically, written as PNG and SVG.
 type Figure struct {

@@ -71,7 +71,7 @@ func TestLedger(t *testing.T) {
 
 // A killed process still reports the node ID it had, and keeps it when restarted.
 func TestKilledProcessKeepsItsID(t *testing.T) {
-	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Link: cluster.Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Link: cluster.Loopback()})
 	require.NoError(t, err)
 	id := procs[0].ID()
 	require.Len(t, id, 40)
@@ -86,7 +86,7 @@ func TestKilledProcessKeepsItsID(t *testing.T) {
 // WaitReady returns once every replica has synchronised, so that a master killed then is
 // replaced.
 func TestBuildDefaultsAndWaitReady(t *testing.T) {
-	c, procs, err := rediscli.Build(cluster.Options{Seed: 2, Masters: 3, Replicas: 1, Link: cluster.Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 2, Masters: 3, Replicas: 1, Link: cluster.Loopback()})
 	require.NoError(t, err)
 	assert.Equal(t, 15*time.Second, procs[0].Config.NodeTimeout)
 	require.NoError(t, c.WaitReady(time.Minute))

@@ -43,11 +43,13 @@ func (p *Process) ID() string {
 
 // A Cluster runs redis-server processes and clients on a simulation.
 type Cluster struct {
-	Sim   *sim.Sim
-	Reg   *Registry
-	procs []*Process
-	byKey map[string]*Process
-	cli   *Client
+	Sim *sim.Sim
+	Reg *Registry
+	// Metrics is what the cluster's nodes have counted (see Metrics).
+	Metrics Metrics
+	procs   []*Process
+	byKey   map[string]*Process
+	cli     *Client
 
 	// Placement, when set before the processes start, places keys by a partitioner over
 	// the shards instead of by hash slots (see Placement).
@@ -90,7 +92,7 @@ func (c *Cluster) start(name, ip string, port int, cfg Config, disk *Persisted) 
 		return nil, fmt.Errorf("Redis port number too high. Cluster communication port is 10,000 port numbers higher than your Redis port. Your Redis port number must be 55535 or less.")
 	}
 	p := &Process{Name: name, IP: ip, Port: port, Config: cfg}
-	p.node = New(Spec{IP: ip, Port: port, Config: cfg, Registry: c.Reg, Proc: c.Sim.Len(), Disk: disk, Placement: c.Placement})
+	p.node = New(Spec{IP: ip, Port: port, Config: cfg, Registry: c.Reg, Metrics: &c.Metrics, Proc: c.Sim.Len(), Disk: disk, Placement: c.Placement})
 	idx, err := c.Sim.AddNode(addr, p.node)
 	if err != nil {
 		return nil, err
@@ -117,7 +119,7 @@ func (c *Cluster) down(p *Process, graceful bool) {
 	c.Sim.Crash(p.Index)
 	p.down = true
 	p.runs++
-	p.node = New(Spec{IP: p.IP, Port: p.Port, Config: p.Config, Registry: c.Reg, Proc: p.Index, Disk: disk, Incarnation: p.runs, Placement: c.Placement})
+	p.node = New(Spec{IP: p.IP, Port: p.Port, Config: p.Config, Registry: c.Reg, Metrics: &c.Metrics, Proc: p.Index, Disk: disk, Incarnation: p.runs, Placement: c.Placement})
 }
 
 // Restart starts p again from what it persisted (docker start).

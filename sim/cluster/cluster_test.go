@@ -23,7 +23,7 @@ func seedCluster(t *testing.T, seed uint64, timeout time.Duration) (*cluster.Clu
 	cfg := cluster.DefaultConfig()
 	cfg.NodeTimeout = timeout
 	cfg.AppendOnly = true
-	c, procs, err := rediscli.Build(cluster.Options{Seed: seed, Masters: 3, Replicas: 1, Config: cfg, Link: cluster.Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: seed, Masters: 3, Replicas: 1, Config: cfg, Link: cluster.Loopback()})
 	require.NoError(t, err)
 	c.Sim.RunFor(10 * time.Second)
 	return c, procs
@@ -194,7 +194,7 @@ func TestManualFailoverErrors(t *testing.T) {
 func TestUnsyncedReplicaDoesNotFailOver(t *testing.T) {
 	cfg := cluster.DefaultConfig()
 	cfg.NodeTimeout = time.Second
-	c, procs, err := rediscli.Build(cluster.Options{Seed: 5, Masters: 3, Replicas: 1, Config: cfg, Link: cluster.Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 5, Masters: 3, Replicas: 1, Config: cfg, Link: cluster.Loopback()})
 	require.NoError(t, err)
 	c.Sim.RunFor(2 * time.Second)
 	c.Kill(procs[0])
@@ -213,7 +213,7 @@ func TestUnsyncedReplicaDoesNotFailOver(t *testing.T) {
 func TestCrashWithoutReplicaTakesTheClusterDown(t *testing.T) {
 	cfg := cluster.DefaultConfig()
 	cfg.NodeTimeout = time.Second
-	c, procs, err := rediscli.Build(cluster.Options{Seed: 6, Masters: 3, Config: cfg, Link: cluster.Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 6, Masters: 3, Config: cfg, Link: cluster.Loopback()})
 	require.NoError(t, err)
 	c.Sim.RunFor(5 * time.Second)
 	c.Kill(procs[2])
@@ -371,7 +371,7 @@ func TestCommandErrors(t *testing.T) {
 // CONFIG SET refuses, naming the option, what the model cannot change on a running node,
 // and accepts setting it to the value it already has.
 func TestConfigSetRefusesWhatTheModelCannotChange(t *testing.T) {
-	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Config: cluster.DefaultConfig(), Link: cluster.Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Config: cluster.DefaultConfig(), Link: cluster.Loopback()})
 	require.NoError(t, err)
 	client := c.NewClient("app")
 	r, err := client.Do(procs[0].Addr(), "CONFIG", "SET", "appendonly", "yes")
@@ -387,7 +387,7 @@ func TestConfigSetRefusesWhatTheModelCannotChange(t *testing.T) {
 
 // A node timeout longer than a Duration holds is refused, not wrapped into a negative one.
 func TestConfigSetRefusesATimeoutTooLongToHold(t *testing.T) {
-	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Config: cluster.DefaultConfig(), Link: cluster.Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Config: cluster.DefaultConfig(), Link: cluster.Loopback()})
 	require.NoError(t, err)
 	r, err := c.NewClient("app").Do(procs[0].Addr(), "CONFIG", "SET", "cluster-node-timeout", "9223372036854775807")
 	require.NoError(t, err)

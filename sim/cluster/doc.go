@@ -13,7 +13,7 @@
 // A 3-master, 3-replica cluster made as the seed tutorial makes it, a master killed, and
 // its replica promoted:
 //
-//	c, procs, _ := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Replicas: 1, Config: cluster.DefaultConfig(), Link: cluster.Loopback})
+//	c, procs, _ := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Replicas: 1, Config: cluster.DefaultConfig(), Link: cluster.Loopback()})
 //	c.Sim.RunFor(10 * time.Second) // the replicas' first sync (repl-diskless-sync-delay is 5 s)
 //	c.Kill(procs[0])
 //	c.Sim.RunFor(time.Minute)

@@ -11,7 +11,7 @@ import (
 // A 3-master, 3-replica cluster built as the seed tutorial builds it, the first master
 // killed, and its replica promoted.
 func Example() {
-	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Replicas: 1, Config: cluster.DefaultConfig(), Link: cluster.Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Replicas: 1, Config: cluster.DefaultConfig(), Link: cluster.Loopback()})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -145,7 +145,7 @@ func sides(t *testing.T, debug bool) (real, sim side) {
 	if debug {
 		cfg.EnableDebugCommand = "yes"
 	}
-	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Config: cfg, Link: cluster.Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Config: cfg, Link: cluster.Loopback()})
 	require.NoError(t, err)
 	c.Sim.RunFor(2 * time.Second)
 	sim.name = "simulated"
@@ -369,7 +369,7 @@ func TestMultiExecMatchesRealRedis(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.Close()
 
-	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Config: cluster.DefaultConfig(), Link: cluster.Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Config: cluster.DefaultConfig(), Link: cluster.Loopback()})
 	require.NoError(t, err)
 	c.Sim.RunFor(2 * time.Second)
 	client := c.NewClient("app")
@@ -421,7 +421,7 @@ func TestConfigMatchesRealRedis(t *testing.T) {
 	defer conn.Close()
 	cfg := cluster.DefaultConfig()
 	cfg.NodeTimeout = 5 * time.Second
-	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Config: cfg, Link: cluster.Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Config: cfg, Link: cluster.Loopback()})
 	require.NoError(t, err)
 	client := c.NewClient("app")
 	sameReplies(t, [][]string{
@@ -518,7 +518,7 @@ func TestReplicationInfoMatchesRealRedis(t *testing.T) {
 	}
 	real := []map[string]string{info(0), info(3), info(6)}
 
-	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Replicas: 1, Config: cluster.DefaultConfig(), Link: cluster.Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Replicas: 1, Config: cluster.DefaultConfig(), Link: cluster.Loopback()})
 	require.NoError(t, err)
 	lone, err := c.Start("redis-node-7", "127.0.0.1", 6387, cluster.DefaultConfig())
 	require.NoError(t, err)

@@ -226,7 +226,7 @@ func TestClusterStateMachine(t *testing.T) {
 		cfg.NodeTimeout = time.Duration(rapid.IntRange(1, 3).Draw(t, "node timeout s")) * time.Second
 		cfg.AppendOnly = true
 		replicas := rapid.IntRange(0, 1).Draw(t, "replicas")
-		c, procs, err := rediscli.Build(cluster.Options{Seed: seed, Masters: 3, Replicas: replicas, Config: cfg, Link: cluster.Loopback, Trace: os.Getenv("KVPLACE_MACHINE_TRACE") != ""})
+		c, procs, err := rediscli.Build(cluster.Options{Seed: seed, Masters: 3, Replicas: replicas, Config: cfg, Link: cluster.Loopback(), Trace: os.Getenv("KVPLACE_MACHINE_TRACE") != ""})
 		if err != nil {
 			t.Fatal(err)
 		}

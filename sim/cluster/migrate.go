@@ -133,8 +133,8 @@ func (n *Node) migrateStep(from int, msg any) bool {
 			}
 			if !mc.copy && i < len(mc.keys) {
 				if v, ok := n.db.get(mc.keys[i]); ok {
-					n.reg.migratedKeys++
-					n.reg.migratedBytes += int64(len(mc.keys[i]) + len(v))
+					n.metrics.MigratedKeys++
+					n.metrics.MigratedBytes += int64(len(mc.keys[i]) + len(v))
 				}
 				n.remove(mc.keys[i])
 			}

@@ -60,11 +60,13 @@ const (
 // event, the way one turn of Redis's event loop does, and ends with clusterBeforeSleep's
 // deferred work.
 type Node struct {
-	cfg  Config
-	reg  *Registry
-	proc int
-	ip   string
-	port int
+	cfg Config
+	reg *Registry
+	// metrics is never nil: New gives a node without a sink a Metrics of its own.
+	metrics *Metrics
+	proc    int
+	ip      string
+	port    int
 
 	ctx *sim.Context
 	now int64 // Unix ms of the current event, on this node's clock
@@ -159,6 +161,7 @@ type Spec struct {
 	Port     int
 	Config   Config
 	Registry *Registry
+	Metrics  *Metrics   // where the node counts what measurements read; nil counts nothing
 	Proc     int        // the engine index it runs as
 	Disk     *Persisted // nodes.conf and the AOF from before a restart; nil for a new node
 	// Incarnation counts the process's restarts. Connection numbers start from it, so a
@@ -173,12 +176,15 @@ type Spec struct {
 // New returns a node for spec. The node does nothing until the engine starts it.
 func New(spec Spec) *Node {
 	n := &Node{
-		cfg: spec.Config, reg: spec.Registry, proc: spec.Proc, ip: spec.IP, port: spec.Port,
+		cfg: spec.Config, reg: spec.Registry, metrics: spec.Metrics, proc: spec.Proc, ip: spec.IP, port: spec.Port,
 		migrating: map[int]*peer{}, importing: map[int]*peer{}, blacklist: map[int32]int64{},
 		disk: spec.Disk, links: map[uint64]*peer{},
 		mfMasterOffset: -1,
 		linkEpoch:      uint64(spec.Incarnation) << 40,
 		repl:           replication{epoch: uint64(spec.Incarnation) << 40},
+	}
+	if n.metrics == nil {
+		n.metrics = &Metrics{}
 	}
 	if spec.Placement != nil {
 		n.place = &placer{build: spec.Placement, done: map[string]uint64{}, inFlight: map[string]bool{}}

@@ -7,9 +7,12 @@ import (
 	"github.com/kvplace/kvplace/sim"
 )
 
-// Loopback is the link between processes on one host: tens to a couple of hundred
-// microseconds, as measured between redis-server processes on loopback.
-var Loopback = sim.Link{Latency: sim.Uniform{Min: 50 * time.Microsecond, Max: 250 * time.Microsecond}}
+// Loopback returns the link between processes on one host: tens to a couple of hundred
+// microseconds, as measured between redis-server processes on loopback. Each call returns
+// a fresh value, so a caller may change its copy (its bandwidth, say) for its own run.
+func Loopback() sim.Link {
+	return sim.Link{Latency: sim.Uniform{Min: 50 * time.Microsecond, Max: 250 * time.Microsecond}}
+}
 
 // Options describe a simulated cluster built the way the seed tutorial builds one: processes
 // started on one host from port 6381 up, then `redis-cli --cluster create --cluster-replicas`.

@@ -36,7 +36,7 @@ func placedCluster(t *testing.T, place cluster.Placement, masters, replicas, key
 	cfg := cluster.DefaultConfig()
 	cfg.NodeTimeout = time.Second
 	cfg.AppendOnly = true
-	c, procs, err := rediscli.Build(cluster.Options{Seed: 3, Masters: masters, Replicas: replicas, Config: cfg, Link: cluster.Loopback, Placement: place})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 3, Masters: masters, Replicas: replicas, Config: cfg, Link: cluster.Loopback(), Placement: place})
 	require.NoError(t, err)
 	cc := client.NewClusterClient(c, "loader", procs[0].Addr())
 	cc.Refresh()
@@ -114,7 +114,7 @@ func TestPlacementRingJoinLeave(t *testing.T) {
 	cli := rediscli.New(c, io.Discard)
 	p4, err := c.Start("redis-node-4", "127.0.0.1", 6384, procs[0].Config)
 	require.NoError(t, err)
-	movedBefore, _ := c.Reg.Migrated()
+	movedBefore := c.Metrics.MigratedKeys
 	require.NoError(t, cli.AddMember(p4.Addr(), procs[0].Addr()))
 	settle(t, c)
 	after := holders(t, c, keys)
@@ -126,7 +126,7 @@ func TestPlacementRingJoinLeave(t *testing.T) {
 			assert.Equal(t, p4.Addr(), h, "%s moved between two old members", k)
 		}
 	}
-	migrated, _ := c.Reg.Migrated()
+	migrated := c.Metrics.MigratedKeys
 	assert.Equal(t, int64(moved), migrated-movedBefore, "keys migrated are the keys that changed hands")
 	assert.InDelta(t, keys/4, moved, keys/4*0.5, "the new member's share of a 100-point ring")
 	tokens, _, ok := p4.Node().Membership()
@@ -177,10 +177,10 @@ func TestPlacementPromotionMovesNothing(t *testing.T) {
 		}
 	}
 	tokensBefore, sig, _ := procs[1].Node().Membership()
-	migrated, _ := c.Reg.Migrated()
+	migrated := c.Metrics.MigratedKeys
 	c.Kill(victim)
 	settle(t, c)
-	now, _ := c.Reg.Migrated()
+	now := c.Metrics.MigratedKeys
 	assert.Equal(t, migrated, now, "keys migrated by a failover")
 	tokens, sigAfter, _ := procs[1].Node().Membership()
 	assert.Equal(t, tokensBefore, tokens)
@@ -190,7 +190,7 @@ func TestPlacementPromotionMovesNothing(t *testing.T) {
 	require.NoError(t, c.Restart(victim))
 	settle(t, c)
 	assert.False(t, victim.Node().IsMaster())
-	now, _ = c.Reg.Migrated()
+	now = c.Metrics.MigratedKeys
 	assert.Equal(t, migrated, now)
 }
 
@@ -243,7 +243,7 @@ func TestPlacementEjectsAFailedMasterWithoutReplica(t *testing.T) {
 // TestPlacementHandoffDoneNeedsAPlacement: the simulator's own command is refused by a
 // cluster that places keys by slots, and checks its arguments.
 func TestPlacementHandoffDoneNeedsAPlacement(t *testing.T) {
-	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Config: cluster.DefaultConfig(), Link: cluster.Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Config: cluster.DefaultConfig(), Link: cluster.Loopback()})
 	require.NoError(t, err)
 	r, err := c.Client().Do(procs[0].Addr(), "CLUSTER", "HANDOFF-DONE", "x", "1")
 	require.NoError(t, err)
@@ -286,11 +286,11 @@ func TestPlacementNewMasterWithReplica(t *testing.T) {
 	assert.Positive(t, held)
 	assert.Equal(t, held, p8.Node().Keys(), "the replica has its master's keys")
 
-	migrated, _ := c.Reg.Migrated()
+	migrated := c.Metrics.MigratedKeys
 	c.Kill(p7)
 	settle(t, c)
 	assert.True(t, p8.Node().IsMaster(), "the replica was promoted")
-	now, _ := c.Reg.Migrated()
+	now := c.Metrics.MigratedKeys
 	assert.Equal(t, migrated, now, "keys migrated by the failover")
 	tokens, _, _ := procs[0].Node().Membership()
 	assert.Len(t, tokens, 4)
@@ -321,7 +321,7 @@ func placementHistory(t *testing.T, seed uint64) {
 	cfg := cluster.DefaultConfig()
 	cfg.NodeTimeout = time.Duration(1+rnd.IntN(3)) * time.Second
 	cfg.AppendOnly = true
-	c, procs, err := rediscli.Build(cluster.Options{Seed: seed, Masters: 3, Config: cfg, Link: cluster.Loopback, Placement: place})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: seed, Masters: 3, Config: cfg, Link: cluster.Loopback(), Placement: place})
 	require.NoError(t, err)
 	c.Sim.RunFor(3 * time.Second)
 	cli := rediscli.New(c, io.Discard)

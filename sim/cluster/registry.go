@@ -13,15 +13,17 @@ type Registry struct {
 	procs map[string]int // "ip:port" (client port) -> engine index of the process there
 	ips   []string       // interned IP addresses, for pointer-free gossip entries
 	ipIDs map[string]int32
-
-	// Keys and bytes (key and value lengths) that MIGRATE has moved between nodes, as the
-	// sources counted them when the target confirmed.
-	migratedKeys, migratedBytes int64
 }
 
-// Migrated returns the keys and bytes MIGRATE has moved between the cluster's nodes so far:
-// by redis-cli's reshards and rebalances, and by the handoffs of a placed cluster.
-func (r *Registry) Migrated() (keys, bytes int64) { return r.migratedKeys, r.migratedBytes }
+// Metrics is the one place nodes write to outside their own state and the engine's
+// messages: counters that measurements read and nothing a node decides depends on. A
+// Cluster gives every node it starts the same Metrics, so the counts outlive crashes.
+type Metrics struct {
+	// MigratedKeys and MigratedBytes (key and value lengths) count what MIGRATE has moved
+	// between nodes, as the sources counted it when the target confirmed: by redis-cli's
+	// reshards and rebalances, and by the handoffs of a placed cluster.
+	MigratedKeys, MigratedBytes int64
+}
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {

@@ -19,7 +19,7 @@ import (
 func TestBuildRestored(t *testing.T) {
 	cfg := cluster.DefaultConfig()
 	cfg.NodeTimeout = time.Second
-	c, procs, err := cluster.BuildRestored(cluster.Options{Seed: 4, Masters: 4, Replicas: 2, Config: cfg, Link: cluster.Loopback})
+	c, procs, err := cluster.BuildRestored(cluster.Options{Seed: 4, Masters: 4, Replicas: 2, Config: cfg, Link: cluster.Loopback()})
 	require.NoError(t, err)
 	require.Len(t, procs, 12)
 	// Replicas ask for a full copy at once; masters start it after repl-diskless-sync-delay

@@ -74,7 +74,7 @@ func replayTranscript(t *testing.T, text string) string {
 		}
 		switch f[0] {
 		case "build":
-			opt := cluster.Options{Link: cluster.Loopback, Config: cluster.DefaultConfig(), Masters: 3}
+			opt := cluster.Options{Link: cluster.Loopback(), Config: cluster.DefaultConfig(), Masters: 3}
 			opt.Config.AppendOnly = true
 			for _, kv := range f[1:] {
 				k, v, _ := strings.Cut(kv, "=")

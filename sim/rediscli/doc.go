@@ -7,7 +7,7 @@
 //
 // Build starts the processes of a cluster and creates it as the seed tutorial does:
 //
-//	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Replicas: 1, Config: cluster.DefaultConfig(), Link: cluster.Loopback})
+//	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Replicas: 1, Config: cluster.DefaultConfig(), Link: cluster.Loopback()})
 //	cli := rediscli.New(c, os.Stdout)
 //	err = cli.Reshard(procs[0].Addr(), "all", procs[1].Node().ID(), 100, true)
 //

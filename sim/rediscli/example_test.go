@@ -10,7 +10,7 @@ import (
 
 // The seed tutorial's cluster, checked as `redis-cli --cluster check` checks it.
 func ExampleCLI_Check() {
-	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Replicas: 1, Config: cluster.DefaultConfig(), Link: cluster.Loopback})
+	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Replicas: 1, Config: cluster.DefaultConfig(), Link: cluster.Loopback()})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -32,7 +32,7 @@ func ExampleCLI_Check() {
 
 // Building a cluster of two masters is refused with redis-cli's own words.
 func ExampleBuild_tooFewMasters() {
-	_, _, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 2, Config: cluster.DefaultConfig(), Link: cluster.Loopback})
+	_, _, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 2, Config: cluster.DefaultConfig(), Link: cluster.Loopback()})
 	fmt.Println(err)
 	// Output:
 	// redis-cli exited with status 1:

@@ -34,7 +34,7 @@ type simBackend struct {
 }
 
 func newSimBackend(opt Options) (*simBackend, error) {
-	s, err := sim.New(sim.Config{Seed: opt.Seed, Link: cluster.Loopback, Hangups: true, Retransmit: true})
+	s, err := sim.New(sim.Config{Seed: opt.Seed, Link: cluster.Loopback(), Hangups: true, Retransmit: true})
 	if err != nil {
 		return nil, err
 	}
