@@ -71,9 +71,16 @@ type liveBackend struct {
 	mu     sync.Mutex
 	timers []*time.Timer
 	closed bool
+	failed scheduledFailure // what the steps of `after` lines returned; under mu
 }
 
 func (b *liveBackend) elapsed() time.Duration { return time.Since(b.began) }
+
+func (b *liveBackend) scheduled() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.failed.take()
+}
 
 func (b *liveBackend) close() error {
 	b.mu.Lock()
@@ -150,7 +157,7 @@ func (b *liveBackend) exec(s Step, out io.Writer) error {
 			b.mu.Lock()
 			defer b.mu.Unlock()
 			if !b.closed {
-				_ = b.do(Step{Text: c.Text, Cmd: c.Cmd}, io.Discard)
+				b.failed.record(s, b.do(Step{Line: s.Line, Text: c.Text, Cmd: c.Cmd}, io.Discard))
 			}
 		}))
 		return nil

@@ -22,7 +22,28 @@ type backend interface {
 	// for a step that cannot be carried out at all (an unknown node in a simulator verb),
 	// not for a refusal, which is printed.
 	exec(s Step, out io.Writer) error
+	// scheduled returns, once, the error of a step that an `after` line ran since the
+	// last call: it stops the run at the line being run when it fired.
+	scheduled() error
 	close() error
+}
+
+// A scheduledFailure keeps the first error of the steps `after` lines ran later, which no
+// caller is waiting for when they fire.
+type scheduledFailure struct{ err error }
+
+// record keeps err, the outcome of the step that s, an `after` line, scheduled.
+func (f *scheduledFailure) record(s Step, err error) {
+	if err != nil && f.err == nil {
+		f.err = fmt.Errorf("the step scheduled at line %d (%s): %w", s.Line, s.Text, err)
+	}
+}
+
+// take returns the kept error and forgets it.
+func (f *scheduledFailure) take() error {
+	err := f.err
+	f.err = nil
+	return err
 }
 
 // ErrStopped wraps the error that stopped a run at a line.
@@ -36,7 +57,11 @@ func run(rb *Runbook, b backend, out io.Writer, opt Options) error {
 		} else {
 			fmt.Fprintf(out, "$ %s\n", s.Text)
 		}
-		if err := b.exec(s, out); err != nil {
+		err := b.exec(s, out)
+		if err == nil {
+			err = b.scheduled()
+		}
+		if err != nil {
 			return fmt.Errorf("%w at line %d (%s): %v", ErrStopped, s.Line, s.Text, err)
 		}
 	}

@@ -31,6 +31,7 @@ type simBackend struct {
 	containers []*container
 	byName     map[string]*container
 	load       sim.Stream
+	failed     scheduledFailure // what the steps of `after` lines returned
 }
 
 func newSimBackend(opt Options) (*simBackend, error) {
@@ -45,6 +46,7 @@ func newSimBackend(opt Options) (*simBackend, error) {
 }
 
 func (b *simBackend) elapsed() time.Duration { return time.Duration(b.c.Sim.Now()) }
+func (b *simBackend) scheduled() error       { return b.failed.take() }
 func (b *simBackend) close() error           { return nil }
 
 // node resolves a container name, "host:port" or a port to a process.
@@ -116,7 +118,7 @@ func (b *simBackend) exec(s Step, out io.Writer) error {
 				return err
 			}
 		}
-		b.c.Sim.After(c.D, func() { _ = b.exec(Step{Text: c.Text, Cmd: c.Cmd}, io.Discard) })
+		b.c.Sim.After(c.D, func() { b.failed.record(s, b.exec(Step{Line: s.Line, Text: c.Text, Cmd: c.Cmd}, io.Discard)) })
 	default:
 		return fmt.Errorf("unknown step %T", c)
 	}

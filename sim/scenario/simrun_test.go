@@ -6,9 +6,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -252,4 +254,37 @@ func TestCLIFailure(t *testing.T) {
 	err := cliFailure(other)
 	assert.ErrorIs(t, err, other)
 	assert.EqualError(t, err, "emulated redis-cli: no such slot")
+}
+
+// fakeScheduling is a backend whose `after` step fails when it fires, during the next step.
+type fakeScheduling struct {
+	failed scheduledFailure
+	after  Step
+}
+
+func (f *fakeScheduling) elapsed() time.Duration { return 0 }
+func (f *fakeScheduling) close() error           { return nil }
+func (f *fakeScheduling) scheduled() error       { return f.failed.take() }
+func (f *fakeScheduling) exec(s Step, _ io.Writer) error {
+	switch s.Cmd.(type) {
+	case After:
+		f.after = s
+	case Sleep:
+		if f.after.Line != 0 {
+			f.failed.record(f.after, errors.New("port 6381 is taken"))
+			f.failed.record(f.after, errors.New("a second failure is not the first"))
+		}
+	}
+	return nil
+}
+
+// A step an `after` line schedules that fails when it fires stops the run at the line
+// being run then, naming the scheduled line; it is no longer dropped.
+func TestScheduledStepFailureStopsTheRun(t *testing.T) {
+	rb := parseText(t, "docker run -d --name n1 redis:7.0 --cluster-enabled yes --port 6381\nafter 1s docker start n1\nsleep 2s\nsleep 1s\n")
+	var out strings.Builder
+	err := run(rb, &fakeScheduling{}, &out, Options{})
+	require.ErrorIs(t, err, ErrStopped)
+	assert.EqualError(t, err, "runbook stopped at line 3 (sleep 2s): the step scheduled at line 2 (after 1s docker start n1): port 6381 is taken")
+	assert.NotContains(t, out.String(), "sleep 1s", "the run stopped")
 }
