@@ -6,10 +6,20 @@ package livetest
 import (
 	"os"
 	"strconv"
-	"testing"
 
 	"github.com/kvplace/kvplace/sim/live"
 )
+
+// TB is what these helpers need of a test: *testing.T, *testing.B and *testing.F have it,
+// and this package need not import testing.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	Skipf(format string, args ...any)
+	TempDir() string
+	Cleanup(func())
+}
 
 // RequireEnv is the environment variable that turns a missing redis-server from a skip into
 // a failure; CI sets it so that differential tests cannot pass by not running.
@@ -17,7 +27,7 @@ const RequireEnv = "KVPLACE_REQUIRE_REDIS"
 
 // Need skips t with a clear message when redis-server or redis-cli is missing, or fails it
 // when RequireEnv is set.
-func Need(t testing.TB) {
+func Need(t TB) {
 	t.Helper()
 	if _, _, err := live.Binaries(); err != nil {
 		if os.Getenv(RequireEnv) != "" {
@@ -30,7 +40,7 @@ func Need(t testing.TB) {
 // NeedFirewall is Need, and skips t with a clear message when iptables cannot be used
 // (not installed, not root, or rules without effect), whatever RequireEnv says:
 // partitions need more than redis-server.
-func NeedFirewall(t testing.TB) {
+func NeedFirewall(t TB) {
 	t.Helper()
 	Need(t)
 	f, err := live.NewFirewall()
@@ -48,7 +58,7 @@ func NeedFirewall(t testing.TB) {
 
 // StartCluster starts n empty cluster-mode servers on free ports, in temporary
 // directories, with extra configuration args, and stops them when t ends.
-func StartCluster(t testing.TB, n int, args ...string) []*live.Server {
+func StartCluster(t TB, n int, args ...string) []*live.Server {
 	t.Helper()
 	Need(t)
 	ports, err := live.FreePorts(n)

@@ -6,8 +6,18 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"testing"
 )
+
+// test is what ForSeeds needs of *testing.T.
+type test[T any] interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Logf(format string, args ...any)
+	Failed() bool
+	Name() string
+	Cleanup(func())
+	Run(name string, f func(T)) bool
+}
 
 // SeedEnv names the environment variable that makes ForSeeds run a single seed: the way
 // to replay a failure.
@@ -15,7 +25,9 @@ const SeedEnv = "KVPLACE_SEED"
 
 // ForSeeds runs fn as one subtest per seed, 1..n, named "seed=N". A failing subtest prints
 // the one-line command that replays it alone; with KVPLACE_SEED=N set, only seed N runs.
-func ForSeeds(t *testing.T, n int, fn func(t *testing.T, seed uint64)) {
+//
+// T is *testing.T; the type parameter lets this package do without importing testing.
+func ForSeeds[T test[T]](t T, n int, fn func(t T, seed uint64)) {
 	t.Helper()
 	seeds := make([]uint64, 0, n)
 	if v := os.Getenv(SeedEnv); v != "" {
@@ -30,7 +42,7 @@ func ForSeeds(t *testing.T, n int, fn func(t *testing.T, seed uint64)) {
 		}
 	}
 	for _, seed := range seeds {
-		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t T) {
 			t.Cleanup(func() {
 				if t.Failed() {
 					t.Logf("replay: %s=%d go test ./%s -run '^%s$'", SeedEnv, seed, packageDir(), topName(t.Name()))
