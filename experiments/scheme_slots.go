@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kvplace/kvplace/sim/cluster"
+	"github.com/kvplace/kvplace/sim/rediscli"
 	"github.com/kvplace/kvplace/slot"
 )
 
@@ -52,7 +53,7 @@ func (slotsScheme) placement() cluster.Placement { return nil }
 // reshard or rebalance.
 func (s slotsScheme) grow(r *movementRun, p *cluster.Process) error {
 	first := r.masters[0].Addr()
-	if err := r.cli.AddNode(p.Addr(), first, false, ""); err != nil {
+	if err := r.cli.AddNode(p.Addr(), first, rediscli.AddNodeOptions{}); err != nil {
 		return fmt.Errorf("add-node %s: %w", p.Addr(), err)
 	}
 	// As an operator does: wait until every node knows the new one (or the reshard fails
@@ -64,9 +65,9 @@ func (s slotsScheme) grow(r *movementRun, p *cluster.Process) error {
 	var err error
 	switch s.policy {
 	case slot.Reshard:
-		err = r.cli.Reshard(first, "all", p.Node().ID(), slot.Count/len(r.masters), true)
+		err = r.cli.Reshard(first, rediscli.ReshardOptions{From: "all", To: p.Node().ID(), Slots: slot.Count / len(r.masters), Yes: true})
 	case slot.Rebalance:
-		err = r.cli.Rebalance(first, nil, slot.DefaultThreshold, true, false)
+		err = r.cli.Rebalance(first, rediscli.RebalanceOptions{Threshold: slot.DefaultThreshold, UseEmptyMasters: true})
 	}
 	if err != nil {
 		return fmt.Errorf("moving slots to %s: %w", p.Addr(), err)
@@ -87,9 +88,9 @@ func (s slotsScheme) shrink(r *movementRun, p *cluster.Process, id string) error
 				n++
 			}
 		}
-		err = r.cli.Reshard(first, id, r.masters[0].Node().ID(), n, true)
+		err = r.cli.Reshard(first, rediscli.ReshardOptions{From: id, To: r.masters[0].Node().ID(), Slots: n, Yes: true})
 	case slot.Rebalance:
-		err = r.cli.Rebalance(first, []string{id + "=0"}, slot.DefaultThreshold, false, false)
+		err = r.cli.Rebalance(first, rediscli.RebalanceOptions{Weights: []string{id + "=0"}, Threshold: slot.DefaultThreshold})
 	}
 	if err != nil {
 		return fmt.Errorf("moving slots from %s: %w", p.Addr(), err)

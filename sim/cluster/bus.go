@@ -256,9 +256,17 @@ func (n *Node) sendPing(p *peer, typ msgType) {
 	n.send(p, n.buildPing(typ))
 }
 
-// broadcastPong sends a PONG to every connected node, or only to the replicas of my
-// master (clusterBroadcastPong).
-func (n *Node) broadcastPong(localReplicas bool) {
+// Whom broadcastPong sends to (CLUSTER_BROADCAST_*).
+type broadcastTarget uint8
+
+const (
+	broadcastAll           broadcastTarget = iota // every connected node
+	broadcastLocalReplicas                        // the replicas of my master, me a replica or not
+)
+
+// broadcastPong sends a PONG to the nodes of target (clusterBroadcastPong).
+func (n *Node) broadcastPong(target broadcastTarget) {
+	localReplicas := target == broadcastLocalReplicas
 	for _, p := range n.order {
 		if p.link == nil || p == n.myself || p.inHandshake() {
 			continue

@@ -105,12 +105,21 @@ func (c *Cluster) start(name, ip string, port int, cfg Config, disk *Persisted) 
 }
 
 // Stop stops p gracefully (docker stop, SIGTERM): data is flushed, connections close.
-func (c *Cluster) Stop(p *Process) { c.down(p, true) }
+func (c *Cluster) Stop(p *Process) { c.down(p, sigterm) }
 
 // Kill crashes p (SIGKILL): writes since the last fsync are lost.
-func (c *Cluster) Kill(p *Process) { c.down(p, false) }
+func (c *Cluster) Kill(p *Process) { c.down(p, sigkill) }
 
-func (c *Cluster) down(p *Process, graceful bool) {
+// How a process goes down.
+type signal uint8
+
+const (
+	sigterm signal = iota // graceful: data flushed, connections closed
+	sigkill               // a crash
+)
+
+func (c *Cluster) down(p *Process, how signal) {
+	graceful := how == sigterm
 	if p.down {
 		return
 	}

@@ -350,7 +350,7 @@ func (n *Node) setSlot(a []string) Reply {
 				n.logf("configEpoch updated after importing slot %d", s)
 			}
 			delete(n.importing, s)
-			n.broadcastPong(false)
+			n.broadcastPong(broadcastAll)
 		}
 	default:
 		return errReply("ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP")

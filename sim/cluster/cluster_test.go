@@ -283,9 +283,9 @@ func TestReshardKeepsEveryKey(t *testing.T) {
 	require.NoError(t, err)
 	var out bytes.Buffer
 	cli := rediscli.New(c, &out)
-	require.NoError(t, cli.AddNode("127.0.0.1:6387", "127.0.0.1:6381", false, ""))
+	require.NoError(t, cli.AddNode("127.0.0.1:6387", "127.0.0.1:6381", rediscli.AddNodeOptions{}))
 	c.Sim.RunFor(5 * time.Second)
-	require.NoError(t, cli.Reshard("127.0.0.1:6381", "all", "127.0.0.1:6387", 4096, true), out.String())
+	require.NoError(t, cli.Reshard("127.0.0.1:6381", rediscli.ReshardOptions{From: "all", To: "127.0.0.1:6387", Slots: 4096, Yes: true}), out.String())
 	c.Sim.RunFor(5 * time.Second)
 	total := int64(0)
 	for _, p := range c.Processes() {

@@ -82,7 +82,7 @@ func (n *Node) execute(from int, req Request) Reply {
 		if kc.allKeys {
 			keys = args[kc.firstKey:]
 		}
-		if r, redirected := n.route(keys, kc.write, req.Asking, false); redirected {
+		if r, redirected := n.route(keys, query{write: kc.write, asking: req.Asking}); redirected {
 			return r
 		}
 		switch name {
@@ -224,12 +224,20 @@ func (n *Node) remove(key string) bool {
 	return true
 }
 
+// A query is what getNodeByQuery weighs of a command besides its keys.
+type query struct {
+	write         bool // the command writes (CMD_WRITE)
+	asking        bool // the client sent ASKING before it (CLIENT_ASKING)
+	restoreAsking bool // the command is RESTORE-ASKING (CMD_ASKING): served while importing
+}
+
 // route decides whether this node serves keys or redirects (getNodeByQuery and
 // clusterRedirectClient): MOVED, ASK, TRYAGAIN, CROSSSLOT or CLUSTERDOWN.
-func (n *Node) route(keys []string, write, asking, restoreAsking bool) (Reply, bool) {
+func (n *Node) route(keys []string, q query) (Reply, bool) {
 	if n.place != nil {
-		return n.routePlaced(keys, asking, restoreAsking)
+		return n.routePlaced(keys, q)
 	}
+	write, asking, restoreAsking := q.write, q.asking, q.restoreAsking
 	first := slot.Of(keys[0])
 	owner := n.slots[first]
 	if owner == nil {

@@ -91,7 +91,7 @@ func (n *Node) failoverReplaceYourMaster() {
 		}
 	}
 	n.updateState()
-	n.broadcastPong(false)
+	n.broadcastPong(broadcastAll)
 	n.resetManualFailover()
 }
 
@@ -129,7 +129,7 @@ func (n *Node) handleSlaveFailover() {
 		}
 		n.logf("Start of election delayed for %d milliseconds (rank #%d, offset %d).",
 			n.failoverAuthTime-n.now, n.failoverAuthRank, n.repl.offset(n))
-		n.broadcastPong(true)
+		n.broadcastPong(broadcastLocalReplicas)
 		return
 	}
 	if !n.failoverAuthSent && n.mfEnd == 0 {

@@ -331,7 +331,7 @@ func TestClusterStateMachine(t *testing.T) {
 					before = m.keysOnMasters()
 				}
 				m.out.Reset()
-				err := m.cli.Reshard(to.Addr(), "all", to.Node().ID(), count, true)
+				err := m.cli.Reshard(to.Addr(), rediscli.ReshardOptions{From: "all", To: to.Node().ID(), Slots: count, Yes: true})
 				m.logf("reshard %d slots to %s: %v", count, to.Addr(), err)
 				if !clean || !m.faultFree() {
 					return
@@ -366,7 +366,7 @@ func TestClusterStateMachine(t *testing.T) {
 				c.Sim.RunFor(100 * time.Millisecond)
 				asReplica := rapid.Bool().Draw(t, "as replica")
 				m.out.Reset()
-				if err := m.cli.AddNode(p.Addr(), m.members[0].Addr(), asReplica, ""); err != nil {
+				if err := m.cli.AddNode(p.Addr(), m.members[0].Addr(), rediscli.AddNodeOptions{Slave: asReplica}); err != nil {
 					if out := m.out.String(); strings.Contains(out, "[ERR]") || strings.Contains(out, "[WARNING]") {
 						// redis-cli refused a cluster it found unhealthy (open slots an
 						// interrupted reshard left, a node it cannot reach): the new

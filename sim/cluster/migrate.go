@@ -101,7 +101,7 @@ func (n *Node) restoreAsking(req Request) Reply {
 	var out []Reply
 	for i := 2; i+1 < len(a); i += 2 {
 		k, v := a[i], a[i+1]
-		if r, redirected := n.route([]string{k}, true, false, true); redirected {
+		if r, redirected := n.route([]string{k}, query{write: true, restoreAsking: true}); redirected {
 			out = append(out, r)
 			continue
 		}

@@ -273,7 +273,8 @@ func (n *Node) pendingSource(key string) *peer {
 }
 
 // routePlaced is route for a cluster with a Placement.
-func (n *Node) routePlaced(keys []string, asking, restoreAsking bool) (Reply, bool) {
+func (n *Node) routePlaced(keys []string, q query) (Reply, bool) {
+	asking, restoreAsking := q.asking, q.restoreAsking
 	pl := n.place
 	s := slot.Of(keys[0])
 	if pl.part == nil {

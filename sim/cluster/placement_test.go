@@ -278,7 +278,7 @@ func TestPlacementNewMasterWithReplica(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, cli.AddMember(p7.Addr(), procs[0].Addr()))
 	settle(t, c)
-	require.NoError(t, cli.AddNode(p8.Addr(), procs[0].Addr(), true, p7.Node().ID()))
+	require.NoError(t, cli.AddNode(p8.Addr(), procs[0].Addr(), rediscli.AddNodeOptions{Slave: true, MasterID: p7.Node().ID()}))
 	c.Sim.RunFor(10 * time.Second) // the replica synchronises
 	settle(t, c)
 	require.Equal(t, p7.Node().ID(), p8.Node().MasterID())

@@ -52,7 +52,7 @@ func Build(opt cluster.Options) (*cluster.Cluster, []*cluster.Process, error) {
 	cli := New(c, out)
 	st := s.Stream("redis-cli")
 	cli.Rand = st.Rand()
-	if err := cli.Create(addrs, opt.Replicas, true); err != nil {
+	if err := cli.Create(addrs, CreateOptions{Replicas: opt.Replicas, Yes: true}); err != nil {
 		if errors.Is(err, ErrCLI) {
 			return nil, nil, fmt.Errorf("%w:\n%s", err, reason(printed.String()))
 		}

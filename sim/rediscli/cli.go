@@ -115,9 +115,18 @@ func newMnode(addr string) (*mnode, error) {
 	return &mnode{ip: host, port: port}, nil
 }
 
+// What loadInfo reads of a node's CLUSTER NODES.
+type loadScope uint8
+
+const (
+	loadSelf    loadScope = iota // its own line only
+	loadFriends                  // and the other lines, the rest of the cluster
+)
+
 // loadInfo reads m's CLUSTER NODES (clusterManagerNodeLoadInfo): its own line gives its
-// flags, slots and open slots; with friends, the other lines give the rest of the cluster.
-func (cli *CLI) loadInfo(m *mnode, friends bool) ([]*mnode, bool) {
+// flags, slots and open slots; with loadFriends, the other lines give the rest of the cluster.
+func (cli *CLI) loadInfo(m *mnode, scope loadScope) ([]*mnode, bool) {
+	friends := scope == loadFriends
 	r, ok := cli.do(m, "CLUSTER", "NODES")
 	if !ok || r.IsError() {
 		return nil, false
@@ -183,7 +192,7 @@ func (cli *CLI) load(addr string) ([]*mnode, error) {
 	if !cli.connect(entry) {
 		return nil, ErrCLI
 	}
-	friends, ok := cli.loadInfo(entry, true)
+	friends, ok := cli.loadInfo(entry, loadFriends)
 	if !ok {
 		return nil, ErrCLI
 	}
@@ -199,7 +208,7 @@ func (cli *CLI) load(addr string) ([]*mnode, error) {
 			}
 			continue
 		}
-		if _, ok := cli.loadInfo(f, false); !ok {
+		if _, ok := cli.loadInfo(f, loadSelf); !ok {
 			cli.printf("[ERR] Unable to load info for node %s\n", f.addr())
 			if !slave {
 				cli.unreachable++
@@ -322,9 +331,18 @@ func (cli *CLI) consistent(nodes []*mnode) bool {
 	return true
 }
 
+// How much check prints.
+type checkOutput uint8
+
+const (
+	checkListing checkOutput = iota // the nodes, then the checks
+	checkQuiet                      // the checks only, as rebalance runs them (its quiet argument)
+)
+
 // check is clusterManagerCheckCluster: agreement, open slots, coverage. It reports whether
 // everything was in order.
-func (cli *CLI) check(nodes []*mnode, quiet bool) bool {
+func (cli *CLI) check(nodes []*mnode, output checkOutput) bool {
+	quiet := output == checkQuiet
 	cli.printf(">>> Performing Cluster Check (using node %s)\n", nodes[0].addr())
 	if !quiet {
 		cli.showNodes(nodes)
@@ -439,7 +457,7 @@ func (cli *CLI) Check(addr string) error {
 	if err != nil {
 		return err
 	}
-	if !cli.showClusterInfo(nodes) || !cli.check(nodes, false) {
+	if !cli.showClusterInfo(nodes) || !cli.check(nodes, checkListing) {
 		return ErrCLI
 	}
 	return nil
@@ -457,11 +475,17 @@ func (cli *CLI) Info(addr string) error {
 	return nil
 }
 
+// CallOptions are the flags of `--cluster call`.
+type CallOptions struct {
+	OnlyMasters  bool // --cluster-only-masters: replicas are skipped
+	OnlyReplicas bool // --cluster-only-replicas: masters are skipped
+}
+
 // Call is `redis-cli --cluster call addr command [args...]` (clusterManagerCommandCall):
 // the command is sent to every node the cluster loads from addr, in that order, and each
-// reply printed raw after the node's address. With mastersOnly (--cluster-only-masters)
-// replicas are skipped; with replicasOnly (--cluster-only-replicas) masters are.
-func (cli *CLI) Call(addr string, args []string, mastersOnly, replicasOnly bool) error {
+// reply printed raw after the node's address.
+func (cli *CLI) Call(addr string, args []string, opt CallOptions) error {
+	mastersOnly, replicasOnly := opt.OnlyMasters, opt.OnlyReplicas
 	nodes, err := cli.load(addr)
 	if err != nil {
 		return err
@@ -549,9 +573,15 @@ func atoi(s string) int {
 	return n
 }
 
-// Create is `redis-cli --cluster create addrs... --cluster-replicas replicas`; yes is
-// --cluster-yes (without it, the prompt is printed and answered "yes").
-func (cli *CLI) Create(addrs []string, replicas int, yes bool) error {
+// CreateOptions are the flags of `--cluster create`.
+type CreateOptions struct {
+	Replicas int  // --cluster-replicas
+	Yes      bool // --cluster-yes; without it, the prompt is printed and answered "yes"
+}
+
+// Create is `redis-cli --cluster create addrs...`.
+func (cli *CLI) Create(addrs []string, opt CreateOptions) error {
+	replicas, yes := opt.Replicas, opt.Yes
 	var nodes []*mnode
 	for _, a := range addrs {
 		m, err := newMnode(a)
@@ -562,7 +592,7 @@ func (cli *CLI) Create(addrs []string, replicas int, yes bool) error {
 		if !cli.connect(m) {
 			return ErrCLI
 		}
-		if _, ok := cli.loadInfo(m, false); !ok {
+		if _, ok := cli.loadInfo(m, loadSelf); !ok {
 			return ErrCLI
 		}
 		if !cli.empty(m) {
@@ -644,7 +674,7 @@ func (cli *CLI) Create(addrs []string, replicas int, yes bool) error {
 	if err != nil {
 		return err
 	}
-	cli.check(reloaded, false)
+	cli.check(reloaded, checkListing)
 	return nil
 }
 
@@ -698,8 +728,15 @@ func (cli *CLI) waitForJoin(nodes []*mnode) {
 	cli.printf("\n")
 }
 
-// AddNode is `redis-cli --cluster add-node new existing [--cluster-slave [--cluster-master-id id]]`.
-func (cli *CLI) AddNode(newAddr, existing string, asReplica bool, masterID string) error {
+// AddNodeOptions are the flags of `--cluster add-node`.
+type AddNodeOptions struct {
+	Slave    bool   // --cluster-slave: join as a replica
+	MasterID string // --cluster-master-id: of that master (an ID or HOST:PORT); "" lets redis-cli pick
+}
+
+// AddNode is `redis-cli --cluster add-node new existing`.
+func (cli *CLI) AddNode(newAddr, existing string, opt AddNodeOptions) error {
+	asReplica, masterID := opt.Slave, opt.MasterID
 	n, err := newMnode(newAddr)
 	if err != nil {
 		cli.printf("%s", invalidHostArg)
@@ -710,7 +747,7 @@ func (cli *CLI) AddNode(newAddr, existing string, asReplica bool, masterID strin
 	if err != nil {
 		return err
 	}
-	if !cli.check(nodes, false) {
+	if !cli.check(nodes, checkListing) {
 		return ErrCLI
 	}
 	var master *mnode
@@ -736,7 +773,7 @@ func (cli *CLI) AddNode(newAddr, existing string, asReplica bool, masterID strin
 		cli.printf("[ERR] Sorry, can't connect to node %s\n", newAddr)
 		return ErrCLI
 	}
-	if _, ok := cli.loadInfo(n, false); !ok {
+	if _, ok := cli.loadInfo(n, loadSelf); !ok {
 		return ErrCLI
 	}
 	if !cli.empty(n) {
@@ -822,14 +859,22 @@ func (cli *CLI) DelNode(addr, idOrAddr string) error {
 	return nil
 }
 
-// Reshard is `redis-cli --cluster reshard addr --cluster-from from --cluster-to to
-// --cluster-slots n [--cluster-yes]`. from is comma-separated IDs (or HOST:PORT) or "all".
-func (cli *CLI) Reshard(addr, from, to string, count int, yes bool) error {
+// ReshardOptions are the flags of `--cluster reshard`.
+type ReshardOptions struct {
+	From  string // --cluster-from: comma-separated IDs (or HOST:PORT), or "all"
+	To    string // --cluster-to: an ID or HOST:PORT
+	Slots int    // --cluster-slots
+	Yes   bool   // --cluster-yes
+}
+
+// Reshard is `redis-cli --cluster reshard addr`.
+func (cli *CLI) Reshard(addr string, opt ReshardOptions) error {
+	from, to, count, yes := opt.From, opt.To, opt.Slots, opt.Yes
 	nodes, err := cli.load(addr)
 	if err != nil {
 		return err
 	}
-	if !cli.check(nodes, false) {
+	if !cli.check(nodes, checkListing) {
 		cli.printf("*** Please fix your cluster problems before resharding\n")
 		return ErrCLI
 	}
@@ -1065,9 +1110,17 @@ func replyStrings(rs []cluster.Reply) []string {
 	return out
 }
 
-// Rebalance is `redis-cli --cluster rebalance addr [--cluster-weight id=w...]
-// [--cluster-use-empty-masters] [--cluster-threshold t] [--cluster-simulate]`.
-func (cli *CLI) Rebalance(addr string, weights []string, threshold float32, useEmpty, simulate bool) error {
+// RebalanceOptions are the flags of `--cluster rebalance`.
+type RebalanceOptions struct {
+	Weights         []string // --cluster-weight: "id=w" (or "HOST:PORT=w") each
+	Threshold       float32  // --cluster-threshold; slot.DefaultThreshold is redis-cli's 2
+	UseEmptyMasters bool     // --cluster-use-empty-masters
+	Simulate        bool     // --cluster-simulate: print the plan, move nothing
+}
+
+// Rebalance is `redis-cli --cluster rebalance addr`.
+func (cli *CLI) Rebalance(addr string, flags RebalanceOptions) error {
+	weights, threshold, useEmpty, simulate := flags.Weights, flags.Threshold, flags.UseEmptyMasters, flags.Simulate
 	nodes, err := cli.load(addr)
 	if err != nil {
 		return err
@@ -1092,7 +1145,7 @@ func (cli *CLI) Rebalance(addr string, weights []string, threshold float32, useE
 			return ErrCLI
 		}
 	}
-	if !cli.check(nodes, true) {
+	if !cli.check(nodes, checkQuiet) {
 		cli.printf("*** Please fix your cluster problems before rebalancing\n")
 		return ErrCLI
 	}

@@ -9,7 +9,7 @@
 //
 //	c, procs, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Replicas: 1, Config: cluster.DefaultConfig(), Link: cluster.Loopback()})
 //	cli := rediscli.New(c, os.Stdout)
-//	err = cli.Reshard(procs[0].Addr(), "all", procs[1].Node().ID(), 100, true)
+//	err = cli.Reshard(procs[0].Addr(), rediscli.ReshardOptions{From: "all", To: procs[1].Node().ID(), Slots: 100, Yes: true})
 //
 // AddMember and RemoveMember are kvplace's own verbs for clusters that place keys by a
 // Placement: they join or take out a master and its token.

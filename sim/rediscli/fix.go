@@ -138,7 +138,7 @@ func (cli *CLI) fixOpenSlot(nodes []*mnode, s int) bool {
 			return false
 		}
 		cli.printf("*** Configuring %s as the slot owner\n", owner.addr())
-		if !run(owner, "CLUSTER", "SETSLOT", slotArg, "STABLE") || !cli.setSlotOwner(owner, s, false) {
+		if !run(owner, "CLUSTER", "SETSLOT", slotArg, "STABLE") || !cli.setSlotOwner(owner, s, leaveOpen) {
 			return false
 		}
 		migrating, importing = without(migrating, owner), without(importing, owner)
@@ -271,10 +271,19 @@ func (cli *CLI) delSlot(n *mnode, s int) bool {
 	return false
 }
 
+// Whether setSlotOwner also closes the slot (its do_clear argument).
+type slotState uint8
+
+const (
+	leaveOpen slotState = iota
+	closeSlot           // SETSLOT STABLE as well
+)
+
 // setSlotOwner is clusterManagerSetSlotOwner: n takes slot s in one MULTI/EXEC (DELSLOTS,
-// ADDSLOTS, with clear SETSLOT STABLE, then BUMPEPOCH). As clusterManagerOnSetOwnerErr,
+// ADDSLOTS, with closeSlot SETSLOT STABLE, then BUMPEPOCH). As clusterManagerOnSetOwnerErr,
 // only ADDSLOTS failing is an error: DELSLOTS of a slot n does not have fails harmlessly.
-func (cli *CLI) setSlotOwner(n *mnode, s int, clear bool) bool {
+func (cli *CLI) setSlotOwner(n *mnode, s int, state slotState) bool {
+	clear := state == closeSlot
 	arg := strconv.Itoa(s)
 	cmds := [][]string{{"MULTI"}, {"CLUSTER", "DELSLOTS", arg}, {"CLUSTER", "ADDSLOTS", arg}}
 	if clear {
@@ -371,7 +380,7 @@ func (cli *CLI) fixSlotsCoverage(nodes []*mnode, covered slot.Set) int {
 		for _, s := range slots {
 			n := pick(s)
 			cli.printf(">>> Covering slot %d with %s\n", s, n.addr())
-			if !cli.setSlotOwner(n, s, false) {
+			if !cli.setSlotOwner(n, s, leaveOpen) {
 				return false
 			}
 			fixed++
@@ -400,7 +409,7 @@ func (cli *CLI) fixSlotsCoverage(nodes []*mnode, covered slot.Set) int {
 				return -1
 			}
 			cli.printf(">>> Covering slot %d moving keys to %s\n", s, target.addr())
-			if !cli.setSlotOwner(target, s, true) {
+			if !cli.setSlotOwner(target, s, closeSlot) {
 				return -1
 			}
 			for _, src := range withKeys[s] {
@@ -486,7 +495,7 @@ func (cli *CLI) fixMultipleOwners(nodes []*mnode, s int, owners []*mnode) bool {
 		owner = owners[0]
 	}
 	cli.printf(">>> Setting slot %d owner: %s\n", s, owner.addr())
-	if !cli.setSlotOwner(owner, s, false) {
+	if !cli.setSlotOwner(owner, s, leaveOpen) {
 		return false
 	}
 	success := true

@@ -17,7 +17,7 @@ func (cli *CLI) AddMember(newAddr, existing string) error {
 	if cli.c.Placement == nil {
 		return fmt.Errorf("add member %s: the cluster places keys by slots; use add-node and reshard", newAddr)
 	}
-	if err := cli.AddNode(newAddr, existing, false, ""); err != nil {
+	if err := cli.AddNode(newAddr, existing, AddNodeOptions{}); err != nil {
 		return err
 	}
 	// The token waits until the new node knows every member and says cluster_state:ok:

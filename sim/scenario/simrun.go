@@ -231,7 +231,7 @@ func (b *simBackend) clusterTool(t ClusterTool, out io.Writer) error {
 	var err error
 	switch t.Sub {
 	case "create":
-		err = cli.Create(t.Args, t.Replicas, t.Yes)
+		err = cli.Create(t.Args, rediscli.CreateOptions{Replicas: t.Replicas, Yes: t.Yes})
 	case "check":
 		err = cli.Check(t.Args[0])
 	case "fix":
@@ -239,15 +239,15 @@ func (b *simBackend) clusterTool(t ClusterTool, out io.Writer) error {
 	case "info":
 		err = cli.Info(t.Args[0])
 	case "add-node":
-		err = cli.AddNode(t.Args[0], t.Args[1], t.Slave, t.MasterID)
+		err = cli.AddNode(t.Args[0], t.Args[1], rediscli.AddNodeOptions{Slave: t.Slave, MasterID: t.MasterID})
 	case "del-node":
 		err = cli.DelNode(t.Args[0], t.Args[1])
 	case "reshard":
-		err = cli.Reshard(t.Args[0], t.From, t.To, t.Slots, t.Yes)
+		err = cli.Reshard(t.Args[0], rediscli.ReshardOptions{From: t.From, To: t.To, Slots: t.Slots, Yes: t.Yes})
 	case "rebalance":
-		err = cli.Rebalance(t.Args[0], t.Weights, t.Threshold, t.UseEmpty, t.Simulate)
+		err = cli.Rebalance(t.Args[0], rediscli.RebalanceOptions{Weights: t.Weights, Threshold: t.Threshold, UseEmptyMasters: t.UseEmpty, Simulate: t.Simulate})
 	case "call":
-		err = cli.Call(t.Args[0], t.Args[1:], t.OnlyMasters, t.OnlyReplicas)
+		err = cli.Call(t.Args[0], t.Args[1:], rediscli.CallOptions{OnlyMasters: t.OnlyMasters, OnlyReplicas: t.OnlyReplicas})
 	case "set-timeout":
 		err = cli.SetTimeout(t.Args[0], t.Args[1])
 	}
