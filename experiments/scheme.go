@@ -8,6 +8,8 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
+	"github.com/kvplace/kvplace/modulo"
+	"github.com/kvplace/kvplace/ring"
 	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/kvplace/kvplace/slot"
 )
@@ -164,6 +166,22 @@ func (s Scheme) inCluster() (clusterScheme, error) {
 	}
 	return s.s.inCluster(), nil
 }
+
+// membership is the vocabulary the layouts use of a placement package's partitioner: it is
+// immutable, and a member joining or leaving builds a new one. modulo, ring and slot say
+// it alike; the assertions below keep them from drifting apart.
+type membership[P any] interface {
+	Owner(key string) string
+	Members() []string
+	Join(member string) (P, error)
+	Leave(member string) (P, error)
+}
+
+var (
+	_ membership[*modulo.Modulo]    = (*modulo.Modulo)(nil)
+	_ membership[*ring.Ring]        = (*ring.Ring)(nil)
+	_ membership[*slot.Partitioner] = (*slot.Partitioner)(nil)
+)
 
 // A layout is one scheme at one membership, reduced to what a measurement needs.
 type layout interface {

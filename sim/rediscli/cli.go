@@ -592,11 +592,7 @@ func (cli *CLI) Create(addrs []string, opt CreateOptions) error {
 		if !cli.connect(m) {
 			return ErrCLI
 		}
-		if _, ok := cli.loadInfo(m, loadSelf); !ok {
-			return ErrCLI
-		}
-		if !cli.empty(m) {
-			cli.printf("[ERR] Node %s is not empty. Either the node already knows other nodes (check with CLUSTER NODES) or contains some key in database 0.\n", m.addr())
+		if !cli.loadEmpty(m) {
 			return ErrCLI
 		}
 		nodes = append(nodes, m)
@@ -676,6 +672,19 @@ func (cli *CLI) Create(addrs []string, opt CreateOptions) error {
 	}
 	cli.check(reloaded, checkListing)
 	return nil
+}
+
+// loadEmpty loads m's own CLUSTER NODES line and refuses, with redis-cli's words, a node
+// that knows other nodes or holds keys: what create and add-node require of each new node.
+func (cli *CLI) loadEmpty(m *mnode) bool {
+	if _, ok := cli.loadInfo(m, loadSelf); !ok {
+		return false
+	}
+	if !cli.empty(m) {
+		cli.printf("[ERR] Node %s is not empty. Either the node already knows other nodes (check with CLUSTER NODES) or contains some key in database 0.\n", m.addr())
+		return false
+	}
+	return true
 }
 
 // empty reports whether a node has no key and knows no other node (clusterManagerNodeIsEmpty).
@@ -773,11 +782,7 @@ func (cli *CLI) AddNode(newAddr, existing string, opt AddNodeOptions) error {
 		cli.printf("[ERR] Sorry, can't connect to node %s\n", newAddr)
 		return ErrCLI
 	}
-	if _, ok := cli.loadInfo(n, loadSelf); !ok {
-		return ErrCLI
-	}
-	if !cli.empty(n) {
-		cli.printf("[ERR] Node %s is not empty. Either the node already knows other nodes (check with CLUSTER NODES) or contains some key in database 0.\n", n.addr())
+	if !cli.loadEmpty(n) {
 		return ErrCLI
 	}
 	first := nodes[0]
