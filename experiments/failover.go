@@ -32,6 +32,42 @@ func DefaultFailoverConfig() FailoverConfig {
 	return FailoverConfig{Seed: 1, Runs: 200, Masters: 3, Replicas: 1, NodeTimeout: time.Second, Fault: "kill", Load: DefaultLoad()}
 }
 
+// MaxNodes is the largest cluster the experiments build: Redis Cluster's documented
+// maximum of 1000 nodes.
+const MaxNodes = 1000
+
+// MaxNodeTimeout bounds cluster-node-timeout in the experiments: a failover then takes
+// hours of virtual time per run, which no question needs.
+const MaxNodeTimeout = time.Hour
+
+// Validate refuses a configuration the run cannot honour, naming the value at fault, so
+// that a command can say so before it starts.
+func (cfg FailoverConfig) Validate() error {
+	switch {
+	case cfg.Runs < 1:
+		return fmt.Errorf("failover: runs %d: want at least 1", cfg.Runs)
+	case cfg.Masters < 3:
+		return fmt.Errorf("failover: masters %d: redis-cli creates clusters of at least 3", cfg.Masters)
+	case cfg.Replicas < 0:
+		return fmt.Errorf("failover: replicas %d: want 0 or more", cfg.Replicas)
+	case cfg.Masters > MaxNodes/(cfg.Replicas+1):
+		return fmt.Errorf("failover: %d masters with %d replicas each: Redis Cluster goes to %d nodes at most", cfg.Masters, cfg.Replicas, MaxNodes)
+	case cfg.NodeTimeout < 100*time.Millisecond:
+		return fmt.Errorf("failover: node timeout %v: want at least 100ms, a clusterCron period", cfg.NodeTimeout)
+	case cfg.NodeTimeout > MaxNodeTimeout:
+		return fmt.Errorf("failover: node timeout %v: want at most %v", cfg.NodeTimeout, MaxNodeTimeout)
+	}
+	if _, err := ParseFault(cfg.Fault); err != nil {
+		return fmt.Errorf("failover: %w", err)
+	}
+	if cfg.Load.Rate != 0 {
+		if err := cfg.Load.check(); err != nil {
+			return fmt.Errorf("failover: %w", err)
+		}
+	}
+	return nil
+}
+
 // FailoverResult holds every simulated run and a summary of each phase next to the real
 // Redis recordings made at the same node timeout, if any. Under load, LoadSummary adds
 // up what the application saw and Timeline holds every request of the first run (seed
@@ -99,15 +135,8 @@ func FailoverPhases() []FailoverPhase { return slices.Clone(failoverPhases[:]) }
 // RunFailover simulates cfg.Runs failovers with MeasureFailover: each builds the
 // cluster with the emulated redis-cli, waits, kills the first master and watches.
 func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
-	switch {
-	case cfg.Runs < 1:
-		return nil, fmt.Errorf("failover: runs %d: want at least 1", cfg.Runs)
-	case cfg.Masters < 3:
-		return nil, fmt.Errorf("failover: masters %d: redis-cli creates clusters of at least 3", cfg.Masters)
-	case cfg.Replicas < 0:
-		return nil, fmt.Errorf("failover: replicas %d: want 0 or more", cfg.Replicas)
-	case cfg.NodeTimeout < 100*time.Millisecond:
-		return nil, fmt.Errorf("failover: node timeout %v: want at least 100ms, a clusterCron period", cfg.NodeTimeout)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	fault, err := ParseFault(cfg.Fault)
 	if err != nil {

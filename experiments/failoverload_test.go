@@ -97,7 +97,8 @@ func TestLoadErrors(t *testing.T) {
 		edit func(*Load)
 		err  string
 	}{
-		{func(l *Load) { l.Clients = 0 }, "load: clients 0: want at least 1"},
+		{func(l *Load) { l.Clients = 0 }, "load: clients 0: want 1 to 10000"},
+		{func(l *Load) { l.Clients = 1_000_000 }, "load: clients 1000000: want 1 to 10000"},
 		{func(l *Load) { l.Rate = 0 }, "load: rate 0 requests/s: want more than 0 and at most 1e6"},
 		{func(l *Load) { l.Keys = -1 }, "load: keys -1: want at least 1"},
 		{func(l *Load) { l.Writes = 1.5 }, "load: writes 1.5: want a fraction in [0, 1]"},
@@ -109,6 +110,30 @@ func TestLoadErrors(t *testing.T) {
 	}
 	_, err := ParseFault("partition")
 	assert.EqualError(t, err, `fault "partition": want kill or isolate`)
+}
+
+// A failover run refuses, before it builds anything, a cluster beyond Redis's 1000 nodes
+// (-masters 100000 grew to 3.5 GB in a minute), an absurd node timeout and a bad load.
+func TestFailoverConfigBounds(t *testing.T) {
+	for _, tc := range []struct {
+		edit func(*FailoverConfig)
+		err  string
+	}{
+		{func(c *FailoverConfig) { c.Masters = 100_000 }, "failover: 100000 masters with 1 replicas each: Redis Cluster goes to 1000 nodes at most"},
+		{func(c *FailoverConfig) { c.Masters, c.Replicas = 334, 2 }, "failover: 334 masters with 2 replicas each: Redis Cluster goes to 1000 nodes at most"},
+		{func(c *FailoverConfig) { c.NodeTimeout = 100 * time.Hour }, "failover: node timeout 100h0m0s: want at most 1h0m0s"},
+		{func(c *FailoverConfig) { c.Load.Clients = 1_000_000 }, "failover: load: clients 1000000: want 1 to 10000"},
+		{func(c *FailoverConfig) { c.Fault = "partition" }, `failover: fault "partition": want kill or isolate`},
+	} {
+		cfg := DefaultFailoverConfig()
+		tc.edit(&cfg)
+		assert.EqualError(t, cfg.Validate(), tc.err)
+		_, err := RunFailover(cfg)
+		assert.EqualError(t, err, tc.err)
+	}
+	cfg := DefaultFailoverConfig()
+	cfg.Masters, cfg.Replicas = 333, 2
+	assert.NoError(t, cfg.Validate(), "999 nodes are within the limit")
 }
 
 func TestUnservedWindow(t *testing.T) {

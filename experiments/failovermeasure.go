@@ -88,10 +88,13 @@ func DefaultLoad() Load {
 	return Load{Clients: 4, Rate: 1000, Keys: 1000, Writes: 0.5, Before: time.Second}
 }
 
+// MaxClients bounds a Load's clients: each is a simulated process with its own slot map.
+const MaxClients = 10000
+
 func (l Load) check() error {
 	switch {
-	case l.Clients < 1:
-		return fmt.Errorf("load: clients %d: want at least 1", l.Clients)
+	case l.Clients < 1 || l.Clients > MaxClients:
+		return fmt.Errorf("load: clients %d: want 1 to %d", l.Clients, MaxClients)
 	case !(l.Rate > 0) || l.Rate > 1e6:
 		return fmt.Errorf("load: rate %v requests/s: want more than 0 and at most 1e6", l.Rate)
 	case l.Keys < 1:

@@ -48,7 +48,8 @@ func DefaultMovementConfig() MovementConfig {
 	}
 }
 
-func (c MovementConfig) check() error {
+// Validate refuses a configuration the run cannot honour, naming the flag at fault.
+func (c MovementConfig) Validate() error {
 	switch {
 	case len(c.Schemes) == 0:
 		return errors.New("movement: no scheme")
@@ -152,7 +153,7 @@ type MovementTimeline struct {
 
 // RunMovement runs the movement experiment.
 func RunMovement(cfg MovementConfig) (*MovementResult, error) {
-	if err := cfg.check(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	res := &MovementResult{Config: cfg}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/kvplace/kvplace/sim/cluster"
@@ -60,26 +61,35 @@ type ScaleResult struct {
 	Rows   []ScaleRow  `json:"rows"`
 }
 
-// RunScale measures the simulator on clusters of cfg.Sizes processes.
-func RunScale(cfg ScaleConfig) (*ScaleResult, error) {
+// Validate refuses a configuration the run cannot honour, naming the value at fault.
+func (cfg ScaleConfig) Validate() error {
 	if len(cfg.Sizes) == 0 {
-		return nil, fmt.Errorf("scale: no sizes")
+		return fmt.Errorf("scale: no sizes")
 	}
-	largest := 0
 	for _, n := range cfg.Sizes {
 		if n < 6 || n%2 != 0 || n > 1000 {
-			return nil, fmt.Errorf("scale: size %d: want an even number of processes from 6 to 1000 (masters with one replica each)", n)
+			return fmt.Errorf("scale: size %d: want an even number of processes from 6 to 1000 (masters with one replica each)", n)
 		}
-		largest = max(largest, n)
 	}
 	switch {
 	case cfg.Span <= 0 || cfg.Warmup < 0:
-		return nil, fmt.Errorf("scale: warm-up %v and span %v: want a positive span", cfg.Warmup, cfg.Span)
+		return fmt.Errorf("scale: warm-up %v and span %v: want a positive span", cfg.Warmup, cfg.Span)
 	case cfg.KillAfter < 0 || cfg.KillAfter >= cfg.Span:
-		return nil, fmt.Errorf("scale: kill after %v: want a moment within the span %v", cfg.KillAfter, cfg.Span)
+		return fmt.Errorf("scale: kill after %v: want a moment within the span %v", cfg.KillAfter, cfg.Span)
 	case cfg.NodeTimeout < 100*time.Millisecond:
-		return nil, fmt.Errorf("scale: node timeout %v: want at least 100ms, a clusterCron period", cfg.NodeTimeout)
+		return fmt.Errorf("scale: node timeout %v: want at least 100ms, a clusterCron period", cfg.NodeTimeout)
+	case cfg.NodeTimeout > MaxNodeTimeout:
+		return fmt.Errorf("scale: node timeout %v: want at most %v", cfg.NodeTimeout, MaxNodeTimeout)
 	}
+	return nil
+}
+
+// RunScale measures the simulator on clusters of cfg.Sizes processes.
+func RunScale(cfg ScaleConfig) (*ScaleResult, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	largest := slices.Max(cfg.Sizes)
 	ccfg := cluster.DefaultConfig()
 	ccfg.NodeTimeout = cfg.NodeTimeout
 	res := &ScaleResult{Config: cfg}

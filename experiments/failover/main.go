@@ -20,20 +20,20 @@ import (
 	"strings"
 
 	"github.com/kvplace/kvplace/experiments"
+	"github.com/kvplace/kvplace/internal/command"
 	"github.com/kvplace/kvplace/plots"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "failover:", err)
-		os.Exit(1)
-	}
+	os.Exit(command.Exit("failover", run(os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
 	cfg := experiments.DefaultFailoverConfig()
 	fs := flag.NewFlagSet("failover", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	command.Setup(fs, stderr, "failover [flags]", `Kills a master of a simulated Redis Cluster under client load, once per seed, and
+reports the times to PFAIL, FAIL and promotion next to real Redis, and what the
+application saw.`)
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the first run; run i uses seed+i, and the same seeds give the same numbers")
 	fs.IntVar(&cfg.Runs, "runs", cfg.Runs, "number of simulated failovers")
 	fs.IntVar(&cfg.Masters, "masters", cfg.Masters, "masters in the cluster (at least 3)")
@@ -48,14 +48,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 	csv := fs.Bool("csv", false, "print one CSV row per run: seed,pfail_ms,fail_ms,promoted_ms,promoted_replica, then under load unserved_ms,requests,failed,redirected,acked_writes,lost_writes")
 	asJSON := fs.Bool("json", false, "print the runs and the summary as JSON")
 	quiet := fs.Bool("q", false, "no progress on stderr")
-	if err := fs.Parse(args); err != nil {
+	if err := command.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return command.Usagef(fs, "unexpected argument %q", fs.Arg(0))
 	}
 	if *csv && *asJSON {
 		return fmt.Errorf("-csv and -json exclude each other")
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
 	}
 	if !*quiet {
 		cfg.Progress = stderr

@@ -11,16 +11,22 @@ import (
 	"os"
 
 	"github.com/kvplace/kvplace/experiments"
+	"github.com/kvplace/kvplace/internal/command"
 	"github.com/kvplace/kvplace/plots"
 )
 
 func main() {
-	dir := flag.String("dir", "plots/gallery", "folder to write the figures to")
-	flag.Parse()
-	if err := run(*dir); err != nil {
-		fmt.Fprintln(os.Stderr, "gallery:", err)
-		os.Exit(1)
+	fs := flag.NewFlagSet("gallery", flag.ContinueOnError)
+	command.Setup(fs, os.Stderr, "gallery [flags]", "Regenerates the README's figures from the default run of every experiment.")
+	dir := fs.String("dir", "plots/gallery", "folder to write the figures to")
+	err := command.Parse(fs, os.Args[1:])
+	if err == nil && fs.NArg() > 0 {
+		err = command.Usagef(fs, "unexpected argument %q", fs.Arg(0))
 	}
+	if err == nil {
+		err = run(*dir)
+	}
+	os.Exit(command.Exit("gallery", err, os.Stderr))
 }
 
 func run(dir string) error {

@@ -21,20 +21,19 @@ import (
 	"time"
 
 	"github.com/kvplace/kvplace/experiments"
+	"github.com/kvplace/kvplace/internal/command"
 	"github.com/kvplace/kvplace/plots"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "movement:", err)
-		os.Exit(1)
-	}
+	os.Exit(command.Exit("movement", run(os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
 	cfg := experiments.DefaultMovementConfig()
 	fs := flag.NewFlagSet("movement", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	command.Setup(fs, stderr, "movement [flags]", `Runs each placement scheme inside a simulated cluster serving traffic while it grows,
+shrinks and loses a master, and reports keys moved, time to settle and failed requests.`)
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed; the same seed gives the same numbers")
 	schemes := fs.String("schemes", "modulo,ring:100,slots", "schemes: modulo, ring:<vnodes>, ring:<vnodes>:<probes> (multi-probe), slots (reshard as the seed tutorial does) or slots:rebalance")
 	fs.IntVar(&cfg.From, "from", cfg.From, "masters at the start (at least 3)")
@@ -50,14 +49,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "out/movement", "folder for the PNG and SVG figures (empty: no figures)")
 	asJSON := fs.Bool("json", false, "print the steps and summaries as JSON")
 	quiet := fs.Bool("q", false, "no progress on stderr")
-	if err := fs.Parse(args); err != nil {
+	if err := command.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return command.Usagef(fs, "unexpected argument %q", fs.Arg(0))
 	}
 	var err error
 	if cfg.Schemes, err = experiments.ParseSchemes(*schemes); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	start := time.Now()

@@ -19,20 +19,19 @@ import (
 	"strings"
 
 	"github.com/kvplace/kvplace/experiments"
+	"github.com/kvplace/kvplace/internal/command"
 	"github.com/kvplace/kvplace/plots"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "scale:", err)
-		os.Exit(1)
-	}
+	os.Exit(command.Exit("scale", run(os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
 	cfg := experiments.DefaultScaleConfig()
 	fs := flag.NewFlagSet("scale", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	command.Setup(fs, stderr, "scale [flags]", `Measures the simulator itself on clusters of growing size: wall time, events per
+second, memory and virtual seconds per wall second.`)
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed; the same seed gives the same events and failover times")
 	sizes := fs.String("sizes", "6,100,1000", "cluster sizes in processes, half masters with one replica each")
 	fs.DurationVar(&cfg.Warmup, "warmup", cfg.Warmup, "virtual time run before the measurement, while links come up")
@@ -43,11 +42,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the rows as JSON")
 	out := fs.String("out", "out/scale", "folder for the PNG and SVG figure (empty: no figure)")
 	quiet := fs.Bool("q", false, "no progress on stderr")
-	if err := fs.Parse(args); err != nil {
+	if err := command.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return command.Usagef(fs, "unexpected argument %q", fs.Arg(0))
 	}
 	var err error
 	if cfg.Sizes, err = experiments.ParseInts("sizes", *sizes); err != nil {
@@ -67,6 +66,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 				pprof.StopCPUProfile()
 			}
 		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
 	}
 	if !*quiet {
 		cfg.Progress = stderr

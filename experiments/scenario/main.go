@@ -17,6 +17,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/kvplace/kvplace/internal/command"
+	"github.com/kvplace/kvplace/sim/live"
 	"github.com/kvplace/kvplace/sim/scenario"
 )
 
@@ -26,23 +28,22 @@ import (
 var seedRunbook string
 
 func main() {
-	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "scenario:", err)
-		os.Exit(1)
-	}
+	os.Exit(command.Exit("scenario", run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr), os.Stderr))
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("scenario", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	command.Setup(fs, stderr, "scenario [flags] [FILE]", `Runs a runbook written in redis-cli's and Docker's words (FILE, or - for stdin; none:
+the seed tutorial's) in simulation, or with -live on real redis-server processes on
+loopback, and prints what each command prints.`)
 	seed := fs.Uint64("seed", 1, "root seed of the simulation: node IDs, timings and random choices")
 	showTime := fs.Bool("time", false, "prefix each command with the time since the start (virtual, or real with -live)")
 	liveMode := fs.Bool("live", false, "run against real redis-server processes on loopback instead of simulating")
-	if err := fs.Parse(args); err != nil {
+	if err := command.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 1 {
-		return fmt.Errorf("usage: scenario [-seed N] [-time] [-live] [FILE] (- for stdin; none: the seed tutorial)")
+		return command.Usagef(fs, "one runbook at most, got %d", fs.NArg())
 	}
 	var in io.Reader = stdin
 	if fs.NArg() == 0 {
@@ -62,6 +63,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	opt := scenario.Options{Seed: *seed, Time: *showTime}
 	if *liveMode {
+		// Ctrl-C, SIGTERM, SIGHUP or a closed stdout stop the servers, remove their folder
+		// and the iptables rules, and exit 128 + the signal's number.
+		defer live.HandleInterrupts()()
 		return scenario.RunLive(rb, stdout, opt)
 	}
 	return scenario.RunSim(rb, stdout, opt)

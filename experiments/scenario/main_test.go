@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kvplace/kvplace/internal/command"
 )
 
 // With no runbook, the command replays the seed tutorial and says so on stderr.
@@ -20,6 +22,8 @@ func TestNoRunbookReplaysTheSeedTutorial(t *testing.T) {
 
 func TestBadArguments(t *testing.T) {
 	var out, errs bytes.Buffer
-	assert.ErrorContains(t, run([]string{"a.txt", "b.txt"}, strings.NewReader(""), &out, &errs), "usage: scenario")
+	err := run([]string{"a.txt", "b.txt"}, strings.NewReader(""), &out, &errs)
+	assert.True(t, command.IsUsage(err), "two runbooks are bad usage (exit 2): %v", err)
+	assert.Contains(t, errs.String(), "scenario: one runbook at most, got 2\nusage: scenario [flags] [FILE]\n")
 	assert.Error(t, run([]string{"no-such-runbook.txt"}, strings.NewReader(""), &out, &errs))
 }

@@ -18,20 +18,20 @@ import (
 	"strings"
 
 	"github.com/kvplace/kvplace/experiments"
+	"github.com/kvplace/kvplace/internal/command"
 	"github.com/kvplace/kvplace/plots"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "skew:", err)
-		os.Exit(1)
-	}
+	os.Exit(command.Exit("skew", run(os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
 	cfg := experiments.DefaultSkewConfig()
 	fs := flag.NewFlagSet("skew", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	command.Setup(fs, stderr, "skew [flags]", `Compares how hash % N, a consistent-hash ring and Redis hash slots spread keys and
+requests, and how many keys they move when a master joins, leaves or crashes; prints
+tables and writes figures.`)
 	var (
 		seed     = fs.Uint64("seed", cfg.Keys.Seed, "seed of the generated keys; the same seed gives the same tables and figures")
 		keys     = fs.Int64("keys", cfg.Keys.Count, "keys for the 3 → 4 → 3 masters, workload and crash measurements")
@@ -52,7 +52,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		cpuprof  = fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 		clusterN = fs.Int("cluster-requests", cfg.ClusterRequests, "GETs, drawn by the keys' Zipf weights, served by a simulated 3-master cluster (0 to skip)")
 	)
-	if err := fs.Parse(args); err != nil {
+	if err := command.Parse(fs, args); err != nil {
 		return err
 	}
 	if *cpuprof != "" {
@@ -67,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return command.Usagef(fs, "unexpected argument %q", fs.Arg(0))
 	}
 	var err error
 	if cfg.Schemes, err = experiments.ParseSchemes(*schemes); err != nil {
@@ -75,6 +75,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg.Keys = experiments.KeySpec{Count: *keys, Kind: experiments.Uniform, Seed: *seed, Zipf: *zipf, File: *keysFile}
 	cfg.TaggedKeys = experiments.KeySpec{}
+	if *tags < 0 {
+		return fmt.Errorf("-tags %d: want 0 (no tagged workload) or more", *tags)
+	}
 	if *tags > 0 {
 		cfg.TaggedKeys = experiments.KeySpec{Count: min(*keys, 1_000_000), Kind: experiments.Tagged, Tags: *tags, Seed: *seed}
 	}
@@ -90,6 +93,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-cluster-requests %d: want 0 or more", *clusterN)
 	}
 	cfg.ClusterRequests = *clusterN
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
 	if !*quiet {
 		cfg.Progress = stderr
 		fmt.Fprintf(stderr, "skew: seed %d, %s\n", *seed, cfg.Keys)

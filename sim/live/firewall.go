@@ -26,7 +26,8 @@ import (
 // runbooks' redis-cli lines expect. Its rules live in iptables alone; a caller that cuts
 // and heals from several goroutines orders the calls itself, as the live runner does.
 type Firewall struct {
-	chain string
+	chain  string
+	forget func() // unregisters the chain from what an interrupted command cleans up
 }
 
 // ErrNoFirewall reports that iptables cannot be used here.
@@ -49,6 +50,7 @@ func NewFirewall() (*Firewall, error) {
 		_ = iptables("-X", f.chain)
 		return nil, fmt.Errorf("%w: %v", ErrNoFirewall, err)
 	}
+	f.forget = onInterrupt(func() { _ = f.remove() })
 	return f, nil
 }
 
@@ -132,6 +134,14 @@ func (f *Firewall) Heal() error { return iptables("-F", f.chain) }
 
 // Close heals and removes the chain.
 func (f *Firewall) Close() error {
+	if f.forget != nil {
+		f.forget()
+	}
+	return f.remove()
+}
+
+// remove deletes the chain's rules, its jump from INPUT and the chain.
+func (f *Firewall) remove() error {
 	err := errors.Join(f.Heal(), iptables("-D", "INPUT", "-i", "lo", "-j", f.chain))
 	return errors.Join(err, iptables("-X", f.chain))
 }

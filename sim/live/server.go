@@ -40,6 +40,8 @@ type Server struct {
 
 	cmd  *exec.Cmd
 	done chan struct{}
+	// forget unregisters the server from what an interrupted command cleans up.
+	forget func()
 }
 
 // Addr returns "127.0.0.1:PORT".
@@ -77,13 +79,21 @@ func (s *Server) Start() error {
 	}
 	args = append(args, s.Args...)
 	cmd := exec.Command(bin, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, so that pausing or killing it reaches nothing else; and
+	// SIGKILL when the process that started it dies, however it dies, so that no server
+	// outlives a killed command or test binary.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	// (Pdeathsig follows the thread that forked, not the process; Go ends a thread only
+	// when a goroutine locked to it with runtime.LockOSThread exits, which nothing here
+	// does.)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("live: starting redis-server on port %d: %w", s.Port, err)
 	}
 	s.cmd = cmd
 	s.done = make(chan struct{})
 	go func() { _ = cmd.Wait(); close(s.done) }()
+	pid := cmd.Process.Pid
+	s.forget = onInterrupt(func() { _ = syscall.Kill(-pid, syscall.SIGKILL) })
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if c, err := Dial(s.Addr(), 200*time.Millisecond); err == nil {
@@ -106,6 +116,7 @@ func (s *Server) Start() error {
 		select {
 		case <-s.done:
 			s.cmd = nil
+			s.forget()
 			log := filepath.Join(s.Dir, "redis.log")
 			return fmt.Errorf("live: redis-server on port %d exited at start; the end of %s:\n%s", s.Port, log, tail(log, 5))
 		default:
@@ -139,6 +150,7 @@ func (s *Server) stop(sig syscall.Signal) error {
 		<-s.done
 	}
 	s.cmd = nil
+	s.forget()
 	return nil
 }
 

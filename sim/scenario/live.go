@@ -26,7 +26,9 @@ import (
 // heal cut and restore the connections between the servers with iptables (live.Firewall),
 // which needs root; a runbook without them runs without.
 //
-// The processes' files go under opt.Dir, or a temporary directory removed at the end.
+// The processes' files go under opt.Dir, or a temporary directory removed at the end. A
+// command that calls live.HandleInterrupts first leaves neither servers, nor that
+// directory, nor iptables rules behind when it is interrupted.
 func RunLive(rb *Runbook, out io.Writer, opt Options) error {
 	if _, _, err := live.Binaries(); err != nil {
 		return err
@@ -39,6 +41,7 @@ func RunLive(rb *Runbook, out io.Writer, opt Options) error {
 			return err
 		}
 		b.dir, b.removeDir = d, true
+		b.forgetDir = live.RemoveOnInterrupt(d)
 	}
 	if partitions(rb) {
 		f, err := live.NewFirewall()
@@ -61,6 +64,7 @@ type liveBackend struct {
 	began      time.Time
 	dir        string
 	removeDir  bool
+	forgetDir  func() // unregisters dir from what an interrupted command removes
 	containers []*liveContainer
 	byName     map[string]*liveContainer
 	conns      map[string]*live.Conn // the load client's connections, by address
@@ -100,7 +104,9 @@ func (b *liveBackend) close() error {
 		_ = b.firewall.Close()
 	}
 	if b.removeDir {
-		return os.RemoveAll(b.dir)
+		err := os.RemoveAll(b.dir)
+		b.forgetDir()
+		return err
 	}
 	return nil
 }
