@@ -61,7 +61,7 @@ application saw.`)
 		return err
 	}
 	if !*quiet {
-		cfg.Progress = stderr
+		cfg.Progress = command.Progress(stderr)
 		fmt.Fprintf(stderr, "failover: seed %d, %d runs, %s at node timeout %v, %g requests/s\n", cfg.Seed, cfg.Runs, cfg.Fault, cfg.NodeTimeout, cfg.Load.Rate)
 	}
 	res, err := experiments.RunFailover(cfg)

@@ -34,7 +34,7 @@ func run(dir string) error {
 		return fmt.Errorf("%w (run from the repository root, or pass -dir)", err)
 	}
 	cfg := experiments.DefaultSkewConfig()
-	cfg.Progress = os.Stderr
+	cfg.Progress = command.Progress(os.Stderr)
 	res, err := experiments.RunSkew(cfg)
 	if err != nil {
 		return err
@@ -48,7 +48,7 @@ func run(dir string) error {
 	for _, fault := range []string{"kill", "isolate"} {
 		fcfg := experiments.DefaultFailoverConfig()
 		fcfg.Fault = fault
-		fcfg.Progress = os.Stderr
+		fcfg.Progress = command.Progress(os.Stderr)
 		fres, err := experiments.RunFailover(fcfg)
 		if err != nil {
 			return err
@@ -61,7 +61,7 @@ func run(dir string) error {
 	}
 	// Scaling 3 → 10 → 3 and crashes, for each scheme inside the simulated cluster.
 	mcfg := experiments.DefaultMovementConfig()
-	mcfg.Progress = os.Stderr
+	mcfg.Progress = command.Progress(os.Stderr)
 	mres, err := experiments.RunMovement(mcfg)
 	if err != nil {
 		return err
@@ -74,7 +74,7 @@ func run(dir string) error {
 	// The simulator's own speed at 6, 100 and 1000 nodes: wall times, so this figure, alone,
 	// differs from run to run and machine to machine.
 	scfg := experiments.DefaultScaleConfig()
-	scfg.Progress = os.Stderr
+	scfg.Progress = command.Progress(os.Stderr)
 	sres, err := experiments.RunScale(scfg)
 	if err != nil {
 		return err

@@ -64,7 +64,7 @@ shrinks and loses a master, and reports keys moved, time to settle and failed re
 	}
 	start := time.Now()
 	if !*quiet {
-		cfg.Progress = stderr
+		cfg.Progress = command.Progress(stderr)
 		fmt.Fprintf(stderr, "movement: seed %d, %s, %d → %d → %d masters, %d keys, %g requests/s\n",
 			cfg.Seed, *schemes, cfg.From, cfg.To, cfg.From, cfg.Keys, cfg.Rate)
 	}

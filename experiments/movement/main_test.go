@@ -18,7 +18,7 @@ func TestRunPrintsTableSeedAndFigures(t *testing.T) {
 	assert.Contains(t, out.String(), "Figures: "+dir+"/movement-scale.png")
 	assert.FileExists(t, dir+"/movement-crash.svg")
 	assert.Contains(t, errs.String(), "movement: seed 1,", "the seed is printed")
-	assert.Contains(t, errs.String(), "slots      crash-no-replica", "progress goes to stderr")
+	assert.NotContains(t, errs.String(), "slots      crash-no-replica", "progress goes to a terminal only, not to a buffer")
 }
 
 func TestJSON(t *testing.T) {

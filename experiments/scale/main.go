@@ -71,7 +71,7 @@ second, memory and virtual seconds per wall second.`)
 		return err
 	}
 	if !*quiet {
-		cfg.Progress = stderr
+		cfg.Progress = command.Progress(stderr)
 		fmt.Fprintf(stderr, "scale: seed %d, sizes %v\n", cfg.Seed, cfg.Sizes)
 	}
 	res, err := experiments.RunScale(cfg)

@@ -97,7 +97,7 @@ tables and writes figures.`)
 		return err
 	}
 	if !*quiet {
-		cfg.Progress = stderr
+		cfg.Progress = command.Progress(stderr)
 		fmt.Fprintf(stderr, "skew: seed %d, %s\n", *seed, cfg.Keys)
 	}
 	res, err := experiments.RunSkew(cfg)

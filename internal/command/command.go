@@ -17,7 +17,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+
+	"golang.org/x/term"
 )
 
 // A usageError is bad usage whose message and the usage are already printed.
@@ -77,4 +80,14 @@ func Exit(name string, err error, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, msg)
 	return 1
+}
+
+// Progress returns stderr if it is a terminal, for the progress lines of a long run, and
+// nil otherwise: a log file or a pipe gets no percentages rewritten with \r, and a CI log
+// no hundred lines of counts.
+func Progress(stderr io.Writer) io.Writer {
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return stderr
+	}
+	return nil
 }

@@ -3,10 +3,12 @@ package command_test
 import (
 	"errors"
 	"flag"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/kvplace/kvplace/internal/command"
 )
@@ -44,4 +46,24 @@ func TestExitStatuses(t *testing.T) {
 	assert.Equal(t, 1, command.Exit("tool", errors.New("open x: no such file"), &stderr))
 	assert.Equal(t, "tool: -n 0: want at least 1\ntool: open x: no such file\n", stderr.String())
 	assert.Equal(t, 0, command.Exit("tool", nil, &stderr))
+}
+
+// Progress goes to a terminal only: not to a buffer, a file or a pipe.
+func TestProgressOnlyToATerminal(t *testing.T) {
+	assert.Nil(t, command.Progress(&strings.Builder{}))
+	f, err := os.CreateTemp(t.TempDir(), "log")
+	require.NoError(t, err)
+	defer f.Close()
+	assert.Nil(t, command.Progress(f), "a log file gets no progress")
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	defer w.Close()
+	assert.Nil(t, command.Progress(w), "a pipe gets no progress")
+	tty, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminal to try the positive case: %v", err)
+	}
+	defer tty.Close()
+	assert.Equal(t, tty, command.Progress(tty), "a terminal gets progress")
 }
