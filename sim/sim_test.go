@@ -557,3 +557,23 @@ func TestBounceAndHangup(t *testing.T) {
 	s.RunFor(10 * time.Millisecond)
 	assert.Len(t, dialer.got, n, "nothing crosses the cut")
 }
+
+// Times saturate instead of overflowing: After a delay past the end of time never fires,
+// and RunFor such a span does move the clock (both used to wrap to the past: the action
+// fired at once and the clock stood still).
+func TestTimeSaturates(t *testing.T) {
+	assert.Equal(t, sim.MaxTime, sim.Time(time.Hour).Add(time.Duration(math.MaxInt64)))
+	assert.Equal(t, sim.MaxTime, sim.MaxTime.Add(time.Nanosecond))
+	assert.Equal(t, sim.Time(math.MinInt64), sim.Time(-time.Hour).Add(time.Duration(math.MinInt64)))
+	assert.Equal(t, sim.Time(3), sim.Time(1).Add(2))
+	s, err := sim.New(sim.Config{Seed: 1})
+	require.NoError(t, err)
+	s.RunFor(time.Hour)
+	fired := false
+	s.After(time.Duration(math.MaxInt64), func() { fired = true })
+	s.RunFor(time.Hour)
+	assert.False(t, fired, "a delay past the end of time fired")
+	assert.Equal(t, sim.Time(2*time.Hour), s.Now())
+	s.RunFor(time.Duration(math.MaxInt64))
+	assert.Equal(t, sim.MaxTime, s.Now(), "RunFor past the end of time stops at its end")
+}

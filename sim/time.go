@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -9,8 +10,21 @@ import (
 // reads the wall clock.
 type Time int64
 
-// Add returns t+d.
-func (t Time) Add(d time.Duration) Time { return t + Time(d) }
+// MaxTime is the latest virtual time there is, about 292 years after the start.
+const MaxTime = Time(math.MaxInt64)
+
+// Add returns t+d, saturated at MaxTime and at math.MinInt64: a delay too long to represent
+// comes at the end of time instead of wrapping around to the past (After such a delay
+// never fires; it does not fire at once).
+func (t Time) Add(d time.Duration) Time {
+	switch {
+	case d > 0 && t > MaxTime-Time(d):
+		return MaxTime
+	case d < 0 && t < Time(math.MinInt64)-Time(d):
+		return Time(math.MinInt64)
+	}
+	return t + Time(d)
+}
 
 // Sub returns t-u as a duration.
 func (t Time) Sub(u Time) time.Duration { return time.Duration(t - u) }

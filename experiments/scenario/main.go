@@ -45,19 +45,17 @@ loopback, and prints what each command prints.`)
 	if fs.NArg() > 1 {
 		return command.Usagef(fs, "one runbook at most, got %d", fs.NArg())
 	}
-	var in io.Reader = stdin
-	if fs.NArg() == 0 {
+	var rb *scenario.Runbook
+	var err error
+	switch name := fs.Arg(0); {
+	case fs.NArg() == 0:
 		fmt.Fprintf(stderr, "scenario: no runbook given, replaying the seed tutorial (experiments/scenario/testdata/seed.txt), seed %d\n", *seed)
-		in = strings.NewReader(seedRunbook)
-	} else if name := fs.Arg(0); name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		in = f
+		rb, err = scenario.ParseNamed("seed.txt", strings.NewReader(seedRunbook))
+	case name == "-":
+		rb, err = scenario.ParseNamed("stdin", stdin)
+	default:
+		rb, err = scenario.ParseFile(name)
 	}
-	rb, err := scenario.Parse(in)
 	if err != nil {
 		return err
 	}

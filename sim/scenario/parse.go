@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -132,22 +133,59 @@ func (Load) command()        {}
 
 // A ParseError names the runbook line that cannot be run.
 type ParseError struct {
+	File string // the runbook's name, "" when it has none
 	Line int
-	Text string
+	Text string // the line, cut to 200 bytes
 	Msg  string
 }
 
-func (e *ParseError) Error() string { return fmt.Sprintf("line %d: %s: %s", e.Line, e.Msg, e.Text) }
+func (e *ParseError) Error() string {
+	where := fmt.Sprintf("line %d", e.Line)
+	if e.File != "" {
+		where = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	return fmt.Sprintf("%s: %s: %s", where, e.Msg, e.Text)
+}
+
+// MaxLine is the longest runbook line Parse reads, continuations included: 1 MiB.
+const MaxLine = 1 << 20
 
 // Parse reads a runbook: one command per line, # starts a comment, a trailing \ continues a
 // line. It stops at the first line it cannot understand.
-func Parse(r io.Reader) (*Runbook, error) {
+func Parse(r io.Reader) (*Runbook, error) { return ParseNamed("", r) }
+
+// ParseFile reads the runbook in the file name; its errors name the file and the line.
+func ParseFile(name string) (*Runbook, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ParseNamed(name, f)
+}
+
+// ParseNamed is Parse for a runbook called name, which its errors cite as name:line.
+func ParseNamed(name string, r io.Reader) (*Runbook, error) {
+	rb, err := parse(r)
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		pe.File = name
+		if len(pe.Text) > 200 {
+			pe.Text = pe.Text[:200] + "…"
+		}
+	}
+	return rb, err
+}
+
+func parse(r io.Reader) (*Runbook, error) {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<16), 1<<20)
+	sc.Buffer(make([]byte, 1<<16), MaxLine)
 	rb := &Runbook{}
 	var pending string
 	start := 0
+	lines := 0
 	for no := 1; sc.Scan(); no++ {
+		lines = no
 		line := sc.Text()
 		if pending == "" {
 			start = no
@@ -158,6 +196,9 @@ func Parse(r io.Reader) (*Runbook, error) {
 		}
 		text := strings.TrimSpace(pending + line)
 		pending = ""
+		if len(text) > MaxLine {
+			return nil, &ParseError{Line: start, Text: text, Msg: fmt.Sprintf("a line of %d bytes, over the %d a runbook line may have", len(text), MaxLine)}
+		}
 		if text == "" || strings.HasPrefix(text, "#") {
 			continue
 		}
@@ -167,7 +208,13 @@ func Parse(r io.Reader) (*Runbook, error) {
 		}
 		rb.Steps = append(rb.Steps, Step{Line: start, Text: text, Cmd: cmd})
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		no := start
+		if pending == "" {
+			no = lines + 1
+		}
+		return nil, &ParseError{Line: no, Text: "", Msg: fmt.Sprintf("a line over the %d bytes a runbook line may have", MaxLine)}
+	} else if err != nil {
 		return nil, err
 	}
 	if pending != "" {
@@ -274,6 +321,11 @@ func parseAfter(text string, f []string) (Command, error) {
 	return nil, fmt.Errorf("after can schedule docker stop, kill or start, pause, resume, partition or heal, not %q", rest)
 }
 
+// MaxSleep bounds the durations of sleep and after: a week of virtual time, which a small
+// cluster simulates in about half a minute. Longer sleeps would run for hours (a sleep of
+// 292 years used to wrap around and return at once instead).
+const MaxSleep = 7 * 24 * time.Hour
+
 func parseSleep(arg string) (Command, error) {
 	d, err := time.ParseDuration(arg)
 	if err != nil {
@@ -286,6 +338,9 @@ func parseSleep(arg string) (Command, error) {
 	}
 	if d < 0 {
 		return nil, fmt.Errorf("negative duration %q", arg)
+	}
+	if d > MaxSleep {
+		return nil, fmt.Errorf("duration %q: at most %v of virtual time", arg, MaxSleep)
 	}
 	return Sleep{D: d}, nil
 }

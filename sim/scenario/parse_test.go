@@ -3,6 +3,7 @@ package scenario
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -142,6 +143,10 @@ func TestParseErrors(t *testing.T) {
 		{"after soon docker stop n1", `bad duration "soon"`},
 		{"after 1s redis-cli -p 6381 set k v", `after can schedule docker stop, kill or start, pause, resume, partition or heal, not "redis-cli -p 6381 set k v"`},
 		{"after 1s docker rm n1", `unsupported docker subcommand "rm"`},
+		{"sleep 2562047h47m16s", `duration "2562047h47m16s": at most 168h0m0s of virtual time`},
+		{"after 200h docker stop n1", `duration "200h": at most 168h0m0s of virtual time`},
+		{"# a comment\nsleep 1s\nredis-cli -p 6381 set k " + strings.Repeat("v", MaxLine+1), "line 3: a line over the 1048576 bytes a runbook line may have"},
+		{"sleep 1s\nredis-cli -p 6381 set k \\\n" + strings.Repeat("v", MaxLine/2) + " \\\n" + strings.Repeat("w", MaxLine/2), "line 2: a line of 1048603 bytes, over the 1048576 a runbook line may have"},
 	} {
 		_, err := Parse(strings.NewReader(tc.text))
 		if assert.Error(t, err, tc.text) {
@@ -180,4 +185,17 @@ func FuzzParse(f *testing.F) {
 			assert.NotNil(t, s.Cmd)
 		}
 	})
+}
+
+// Errors of a runbook read from a file name the file and the line, as compilers do.
+func TestParseFileNamesTheFile(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "bad.txt")
+	require.NoError(t, os.WriteFile(name, []byte("sleep 1s\nsleep forever\n"), 0o644))
+	_, err := ParseFile(name)
+	require.EqualError(t, err, name+`:2: bad duration "forever": want a number of seconds or a duration such as 15s: sleep forever`)
+	var pe *ParseError
+	require.True(t, errors.As(err, &pe))
+	assert.Equal(t, name, pe.File)
+	_, err = ParseFile(filepath.Join(t.TempDir(), "missing.txt"))
+	assert.ErrorIs(t, err, os.ErrNotExist)
 }
