@@ -40,17 +40,34 @@ func New(members []string, hash func(string) uint64) (*Modulo, error) {
 }
 
 // Owner returns the member that owns key.
-func (m *Modulo) Owner(key string) string { return m.members[m.IndexAt(m.hash(key))] }
+//
+// The zero Modulo has no member: its Owner is "" and its Index -1; Join gives it its first.
+func (m *Modulo) Owner(key string) string {
+	if m.n == 0 {
+		return ""
+	}
+	return m.members[m.IndexAt(m.hash(key))]
+}
 
-// Index returns the position in Members of key's owner.
-func (m *Modulo) Index(key string) int { return m.IndexAt(m.hash(key)) }
+// Index returns the position in Members of key's owner, -1 on the zero Modulo.
+func (m *Modulo) Index(key string) int {
+	if m.n == 0 {
+		return -1
+	}
+	return m.IndexAt(m.hash(key))
+}
 
 // Hash returns the hash of key the partitioner takes modulo N (xxHash64 by default); a key
 // hashed once can be placed by several partitioners that share the hash with IndexAt.
 func (m *Modulo) Hash(key string) uint64 { return m.hash(key) }
 
 // IndexAt is Index for a key whose Hash is h.
-func (m *Modulo) IndexAt(h uint64) int { return int(h % m.n) }
+func (m *Modulo) IndexAt(h uint64) int {
+	if m.n == 0 {
+		return -1
+	}
+	return int(h % m.n)
+}
 
 // Members returns the members in their numbering order.
 func (m *Modulo) Members() []string { return slices.Clone(m.members) }

@@ -126,13 +126,19 @@ func New(members []string, cfg Config) (*Ring, error) {
 	return r, nil
 }
 
-// pointsOf returns how many points member i places.
+// pointsOf returns how many points member i places, or maxPoints+1 for more than a ring
+// may have: weight × VNodes can be past what an int holds (VNodes math.MaxInt, a weight
+// of 1e300), and converting it would wrap to a ring of one point.
 func (r *Ring) pointsOf(i int) int {
 	w := r.weights[i]
 	if w == 0 {
 		return 0
 	}
-	return max(1, int(math.Round(w*float64(r.cfg.VNodes))))
+	p := math.Round(w * float64(r.cfg.VNodes))
+	if p > maxPoints {
+		return maxPoints + 1
+	}
+	return max(1, int(p))
 }
 
 func (r *Ring) build(total int) {
@@ -237,10 +243,22 @@ func (r *Ring) nearest(h uint64) int {
 }
 
 // Owner returns the member that owns key. It does not allocate.
-func (r *Ring) Owner(key string) string { return r.members[r.IndexAt(r.hash(key))] }
+//
+// The zero Ring has no member: its Owner is "" and its Index -1.
+func (r *Ring) Owner(key string) string {
+	if len(r.points) == 0 {
+		return ""
+	}
+	return r.members[r.owners[r.locate(r.hash(key))]]
+}
 
-// Index returns the position in Members of key's owner.
-func (r *Ring) Index(key string) int { return r.IndexAt(r.hash(key)) }
+// Index returns the position in Members of key's owner, -1 on the zero Ring.
+func (r *Ring) Index(key string) int {
+	if len(r.points) == 0 {
+		return -1
+	}
+	return r.IndexAt(r.hash(key))
+}
 
 // hash is cfg.Hash, called directly when it is the default: a direct call costs less than
 // one through a function value, a few percent of a lookup.
@@ -363,7 +381,12 @@ func (r *Ring) successors(h uint64, seen func(member int) bool, take func(member
 func (r *Ring) Hash(key string) uint64 { return r.hash(key) }
 
 // IndexAt is Index for a key whose Hash is h.
-func (r *Ring) IndexAt(h uint64) int { return int(r.owners[r.locate(h)]) }
+func (r *Ring) IndexAt(h uint64) int {
+	if len(r.points) == 0 {
+		return -1
+	}
+	return int(r.owners[r.locate(h)])
+}
 
 // AppendSuccessorIndexesAt is AppendSuccessors for a key whose Hash is h, giving positions
 // in Members instead of names.

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 
+	"github.com/kvplace/kvplace/modulo"
 	"github.com/kvplace/kvplace/ring"
 	"github.com/kvplace/kvplace/sim"
 )
@@ -554,4 +555,36 @@ func benchOwner(b *testing.B, r *ring.Ring, keys []string) {
 		sink = r.Owner(keys[i&(len(keys)-1)])
 		i++
 	}
+}
+
+// A ring too large to build is refused however the product of VNodes and a weight is
+// reached, also past what an int holds, where it used to wrap to a ring of one point.
+func TestRingRefusesOverflowingSizes(t *testing.T) {
+	const want = "ring: more than 67108864 points; lower VNodes or the weights"
+	_, err := ring.New([]string{"a", "b"}, ring.Config{VNodes: math.MaxInt})
+	assert.EqualError(t, err, want)
+	_, err = ring.New([]string{"a", "b"}, ring.Config{VNodes: 1 << 40})
+	assert.EqualError(t, err, want)
+	_, err = ring.New([]string{"a", "b"}, ring.Config{VNodes: 10, Weights: map[string]float64{"a": 1e18}})
+	assert.EqualError(t, err, want)
+	r, err := ring.New([]string{"a", "b"}, ring.Config{VNodes: 10})
+	require.NoError(t, err)
+	_, err = r.JoinWeighted("c", 1e300)
+	assert.EqualError(t, err, want)
+}
+
+// The zero Ring and the zero Modulo have no member: no owner, no index, no panic.
+func TestZeroPartitioners(t *testing.T) {
+	var r ring.Ring
+	assert.Equal(t, "", r.Owner("k"))
+	assert.Equal(t, -1, r.Index("k"))
+	assert.Equal(t, -1, r.IndexAt(42))
+	assert.Empty(t, r.Members())
+	var m modulo.Modulo
+	assert.Equal(t, "", m.Owner("k"))
+	assert.Equal(t, -1, m.Index("k"))
+	assert.Equal(t, -1, m.IndexAt(42))
+	one, err := m.Join("a")
+	require.NoError(t, err)
+	assert.Equal(t, "a", one.Owner("k"), "the zero Modulo takes its first member")
 }

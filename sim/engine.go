@@ -196,6 +196,9 @@ func (s *Sim) AddNode(name string, n Node) (int, error) {
 	if name == "" {
 		return 0, errors.New("sim: a node needs a name")
 	}
+	if n == nil {
+		return 0, fmt.Errorf("sim: node %q is nil", name)
+	}
 	if _, dup := s.index[name]; dup {
 		return 0, fmt.Errorf("sim: a node named %q already exists", name)
 	}
@@ -224,20 +227,41 @@ func (s *Sim) Lookup(name string) (int, bool) {
 // Len returns the number of nodes.
 func (s *Sim) Len() int { return len(s.nodes) }
 
-// Node returns node i's state machine.
-func (s *Sim) Node(i int) Node { return s.nodes[i].node }
+// An index that names no node is handled one way everywhere: the methods that inject a
+// fault or change a node (Crash, Restart, Pause, Resume, SetClockOffset, Partition,
+// Block) ignore it, Network.SetLink refuses it with an error, and the observers answer as
+// for a node that is not there (Node nil, Up and Paused false, Clock the virtual time).
+
+// has reports whether i names a node.
+func (s *Sim) has(i int) bool { return i >= 0 && i < len(s.nodes) }
+
+// Node returns node i's state machine, nil if there is no node i.
+func (s *Sim) Node(i int) Node {
+	if !s.has(i) {
+		return nil
+	}
+	return s.nodes[i].node
+}
 
 // Up reports whether node i is running (not crashed; it may be paused).
-func (s *Sim) Up(i int) bool { return !s.nodes[i].down }
+func (s *Sim) Up(i int) bool { return s.has(i) && !s.nodes[i].down }
 
 // Paused reports whether node i is paused.
-func (s *Sim) Paused(i int) bool { return s.nodes[i].paused }
+func (s *Sim) Paused(i int) bool { return s.has(i) && s.nodes[i].paused }
 
 // Clock returns node i's clock: virtual time plus its offset.
-func (s *Sim) Clock(i int) Time { return s.now.Add(s.nodes[i].offset) }
+func (s *Sim) Clock(i int) Time {
+	if !s.has(i) {
+		return s.now
+	}
+	return s.now.Add(s.nodes[i].offset)
+}
 
 // SetClockOffset makes node i's clock run d ahead (or behind, if negative) of virtual time.
 func (s *Sim) SetClockOffset(i int, d time.Duration) {
+	if !s.has(i) {
+		return
+	}
 	s.nodes[i].offset = d
 	s.trace.add(Record{At: s.now, Node: i, Kind: KFault, Peer: -1, Detail: "clock offset " + d.String()})
 }
@@ -278,8 +302,13 @@ func (s *Sim) schedule(at Time, kind eventKind, node int, e event, msg any) {
 }
 
 // At runs fn at virtual time t (or now, if t is past): how tests and scenarios schedule
-// faults and operations.
-func (s *Sim) At(t Time, fn func()) { s.schedule(max(t, s.now), evAction, -1, event{}, fn) }
+// faults and operations. A nil fn schedules nothing.
+func (s *Sim) At(t Time, fn func()) {
+	if fn == nil {
+		return
+	}
+	s.schedule(max(t, s.now), evAction, -1, event{}, fn)
+}
 
 // After runs fn after d.
 func (s *Sim) After(d time.Duration, fn func()) { s.At(s.now.Add(d), fn) }
@@ -490,6 +519,9 @@ func (s *Sim) RunUntilIdle(limit Time) bool {
 // lost (its connections broke), and its in-memory state is gone; Restart brings it back
 // with whatever state the caller rebuilds from what the node had persisted.
 func (s *Sim) Crash(i int) {
+	if !s.has(i) {
+		return
+	}
 	st := &s.nodes[i]
 	if st.down {
 		return
@@ -513,8 +545,12 @@ func (s *Sim) Crash(i int) {
 	}
 }
 
-// Restart starts node i again as n, a fresh state machine; Start is called on it.
+// Restart starts node i again as n, a fresh state machine; Start is called on it. A nil n
+// changes nothing.
 func (s *Sim) Restart(i int, n Node) {
+	if !s.has(i) || n == nil {
+		return
+	}
 	st := &s.nodes[i]
 	if !st.down {
 		s.Crash(i)
@@ -529,6 +565,9 @@ func (s *Sim) Restart(i int, n Node) {
 // Pause stalls node i like a stopped process: nothing it is sent is lost, but nothing is
 // handled, and its timers do not fire, until Resume.
 func (s *Sim) Pause(i int) {
+	if !s.has(i) {
+		return
+	}
 	st := &s.nodes[i]
 	if st.down || st.paused {
 		return
@@ -539,6 +578,9 @@ func (s *Sim) Pause(i int) {
 
 // Resume continues a paused node: what reached it meanwhile is handled now, in order.
 func (s *Sim) Resume(i int) {
+	if !s.has(i) {
+		return
+	}
 	st := &s.nodes[i]
 	if !st.paused {
 		return
@@ -554,6 +596,15 @@ func (s *Sim) Resume(i int) {
 
 // Partition cuts the nodes into groups (see Network.Partition) and records it.
 func (s *Sim) Partition(groups ...[]int) {
+	known := make([][]int, len(groups))
+	for g, nodes := range groups {
+		for _, n := range nodes {
+			if s.has(n) {
+				known[g] = append(known[g], n)
+			}
+		}
+	}
+	groups = known
 	s.net.Partition(groups...)
 	var parts []string
 	for _, g := range groups {
@@ -568,6 +619,9 @@ func (s *Sim) Partition(groups ...[]int) {
 
 // Block cuts from → to in one direction and records it.
 func (s *Sim) Block(from, to int) {
+	if !s.has(from) || !s.has(to) {
+		return
+	}
 	s.net.Block(from, to)
 	s.trace.add(Record{At: s.now, Node: -1, Kind: KFault, Peer: -1, Detail: "block " + s.Name(from) + " -> " + s.Name(to)})
 }

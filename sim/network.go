@@ -20,6 +20,14 @@ func (c Constant) Sample(*Stream) time.Duration { return time.Duration(c) }
 
 func (c Constant) String() string { return time.Duration(c).String() }
 
+// Validate refuses a negative delay.
+func (c Constant) Validate() error {
+	if c < 0 {
+		return fmt.Errorf("sim: latency %v is negative", time.Duration(c))
+	}
+	return nil
+}
+
 // Uniform draws a delay uniformly from [Min, Max].
 type Uniform struct{ Min, Max time.Duration }
 
@@ -32,6 +40,17 @@ func (u Uniform) Sample(s *Stream) time.Duration {
 }
 
 func (u Uniform) String() string { return fmt.Sprintf("uniform(%v, %v)", u.Min, u.Max) }
+
+// Validate refuses a negative Min and a Max below Min.
+func (u Uniform) Validate() error {
+	switch {
+	case u.Min < 0:
+		return fmt.Errorf("sim: latency %v: Min is negative", u)
+	case u.Max < u.Min:
+		return fmt.Errorf("sim: latency %v: Max is below Min", u)
+	}
+	return nil
+}
 
 // LogNormal draws a long-tailed delay: its median is Median and its logarithm has standard
 // deviation Sigma (Sigma = 1 puts the 99th percentile near 10× the median).
@@ -47,6 +66,17 @@ func (l LogNormal) Sample(s *Stream) time.Duration {
 
 func (l LogNormal) String() string {
 	return fmt.Sprintf("lognormal(median %v, σ %g)", l.Median, l.Sigma)
+}
+
+// Validate refuses a negative median and a σ that is negative, infinite or NaN.
+func (l LogNormal) Validate() error {
+	switch {
+	case l.Median < 0:
+		return fmt.Errorf("sim: latency %v: the median is negative", l)
+	case !(l.Sigma >= 0) || math.IsInf(l.Sigma, 0):
+		return fmt.Errorf("sim: latency %v: σ must be finite and at least 0", l)
+	}
+	return nil
 }
 
 // A Link describes one direction of the connection between two nodes.
@@ -73,6 +103,10 @@ func (l Link) Validate() error {
 	}
 	if !(l.Bandwidth >= 0) || math.IsInf(l.Bandwidth, 0) {
 		return fmt.Errorf("sim: bandwidth %v bytes/s must be finite and at least 0", l.Bandwidth)
+	}
+	// A Latency of the caller's own is checked when it has a Validate method too.
+	if v, ok := l.Latency.(interface{ Validate() error }); ok {
+		return v.Validate()
 	}
 	return nil
 }
@@ -133,8 +167,11 @@ func (n *Network) SetDefault(l Link) error {
 // Default returns the default link.
 func (n *Network) Default() Link { return n.def }
 
-// SetLink overrides the link from → to.
+// SetLink overrides the link from → to; both must be nodes of the simulation.
 func (n *Network) SetLink(from, to int, l Link) error {
+	if from < 0 || to < 0 || from >= len(n.side) || to >= len(n.side) {
+		return fmt.Errorf("sim: link %d → %d: no such node among the %d", from, to, len(n.side))
+	}
 	if err := l.Validate(); err != nil {
 		return err
 	}

@@ -577,3 +577,41 @@ func TestTimeSaturates(t *testing.T) {
 	s.RunFor(time.Duration(math.MaxInt64))
 	assert.Equal(t, sim.MaxTime, s.Now(), "RunFor past the end of time stops at its end")
 }
+
+// Bad arguments to the engine are refused or ignored by one rule, never a panic: a nil
+// node or a bad latency is an error, a nil action schedules nothing, and an index that
+// names no node is ignored by the fault methods and refused by SetLink.
+func TestEngineRefusesBadArguments(t *testing.T) {
+	for _, tc := range []struct {
+		link sim.Link
+		err  string
+	}{
+		{sim.Link{Latency: sim.Uniform{Min: 5 * time.Millisecond, Max: time.Millisecond}}, "sim: latency uniform(5ms, 1ms): Max is below Min"},
+		{sim.Link{Latency: sim.Uniform{Min: -time.Millisecond, Max: time.Millisecond}}, "sim: latency uniform(-1ms, 1ms): Min is negative"},
+		{sim.Link{Latency: sim.Constant(-1)}, "sim: latency -1ns is negative"},
+		{sim.Link{Latency: sim.LogNormal{Median: time.Millisecond, Sigma: math.NaN()}}, "sim: latency lognormal(median 1ms, σ NaN): σ must be finite and at least 0"},
+		{sim.Link{Latency: sim.LogNormal{Median: -time.Millisecond, Sigma: 1}}, "sim: latency lognormal(median -1ms, σ 1): the median is negative"},
+	} {
+		_, err := sim.New(sim.Config{Seed: 1, Link: tc.link})
+		assert.EqualError(t, err, tc.err)
+	}
+	s, err := sim.New(sim.Config{Seed: 1})
+	require.NoError(t, err)
+	_, err = s.AddNode("x", nil)
+	assert.EqualError(t, err, `sim: node "x" is nil`)
+	s.At(1, nil)
+	s.RunFor(time.Second)
+	assert.NotPanics(t, func() {
+		s.Crash(5)
+		s.Pause(-1)
+		s.Resume(7)
+		s.Restart(3, nil)
+		s.SetClockOffset(9, time.Second)
+		s.Partition([]int{5}, []int{-2})
+		s.Block(4, 8)
+	})
+	assert.False(t, s.Up(5))
+	assert.Nil(t, s.Node(5))
+	assert.Equal(t, s.Now(), s.Clock(5))
+	assert.EqualError(t, s.Network().SetLink(0, 3, sim.Link{}), "sim: link 0 → 3: no such node among the 0")
+}

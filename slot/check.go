@@ -32,6 +32,7 @@ func (r *CheckReport) Lines() []string { return r.lines }
 
 // Check inspects l the way redis-cli --cluster check does after listing the nodes.
 func Check(l Layout) *CheckReport {
+	l = l.withTable()
 	r := &CheckReport{
 		Covered:   l.Slots.Assigned(),
 		Migrating: map[string][]int{},

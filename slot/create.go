@@ -70,6 +70,9 @@ func PlanCreate(addrs []string, replicas int, rnd Rand) (*CreatePlan, error) {
 			fmt.Sprintf("*** At least %d nodes are required.", 3*(replicas+1)),
 		}, "\n"))
 	}
+	if masters > Count {
+		return nil, fmt.Errorf("slot: %d masters: a cluster has %d slots, so at most %d masters", masters, Count, Count)
+	}
 
 	// Group by IP string in order of first appearance, then interleave round-robin.
 	var ipOrder []string

@@ -27,14 +27,20 @@ type Layout struct {
 	Slots *Table
 }
 
+// withTable returns l with an empty table in place of a nil one, so that a Layout built
+// without Slots reads as a cluster in which no slot is assigned.
+func (l Layout) withTable() Layout {
+	if l.Slots == nil {
+		l.Slots = NewTable()
+	}
+	return l
+}
+
 // Apply returns the layout after moves, in order, as redis-cli leaves it once its plan has
 // run: the same nodes and a copy of the table with each slot moved. A move of a slot from
 // a node that does not own it is an error, and l is unchanged either way.
 func (l Layout) Apply(moves []Move) (Layout, error) {
-	next := Layout{Nodes: append([]Node(nil), l.Nodes...), Slots: NewTable()}
-	if l.Slots != nil {
-		next.Slots = l.Slots.Clone()
-	}
+	next := Layout{Nodes: append([]Node(nil), l.Nodes...), Slots: l.withTable().Slots.Clone()}
 	for _, m := range moves {
 		if err := next.Slots.Move(m); err != nil {
 			return l, err

@@ -15,6 +15,7 @@ type DelNodePlan struct {
 // replicas, counted once before any change, so they all go to the same master; like
 // redis-cli, that master can be the node being removed.
 func PlanDelNode(l Layout, id string) (*DelNodePlan, error) {
+	l = l.withTable()
 	n := l.node(id)
 	if n == nil {
 		return nil, fmt.Errorf("[ERR] No such node ID %s", id)

@@ -47,6 +47,9 @@ func NewPartitioner(masters []string, policy Policy) (*Partitioner, error) {
 	if len(masters) < 3 {
 		return nil, fmt.Errorf("slot: %d masters: Redis Cluster requires at least 3 master nodes", len(masters))
 	}
+	if len(masters) > Count {
+		return nil, fmt.Errorf("slot: %d masters: a cluster has %d slots, so at most %d masters", len(masters), Count, Count)
+	}
 	if err := checkNames(masters); err != nil {
 		return nil, err
 	}
@@ -73,13 +76,24 @@ func checkNames(names []string) error {
 
 // Owner returns the master serving key's slot, or "" if no master serves it (after a
 // Crash with no replica to fail over to).
-func (p *Partitioner) Owner(key string) string { return p.table.Owner(Of(key)) }
+// The zero Partitioner has no master: every key's owner is "".
+func (p *Partitioner) Owner(key string) string {
+	if p.table == nil {
+		return ""
+	}
+	return p.table.Owner(Of(key))
+}
 
 // Members returns the masters in redis-cli list order.
 func (p *Partitioner) Members() []string { return slices.Clone(p.masters) }
 
 // Table returns a copy of the slot table.
-func (p *Partitioner) Table() *Table { return p.table.Clone() }
+func (p *Partitioner) Table() *Table {
+	if p.table == nil {
+		return NewTable()
+	}
+	return p.table.Clone()
+}
 
 // Policy returns the scale-event policy.
 func (p *Partitioner) Policy() Policy { return p.policy }
@@ -88,7 +102,7 @@ func (p *Partitioner) Policy() Policy { return p.policy }
 // by its member name (ID and address alike), and a copy of the slot table.
 func (p *Partitioner) Layout() Layout {
 	l := p.layout()
-	l.Slots = l.Slots.Clone()
+	l.Slots = p.Table()
 	return l
 }
 

@@ -161,3 +161,52 @@ func TestPartitionerLayoutIsACopy(t *testing.T) {
 	_, err = p.Layout().Apply([]slot.Move{{Slot: 0, From: "b", To: "c"}})
 	assert.Error(t, err, "slot 0 is a's, not b's")
 }
+
+// Zero values and impossible sizes are refused or usable, never a panic: the zero
+// Partitioner owns nothing, planners read a Layout without Slots as an empty table, and
+// more masters than slots is an error (it panicked, index out of range).
+func TestSlotBadInputs(t *testing.T) {
+	var zero slot.Partitioner
+	assert.Equal(t, "", zero.Owner("k1"))
+	assert.Equal(t, 0, zero.Table().Assigned())
+	bare := slot.Layout{Nodes: []slot.Node{{ID: "a", Addr: "127.0.0.1:1"}, {ID: "b", Addr: "127.0.0.1:2"}}}
+	assert.NotPanics(t, func() {
+		report := slot.Check(bare)
+		require.NotNil(t, report)
+		_, err := slot.PlanRebalance(bare, slot.RebalanceOptions{})
+		_ = err
+		_, err = slot.PlanReshard(bare, []string{"all"}, "a", 10)
+		_ = err
+	})
+	plan, err := slot.PlanDelNode(bare, "b")
+	require.NoError(t, err, "b owns no slot of an empty table")
+	assert.Equal(t, "b", plan.Node.ID)
+	many := make([]string, slot.Count+1)
+	for i := range many {
+		many[i] = fmt.Sprintf("m%d", i)
+	}
+	_, err = slot.NewPartitioner(many, slot.Reshard)
+	assert.EqualError(t, err, "slot: 16385 masters: a cluster has 16384 slots, so at most 16384 masters")
+	addrs := make([]string, slot.Count+1)
+	for i := range addrs {
+		addrs[i] = fmt.Sprintf("10.%d.%d.1:7000", i/256, i%256)
+	}
+	_, err = slot.PlanCreate(addrs, 0, nil)
+	assert.EqualError(t, err, "slot: 16385 masters: a cluster has 16384 slots, so at most 16384 masters")
+}
+
+// A table that sees node after node come and go reuses the indexes of those that left:
+// it panicked after 65535 distinct IDs over its life.
+func TestTableReleasesDeparted(t *testing.T) {
+	tbl := slot.NewTable()
+	for i := range 200_000 {
+		tbl.Assign(i%slot.Count, fmt.Sprintf("node-%d", i))
+	}
+	assert.Equal(t, slot.Count, tbl.Assigned())
+	assert.Equal(t, "node-199999", tbl.Owner(199_999%slot.Count))
+	assert.Len(t, tbl.Owners(), slot.Count)
+	c := tbl.Clone()
+	c.Assign(0, "late")
+	assert.Equal(t, "late", c.Owner(0))
+	assert.Equal(t, fmt.Sprintf("node-%d", 196_608), tbl.Owner(0), "a clone is independent")
+}

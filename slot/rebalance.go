@@ -110,6 +110,7 @@ func (p *RebalancePlan) Moves() []Move {
 // When redis-cli would stop halfway ("*** Assertion failed: Reshard table != number of
 // slots", possible with negative weights), the plan holds the steps made before the error.
 func PlanRebalance(l Layout, opt RebalanceOptions) (*RebalancePlan, error) {
+	l = l.withTable()
 	weight := make(map[string]float32, len(l.Nodes))
 	for _, n := range l.Nodes {
 		weight[n.ID] = 1

@@ -35,6 +35,7 @@ type ReshardPlan struct {
 // each source gives count·(its slots)/(all sources' slots) in float32, rounded up for the
 // source with the most slots and down for the others, lowest slots first.
 func PlanReshard(l Layout, from []string, to string, count int) (*ReshardPlan, error) {
+	l = l.withTable()
 	if count <= 0 {
 		return nil, fmt.Errorf("slot: --cluster-slots %d: the number of slots to move must be positive", count)
 	}

@@ -7,7 +7,8 @@ import (
 
 // A Table records which node serves each of the 16384 slots, and which slots are open:
 // marked MIGRATING on the node giving them away or IMPORTING on the node receiving them.
-// The zero value is not usable; call NewTable.
+// The zero value is not usable; call NewTable. Planners given a Layout whose Slots is nil
+// read it as a table in which no slot is assigned.
 //
 // Node IDs are interned: the table stores a small index per slot, so a table costs about
 // 100 KiB whatever the IDs look like.
@@ -15,6 +16,7 @@ type Table struct {
 	ids    []string          // ids[i-1] is the node with index i; index 0 means "none"
 	index  map[string]uint16 // id -> index
 	counts []int             // counts[i] = slots owned by index i
+	free   []uint16          // indexes reclaimed for reuse, once all 65535 were taken
 
 	owner     [Count]uint16
 	migrating [Count]mark // set on the node that gives the slot away
@@ -35,6 +37,7 @@ func (t *Table) Clone() *Table {
 	c := *t
 	c.ids = slices.Clone(t.ids)
 	c.counts = slices.Clone(t.counts)
+	c.free = slices.Clone(t.free)
 	c.index = make(map[string]uint16, len(t.index))
 	for id, i := range t.index {
 		c.index[id] = i
@@ -50,13 +53,49 @@ func (t *Table) intern(id string) uint16 {
 		return i
 	}
 	if len(t.ids) == 1<<16-1 {
-		panic("slot: more than 65535 node IDs in one table")
+		if i, ok := t.reclaim(); ok {
+			t.ids[i-1] = id
+			t.index[id] = i
+			return i
+		}
+		// 16384 owners and four marks a slot are fewer: unreachable by any use.
+		panic("slot: more than 65535 node IDs in use in one table")
 	}
 	t.ids = append(t.ids, id)
 	t.counts = append(t.counts, 0)
 	i := uint16(len(t.ids))
 	t.index[id] = i
 	return i
+}
+
+// reclaim frees the indexes of the nodes that own no slot and are named by no open-slot
+// mark, for new IDs to take, and returns one: a table that sees node after node come and
+// go over its life (a long simulation) would otherwise run out of the 65535 indexes it can
+// hold. One pass frees them all, so its cost is shared by the IDs that follow.
+func (t *Table) reclaim() (uint16, bool) {
+	if len(t.free) == 0 {
+		used := make([]bool, len(t.ids)+1)
+		for s := range Count {
+			for _, m := range [2]mark{t.migrating[s], t.importing[s]} {
+				used[m.node], used[m.peer] = true, true
+			}
+		}
+		for i := 1; i < len(used); i++ {
+			if !used[i] && t.counts[i] == 0 {
+				if id := t.ids[i-1]; id != "" {
+					delete(t.index, id)
+					t.ids[i-1] = ""
+				}
+				t.free = append(t.free, uint16(i))
+			}
+		}
+	}
+	if len(t.free) == 0 {
+		return 0, false
+	}
+	i := t.free[len(t.free)-1]
+	t.free = t.free[:len(t.free)-1]
+	return i, true
 }
 
 func (t *Table) id(i uint16) string {

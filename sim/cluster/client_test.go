@@ -97,3 +97,16 @@ func TestBuildDefaultsAndWaitReady(t *testing.T) {
 	assert.NotEqual(t, procs[0].Addr(), procs[1].Node().Owner(0), "a replica took slot 0 over")
 	assert.Equal(t, "ok", procs[1].Node().State())
 }
+
+// A nil process is ignored by the faults and refused by Restart, never a nil dereference.
+func TestNilProcess(t *testing.T) {
+	c, _, err := rediscli.Build(cluster.Options{Seed: 1, Masters: 3, Link: cluster.Loopback()})
+	require.NoError(t, err)
+	assert.NotPanics(t, func() {
+		c.Kill(nil)
+		c.Stop(nil)
+		c.Pause(nil)
+		c.Resume(nil)
+	})
+	assert.EqualError(t, c.Restart(nil), "cluster: restart of a nil process")
+}

@@ -119,6 +119,9 @@ const (
 )
 
 func (c *Cluster) down(p *Process, how signal) {
+	if p == nil {
+		return
+	}
 	graceful := how == sigterm
 	if p.down {
 		return
@@ -133,6 +136,9 @@ func (c *Cluster) down(p *Process, how signal) {
 
 // Restart starts p again from what it persisted (docker start).
 func (c *Cluster) Restart(p *Process) error {
+	if p == nil {
+		return errors.New("cluster: restart of a nil process")
+	}
 	if !p.down {
 		return nil
 	}
@@ -141,9 +147,19 @@ func (c *Cluster) Restart(p *Process) error {
 	return nil
 }
 
-// Pause stalls p (SIGSTOP); Resume continues it.
-func (c *Cluster) Pause(p *Process)  { c.Sim.Pause(p.Index) }
-func (c *Cluster) Resume(p *Process) { c.Sim.Resume(p.Index) }
+// Pause stalls p (SIGSTOP, docker pause); a nil p is ignored, as by Stop and Kill.
+func (c *Cluster) Pause(p *Process) {
+	if p != nil {
+		c.Sim.Pause(p.Index)
+	}
+}
+
+// Resume continues a paused process (docker unpause); a nil p is ignored.
+func (c *Cluster) Resume(p *Process) {
+	if p != nil {
+		c.Sim.Resume(p.Index)
+	}
+}
 
 // Client returns the cluster's shared client, creating it on first use.
 func (c *Cluster) Client() *Client {
