@@ -111,6 +111,7 @@ func requireLayoutMap(t *testing.T, want slot.Layout, entry *live.Server, what s
 // TestPlannersAgreeWithRealRedisCli builds real clusters with redis-cli --cluster create,
 // reshard and rebalance, and checks that the planners predicted every slot map exactly.
 func TestPlannersAgreeWithRealRedisCli(t *testing.T) {
+	livetest.NeedLong(t)
 	servers := livetest.StartCluster(t, 7, "--cluster-node-timeout", "5000")
 	var addrs []string
 	for _, s := range servers[:5] {

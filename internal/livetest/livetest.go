@@ -4,6 +4,7 @@
 package livetest
 
 import (
+	"flag"
 	"os"
 	"strconv"
 
@@ -80,4 +81,17 @@ func StartCluster(t TB, n int, args ...string) []*live.Server {
 		servers = append(servers, s)
 	}
 	return servers
+}
+
+// NeedLong is Need for a comparison with real Redis that takes ten seconds or more (most
+// of it waiting on the servers' own timers): go test -short skips it with a message, so
+// that the short run stays near a minute; go test without -short, and CI, run it.
+func NeedLong(t TB) {
+	t.Helper()
+	Need(t)
+	// The testing package registers -test.short on the command line; reading it here
+	// keeps this package free of testing.
+	if f := flag.Lookup("test.short"); f != nil && f.Value.String() == "true" {
+		t.Skipf("skipping a long comparison with real Redis in -short mode; go test without -short runs it")
+	}
 }

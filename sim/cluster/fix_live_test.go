@@ -332,7 +332,7 @@ func TestFixCoverageMatchesRealRedis(t *testing.T) {
 // TestFixRefusesWithUnreachableMaster: with a master down, redis-cli will not fix an open
 // slot unless told --cluster-fix-with-unreachable-masters, and then fixes it.
 func TestFixRefusesWithUnreachableMaster(t *testing.T) {
-	livetest.Need(t)
+	livetest.NeedLong(t)
 	t.Parallel()
 	real, sim := sides(t, false)
 	got := map[string][2]string{}
@@ -463,7 +463,7 @@ func TestConfigMatchesRealRedis(t *testing.T) {
 // key to it; real redis-cli 7.0.15 does not set that slot importing on the source first,
 // so the MIGRATE gets MOVED and the fix fails, in both.
 func TestMultipleOwnersMatchesRealRedis(t *testing.T) {
-	livetest.Need(t)
+	livetest.NeedLong(t)
 	t.Parallel()
 	real, sim := sides(t, false)
 	got := map[string][2]string{}
@@ -490,7 +490,7 @@ func TestMultipleOwnersMatchesRealRedis(t *testing.T) {
 // (repl_backlog_active) on a master with a replica, on its replica and on a node that never
 // had one, after the sync and before any write, as real Redis 7.0.15 reports it.
 func TestReplicationInfoMatchesRealRedis(t *testing.T) {
-	livetest.Need(t)
+	livetest.NeedLong(t)
 	t.Parallel()
 	fields := func(info string) map[string]string {
 		out := map[string]string{}

@@ -65,7 +65,7 @@ func splitInts(s string) []int {
 // simulator does the same (sim/cluster TestFailoverUnderLoadKill), and the failover
 // experiment's timeline shows it; this holds the claim to real Redis.
 func TestRealClusterDownWhileMasterFailed(t *testing.T) {
-	livetest.Need(t)
+	livetest.NeedLong(t)
 	ports, err := live.FreePorts(6)
 	if err != nil {
 		t.Fatal(err)

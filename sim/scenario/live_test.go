@@ -32,7 +32,7 @@ func fastSeedRunbook(t *testing.T) string {
 // The real servers listen on free ports; the runbook is rewritten to use them and the
 // transcript rewritten back, so the facts are stated once, in the tutorial's ports.
 func TestSeedRunbookLive(t *testing.T) {
-	livetest.Need(t)
+	livetest.NeedLong(t)
 	t.Parallel() // real time, mostly sleeping: the live runbooks overlap
 	text := fastSeedRunbook(t)
 	t.Run("sim", func(t *testing.T) { checkSeedFacts(t, runSim(t, parseText(t, text), 1)) })

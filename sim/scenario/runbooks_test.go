@@ -218,7 +218,7 @@ func TestRunbooks(t *testing.T) {
 // slots in the same batches, down to redis-cli 7.0.15 stopping when the master it drains
 // turns itself into a replica.
 func TestRebalanceWeightsLive(t *testing.T) {
-	livetest.Need(t)
+	livetest.NeedLong(t)
 	t.Parallel() // real time, mostly sleeping: the live runbooks overlap
 	text, err := os.ReadFile("../../experiments/scenario/testdata/rebalance-weights.txt")
 	require.NoError(t, err)
@@ -291,6 +291,7 @@ func rejoinTimes(t *testing.T, transcript string) (slave, connected time.Duratio
 // passed. Measured at a quarter-second grain, simulated seeds 1–6 give 0.25–0.75 s and
 // 5.5–6.5 s, and four real runs gave 0.26–0.77 s and 5.1–6.1 s.
 func TestPartitionLive(t *testing.T) {
+	livetest.NeedLong(t)
 	livetest.NeedFirewall(t)
 	t.Parallel() // real time, mostly sleeping: the live runbooks overlap
 	text := healProbeRunbook(t)
@@ -317,7 +318,7 @@ func TestPartitionLive(t *testing.T) {
 // liveFacts runs the runbook name on nodes real servers and holds the transcript to the
 // runbook's facts, showing it when they fail.
 func liveFacts(t *testing.T, name string, nodes int) {
-	livetest.Need(t)
+	livetest.NeedLong(t)
 	t.Parallel() // real time, mostly sleeping: the live runbooks overlap
 	text, err := os.ReadFile("../../experiments/scenario/testdata/" + name + ".txt")
 	require.NoError(t, err)
