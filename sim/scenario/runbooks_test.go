@@ -304,7 +304,11 @@ func TestPartitionLive(t *testing.T) {
 		slave, connected := rejoinTimes(t, transcript)
 		t.Logf("replica after %v, link connected after %v", slave, connected)
 		assert.True(t, slave > 0 && slave <= 1500*time.Millisecond, "turned replica %v after the heal", slave)
-		assert.True(t, connected >= 5*time.Second && connected <= 8*time.Second, "replication connected %v after the heal", connected)
+		// The link waits out repl-diskless-sync-delay (5 s) from the replica's PSYNC, but
+		// both ends of the span are read on a 250 ms probe grid, and the heal is timed
+		// when its step returns: the bound allows a probe's width below 5 s, since it
+		// holds Redis's behaviour, not how fast this machine is (CI saw 4.957 s).
+		assert.True(t, connected >= 5*time.Second-250*time.Millisecond && connected <= 8*time.Second, "replication connected %v after the heal", connected)
 	}
 	for seed := uint64(1); seed <= 6; seed++ {
 		var out bytes.Buffer
