@@ -168,7 +168,12 @@ func TestReshardErrors(t *testing.T) {
 	_, err = slot.PlanReshard(l, []string{"n3"}, "n3", 10)
 	assert.EqualError(t, err, "*** No source nodes given, operation aborted.")
 	_, err = slot.PlanReshard(l, []string{"all"}, "n3", 0)
-	assert.EqualError(t, err, "slot: --cluster-slots 0: the number of slots to move must be positive")
+	assert.EqualError(t, err, "slot: --cluster-slots 0: redis-cli would ask how many slots to move (from 1 to 16384)")
+	// A negative count is taken as given, as real redis-cli 7.0.15 does: nothing moves.
+	neg, err := slot.PlanReshard(l, []string{"all"}, "n3", -5)
+	require.NoError(t, err)
+	assert.Equal(t, -5, neg.Requested)
+	assert.Empty(t, neg.Moves)
 
 	// The target among the sources is skipped with a warning, as redis-cli does.
 	plan, err := slot.PlanReshard(l, []string{"n3", "n0", ""}, "n3", 10)

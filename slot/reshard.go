@@ -36,8 +36,10 @@ type ReshardPlan struct {
 // source with the most slots and down for the others, lowest slots first.
 func PlanReshard(l Layout, from []string, to string, count int) (*ReshardPlan, error) {
 	l = l.withTable()
-	if count <= 0 {
-		return nil, fmt.Errorf("slot: --cluster-slots %d: the number of slots to move must be positive", count)
+	// redis-cli asks how many slots to move only when --cluster-slots is 0 (or absent); a
+	// negative count it takes as given: "Ready to move -5 slots." and an empty plan.
+	if count == 0 {
+		return nil, fmt.Errorf("slot: --cluster-slots 0: redis-cli would ask how many slots to move (from 1 to %d)", Count)
 	}
 	p := &ReshardPlan{Requested: count}
 	target, err := reshardNode(l, to, nil, p)

@@ -366,3 +366,33 @@ func TestAfterNamesAKnownNode(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `line 2 (after 1s docker stop n2): no node "n2"`)
 }
+
+// A reshard of -5 slots is not refused by real redis-cli 7.0.15: it prints "Ready to move
+// -5 slots." and an empty plan, and so does the emulation (it refused). The nodes come in
+// CLUSTER NODES order, which depends on their IDs, so the lines are compared sorted.
+func TestNegativeReshardLive(t *testing.T) {
+	livetest.NeedLong(t)
+	t.Parallel()
+	const text = `docker run -d --name n1 --net host redis:7.0.15 --cluster-enabled yes --port 6381
+docker run -d --name n2 --net host redis:7.0.15 --cluster-enabled yes --port 6382
+docker run -d --name n3 --net host redis:7.0.15 --cluster-enabled yes --port 6383
+docker run -d --name n4 --net host redis:7.0.15 --cluster-enabled yes --port 6384
+redis-cli --cluster create 127.0.0.1:6381 127.0.0.1:6382 127.0.0.1:6383 --cluster-yes
+sleep 3s
+redis-cli --cluster add-node 127.0.0.1:6384 127.0.0.1:6381
+sleep 3s
+redis-cli --cluster reshard 127.0.0.1:6381 --cluster-from all --cluster-to 127.0.0.1:6384 --cluster-slots -5 --cluster-yes
+`
+	const step = "redis-cli --cluster reshard 127.0.0.1:6381 --cluster-from all --cluster-to 127.0.0.1:6384 --cluster-slots -5 --cluster-yes"
+	ids := regexp.MustCompile(`[0-9a-f]{40}`)
+	norm := func(out string) []string {
+		lines := strings.Split(ids.ReplaceAllString(out, "ID"), "\n")
+		slices.Sort(lines)
+		return lines
+	}
+	sim := nth(t, runSim(t, parseText(t, text), 1), step, 0)
+	assert.Contains(t, sim, "Ready to move -5 slots.")
+	assert.True(t, strings.HasSuffix(sim, "  Resharding plan:"), sim)
+	real := nth(t, runLiveOnFreePorts(t, text, 4, Options{}), step, 0)
+	assert.Equal(t, norm(real), norm(sim))
+}
