@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -23,11 +24,17 @@ import (
 // address, and the same the other way: both directions of every connection either opens
 // to the other, silently, as a lost cable would, so TCP retransmits until the cut heals or
 // the connection is given up. Clients on 127.0.0.1 still reach every server, as the
-// runbooks' redis-cli lines expect. Its rules live in iptables alone; a caller that cuts
-// and heals from several goroutines orders the calls itself, as the live runner does.
+// runbooks' redis-cli lines expect. Its rules live in iptables alone; its methods may be
+// called from several goroutines.
 type Firewall struct {
 	chain  string
 	forget func() // unregisters the chain from what an interrupted command cleans up
+
+	// mu orders the iptables calls of a cut with the chain's removal, which an interrupt
+	// runs on a goroutine of its own: a rule added between the flush and the delete would
+	// keep the chain alive. removed refuses cuts once the chain is gone.
+	mu      sync.Mutex
+	removed bool
 }
 
 // ErrNoFirewall reports that iptables cannot be used here.
@@ -80,6 +87,11 @@ func (f *Firewall) block(source string, ports ...int) error {
 		list = append(list, strconv.Itoa(p))
 	}
 	joined := strings.Join(list, ",")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.removed {
+		return errors.New("live: the firewall is closed")
+	}
 	return errors.Join(
 		iptables("-A", f.chain, "-s", source, "-p", "tcp", "-m", "multiport", "--dports", joined, "-j", "DROP"),
 		iptables("-A", f.chain, "-d", source, "-p", "tcp", "-m", "multiport", "--sports", joined, "-j", "DROP"))
@@ -130,7 +142,14 @@ func (f *Firewall) Probe() error {
 }
 
 // Heal removes every cut.
-func (f *Firewall) Heal() error { return iptables("-F", f.chain) }
+func (f *Firewall) Heal() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.removed {
+		return nil
+	}
+	return iptables("-F", f.chain)
+}
 
 // Close heals and removes the chain.
 func (f *Firewall) Close() error {
@@ -142,7 +161,13 @@ func (f *Firewall) Close() error {
 
 // remove deletes the chain's rules, its jump from INPUT and the chain.
 func (f *Firewall) remove() error {
-	err := errors.Join(f.Heal(), iptables("-D", "INPUT", "-i", "lo", "-j", f.chain))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.removed {
+		return nil
+	}
+	f.removed = true
+	err := errors.Join(iptables("-F", f.chain), iptables("-D", "INPUT", "-i", "lo", "-j", f.chain))
 	return errors.Join(err, iptables("-X", f.chain))
 }
 
