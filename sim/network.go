@@ -131,6 +131,8 @@ type Network struct {
 	side    []int         // partition side of each node; nodes talk only within a side
 	quiet   bool
 	cutSeen bool // some partition or block is active
+	// nodeLinks are nodes' own links (SetNodeLink), by node; nil when none has one.
+	nodeLinks []*Link
 }
 
 func (n *Network) link(from, to int) *linkState {
@@ -147,12 +149,38 @@ func (n *Network) link(from, to int) *linkState {
 	return &row[to]
 }
 
-// config returns the effective settings of from → to.
-func (n *Network) config(l *linkState) *Link {
+// config returns the effective settings of from → to, whose state is l: the pair's own
+// (SetLink), else a node's own (SetNodeLink, from's first), else the default.
+func (n *Network) config(from, to int, l *linkState) *Link {
 	if l.override != nil {
 		return l.override
 	}
+	if n.nodeLinks != nil {
+		if from < len(n.nodeLinks) && n.nodeLinks[from] != nil {
+			return n.nodeLinks[from]
+		}
+		if to < len(n.nodeLinks) && n.nodeLinks[to] != nil {
+			return n.nodeLinks[to]
+		}
+	}
 	return &n.def
+}
+
+// SetNodeLink makes the links to and from node i use l unless SetLink overrides a pair:
+// for a process whose connections differ from the cluster's, as a client's round trips
+// to a server on loopback are quicker than a cluster bus message's.
+func (n *Network) SetNodeLink(i int, l Link) error {
+	if i < 0 || i >= len(n.side) {
+		return fmt.Errorf("sim: node link %d: no such node among the %d", i, len(n.side))
+	}
+	if err := l.Validate(); err != nil {
+		return err
+	}
+	for len(n.nodeLinks) < len(n.side) {
+		n.nodeLinks = append(n.nodeLinks, nil)
+	}
+	n.nodeLinks[i] = &l
+	return nil
 }
 
 // SetDefault sets the link every pair uses unless SetLink overrides it.
@@ -249,13 +277,16 @@ func (n *Network) grow(node int) {
 	for len(n.side) <= node {
 		n.side = append(n.side, 0)
 	}
+	for n.nodeLinks != nil && len(n.nodeLinks) <= node {
+		n.nodeLinks = append(n.nodeLinks, nil)
+	}
 }
 
 // transmit decides the fate of a message of size bytes sent from → to at now: how many
 // copies arrive (0, 1 or 2) and when.
 func (n *Network) transmit(from, to, size int, now Time) (copies int, at [2]Time) {
 	l := n.link(from, to)
-	cfg := n.config(l)
+	cfg := n.config(from, to, l)
 	faults := !n.quiet
 	if faults && l.rand.Chance(cfg.Drop) {
 		return 0, at

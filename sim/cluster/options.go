@@ -14,6 +14,15 @@ func Loopback() sim.Link {
 	return sim.Link{Latency: sim.Uniform{Min: 50 * time.Microsecond, Max: 250 * time.Microsecond}}
 }
 
+// ClientLoopback returns the link between a client, such as redis-cli, and a server on the
+// same host: a command's round trip, server's work included, of 40 to 240 µs, 140 µs on
+// average. Real redis-cli 7.0.15 moves an empty slot (seven commands) in 0.98 ms on loopback
+// here (sim/scenario/testdata/reshard-timings.txt); with Loopback, the cluster bus's
+// link, the emulation took 2.1 ms.
+func ClientLoopback() sim.Link {
+	return sim.Link{Latency: sim.Uniform{Min: 20 * time.Microsecond, Max: 120 * time.Microsecond}}
+}
+
 // Options describe a simulated cluster built the way the seed tutorial builds one: processes
 // started on one host from port 6381 up, then `redis-cli --cluster create --cluster-replicas`.
 //
