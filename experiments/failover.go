@@ -312,7 +312,7 @@ func WriteFailoverTable(w io.Writer, res *FailoverResult) error {
 	if ls := res.LoadSummary; ls != nil {
 		row("unserved", "sim", ls.Unserved)
 	}
-	fmt.Fprintf(w, "\nmilliseconds from the fault; real: Redis 7.0.15 on loopback, SIGKILL (sim/cluster/recordings)\n")
+	fmt.Fprintf(w, "\nmilliseconds from the fault; real: Redis 7.0.15 on loopback, SIGKILL (experiments/recordings)\n")
 	if ls := res.LoadSummary; ls != nil {
 		l := c.Load
 		fmt.Fprintf(w, "\nUnder load: %g requests/s from %d clients, %.0f%% writes (each to a fresh key), reads over %d keys\n", l.Rate, l.Clients, 100*l.Writes, l.Keys)

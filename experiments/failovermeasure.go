@@ -14,7 +14,7 @@ import (
 	"github.com/kvplace/kvplace/slot"
 )
 
-// FailoverTiming is one master crash, as reference/redis-failover-timings.txt records it:
+// FailoverTiming is one master crash, as experiments/recordings/redis-failover-timings.txt records it:
 // times from the SIGKILL until a surviving master first flags it PFAIL ("fail?"), until the
 // first node marks it FAIL, and until its replica is a master. A zero means it never
 // happened within the observation. When the measurement ran under load, Load says what

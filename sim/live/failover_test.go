@@ -16,7 +16,7 @@ import (
 
 // TestRecordFailovers measures real failovers when KVPLACE_RECORD_FAILOVER=N is set (N trials
 // per node timeout of KVPLACE_RECORD_TIMEOUTS, default "1000"), printing one line per trial in
-// the format of sim/cluster/recordings/live-failover-timings.txt. It takes about 15 s a trial.
+// the format of experiments/recordings/live-failover-timings.txt. It takes about 15 s a trial.
 func TestRecordFailovers(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("KVPLACE_RECORD_FAILOVER"))
 	if n == 0 {

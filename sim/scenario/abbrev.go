@@ -7,7 +7,8 @@ import (
 
 // Abbreviate cuts every run of more than four "Moving slot" lines in a transcript to its
 // first three and its last, with a line saying how many were left out, exactly as
-// reference/seed-runbook-real-output.txt was cut. A reshard of 4096 slots prints 8192 such
+// the real transcript testdata/seed-real-output.txt (shared/reference/seed-runbook-real-output.txt
+// of the design notes) was cut. A reshard of 4096 slots prints 8192 such
 // lines; the rest of a transcript is what a reader compares.
 func Abbreviate(transcript string) string {
 	lines := strings.SplitAfter(transcript, "\n")
