@@ -119,9 +119,8 @@ func exitCode(t *testing.T, cmd *exec.Cmd) int {
 	return exit.ExitCode()
 }
 
-// leftovers holds the test to what an interrupted live run must leave: no server of its
-// own running and no temporary folder.
-func leftovers(t *testing.T, servers []int, tmp string) {
+// gone holds the test to every one of servers having exited within 5 s.
+func gone(t *testing.T, servers []int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for _, pid := range servers {
@@ -130,6 +129,13 @@ func leftovers(t *testing.T, servers []int, tmp string) {
 		}
 		assert.False(t, alive(pid), "redis-server %d still runs", pid)
 	}
+}
+
+// leftovers holds the test to what an interrupted live run must leave: no server of its
+// own running and no temporary folder.
+func leftovers(t *testing.T, servers []int, tmp string) {
+	t.Helper()
+	gone(t, servers)
 	left, err := filepath.Glob(filepath.Join(tmp, "kvplace-live-*"))
 	require.NoError(t, err)
 	assert.Empty(t, left, "the run's folder is still there")
@@ -179,13 +185,7 @@ func TestLiveRunKilled(t *testing.T) {
 	cmd, servers, tmp := startInterruptible(t, bin, text, nil)
 	require.NoError(t, cmd.Process.Kill())
 	assert.Equal(t, -1, exitCode(t, cmd), "killed by a signal")
-	deadline := time.Now().Add(5 * time.Second)
-	for _, pid := range servers {
-		for alive(pid) && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-		}
-		assert.False(t, alive(pid), "redis-server %d outlived the killed command", pid)
-	}
+	gone(t, servers)
 	left, _ := filepath.Glob(filepath.Join(tmp, "kvplace-live-*"))
 	for _, d := range left {
 		_ = os.RemoveAll(d)
