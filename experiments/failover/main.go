@@ -44,7 +44,7 @@ application saw.`)
 	fs.IntVar(&cfg.Load.Clients, "clients", cfg.Load.Clients, "cluster-aware clients sharing the rate")
 	fs.Float64Var(&cfg.Load.Writes, "writes", cfg.Load.Writes, "fraction of requests that are writes (SET of a fresh key; the rest GET)")
 	fs.IntVar(&cfg.Load.Keys, "keys", cfg.Load.Keys, "keys the reads draw from")
-	out := fs.String("out", "out/failover", "folder for the PNG and SVG figures (empty: no figures)")
+	out := fs.String("out", "out/failover", "folder for the PNG and SVG figures (empty: no figures; with -json or -csv, none unless given)")
 	csv := fs.Bool("csv", false, "print one CSV row per run: seed,pfail_ms,fail_ms,promoted_ms,promoted_replica, then under load unserved_ms,requests,failed,redirected,acked_writes,lost_writes")
 	asJSON := fs.Bool("json", false, "print the runs and the summary as JSON")
 	quiet := fs.Bool("q", false, "no progress on stderr")
@@ -53,6 +53,10 @@ application saw.`)
 	}
 	if fs.NArg() > 0 {
 		return command.Usagef(fs, "unexpected argument %q", fs.Arg(0))
+	}
+	// Output for programs (JSON, CSV) comes without figures unless -out asks for them.
+	if (*asJSON || *csv) && !command.Given(fs, "out") {
+		*out = ""
 	}
 	if *csv && *asJSON {
 		return fmt.Errorf("-csv and -json exclude each other")

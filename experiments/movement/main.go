@@ -46,7 +46,7 @@ shrinks and loses a master, and reports keys moved, time to settle and failed re
 	fs.Float64Var(&cfg.Rate, "rate", cfg.Rate, "client requests per second in all")
 	fs.IntVar(&cfg.Clients, "clients", cfg.Clients, "cluster-aware clients sharing the rate")
 	fs.Float64Var(&cfg.Writes, "writes", cfg.Writes, "fraction of requests that write a new key (the rest read a stored one)")
-	out := fs.String("out", "out/movement", "folder for the PNG and SVG figures (empty: no figures)")
+	out := fs.String("out", "out/movement", "folder for the PNG and SVG figures (empty: no figures; with -json, none unless given)")
 	asJSON := fs.Bool("json", false, "print the steps and summaries as JSON")
 	quiet := fs.Bool("q", false, "no progress on stderr")
 	if err := command.Parse(fs, args); err != nil {
@@ -54,6 +54,10 @@ shrinks and loses a master, and reports keys moved, time to settle and failed re
 	}
 	if fs.NArg() > 0 {
 		return command.Usagef(fs, "unexpected argument %q", fs.Arg(0))
+	}
+	// Output for programs (JSON, CSV) comes without figures unless -out asks for them.
+	if *asJSON && !command.Given(fs, "out") {
+		*out = ""
 	}
 	var err error
 	if cfg.Schemes, err = experiments.ParseSchemes(*schemes); err != nil {

@@ -40,13 +40,17 @@ second, memory and virtual seconds per wall second.`)
 	fs.DurationVar(&cfg.NodeTimeout, "node-timeout", cfg.NodeTimeout, "cluster-node-timeout")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the largest size's span to this file")
 	asJSON := fs.Bool("json", false, "print the rows as JSON")
-	out := fs.String("out", "out/scale", "folder for the PNG and SVG figure (empty: no figure)")
+	out := fs.String("out", "out/scale", "folder for the PNG and SVG figure (empty: no figure; with -json, none unless given)")
 	quiet := fs.Bool("q", false, "no progress on stderr")
 	if err := command.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return command.Usagef(fs, "unexpected argument %q", fs.Arg(0))
+	}
+	// Output for programs (JSON, CSV) comes without figures unless -out asks for them.
+	if *asJSON && !command.Given(fs, "out") {
+		*out = ""
 	}
 	var err error
 	if cfg.Sizes, err = experiments.ParseInts("sizes", *sizes); err != nil {

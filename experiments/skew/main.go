@@ -46,7 +46,7 @@ tables and writes figures.`)
 		vnodes   = fs.String("vnodes", "1,10,100,1000", "virtual node counts for the σ/mean-against-V law (empty to skip)")
 		lawSize  = fs.Int("law-members", cfg.LawMembers, "ring size for the σ/mean-against-V law")
 		asJSON   = fs.Bool("json", false, "print the results as JSON instead of tables")
-		out      = fs.String("out", "out/skew", "folder for the PNG and SVG figures (empty: no figures)")
+		out      = fs.String("out", "out/skew", "folder for the PNG and SVG figures (empty: no figures; with -json, none unless given)")
 		workers  = fs.Int("workers", 0, "goroutines measuring keys (0: one per CPU); results do not depend on it")
 		quiet    = fs.Bool("q", false, "no progress on stderr")
 		cpuprof  = fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
@@ -68,6 +68,10 @@ tables and writes figures.`)
 	}
 	if fs.NArg() > 0 {
 		return command.Usagef(fs, "unexpected argument %q", fs.Arg(0))
+	}
+	// Output for programs (JSON, CSV) comes without figures unless -out asks for them.
+	if *asJSON && !command.Given(fs, "out") {
+		*out = ""
 	}
 	var err error
 	if cfg.Schemes, err = experiments.ParseSchemes(*schemes); err != nil {

@@ -84,3 +84,18 @@ func TestBadFlags(t *testing.T) {
 	err := run([]string{"-no-such-flag"}, &bytes.Buffer{}, &bytes.Buffer{})
 	assert.ErrorContains(t, err, "flag provided but not defined: -no-such-flag")
 }
+
+// -json writes no figures unless -out asks for them: a program reading the JSON finds no
+// out/ folder made beside it.
+func TestJSONWritesNoFigures(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var out bytes.Buffer
+	require.NoError(t, run(append(small, "-json", "-q"), &out, &bytes.Buffer{}))
+	assert.True(t, strings.HasPrefix(out.String(), "{"), "JSON on stdout")
+	_, err := os.Stat("out")
+	assert.True(t, os.IsNotExist(err), "-json made %v", err)
+	dir := filepath.Join(t.TempDir(), "figs")
+	require.NoError(t, run(append(small, "-json", "-q", "-out", dir), &bytes.Buffer{}, &bytes.Buffer{}))
+	_, err = os.Stat(filepath.Join(dir, "skew-load.png"))
+	assert.NoError(t, err, "-json with -out writes the figures")
+}

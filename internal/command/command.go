@@ -91,3 +91,10 @@ func Progress(stderr io.Writer) io.Writer {
 	}
 	return nil
 }
+
+// Given reports whether the flag name was set on the command line of fs (after Parse).
+func Given(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}

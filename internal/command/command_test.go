@@ -67,3 +67,14 @@ func TestProgressOnlyToATerminal(t *testing.T) {
 	defer tty.Close()
 	assert.Equal(t, tty, command.Progress(tty), "a terminal gets progress")
 }
+
+// Given tells a flag set on the command line from one left at its default.
+func TestGiven(t *testing.T) {
+	var out strings.Builder
+	fs := newFlags(&out)
+	require.NoError(t, command.Parse(fs, []string{"-n", "1"}))
+	assert.True(t, command.Given(fs, "n"), "given, even at its default value")
+	fs = newFlags(&out)
+	require.NoError(t, command.Parse(fs, nil))
+	assert.False(t, command.Given(fs, "n"))
+}
