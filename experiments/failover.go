@@ -1,10 +1,12 @@
 package experiments
 
 import (
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/kvplace/kvplace/sim/cluster"
@@ -264,25 +266,31 @@ func WriteFailoverCSV(w io.Writer, res *FailoverResult) error {
 		}
 		return fmt.Sprint(d.Milliseconds())
 	}
-	header := "seed,pfail_ms,fail_ms,promoted_ms,promoted_replica"
+	cw := csv.NewWriter(w)
+	header := []string{"seed", "pfail_ms", "fail_ms", "promoted_ms", "promoted_replica"}
 	if res.LoadSummary != nil {
-		header += ",unserved_ms,requests,failed,redirected,acked_writes,lost_writes"
+		header = append(header, "unserved_ms", "requests", "failed", "redirected", "acked_writes", "lost_writes")
 	}
-	if _, err := fmt.Fprintln(w, header); err != nil {
+	if err := cw.Write(header); err != nil {
 		return err
 	}
+	itoa := strconv.Itoa
 	for _, r := range res.Runs {
-		row := fmt.Sprintf("%d,%s,%s,%s,%s", r.Seed, ms(r.PFail), ms(r.Fail), ms(r.Promoted), r.Replica)
+		row := []string{strconv.FormatUint(r.Seed, 10), ms(r.PFail), ms(r.Fail), ms(r.Promoted), r.Replica}
 		if l := r.Load; l != nil {
 			unserved := fmt.Sprint(l.Unserved.Milliseconds())
 			if !l.Recovered {
 				unserved = ""
 			}
-			row += fmt.Sprintf(",%s,%d,%d,%d,%d,%d", unserved, l.Requests, l.Failed, l.Redirected, l.Acked, l.Lost)
+			row = append(row, unserved, itoa(l.Requests), itoa(l.Failed), itoa(l.Redirected), itoa(l.Acked), itoa(l.Lost))
 		}
-		if _, err := fmt.Fprintln(w, row); err != nil {
+		if err := cw.Write(row); err != nil {
 			return err
 		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
 	}
 	return nil
 }

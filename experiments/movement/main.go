@@ -46,8 +46,9 @@ shrinks and loses a master, and reports keys moved, time to settle and failed re
 	fs.Float64Var(&cfg.Rate, "rate", cfg.Rate, "client requests per second in all")
 	fs.IntVar(&cfg.Clients, "clients", cfg.Clients, "cluster-aware clients sharing the rate")
 	fs.Float64Var(&cfg.Writes, "writes", cfg.Writes, "fraction of requests that write a new key (the rest read a stored one)")
-	out := fs.String("out", "out/movement", "folder for the PNG and SVG figures (empty: no figures; with -json, none unless given)")
+	out := fs.String("out", "out/movement", "folder for the PNG and SVG figures (empty: no figures; with -json or -csv, none unless given)")
 	asJSON := fs.Bool("json", false, "print the steps and summaries as JSON")
+	asCSV := fs.Bool("csv", false, "print one CSV row per step (the columns of the step table)")
 	quiet := fs.Bool("q", false, "no progress on stderr")
 	if err := command.Parse(fs, args); err != nil {
 		return err
@@ -55,8 +56,11 @@ shrinks and loses a master, and reports keys moved, time to settle and failed re
 	if fs.NArg() > 0 {
 		return command.Usagef(fs, "unexpected argument %q", fs.Arg(0))
 	}
+	if *asJSON && *asCSV {
+		return command.Usagef(fs, "-csv and -json exclude each other")
+	}
 	// Output for programs (JSON, CSV) comes without figures unless -out asks for them.
-	if *asJSON && !command.Given(fs, "out") {
+	if (*asJSON || *asCSV) && !command.Given(fs, "out") {
 		*out = ""
 	}
 	var err error
@@ -76,14 +80,17 @@ shrinks and loses a master, and reports keys moved, time to settle and failed re
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	switch {
+	case *asCSV:
+		err = experiments.WriteMovementCSV(stdout, res)
+	case *asJSON:
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		err = enc.Encode(struct {
 			*experiments.MovementResult
 			Summaries []experiments.MovementSummary `json:"summaries"`
 		}{res, res.Summaries()})
-	} else {
+	default:
 		err = experiments.WriteMovementTable(stdout, res)
 	}
 	if err != nil {
@@ -95,7 +102,7 @@ shrinks and loses a master, and reports keys moved, time to settle and failed re
 			return err
 		}
 		where := stdout
-		if *asJSON {
+		if *asJSON || *asCSV {
 			where = stderr
 		}
 		fmt.Fprintf(where, "Figures: %s\n", strings.Join(paths, " "))

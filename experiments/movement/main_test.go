@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -40,4 +42,21 @@ func TestBadFlags(t *testing.T) {
 	assert.ErrorContains(t, run([]string{"-from", "1", "-q"}, &out, &errs), "at least 3 masters")
 	assert.ErrorContains(t, run([]string{"extra"}, &out, &errs), `unexpected argument "extra"`)
 	assert.Error(t, run([]string{"-outage", "soon"}, &out, &errs))
+}
+
+// -csv prints one row per step through encoding/csv, the table's columns, and no figures.
+func TestCSV(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var out bytes.Buffer
+	require.NoError(t, run([]string{"-to", "4", "-keys", "500", "-schemes", "modulo", "-csv", "-q"}, &out, &bytes.Buffer{}))
+	rows, err := csv.NewReader(&out).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, rows, 7, "a header and 6 steps")
+	assert.Equal(t, []string{"scheme", "part", "event", "node", "masters", "stored_keys", "moved_keys", "minimum_keys", "moved_bytes",
+		"settle_ms", "window_ms", "requests", "failed", "redirected", "missed_reads", "acked_writes", "lost_writes"}, rows[0])
+	assert.Equal(t, []string{"modulo", "scale", "join", "127.0.0.1:6384", "4"}, rows[1][:5])
+	_, err = os.Stat("out")
+	assert.True(t, os.IsNotExist(err), "-csv wrote figures")
+	err = run([]string{"-csv", "-json", "-q"}, &bytes.Buffer{}, &bytes.Buffer{})
+	assert.ErrorContains(t, err, "-csv and -json exclude each other")
 }

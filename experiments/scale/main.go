@@ -40,7 +40,8 @@ second, memory and virtual seconds per wall second.`)
 	fs.DurationVar(&cfg.NodeTimeout, "node-timeout", cfg.NodeTimeout, "cluster-node-timeout")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the largest size's span to this file")
 	asJSON := fs.Bool("json", false, "print the rows as JSON")
-	out := fs.String("out", "out/scale", "folder for the PNG and SVG figure (empty: no figure; with -json, none unless given)")
+	asCSV := fs.Bool("csv", false, "print one CSV row per cluster size")
+	out := fs.String("out", "out/scale", "folder for the PNG and SVG figure (empty: no figure; with -json or -csv, none unless given)")
 	quiet := fs.Bool("q", false, "no progress on stderr")
 	if err := command.Parse(fs, args); err != nil {
 		return err
@@ -48,8 +49,11 @@ second, memory and virtual seconds per wall second.`)
 	if fs.NArg() > 0 {
 		return command.Usagef(fs, "unexpected argument %q", fs.Arg(0))
 	}
+	if *asJSON && *asCSV {
+		return command.Usagef(fs, "-csv and -json exclude each other")
+	}
 	// Output for programs (JSON, CSV) comes without figures unless -out asks for them.
-	if *asJSON && !command.Given(fs, "out") {
+	if (*asJSON || *asCSV) && !command.Given(fs, "out") {
 		*out = ""
 	}
 	var err error
@@ -85,11 +89,14 @@ second, memory and virtual seconds per wall second.`)
 	if profErr != nil {
 		return fmt.Errorf("-cpuprofile: %w", profErr)
 	}
-	if *asJSON {
+	switch {
+	case *asCSV:
+		err = experiments.WriteScaleCSV(stdout, res)
+	case *asJSON:
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		err = enc.Encode(res)
-	} else {
+	default:
 		err = experiments.WriteScaleTable(stdout, res)
 	}
 	if err != nil || *out == "" {
@@ -100,7 +107,7 @@ second, memory and virtual seconds per wall second.`)
 		return err
 	}
 	where := stdout
-	if *asJSON {
+	if *asJSON || *asCSV {
 		where = stderr
 	}
 	fmt.Fprintf(where, "Figures: %s\n", strings.Join(paths, " "))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"os"
 	"path/filepath"
 	"testing"
@@ -30,4 +31,16 @@ func TestBadFlags(t *testing.T) {
 	assert.ErrorContains(t, run([]string{"-sizes", "6,x", "-q"}, &out, &errs), `-sizes "6,x": "x" is not a whole number`)
 	assert.ErrorContains(t, run([]string{"-sizes", "5", "-q"}, &out, &errs), "size 5")
 	assert.ErrorContains(t, run([]string{"extra"}, &out, &errs), `unexpected argument "extra"`)
+}
+
+// -csv prints one row per size through encoding/csv.
+func TestCSV(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run([]string{"-sizes", "6", "-csv", "-q"}, &out, &bytes.Buffer{}))
+	rows, err := csv.NewReader(&out).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, rows, 2)
+	assert.Equal(t, "nodes", rows[0][0])
+	assert.Equal(t, []string{"6", "3"}, rows[1][:2])
+	assert.Equal(t, "5", rows[1][len(rows[1])-1], "the five nodes left after the kill report cluster_state:ok")
 }
