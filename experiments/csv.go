@@ -20,7 +20,16 @@ func writeCSV(w io.Writer, header []string, rows [][]string) error {
 	return cw.Error()
 }
 
+// ms writes a duration as whole milliseconds.
 func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
+
+// msSeen is ms for a time that is zero when the event was not seen: then it is empty.
+func msSeen(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return ms(d)
+}
 
 // WriteMovementCSV writes one CSV row per step, with the columns of the step table:
 // scheme,part,event,node,masters,stored_keys,moved_keys,minimum_keys,moved_bytes,
@@ -55,19 +64,13 @@ func WriteScaleCSV(w io.Writer, res *ScaleResult) error {
 	}
 	header := []string{"nodes", "masters", "warmup_wall_ms", "span_wall_ms", "events", "events_per_wall_s", "virtual_s_per_wall_s",
 		"live_heap_bytes", "sys_bytes", "pfail_ms", "fail_ms", "promoted_ms", "state_ok"}
-	seen := func(d time.Duration) string {
-		if d == 0 {
-			return ""
-		}
-		return ms(d)
-	}
 	f := func(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
 	u := func(n uint64) string { return strconv.FormatUint(n, 10) }
 	var rows [][]string
 	for _, r := range res.Rows {
 		rows = append(rows, []string{strconv.Itoa(r.Nodes), strconv.Itoa(r.Masters), ms(r.WarmupWall), ms(r.SpanWall), u(r.Events),
 			f(r.EventsPerSec), f(r.VirtualPerWall), u(r.LiveHeap), u(r.Sys),
-			seen(r.Failover.PFail), seen(r.Failover.Fail), seen(r.Failover.Promoted), strconv.Itoa(r.StateOK)})
+			msSeen(r.Failover.PFail), msSeen(r.Failover.Fail), msSeen(r.Failover.Promoted), strconv.Itoa(r.StateOK)})
 	}
 	return writeCSV(w, header, rows)
 }

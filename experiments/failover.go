@@ -1,7 +1,6 @@
 package experiments
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -260,39 +259,24 @@ func WriteFailoverCSV(w io.Writer, res *FailoverResult) error {
 	if res == nil {
 		return errors.New("failover: no result")
 	}
-	ms := func(d time.Duration) string {
-		if d == 0 {
-			return ""
-		}
-		return fmt.Sprint(d.Milliseconds())
-	}
-	cw := csv.NewWriter(w)
 	header := []string{"seed", "pfail_ms", "fail_ms", "promoted_ms", "promoted_replica"}
 	if res.LoadSummary != nil {
 		header = append(header, "unserved_ms", "requests", "failed", "redirected", "acked_writes", "lost_writes")
 	}
-	if err := cw.Write(header); err != nil {
-		return err
-	}
 	itoa := strconv.Itoa
+	var rows [][]string
 	for _, r := range res.Runs {
-		row := []string{strconv.FormatUint(r.Seed, 10), ms(r.PFail), ms(r.Fail), ms(r.Promoted), r.Replica}
+		row := []string{strconv.FormatUint(r.Seed, 10), msSeen(r.PFail), msSeen(r.Fail), msSeen(r.Promoted), r.Replica}
 		if l := r.Load; l != nil {
-			unserved := fmt.Sprint(l.Unserved.Milliseconds())
+			unserved := ms(l.Unserved)
 			if !l.Recovered {
 				unserved = ""
 			}
 			row = append(row, unserved, itoa(l.Requests), itoa(l.Failed), itoa(l.Redirected), itoa(l.Acked), itoa(l.Lost))
 		}
-		if err := cw.Write(row); err != nil {
-			return err
-		}
+		rows = append(rows, row)
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return err
-	}
-	return nil
+	return writeCSV(w, header, rows)
 }
 
 // WriteFailoverTable prints the phase summaries as a table, simulation next to reality,
