@@ -11,6 +11,7 @@ import (
 )
 
 func TestRunFailoverMatchesRealRedisAndRepeats(t *testing.T) {
+	t.Parallel() // CPU-bound; the package's heaviest tests share the cores
 	cfg := DefaultFailoverConfig()
 	cfg.Runs = 100
 	if testing.Short() {
@@ -57,6 +58,7 @@ func TestRunFailoverMatchesRealRedisAndRepeats(t *testing.T) {
 // acknowledges writes for about a node timeout that its replica never gets; at 1000
 // requests/s, half writes, a third of them on its slots, that is some 170 per run.
 func TestRunFailoverIsolate(t *testing.T) {
+	t.Parallel() // CPU-bound; the package's heaviest tests share the cores
 	cfg := DefaultFailoverConfig()
 	cfg.Runs, cfg.Fault = 20, "isolate"
 	res, err := RunFailover(cfg)

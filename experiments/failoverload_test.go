@@ -23,6 +23,7 @@ func loadOptions(seed uint64) cluster.Options {
 // and what was sent before the kill still arrives), and its slots are unserved from the
 // kill until the clients learn of the promotion: a little longer than the promotion.
 func TestFailoverUnderLoadKill(t *testing.T) {
+	t.Parallel() // CPU-bound; the package's heaviest tests share the cores
 	for seed := uint64(1); seed <= 8; seed++ {
 		l := DefaultLoad()
 		l.Keep = true
@@ -60,6 +61,7 @@ func TestFailoverUnderLoadKill(t *testing.T) {
 // node timeout; the replica's promotion then throws exactly those writes away. So the
 // lost writes are the writes on its slots acknowledged between the cut and the promotion.
 func TestFailoverUnderLoadIsolate(t *testing.T) {
+	t.Parallel() // CPU-bound; the package's heaviest tests share the cores
 	for seed := uint64(1); seed <= 8; seed++ {
 		l := DefaultLoad()
 		l.Keep = true

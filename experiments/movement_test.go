@@ -21,6 +21,7 @@ func smallMovement() MovementConfig {
 // TestMovementMatchesTheory checks each scheme's movement against what theory says, and
 // that scaling under load neither misses a stored key nor loses an acknowledged write.
 func TestMovementMatchesTheory(t *testing.T) {
+	t.Parallel() // CPU-bound; the package's heaviest tests share the cores
 	res, err := RunMovement(smallMovement())
 	require.NoError(t, err)
 	steps := map[string][]MovementStep{}
@@ -96,6 +97,7 @@ func TestMovementMatchesTheory(t *testing.T) {
 
 // TestMovementRepeats: the same seed gives the same table, byte for byte.
 func TestMovementRepeats(t *testing.T) {
+	t.Parallel() // CPU-bound; the package's heaviest tests share the cores
 	cfg := smallMovement()
 	cfg.Schemes, _ = ParseSchemes("ring:10")
 	cfg.Keys = 2000

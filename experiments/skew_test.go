@@ -42,6 +42,7 @@ func stage(t *testing.T, res *experiments.SkewResult, scheme, prefix string) exp
 // papers: modulo 3 → 4 moves 3/4, a ring about 1/4, the seed's 4096-slot reshard exactly
 // its slots' keys (1/4); σ/mean of ring shares follows Lamping and Veach.
 func TestSkewReproducesTheLiterature(t *testing.T) {
+	t.Parallel() // CPU-bound; the package's heaviest tests share the cores
 	res, err := experiments.RunSkew(smallConfig())
 	require.NoError(t, err)
 
@@ -167,6 +168,7 @@ func TestClusterLoadMatchesThePartitionAnalysis(t *testing.T) {
 }
 
 func TestSkewIsDeterministic(t *testing.T) {
+	t.Parallel() // CPU-bound; the package's heaviest tests share the cores
 	cfg := smallConfig()
 	cfg.MaxN = 5
 	var outs []string

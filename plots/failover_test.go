@@ -43,10 +43,16 @@ func TestMovementFiguresRepeat(t *testing.T) {
 	cfg := experiments.DefaultMovementConfig()
 	cfg.To, cfg.Keys = 4, 1000
 	cfg.Schemes, _ = experiments.ParseSchemes("modulo,ring:10,slots")
+	// The run's own determinism is TestMovementRepeats' (package experiments); in -short
+	// mode the figures are drawn twice from one run.
+	res, err := experiments.RunMovement(cfg)
+	require.NoError(t, err)
 	var dirs [2]string
 	for i := range dirs {
-		res, err := experiments.RunMovement(cfg)
-		require.NoError(t, err)
+		if i > 0 && !testing.Short() {
+			res, err = experiments.RunMovement(cfg)
+			require.NoError(t, err)
+		}
 		dirs[i] = t.TempDir()
 		paths, err := MovementFigures(res, dirs[i])
 		require.NoError(t, err)

@@ -7,6 +7,8 @@ import (
 	"flag"
 	"os"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/kvplace/kvplace/sim/live"
 )
@@ -93,5 +95,43 @@ func NeedLong(t TB) {
 	// keeps this package free of testing.
 	if f := flag.Lookup("test.short"); f != nil && f.Value.String() == "true" {
 		t.Skipf("skipping a long comparison with real Redis in -short mode; go test without -short runs it")
+	}
+}
+
+// RaiseParallel lets go test run up to n parallel tests at once, unless -test.parallel was
+// given on the command line. Call it from TestMain, after flag.Parse, in a package whose
+// parallel tests mostly sleep while real servers' timers run: go test's default,
+// GOMAXPROCS, suits tests that compute, and on two cores runs two sleeping tests at a time.
+func RaiseParallel(n int) {
+	f := flag.Lookup("test.parallel")
+	if f == nil {
+		return
+	}
+	given := false
+	flag.Visit(func(v *flag.Flag) { given = given || v.Name == "test.parallel" })
+	if cur, err := strconv.Atoi(f.Value.String()); !given && err == nil && cur < n {
+		_ = f.Value.Set(strconv.Itoa(n))
+	}
+}
+
+// WaitClusterOK waits until every server reports cluster_state:ok, polling CLUSTER INFO
+// every 50 ms, and fails t after limit. A master made by
+// redis-cli --cluster create turns ok only once two seconds have passed since it started
+// (CLUSTER_WRITABLE_DELAY): waiting for the state rather than sleeping costs no more
+// than that.
+func WaitClusterOK(t TB, servers []*live.Server, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for _, s := range servers {
+		for {
+			info, err := live.String(s.Do("CLUSTER", "INFO"))
+			if err == nil && strings.Contains(info, "cluster_state:ok") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no cluster_state:ok after %v (last reply %q, %v)", s.Addr(), limit, info, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
 }

@@ -121,7 +121,7 @@ func sides(t *testing.T, debug bool) (real, sim side) {
 	}
 	out, err := live.CLI(append(append([]string{"--cluster", "create"}, addrs...), "--cluster-replicas", "0", "--cluster-yes")...)
 	require.NoError(t, err, out)
-	time.Sleep(2 * time.Second)
+	livetest.WaitClusterOK(t, servers, 10*time.Second)
 	real.name = "real"
 	real.do = func(i int, args ...string) string {
 		r, err := servers[i].Do(args...)
