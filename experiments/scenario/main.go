@@ -4,6 +4,7 @@
 //
 //	go run ./experiments/scenario
 //	go run ./experiments/scenario experiments/scenario/testdata/seed.txt
+//	go run ./experiments/scenario -brief
 //	go run ./experiments/scenario -seed 7 -time runbook.txt
 //	go run ./experiments/scenario -live runbook.txt
 //	cat runbook.txt | go run ./experiments/scenario -
@@ -39,6 +40,7 @@ loopback, and prints what each command prints.`)
 	seed := fs.Uint64("seed", 1, "root seed of the simulation: node IDs, timings and random choices")
 	showTime := fs.Bool("time", false, "prefix each command with the time since the start (virtual, or real with -live)")
 	liveMode := fs.Bool("live", false, "run against real redis-server processes on loopback instead of simulating")
+	brief := fs.Bool("brief", false, "fold redis-cli's per-slot \"Moving slot\" lines into one line per source and target")
 	if err := command.Parse(fs, args); err != nil {
 		return err
 	}
@@ -59,7 +61,7 @@ loopback, and prints what each command prints.`)
 	if err != nil {
 		return err
 	}
-	opt := scenario.Options{Seed: *seed, Time: *showTime}
+	opt := scenario.Options{Seed: *seed, Time: *showTime, Brief: *brief}
 	if *liveMode {
 		// Ctrl-C, SIGTERM, SIGHUP or a closed stdout stop the servers, remove their folder
 		// and the iptables rules, and exit 128 + the signal's number.

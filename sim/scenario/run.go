@@ -12,6 +12,9 @@ type Options struct {
 	Seed uint64 // the simulation's root seed (simulated runs only)
 	Time bool   // prefix each command with the (virtual or real) time since the start
 	Dir  string // live runs: where the servers keep their files (default: a temporary directory, removed)
+	// Brief folds redis-cli's per-slot "Moving slot" lines of a reshard or rebalance into
+	// one line per run of slots with the same source and target (see briefWriter).
+	Brief bool
 }
 
 // A backend carries out runbook commands: in simulation or against real Redis.
@@ -49,8 +52,17 @@ func (f *scheduledFailure) take() error {
 // ErrStopped wraps the error that stopped a run at a line.
 var ErrStopped = errors.New("runbook stopped")
 
-func run(rb *Runbook, b backend, out io.Writer, opt Options) error {
+func run(rb *Runbook, b backend, out io.Writer, opt Options) (err error) {
 	defer b.close()
+	if opt.Brief {
+		bw := newBriefWriter(out)
+		defer func() {
+			if cerr := bw.Close(); err == nil {
+				err = cerr
+			}
+		}()
+		out = bw
+	}
 	for _, s := range rb.Steps {
 		if opt.Time {
 			fmt.Fprintf(out, "[%9.3fs] $ %s\n", b.elapsed().Seconds(), s.Text)
