@@ -24,6 +24,9 @@ type FailoverConfig struct {
 	Fault       string        `json:"fault"`
 	Load        Load          `json:"load"`
 	Progress    io.Writer     `json:"-"`
+	// Trace, when set, receives the first run's (seed Seed's) Chrome/Perfetto trace: every
+	// message, timer and fault of that run, from the cluster's creation to the read-back.
+	Trace io.Writer `json:"-"`
 }
 
 // DefaultFailoverConfig is what `go run ./experiments/failover` runs with no flags: the
@@ -157,9 +160,16 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 		if load != nil {
 			load.Keep = i == 0
 		}
-		tm, err := MeasureFailoverUnder(cluster.Options{Seed: seed, Masters: cfg.Masters, Replicas: cfg.Replicas, Config: ccfg, Link: cluster.Loopback()}, fault, load)
+		trace := cfg.Trace != nil && i == 0
+		tm, err := MeasureFailoverUnder(cluster.Options{Seed: seed, Masters: cfg.Masters, Replicas: cfg.Replicas, Config: ccfg, Link: cluster.Loopback(), Trace: trace}, fault, load)
 		if err != nil {
 			return nil, fmt.Errorf("failover: seed %d: %w", seed, err)
+		}
+		if trace {
+			if err := tm.Trace.WriteChrome(cfg.Trace); err != nil {
+				return nil, fmt.Errorf("failover: writing the trace: %w", err)
+			}
+			tm.Trace = nil // the records are written; let them go
 		}
 		if tm.Load != nil && i == 0 {
 			res.Timeline, tm.Load.Log = tm.Load.Log, nil

@@ -29,6 +29,8 @@ type FailoverTiming struct {
 	LastPFail time.Duration
 	Replica   string // the promoted replica's address
 	Load      *LoadOutcome
+	// Trace is the run's whole trace when the cluster was built with Options.Trace.
+	Trace *sim.Trace `json:"-"`
 }
 
 // A Fault is how MeasureFailoverUnder takes the first master away.
@@ -200,6 +202,9 @@ func MeasureFailoverUnder(opt cluster.Options, fault Fault, load *Load) (Failove
 	killed := c.Sim.Now()
 	c.Sim.RunFor(observe)
 	t := watch.Timing(opt.Seed)
+	if opt.Trace {
+		t.Trace = c.Sim.Trace()
+	}
 	if app == nil {
 		return t, nil
 	}

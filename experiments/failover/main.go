@@ -13,6 +13,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -28,7 +29,7 @@ func main() {
 	os.Exit(command.Exit("failover", run(os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
 }
 
-func run(args []string, stdout, stderr io.Writer) error {
+func run(args []string, stdout, stderr io.Writer) (err error) {
 	cfg := experiments.DefaultFailoverConfig()
 	fs := flag.NewFlagSet("failover", flag.ContinueOnError)
 	command.Setup(fs, stderr, "failover [flags]", `Kills a master of a simulated Redis Cluster under client load, once per seed, and
@@ -48,6 +49,7 @@ application saw.`)
 	csv := fs.Bool("csv", false, "print one CSV row per run: seed,pfail_ms,fail_ms,promoted_ms,promoted_replica, then under load unserved_ms,requests,failed,redirected,acked_writes,lost_writes")
 	asJSON := fs.Bool("json", false, "print the runs and the summary as JSON")
 	quiet := fs.Bool("q", false, "no progress on stderr")
+	tracePath := fs.String("trace", "", "write the first run's Chrome/Perfetto trace to `FILE` (open it at https://ui.perfetto.dev)")
 	if err := command.Parse(fs, args); err != nil {
 		return err
 	}
@@ -63,6 +65,14 @@ application saw.`)
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
+	}
+	if *tracePath != "" {
+		f, err := os.Create(*tracePath)
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, f.Close()) }()
+		cfg.Trace = f
 	}
 	if !*quiet {
 		cfg.Progress = command.Progress(stderr)

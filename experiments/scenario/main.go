@@ -5,6 +5,7 @@
 //	go run ./experiments/scenario
 //	go run ./experiments/scenario experiments/scenario/testdata/seed.txt
 //	go run ./experiments/scenario -brief
+//	go run ./experiments/scenario -trace seed.json   # then open seed.json at https://ui.perfetto.dev
 //	go run ./experiments/scenario -seed 7 -time runbook.txt
 //	go run ./experiments/scenario -live runbook.txt
 //	cat runbook.txt | go run ./experiments/scenario -
@@ -12,6 +13,7 @@ package main
 
 import (
 	_ "embed"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -32,7 +34,7 @@ func main() {
 	os.Exit(command.Exit("scenario", run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr), os.Stderr))
 }
 
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("scenario", flag.ContinueOnError)
 	command.Setup(fs, stderr, "scenario [flags] [FILE]", `Runs a runbook written in redis-cli's and Docker's words (FILE, or - for stdin; none:
 the seed tutorial's) in simulation, or with -live on real redis-server processes on
@@ -40,6 +42,7 @@ loopback, and prints what each command prints.`)
 	seed := fs.Uint64("seed", 1, "root seed of the simulation: node IDs, timings and random choices")
 	showTime := fs.Bool("time", false, "prefix each command with the time since the start (virtual, or real with -live)")
 	liveMode := fs.Bool("live", false, "run against real redis-server processes on loopback instead of simulating")
+	tracePath := fs.String("trace", "", "write the simulated run's Chrome/Perfetto trace to `FILE` (open it at https://ui.perfetto.dev)")
 	brief := fs.Bool("brief", false, "fold redis-cli's per-slot \"Moving slot\" lines into one line per source and target")
 	if err := command.Parse(fs, args); err != nil {
 		return err
@@ -47,8 +50,10 @@ loopback, and prints what each command prints.`)
 	if fs.NArg() > 1 {
 		return command.Usagef(fs, "one runbook at most, got %d", fs.NArg())
 	}
+	if *liveMode && *tracePath != "" {
+		return command.Usagef(fs, "-trace needs a simulated run: real servers keep no trace")
+	}
 	var rb *scenario.Runbook
-	var err error
 	switch name := fs.Arg(0); {
 	case fs.NArg() == 0:
 		fmt.Fprintf(stderr, "scenario: no runbook given, replaying the seed tutorial (experiments/scenario/testdata/seed.txt), seed %d\n", *seed)
@@ -62,6 +67,14 @@ loopback, and prints what each command prints.`)
 		return err
 	}
 	opt := scenario.Options{Seed: *seed, Time: *showTime, Brief: *brief}
+	if *tracePath != "" {
+		f, err := os.Create(*tracePath)
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, f.Close()) }()
+		opt.Trace = f
+	}
 	if *liveMode {
 		// Ctrl-C, SIGTERM, SIGHUP or a closed stdout stop the servers, remove their folder
 		// and the iptables rules, and exit 128 + the signal's number.

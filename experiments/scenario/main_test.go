@@ -2,6 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -26,4 +30,38 @@ func TestBadArguments(t *testing.T) {
 	assert.True(t, command.IsUsage(err), "two runbooks are bad usage (exit 2): %v", err)
 	assert.Contains(t, errs.String(), "scenario: one runbook at most, got 2\nusage: scenario [flags] [FILE]\n")
 	assert.Error(t, run([]string{"no-such-runbook.txt"}, strings.NewReader(""), &out, &errs))
+}
+
+// TestTraceAndBrief: -trace FILE writes the simulated run's Perfetto trace, the same bytes
+// for the same seed; -brief folds the per-slot lines; -live refuses -trace as bad usage.
+func TestTraceAndBrief(t *testing.T) {
+	runbook := "docker run -d --name n1 --net host redis:7.0.15 --cluster-enabled yes --port 7001\n" +
+		"docker run -d --name n2 --net host redis:7.0.15 --cluster-enabled yes --port 7002\n" +
+		"docker run -d --name n3 --net host redis:7.0.15 --cluster-enabled yes --port 7003\n" +
+		"redis-cli --cluster create 127.0.0.1:7001 127.0.0.1:7002 127.0.0.1:7003 --cluster-yes\n" +
+		"sleep 3s\n" +
+		"redis-cli --cluster reshard 127.0.0.1:7001 --cluster-from all --cluster-to 127.0.0.1:7001 --cluster-slots 100 --cluster-yes\n"
+	dir := t.TempDir()
+	var traces [2][]byte
+	var outs [2]string
+	for i := range traces {
+		path := filepath.Join(dir, fmt.Sprintf("t%d.json", i))
+		var out, errs bytes.Buffer
+		require.NoError(t, run([]string{"-brief", "-trace", path, "-"}, strings.NewReader(runbook), &out, &errs), errs.String())
+		var err error
+		traces[i], err = os.ReadFile(path)
+		require.NoError(t, err)
+		outs[i] = out.String()
+	}
+	assert.True(t, bytes.Equal(traces[0], traces[1]), "same seed, same trace")
+	assert.True(t, json.Valid(traces[0]))
+	assert.Contains(t, string(traces[0]), `"name":"127.0.0.1:7002"`, "a track per node")
+	assert.Contains(t, outs[0], "Moving 51 slots from 127.0.0.1:7002 to 127.0.0.1:7001: 5461-5511\nMoving 49 slots from 127.0.0.1:7003 to 127.0.0.1:7001: 10923-10971\n")
+	assert.NotContains(t, outs[0], "Moving slot ")
+
+	var out, errs bytes.Buffer
+	err := run([]string{"-live", "-trace", filepath.Join(dir, "x.json"), "-"}, strings.NewReader(runbook), &out, &errs)
+	assert.True(t, command.IsUsage(err), "%v", err)
+	assert.Contains(t, errs.String(), "-trace needs a simulated run")
+	assert.NoFileExists(t, filepath.Join(dir, "x.json"))
 }

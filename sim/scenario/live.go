@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -30,6 +31,9 @@ import (
 // command that calls live.HandleInterrupts first leaves neither servers, nor that
 // directory, nor iptables rules behind when it is interrupted.
 func RunLive(rb *Runbook, out io.Writer, opt Options) error {
+	if opt.Trace != nil {
+		return errors.New("a trace is the simulator's: real servers keep none")
+	}
 	if _, _, err := live.Binaries(); err != nil {
 		return err
 	}

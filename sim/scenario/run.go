@@ -15,6 +15,10 @@ type Options struct {
 	// Brief folds redis-cli's per-slot "Moving slot" lines of a reshard or rebalance into
 	// one line per run of slots with the same source and target (see briefWriter).
 	Brief bool
+	// Trace, for a simulated run, receives the run's Chrome/Perfetto trace (see
+	// sim.Trace.WriteChrome) when the run ends, also when it stops at a line; a live run
+	// refuses it, having no trace.
+	Trace io.Writer
 }
 
 // A backend carries out runbook commands: in simulation or against real Redis.

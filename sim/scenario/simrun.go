@@ -20,7 +20,13 @@ func RunSim(rb *Runbook, out io.Writer, opt Options) error {
 	if err != nil {
 		return err
 	}
-	return run(rb, b, out, opt)
+	err = run(rb, b, out, opt)
+	if opt.Trace != nil {
+		if terr := b.c.Sim.Trace().WriteChrome(opt.Trace); terr != nil {
+			err = errors.Join(err, fmt.Errorf("writing the trace: %w", terr))
+		}
+	}
+	return err
 }
 
 type simBackend struct {
@@ -35,7 +41,7 @@ type simBackend struct {
 }
 
 func newSimBackend(opt Options) (*simBackend, error) {
-	s, err := sim.New(sim.Config{Seed: opt.Seed, Link: cluster.Loopback(), Hangups: true, Retransmit: true})
+	s, err := sim.New(sim.Config{Seed: opt.Seed, Link: cluster.Loopback(), Hangups: true, Retransmit: true, KeepTrace: opt.Trace != nil})
 	if err != nil {
 		return nil, err
 	}
