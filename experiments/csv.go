@@ -74,3 +74,93 @@ func WriteScaleCSV(w io.Writer, res *ScaleResult) error {
 	}
 	return writeCSV(w, header, rows)
 }
+
+// WriteSkewCSV writes every number of the skew run in one long table, one number a row,
+// so that a program can select what any of the printed tables shows:
+//
+//	table,scheme,case,member,metric,value
+//
+// table is stage (the seed's 3 → 4 → 3 masters), workload, crash, vnode_law, sweep or
+// cluster_load; case is the stage, the workload, "replica"/"no replica", the virtual node
+// count, N of N → N+1, or the hottest key (hot_key_share, whose member is the master
+// serving it); member is set on per-member rows (keys, load, share, expected_share,
+// measured_share); metric is the JSON field's name. Values are written
+// exactly (shortest form that reads back the same float64).
+func WriteSkewCSV(w io.Writer, res *SkewResult) error {
+	if res == nil {
+		return errors.New("skew: no result")
+	}
+	var rows [][]string
+	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	add := func(table, scheme, kase, member, metric, value string) {
+		rows = append(rows, []string{table, scheme, kase, member, metric, value})
+	}
+	skew := func(table, scheme, kase, prefix string, s Skew) {
+		add(table, scheme, kase, "", prefix+"max_over_mean", f(s.MaxMean))
+		add(table, scheme, kase, "", prefix+"min_over_mean", f(s.MinMean))
+		add(table, scheme, kase, "", prefix+"sigma_over_mean", f(s.CV))
+	}
+	for _, st := range res.Stages {
+		sc := st.Scheme.String()
+		for i, m := range st.Members {
+			if i < len(st.Keys) {
+				add("stage", sc, st.Stage, m, "keys", strconv.FormatInt(st.Keys[i], 10))
+			}
+			if i < len(st.Load) {
+				add("stage", sc, st.Stage, m, "load", f(st.Load[i]))
+			}
+		}
+		skew("stage", sc, st.Stage, "key_skew.", st.KeySkew)
+		add("stage", sc, st.Stage, "", "moved", f(st.Moved))
+		add("stage", sc, st.Stage, "", "minimum", f(st.Minimum))
+	}
+	for _, wl := range res.Workloads {
+		sc := wl.Scheme.String()
+		for i, m := range wl.Members {
+			if i < len(wl.Share) {
+				add("workload", sc, wl.Workload, m, "share", f(wl.Share[i]))
+			}
+		}
+		skew("workload", sc, wl.Workload, "skew.", wl.Skew)
+	}
+	for _, cr := range res.Crashes {
+		kase := "no replica"
+		if cr.Replica {
+			kase = "replica"
+		}
+		sc := cr.Scheme.String()
+		add("crash", sc, kase, "", "owner_changed", f(cr.OwnerChanged))
+		add("crash", sc, kase, "", "copied", f(cr.Copied))
+		add("crash", sc, kase, "", "lost", f(cr.Lost))
+		add("crash", sc, kase, "", "unserved", f(cr.Unserved))
+	}
+	for _, lp := range res.Law {
+		v := strconv.Itoa(lp.VNodes)
+		add("vnode_law", "ring:"+v, v, "", "sigma_over_mean", f(lp.CV))
+		add("vnode_law", "ring:"+v, v, "", "one_over_sqrt_v", f(lp.Theory))
+		if lp.Lamping != 0 {
+			add("vnode_law", "ring:"+v, v, "", "lamping_veach", f(lp.Lamping))
+		}
+	}
+	for _, sp := range res.Sweep {
+		sc, n := sp.Scheme.String(), strconv.Itoa(sp.N)
+		add("sweep", sc, n, "", "moved", f(sp.Moved))
+		add("sweep", sc, n, "", "minimum", f(sp.Minimum))
+		skew("sweep", sc, n, "key_skew.", sp.KeySkew)
+	}
+	if cl := res.ClusterLoad; cl != nil {
+		for i, m := range cl.Masters {
+			if i < len(cl.Expected) {
+				add("cluster_load", "slots", "", m, "expected_share", f(cl.Expected[i]))
+			}
+			if i < len(cl.Measured) {
+				add("cluster_load", "slots", "", m, "measured_share", f(cl.Measured[i]))
+			}
+		}
+		add("cluster_load", "slots", "", "", "requests", strconv.Itoa(cl.Requests))
+		add("cluster_load", "slots", "", "", "failed", strconv.Itoa(cl.Failed))
+		add("cluster_load", "slots", "", "", "redirected", strconv.Itoa(cl.Redirected))
+		add("cluster_load", "slots", cl.HotKey, cl.HotMaster, "hot_key_share", f(cl.HotShare))
+	}
+	return writeCSV(w, []string{"table", "scheme", "case", "member", "metric", "value"}, rows)
+}

@@ -4,6 +4,7 @@
 //
 //	go run ./experiments/skew                      # the default comparison
 //	go run ./experiments/skew -json                # the results as JSON
+//	go run ./experiments/skew -csv                 # every number, one a row
 //	go run ./experiments/skew -keys 200000000 -schemes modulo,ring:100,slots -sweep=false
 //	go run ./experiments/skew -keys-file keys.txt  # keys from redis-cli --scan
 package main
@@ -46,7 +47,8 @@ tables and writes figures.`)
 		vnodes   = fs.String("vnodes", "1,10,100,1000", "virtual node counts for the σ/mean-against-V law (empty to skip)")
 		lawSize  = fs.Int("law-members", cfg.LawMembers, "ring size for the σ/mean-against-V law")
 		asJSON   = fs.Bool("json", false, "print the results as JSON instead of tables")
-		out      = fs.String("out", "out/skew", "folder for the PNG and SVG figures (empty: no figures; with -json, none unless given)")
+		asCSV    = fs.Bool("csv", false, "print every number as CSV instead of tables, one a row: table,scheme,case,member,metric,value")
+		out      = fs.String("out", "out/skew", "folder for the PNG and SVG figures (empty: no figures; with -json or -csv, none unless given)")
 		workers  = fs.Int("workers", 0, "goroutines measuring keys (0: one per CPU); results do not depend on it")
 		quiet    = fs.Bool("q", false, "no progress on stderr")
 		cpuprof  = fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
@@ -70,8 +72,11 @@ tables and writes figures.`)
 		return command.Usagef(fs, "unexpected argument %q", fs.Arg(0))
 	}
 	// Output for programs (JSON, CSV) comes without figures unless -out asks for them.
-	if *asJSON && !command.Given(fs, "out") {
+	if (*asJSON || *asCSV) && !command.Given(fs, "out") {
 		*out = ""
+	}
+	if *asJSON && *asCSV {
+		return fmt.Errorf("-csv and -json exclude each other")
 	}
 	var err error
 	if cfg.Schemes, err = experiments.ParseSchemes(*schemes); err != nil {
@@ -113,9 +118,12 @@ tables and writes figures.`)
 			fmt.Fprintf(stderr, "skew: peak resident memory %d MiB\n", peak>>20)
 		}
 	}
-	if *asJSON {
+	switch {
+	case *asJSON:
 		err = res.WriteJSON(stdout)
-	} else {
+	case *asCSV:
+		err = experiments.WriteSkewCSV(stdout, res)
+	default:
 		err = res.WriteTable(stdout)
 	}
 	if err != nil {
@@ -129,7 +137,7 @@ tables and writes figures.`)
 		return err
 	}
 	where := stdout
-	if *asJSON {
+	if *asJSON || *asCSV {
 		where = stderr
 	}
 	fmt.Fprintf(where, "\nFigures: %s\n", strings.Join(paths, " "))

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -98,4 +100,72 @@ func TestJSONWritesNoFigures(t *testing.T) {
 	require.NoError(t, run(append(small, "-json", "-q", "-out", dir), &bytes.Buffer{}, &bytes.Buffer{}))
 	_, err = os.Stat(filepath.Join(dir, "skew-load.png"))
 	assert.NoError(t, err, "-json with -out writes the figures")
+}
+
+// TestCSVHoldsTheJSONsNumbers: -csv writes every number of the run through encoding/csv,
+// one a row, and they are the JSON's, exactly; it writes no figures unless -out asks, and
+// excludes -json.
+func TestCSVHoldsTheJSONsNumbers(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var js, cs bytes.Buffer
+	require.NoError(t, run(append(small, "-json"), &js, &bytes.Buffer{}))
+	require.NoError(t, run(append(small, "-csv"), &cs, &bytes.Buffer{}))
+	_, err := os.Stat("out")
+	assert.True(t, os.IsNotExist(err), "-csv made %v", err)
+
+	rows, err := csv.NewReader(&cs).ReadAll()
+	require.NoError(t, err)
+	require.Equal(t, []string{"table", "scheme", "case", "member", "metric", "value"}, rows[0])
+	got := map[string]string{}
+	count := map[string]int{}
+	for _, r := range rows[1:] {
+		got[strings.Join(r[:5], "|")] = r[5]
+		count[r[0]]++
+	}
+	var res struct {
+		Stages []struct {
+			Scheme  string    `json:"scheme"`
+			Stage   string    `json:"stage"`
+			Members []string  `json:"members"`
+			Keys    []int64   `json:"keys"`
+			Load    []float64 `json:"load"`
+			Moved   float64   `json:"moved"`
+		} `json:"seed_stages"`
+		Sweep []struct {
+			Scheme  string  `json:"scheme"`
+			N       int     `json:"n"`
+			Moved   float64 `json:"moved"`
+			KeySkew struct {
+				CV float64 `json:"sigma_over_mean"`
+			} `json:"key_skew"`
+		} `json:"sweep"`
+		Crashes []json.RawMessage `json:"crashes"`
+	}
+	require.NoError(t, json.Unmarshal(js.Bytes(), &res))
+	for _, st := range res.Stages {
+		for i, m := range st.Members {
+			assert.Equal(t, strconv.FormatInt(st.Keys[i], 10), got["stage|"+st.Scheme+"|"+st.Stage+"|"+m+"|keys"])
+			assert.Equal(t, st.Load[i], parse(t, got["stage|"+st.Scheme+"|"+st.Stage+"|"+m+"|load"]))
+		}
+		assert.Equal(t, st.Moved, parse(t, got["stage|"+st.Scheme+"|"+st.Stage+"||moved"]))
+	}
+	for _, sp := range res.Sweep {
+		k := "sweep|" + sp.Scheme + "|" + strconv.Itoa(sp.N) + "||"
+		assert.Equal(t, sp.Moved, parse(t, got[k+"moved"]), k)
+		assert.Equal(t, sp.KeySkew.CV, parse(t, got[k+"key_skew.sigma_over_mean"]), k)
+	}
+	assert.Equal(t, 4*len(res.Crashes), count["crash"], "four numbers per crash")
+	assert.Equal(t, 5*len(res.Sweep), count["sweep"], "five numbers per sweep point")
+	assert.Positive(t, count["workload"])
+	assert.Positive(t, count["vnode_law"])
+	assert.Positive(t, count["cluster_load"])
+
+	assert.EqualError(t, run(append(small, "-csv", "-json"), &bytes.Buffer{}, &bytes.Buffer{}), "-csv and -json exclude each other")
+}
+
+func parse(t *testing.T, s string) float64 {
+	t.Helper()
+	x, err := strconv.ParseFloat(s, 64)
+	require.NoError(t, err, "%q", s)
+	return x
 }
