@@ -157,6 +157,13 @@ func (k KeySpec) batches(out chan<- batch) error {
 		return fmt.Errorf("keys: %w", err)
 	}
 	defer f.Close()
+	return readKeyLines(f, k.File, out)
+}
+
+// readKeyLines sends the lines of f (named name in errors), one key each, in batches of
+// batchSize numbered in order: a line ends at "\n" or "\r\n", the last one may lack it, and
+// an empty line is the empty key, which Redis allows. A reader with no line is an error.
+func readKeyLines(f io.Reader, name string, out chan<- batch) error {
 	r := bufio.NewReaderSize(f, 1<<20)
 	var (
 		lines []string
@@ -182,12 +189,12 @@ func (k KeySpec) batches(out chan<- batch) error {
 		}
 		if errors.Is(err, io.EOF) {
 			if index == 0 {
-				return fmt.Errorf("keys: %s holds no keys", k.File)
+				return fmt.Errorf("keys: %s holds no keys", name)
 			}
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("keys: reading %s: %w", k.File, err)
+			return fmt.Errorf("keys: reading %s: %w", name, err)
 		}
 	}
 }
