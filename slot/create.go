@@ -25,6 +25,13 @@ type CreatePlan struct {
 	Replicas []Pair   // the final pairing after the anti-affinity pass, in command-line order
 	Empty    []string // nodes left neither master with slots nor replica (masters with 0 slots)
 
+	// MasterEntry[i] is the position on the command line of Masters[i], and
+	// ReplicaEntry[i] those of Replicas[i]'s replica and master. redis-cli takes an
+	// address given twice as two nodes that happen to share a node ID; the positions tell
+	// them apart, and the node ends up with both parts' slots.
+	MasterEntry  []int
+	ReplicaEntry [][2]int
+
 	// AntiAffinity is the optimiser's verdict ("[OK] Perfect anti-affinity obtained!" or one
 	// of its two warnings); "" when every replica already sat on another host, in which
 	// case redis-cli prints nothing.
@@ -47,17 +54,21 @@ func PlanCreate(addrs []string, replicas int, rnd Rand) (*CreatePlan, error) {
 		return nil, fmt.Errorf("slot: --cluster-replicas %d is negative", replicas)
 	}
 	hosts := make([]string, len(addrs))
-	seen := map[string]bool{}
+	// same[i] is the first position of addrs[i]'s node: redis-cli 7.0.15 accepts an address
+	// given twice, and its anti-affinity score sees both entries by their one node ID.
+	same := make([]int, len(addrs))
+	first := map[string]int{}
 	for i, a := range addrs {
 		host, port, err := ParseAddr(a)
 		if err != nil {
 			return nil, err
 		}
 		key := fmt.Sprintf("%s:%d", host, port)
-		if seen[key] {
-			return nil, fmt.Errorf("slot: node %s is given twice", a)
+		if j, ok := first[key]; ok {
+			same[i] = j
+		} else {
+			first[key], same[i] = i, i
 		}
-		seen[key] = true
 		hosts[i] = host
 	}
 	n := len(addrs)
@@ -97,6 +108,7 @@ func PlanCreate(addrs []string, replicas int, rnd Rand) (*CreatePlan, error) {
 	p.Slots = createRanges(masters)
 	for _, m := range interleaved[:masters] {
 		p.Masters = append(p.Masters, addrs[m])
+		p.MasterEntry = append(p.MasterEntry, m)
 	}
 
 	// Replica candidates, rotated left by one ("sometimes helps to get better initial
@@ -147,7 +159,7 @@ func PlanCreate(addrs []string, replicas int, rnd Rand) (*CreatePlan, error) {
 		p.Extra = len(p.Adding)
 	}
 
-	p.AntiAffinity = optimizeAntiAffinity(hosts, ipOrder, replicaOf, rnd)
+	p.AntiAffinity = optimizeAntiAffinity(hosts, ipOrder, same, replicaOf, rnd)
 	isMaster := make([]bool, n)
 	for _, m := range interleaved[:masters] {
 		isMaster[m] = true
@@ -156,6 +168,7 @@ func PlanCreate(addrs []string, replicas int, rnd Rand) (*CreatePlan, error) {
 		switch {
 		case m >= 0:
 			p.Replicas = append(p.Replicas, Pair{addrs[i], addrs[m]})
+			p.ReplicaEntry = append(p.ReplicaEntry, [2]int{i, m})
 		case !isMaster[i]:
 			p.Empty = append(p.Empty, addrs[i])
 		}
@@ -191,15 +204,15 @@ func createRanges(m int) []Range {
 // host with its master (or with a sibling), swap the masters of a random offending replica
 // and a random other replica, reverting only swaps that raise the score. It edits
 // replicaOf in place and returns the final message, or "" when the score was 0 at once.
-func optimizeAntiAffinity(hosts, ipOrder []string, replicaOf []int, rnd Rand) string {
-	score, _ := antiAffinity(hosts, ipOrder, replicaOf)
+func optimizeAntiAffinity(hosts, ipOrder []string, same, replicaOf []int, rnd Rand) string {
+	score, _ := antiAffinity(hosts, ipOrder, same, replicaOf)
 	if score == 0 {
 		return ""
 	}
 	if rnd != nil {
 		for iter := 500 * len(hosts); iter > 0; iter-- {
 			var offenders []int
-			score, offenders = antiAffinity(hosts, ipOrder, replicaOf)
+			score, offenders = antiAffinity(hosts, ipOrder, same, replicaOf)
 			if score == 0 || len(offenders) == 0 {
 				break
 			}
@@ -215,12 +228,12 @@ func optimizeAntiAffinity(hosts, ipOrder []string, replicaOf []int, rnd Rand) st
 			}
 			second := others[rnd.IntN(len(others))]
 			replicaOf[first], replicaOf[second] = replicaOf[second], replicaOf[first]
-			if s, _ := antiAffinity(hosts, ipOrder, replicaOf); s > score {
+			if s, _ := antiAffinity(hosts, ipOrder, same, replicaOf); s > score {
 				replicaOf[first], replicaOf[second] = replicaOf[second], replicaOf[first]
 			}
 		}
 	}
-	switch score, _ = antiAffinity(hosts, ipOrder, replicaOf); {
+	switch score, _ = antiAffinity(hosts, ipOrder, same, replicaOf); {
 	case score == 0:
 		return "[OK] Perfect anti-affinity obtained!"
 	case score >= 10000:
@@ -234,8 +247,10 @@ func optimizeAntiAffinity(hosts, ipOrder []string, replicaOf []int, rnd Rand) st
 // master (a master by itself, a replica by the master it replicates); a group of k ≥ 2
 // costs 10000·(k-1) if it holds the master, else k. For each costly group the first
 // replica in list order is an offender. Groups are visited in order of first appearance
-// on their host (redis-cli walks a dict, whose order is arbitrary).
-func antiAffinity(hosts, ipOrder []string, replicaOf []int) (score int, offenders []int) {
+// on their host (redis-cli walks a dict, whose order is arbitrary). Groups are keyed by
+// node ID, as redis-cli keys them: same[i] is the first entry of i's node, so that an
+// address given twice is one master seen twice, a group of two.
+func antiAffinity(hosts, ipOrder []string, same, replicaOf []int) (score int, offenders []int) {
 	for _, h := range ipOrder {
 		type group struct {
 			size      int
@@ -248,9 +263,9 @@ func antiAffinity(hosts, ipOrder []string, replicaOf []int) (score int, offender
 			if host != h {
 				continue
 			}
-			key := i
+			key := same[i]
 			if replicaOf[i] >= 0 {
-				key = replicaOf[i]
+				key = same[replicaOf[i]]
 			}
 			g := groups[key]
 			if g == nil {
@@ -306,17 +321,27 @@ func (p *CreatePlan) Lines() []string {
 // node IDs are only known once the nodes run): the masters in command-line order with
 // their ranges, then the replicas with the master each was paired with, then the nodes
 // left empty. It is what a planner needs to plan the next step on paper.
+//
+// An address given twice is one node, listed where it first appears, with the slots of
+// both its entries.
 func (p *CreatePlan) Layout() Layout {
 	l := Layout{Slots: NewTable()}
+	listed := map[string]bool{}
+	add := func(n Node) {
+		if !listed[n.ID] {
+			listed[n.ID] = true
+			l.Nodes = append(l.Nodes, n)
+		}
+	}
 	for i, m := range p.Masters {
-		l.Nodes = append(l.Nodes, Node{ID: m, Addr: m})
+		add(Node{ID: m, Addr: m})
 		l.Slots.AssignSet(SetOf(p.Slots[i]), m)
 	}
 	for _, r := range p.Replicas {
-		l.Nodes = append(l.Nodes, Node{ID: r.Replica, Addr: r.Replica, ReplicaOf: r.Master})
+		add(Node{ID: r.Replica, Addr: r.Replica, ReplicaOf: r.Master})
 	}
 	for _, e := range p.Empty {
-		l.Nodes = append(l.Nodes, Node{ID: e, Addr: e})
+		add(Node{ID: e, Addr: e})
 	}
 	return l
 }

@@ -363,10 +363,24 @@ func TestCreateErrors(t *testing.T) {
 	assert.EqualError(t, err, "Invalid address format: nocolon")
 	_, err = slot.PlanCreate([]string{"127.0.0.1:1", "127.0.0.1:x", "127.0.0.1:3"}, 0, nil)
 	assert.EqualError(t, err, "Invalid address format: 127.0.0.1:x")
-	_, err = slot.PlanCreate([]string{"127.0.0.1:1", "127.0.0.1:1", "127.0.0.1:3"}, 0, nil)
-	assert.EqualError(t, err, "slot: node 127.0.0.1:1 is given twice")
 	_, err = slot.PlanCreate(addrs(6), -1, nil)
 	assert.EqualError(t, err, "slot: --cluster-replicas -1 is negative")
+}
+
+// TestCreateRepeatedAddress: redis-cli 7.0.15 takes an address given twice as two
+// entries of one node (sim/scenario's TestCreateRepeatedAddressLive compares with it): each
+// entry gets its share, the node both, and the anti-affinity score, keyed by node ID, sees
+// one master twice on its host.
+func TestCreateRepeatedAddress(t *testing.T) {
+	p, err := slot.PlanCreate([]string{"127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3", "127.0.0.1:1"}, 0, nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3", "127.0.0.1:1"}, p.Masters)
+	assert.Equal(t, []int{0, 1, 2, 3}, p.MasterEntry)
+	assert.Equal(t, "[WARNING] Some slaves are in the same host as their master", p.AntiAffinity)
+	l := p.Layout()
+	require.Len(t, l.Nodes, 3)
+	assert.Equal(t, "0-4095,12288-16383", l.Slots.Slots("127.0.0.1:1").String())
+	assert.Equal(t, 8192, l.Slots.Len("127.0.0.1:1"))
 }
 
 func TestDelNode(t *testing.T) {

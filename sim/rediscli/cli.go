@@ -609,21 +609,19 @@ func (cli *CLI) Create(addrs []string, opt CreateOptions) error {
 		cli.printf("%s\n", err)
 		return ErrCLI
 	}
-	byAddr := map[string]*mnode{}
-	for _, m := range nodes {
-		byAddr[m.addr()] = m
-	}
-	for i, a := range plan.Masters {
-		m := byAddr[a]
+	// By position, not address: an address given twice is two entries of one node, each
+	// with its own part of the plan, as in redis-cli.
+	for i := range plan.Masters {
+		m := nodes[plan.MasterEntry[i]]
 		m.slots = slot.SetOf(plan.Slots[i])
 		if cli.c.Placement != nil {
 			m.slots = slot.SetOf(slot.Range{Lo: i, Hi: i})
 		}
 		m.dirty = true
 	}
-	for _, p := range plan.Replicas {
-		r := byAddr[p.Replica]
-		r.replicate = byAddr[p.Master].name
+	for _, e := range plan.ReplicaEntry {
+		r := nodes[e[0]]
+		r.replicate = nodes[e[1]].name
 		r.dirty = true
 	}
 	if cli.c.Placement != nil {

@@ -466,3 +466,53 @@ func TestReshardTimingMatchesRealRedis(t *testing.T) {
 	assert.InEpsilon(t, median(realEmpty), median(simEmpty), 0.2, "empty slots")
 	assert.InEpsilon(t, median(realKeyed), median(simKeyed), 0.2, "slots with keys")
 }
+
+// TestCreateRepeatedAddressLive: redis-cli 7.0.15 accepts an address given twice on
+// create's command line, plans it as two masters, and the node gets both shares (here
+// 8192 slots, config epoch 1); the anti-affinity pass warns, as it keys by node ID. The
+// simulation prints and ends the same, but for the dots of the wait for the join, which
+// count 1 s rounds, and CLUSTER NODES' order, a dict's.
+func TestCreateRepeatedAddressLive(t *testing.T) {
+	livetest.Need(t)
+	t.Parallel()
+	const text = `docker run -d --name n1 --net host redis:7.0.15 --cluster-enabled yes --port 6381
+docker run -d --name n2 --net host redis:7.0.15 --cluster-enabled yes --port 6382
+docker run -d --name n3 --net host redis:7.0.15 --cluster-enabled yes --port 6383
+redis-cli --cluster create 127.0.0.1:6381 127.0.0.1:6382 127.0.0.1:6383 127.0.0.1:6381 --cluster-yes
+redis-cli -p 6381 cluster nodes
+`
+	const create = "redis-cli --cluster create 127.0.0.1:6381 127.0.0.1:6382 127.0.0.1:6383 127.0.0.1:6381 --cluster-yes"
+	ids := regexp.MustCompile(`[0-9a-f]{40}`)
+	dots := regexp.MustCompile(`(?m)^\.*$`)
+	norm := func(out string) string { return dots.ReplaceAllString(ids.ReplaceAllString(out, "ID"), "") }
+	// CLUSTER NODES: address, flags, config epoch and slots of each node, sorted.
+	nodes := func(out string) []string {
+		var got []string
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			f := strings.Fields(l)
+			require.GreaterOrEqual(t, len(f), 8, l)
+			got = append(got, strings.Join(append([]string{f[1], f[2], f[6]}, f[8:]...), " "))
+		}
+		slices.Sort(got)
+		return got
+	}
+	simTr := runSim(t, parseText(t, text), 1)
+	realTr := runLiveOnFreePorts(t, text, 3, Options{})
+	simCreate, realCreate := nth(t, simTr, create, 0), nth(t, realTr, create, 0)
+	assert.Contains(t, realCreate, "[WARNING] Some slaves are in the same host as their master")
+	assert.Contains(t, realCreate, "slots:[0-4095],[12288-16383] (8192 slots) master")
+	assert.Equal(t, sortedLines(norm(realCreate)), sortedLines(norm(simCreate)))
+	want := []string{
+		"127.0.0.1:6381@16381 myself,master 1 0-4095 12288-16383",
+		"127.0.0.1:6382@16382 master 2 4096-8191",
+		"127.0.0.1:6383@16383 master 3 8192-12287",
+	}
+	assert.Equal(t, want, nodes(nth(t, realTr, "redis-cli -p 6381 cluster nodes", 0)))
+	assert.Equal(t, want, nodes(nth(t, simTr, "redis-cli -p 6381 cluster nodes", 0)))
+}
+
+func sortedLines(s string) []string {
+	lines := strings.Split(s, "\n")
+	slices.Sort(lines)
+	return lines
+}
