@@ -182,9 +182,10 @@ func distributionFigure(res *experiments.FailoverResult) (Figure, error) {
 	}
 	p.Legend.Top = false
 	p.Legend.Left = false
-	p.Legend.XOffs = -vg.Points(4)
-	p.Legend.YOffs = vg.Points(8)
+	p.Legend.XOffs = -vg.Points(10)
+	p.Legend.YOffs = vg.Points(10)
 	p.Y.Min, p.Y.Max = 0, 1
+	p.X.Tick.Marker, p.Y.Tick.Marker = linearTicks{}, linearTicks{}
 	grid := plotter.NewGrid()
 	grid.Vertical.Color = color.Gray{0xcc}
 	p.Add(grid)

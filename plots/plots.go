@@ -78,10 +78,11 @@ func Save(fig Figure, dir string) ([]string, error) {
 	return paths, nil
 }
 
-// logLog puts both axes of p on a logarithmic scale with plain-number ticks.
+// logLog puts both axes of p on a logarithmic scale with plain-number ticks, labelled
+// between the powers of ten where the axis is short enough to need it (logTicks).
 func logLog(p *plot.Plot) {
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+	p.X.Tick.Marker, p.Y.Tick.Marker = logTicks{}, logTicks{}
 }
 
 // addMeasured adds xys to p as the figures draw a measured series, a line through circles
@@ -118,7 +119,8 @@ func (fig Figure) draw(c vg.CanvasSizer) {
 	for i, p := range fig.Plots {
 		rows[i] = []*plot.Plot{p}
 	}
-	tiles := draw.Tiles{Rows: len(fig.Plots), Cols: 1, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadX: vg.Points(4), PadY: vg.Points(10)}
+	// Room on the right for the last tick label and for legends, which align to this edge.
+	tiles := draw.Tiles{Rows: len(fig.Plots), Cols: 1, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(18), PadX: vg.Points(4), PadY: vg.Points(10)}
 	canvases := plot.Align(rows, tiles, dc)
 	for i, p := range fig.Plots {
 		p.Draw(canvases[i][0])

@@ -55,9 +55,10 @@ func ScaleFigures(res *experiments.ScaleResult, dir string) ([]string, error) {
 	}
 	// Real time on the scale even when every size runs far faster.
 	speed.Y.Min = math.Min(speed.Y.Min, 0.5)
-	speed.Legend.Left, speed.Legend.Top = true, false
-	speed.Legend.XOffs, speed.Legend.YOffs = vg.Points(8), vg.Points(8)
-	work.Legend.Left, work.Legend.Top = true, true
-	work.Legend.XOffs, work.Legend.YOffs = vg.Points(8), -vg.Points(8)
+	// Each legend where its panel has no data: speed falls with size, work grows.
+	speed.Legend.Left, speed.Legend.Top = false, true
+	speed.Legend.XOffs, speed.Legend.YOffs = -vg.Points(24), -vg.Points(70)
+	work.Legend.Left, work.Legend.Top = false, false
+	work.Legend.XOffs, work.Legend.YOffs = -vg.Points(24), vg.Points(10)
 	return saveAll([]Figure{{Name: "scale-speed", Plots: []*plot.Plot{speed, work}, Width: 7 * vg.Inch, Height: 7 * vg.Inch}}, dir)
 }

@@ -157,9 +157,10 @@ func lawFigure(res *experiments.SkewResult) (Figure, error) {
 		p.Add(lv)
 		p.Legend.Add("Lamping & Veach 2014", lv)
 	}
-	p.Legend.Left = true
-	p.Legend.XOffs = vg.Points(8)
-	p.Legend.YOffs = vg.Points(8)
+	// Top right, where the falling line leaves the frame empty, clear of the frame.
+	p.Legend.Top = true
+	p.Legend.XOffs = -vg.Points(10)
+	p.Legend.YOffs = -vg.Points(24)
 	p.Add(plotter.NewGrid())
 	return Figure{Name: "skew-vnodes", Plots: []*plot.Plot{p}, Width: 6 * vg.Inch, Height: 4.5 * vg.Inch}, nil
 }
@@ -170,7 +171,7 @@ func movedFigure(res *experiments.SkewResult) (Figure, error) {
 	p.X.Label.Text = "members before the join, N"
 	p.Y.Label.Text = "fraction of keys moved"
 	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.Y.Tick.Marker, p.X.Tick.Marker = logTicks{}, linearTicks{}
 
 	for i, s := range res.Config.Schemes {
 		var xys plotter.XYs
@@ -197,9 +198,10 @@ func movedFigure(res *experiments.SkewResult) (Figure, error) {
 	minimum.Width = vg.Points(2.5)
 	p.Add(minimum)
 	p.Legend.Add("minimum, 1/(N+1)", minimum)
-	p.Legend.Left = true
-	p.Legend.XOffs = vg.Points(8)
-	p.Legend.YOffs = vg.Points(8)
+	// Top right, under hash % N's line near 1 and above the others, which fall with N.
+	p.Legend.Top = true
+	p.Legend.XOffs = -vg.Points(10)
+	p.Legend.YOffs = -vg.Points(30)
 	p.Add(plotter.NewGrid())
-	return Figure{Name: "skew-moved", Plots: []*plot.Plot{p}, Width: 7 * vg.Inch, Height: 5 * vg.Inch}, nil
+	return Figure{Name: "skew-moved", Plots: []*plot.Plot{p}, Width: 7 * vg.Inch, Height: 5.5 * vg.Inch}, nil
 }
