@@ -24,31 +24,33 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/kvplace/kvplace/internal/command"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "peers:", err)
-		os.Exit(1)
-	}
+	os.Exit(command.Exit("peers", run(os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
 	cfg := DefaultConfig()
 	fs := flag.NewFlagSet("peers", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	command.Setup(fs, stderr, "peers [flags]", `Measures kvplace's key placement against the Go libraries users would pick instead
+(radix's ClusterSlot, groupcache's consistenthash, serialx/hashring, go-jump,
+go-rendezvous) on the same keys, and prints one table of speed, spread and memory.`)
 	fs.IntVar(&cfg.Keys, "keys", cfg.Keys, "keys to place (experiments.KeySpec uniform keys, \"key:<16 hex digits>\")")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the keys")
 	fs.IntVar(&cfg.Rounds, "rounds", cfg.Rounds, "timed passes over the keys per contender, interleaved; the fastest counts")
 	quiet := fs.Bool("q", false, "no progress on stderr")
-	if err := fs.Parse(args); err != nil {
+	if err := command.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return command.Usagef(fs, "unexpected argument %q", fs.Arg(0))
 	}
 	if !*quiet {
-		cfg.Progress = stderr
+		// Rounds as they end, on a terminal only: a file or pipe gets the banner alone.
+		cfg.Progress = command.Progress(stderr)
 		fmt.Fprintf(stderr, "peers: seed %d, %d keys, %d rounds\n", cfg.Seed, cfg.Keys, cfg.Rounds)
 	}
 	start := time.Now()

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kvplace/kvplace/internal/command"
 	"github.com/kvplace/kvplace/ring"
 )
 
@@ -87,5 +88,29 @@ func TestNameStyles(t *testing.T) {
 				seen[n] = true
 			}
 		}
+	}
+}
+
+// The Go conventions of every kvplace command: -h exits 0 with a synopsis, bad usage exits
+// 2, and progress goes to a terminal only, not to a buffer or file.
+func TestConventions(t *testing.T) {
+	var out, errs bytes.Buffer
+	if code := command.Exit("peers", run([]string{"-h"}, &out, &errs), &errs); code != 0 {
+		t.Errorf("-h exits %d, want 0", code)
+	}
+	if !strings.Contains(errs.String(), "usage: peers [flags]") {
+		t.Errorf("-h printed %q", errs.String())
+	}
+	for _, args := range [][]string{{"extra"}, {"-no-such-flag"}} {
+		if code := command.Exit("peers", run(args, &out, &errs), &errs); code != 2 {
+			t.Errorf("%q exits %d, want 2", args, code)
+		}
+	}
+	errs.Reset()
+	if err := run([]string{"-keys", "2000", "-rounds", "2"}, &out, &errs); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(errs.String(), "round 1/2") {
+		t.Errorf("progress went to a buffer: %q", errs.String())
 	}
 }
