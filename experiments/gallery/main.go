@@ -1,6 +1,7 @@
 // Command gallery regenerates the figures the README shows, from the default run of every
 // experiment (and the failover experiment with -fault isolate), into plots/gallery. It takes
-// about two and a half minutes on 2 cores (2 min 39 s measured), most of it simulating 1000 nodes. Run it from the repository root:
+// about two and a half minutes on 2 cores (2 min 39 s measured), most of it simulating 1000
+// nodes. Run it from the repository root:
 //
 //	go run ./experiments/gallery
 package main
