@@ -72,7 +72,14 @@ func (res *SkewResult) clusterLoad(cfg SkewConfig) error {
 	}
 
 	ccfg := cluster.DefaultConfig()
-	c, procs, err := rediscli.Build(cluster.Options{Seed: keys.Seed, Masters: 3, Replicas: 1, Config: ccfg, Link: cluster.Loopback()})
+	opt := cluster.Options{Seed: keys.Seed, Masters: 3, Replicas: 1, Config: ccfg, Link: cluster.Loopback()}
+	var c *cluster.Cluster
+	var procs []*cluster.Process
+	if nodes := cfg.Start.Nodes; nodes != nil {
+		c, procs, err = cluster.BuildFromNodes(opt, nodes) // a copy of the user's cluster
+	} else {
+		c, procs, err = rediscli.Build(opt)
+	}
 	if err != nil {
 		return fmt.Errorf("simulated cluster: %w", err)
 	}

@@ -15,7 +15,7 @@ import (
 // Every layout places a placedKey where its partitioner places the key by name: the one
 // xxHash64 and slot a placedKey computes are what modulo, the rings and the slot map use.
 func TestLayoutsPlaceAsTheirPartitioners(t *testing.T) {
-	members := SeedMasters
+	members := SeedCluster().Masters
 	m, err := modulo.New(members, nil)
 	require.NoError(t, err)
 	r, err := ring.New(members, ring.Config{VNodes: 100})
@@ -72,7 +72,7 @@ func TestZeroScheme(t *testing.T) {
 	var s Scheme
 	require.True(t, s.IsZero())
 	require.Equal(t, "", s.String())
-	_, err := s.newLayout(SeedMasters)
+	_, err := s.newLayout(SeedCluster().Masters)
 	require.ErrorIs(t, err, errNoScheme)
 	_, err = s.inCluster()
 	require.ErrorIs(t, err, errNoScheme)

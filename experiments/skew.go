@@ -12,22 +12,19 @@ import (
 	"github.com/kvplace/kvplace/ring"
 )
 
-// The seed tutorial's cluster: three masters, then 6387 joins and leaves again.
-var (
-	SeedMasters = []string{"127.0.0.1:6381", "127.0.0.1:6382", "127.0.0.1:6383"}
-	SeedJoiner  = "127.0.0.1:6387"
-)
-
 // SkewConfig configures RunSkew.
 type SkewConfig struct {
-	Keys       KeySpec  `json:"keys"`        // keys of the seed scale-out and workload measurements
-	TaggedKeys KeySpec  `json:"tagged_keys"` // hash-tagged keys for the workload comparison
-	SweepKeys  int64    `json:"sweep_keys"`  // keys per cluster size in the N → N+1 sweep
-	Schemes    []Scheme `json:"schemes"`
-	MinN       int      `json:"min_n"` // the sweep goes from MinN → MinN+1 ...
-	MaxN       int      `json:"max_n"` // ... to MaxN → MaxN+1 members
-	VNodes     []int    `json:"vnodes"`
-	LawMembers int      `json:"law_members"` // ring size for the σ/mean-against-V law
+	// Start is the cluster the scale-out, workload and crash measurements start from: the
+	// seed tutorial's by default (zero value too), or a user's from its CLUSTER NODES.
+	Start      StartCluster `json:"start"`
+	Keys       KeySpec      `json:"keys"`        // keys of the seed scale-out and workload measurements
+	TaggedKeys KeySpec      `json:"tagged_keys"` // hash-tagged keys for the workload comparison
+	SweepKeys  int64        `json:"sweep_keys"`  // keys per cluster size in the N → N+1 sweep
+	Schemes    []Scheme     `json:"schemes"`
+	MinN       int          `json:"min_n"` // the sweep goes from MinN → MinN+1 ...
+	MaxN       int          `json:"max_n"` // ... to MaxN → MaxN+1 members
+	VNodes     []int        `json:"vnodes"`
+	LawMembers int          `json:"law_members"` // ring size for the σ/mean-against-V law
 	// ClusterRequests is how many GETs, drawn by the weights of Keys, the simulated cluster
 	// serves in the last measurement; 0 skips it.
 	ClusterRequests int `json:"cluster_requests"`
@@ -39,6 +36,7 @@ type SkewConfig struct {
 func DefaultSkewConfig() SkewConfig {
 	schemes, _ := ParseSchemes("modulo,ring:1,ring:10,ring:100,ring:1000,ring:1:21,slots,slots:rebalance")
 	return SkewConfig{
+		Start:      SeedCluster(),
 		Keys:       KeySpec{Count: 1_000_000, Kind: Uniform, Seed: 1, Zipf: 1},
 		TaggedKeys: KeySpec{Count: 1_000_000, Kind: Tagged, Tags: 100, Seed: 1},
 		SweepKeys:  200_000,
@@ -54,6 +52,9 @@ func DefaultSkewConfig() SkewConfig {
 
 // Validate reports a configuration RunSkew cannot run, naming the faulty setting.
 func (c SkewConfig) Validate() error {
+	if err := c.Start.Validate(); err != nil {
+		return err
+	}
 	if err := c.Keys.Validate(); err != nil {
 		return err
 	}
@@ -186,16 +187,17 @@ func RunSkew(cfg SkewConfig) (*SkewResult, error) {
 // seed measures 3 → 4 → 3 masters for every scheme in one pass over cfg.Keys.
 func (res *SkewResult) seed(cfg SkewConfig) error {
 	m := &measure{}
+	start := cfg.Start.withDefaults()
 	for _, s := range cfg.Schemes {
-		three, err := s.newLayout(SeedMasters)
+		three, err := startLayout(s, start)
 		if err != nil {
 			return fmt.Errorf("%s: %w", s, err)
 		}
-		four, err := three.join(SeedJoiner)
+		four, err := three.join(start.Joiner)
 		if err != nil {
 			return fmt.Errorf("%s: %w", s, err)
 		}
-		back, err := four.leave(SeedJoiner)
+		back, err := four.leave(start.Joiner)
 		if err != nil {
 			return fmt.Errorf("%s: %w", s, err)
 		}
@@ -210,12 +212,17 @@ func (res *SkewResult) seed(cfg SkewConfig) error {
 		}
 		m.same = append(m.same, own, own, same)
 	}
-	t, err := m.run(cfg.Keys, cfg.Workers, cfg.Progress, "3 → 4 → 3 masters")
+	n := len(start.Masters)
+	t, err := m.run(cfg.Keys, cfg.Workers, cfg.Progress, fmt.Sprintf("%d → %d → %d masters", n, n+1, n))
 	if err != nil {
 		return err
 	}
-	names := []string{"3 masters", "4 masters: " + SeedJoiner + " joined", "3 masters: " + SeedJoiner + " left"}
-	minimum := []float64{0, 1.0 / 4, 1.0 / 4}
+	names := []string{
+		fmt.Sprintf("%d masters", n),
+		fmt.Sprintf("%d masters: %s joined", n+1, start.Joiner),
+		fmt.Sprintf("%d masters: %s left", n, start.Joiner),
+	}
+	minimum := []float64{0, 1 / float64(n+1), 1 / float64(n+1)}
 	for i, s := range cfg.Schemes {
 		for j := range 3 {
 			st := Stage{
@@ -254,15 +261,17 @@ func normalise(xs []float64, total float64) []float64 {
 	return out
 }
 
-// tagged measures skew of hash-tagged keys at 4 masters.
+// tagged measures skew of hash-tagged keys once the joiner has joined (4 masters in the
+// seed's cluster).
 func (res *SkewResult) tagged(cfg SkewConfig) error {
 	m := &measure{}
+	start := cfg.Start.withDefaults()
 	for _, s := range cfg.Schemes {
-		three, err := s.newLayout(SeedMasters)
+		three, err := startLayout(s, start)
 		if err != nil {
 			return err
 		}
-		four, err := three.join(SeedJoiner)
+		four, err := three.join(start.Joiner)
 		if err != nil {
 			return err
 		}
@@ -285,18 +294,19 @@ func (res *SkewResult) tagged(cfg SkewConfig) error {
 	return nil
 }
 
-// crash measures the failure of the first seed master, with and without a replica of
-// every key.
+// crash measures the failure of the start cluster's first master, with and without a
+// replica of every key.
 func (res *SkewResult) crash(cfg SkewConfig) error {
 	m := &measure{}
+	start := cfg.Start.withDefaults()
 	for _, s := range cfg.Schemes {
-		plain, err := s.newLayout(SeedMasters)
+		plain, err := startLayout(s, start)
 		if err != nil {
 			return err
 		}
 		base := len(m.stages)
 		for _, l := range []layout{plain.replicated(), plain} {
-			after, err := l.crash(SeedMasters[0])
+			after, err := l.crash(start.Masters[0])
 			if err != nil {
 				return fmt.Errorf("%s: %w", s, err)
 			}

@@ -24,7 +24,13 @@ func (res *SkewResult) WriteTable(w io.Writer) error {
 	p.printf("and how many keys move when the cluster changes?  (seed %d)\n", cfg.Keys.Seed)
 
 	if len(res.Stages) > 0 {
-		p.printf("\n1. The seed tutorial's scale-out and scale-in, 3 → 4 → 3 masters (%s)\n", cfg.Keys)
+		start := cfg.Start.withDefaults()
+		n := len(start.Masters)
+		if start.Source == "" {
+			p.printf("\n1. The seed tutorial's scale-out and scale-in, %d → %d → %d masters (%s)\n", n, n+1, n, cfg.Keys)
+		} else {
+			p.printf("\n1. Scale-out and scale-in of the cluster in %s, %d → %d → %d masters (%s)\n", start.Source, n, n+1, n, cfg.Keys)
+		}
 		tw := p.table()
 		fmt.Fprintln(tw, "scheme\tmasters\tkeys per master\tmax/mean\tmin/mean\tσ/mean\tmoved\tminimum\t")
 		for _, s := range res.Stages {
@@ -36,11 +42,11 @@ func (res *SkewResult) WriteTable(w io.Writer) error {
 				counts(s.Keys), s.KeySkew.MaxMean, s.KeySkew.MinMean, s.KeySkew.CV, moved, minimum)
 		}
 		p.flush(tw)
-		p.printf("   Masters join and leave as %s; the minimum is the joiner's fair share, 1/4.\n", SeedJoiner)
+		p.printf("   Masters join and leave as %s; the minimum is the joiner's fair share, 1/%d.\n", start.Joiner, n+1)
 	}
 
 	if len(res.Workloads) > 0 {
-		p.printf("\n2. Skew by workload at 4 masters: max/mean and σ/mean of each master's share\n")
+		p.printf("\n2. Skew by workload at %d masters: max/mean and σ/mean of each master's share\n", len(cfg.Start.withDefaults().Masters)+1)
 		var kinds []string
 		for _, wl := range res.Workloads {
 			if !slices.Contains(kinds, wl.Workload) {
@@ -71,7 +77,8 @@ func (res *SkewResult) WriteTable(w io.Writer) error {
 	}
 
 	if len(res.Crashes) > 0 {
-		p.printf("\n3. A master crashes: %s fails in the 3-master cluster (fractions of all keys)\n", SeedMasters[0])
+		start := cfg.Start.withDefaults()
+		p.printf("\n3. A master crashes: %s fails in the %d-master cluster (fractions of all keys)\n", start.Masters[0], len(start.Masters))
 		tw := p.table()
 		fmt.Fprintln(tw, "scheme\treplicas\towner changed\tnew owner had no copy\tlost\tunserved\t")
 		for _, c := range res.Crashes {
@@ -138,7 +145,11 @@ func (res *SkewResult) WriteTable(w io.Writer) error {
 
 	if cl := res.ClusterLoad; cl != nil {
 		r := cl.Timing
-		p.printf("\n6. The same Zipf requests on the simulated cluster: 3 masters + 3 replicas from redis-cli --cluster create,\n")
+		if src := cfg.Start.Source; src != "" {
+			p.printf("\n6. The same Zipf requests on a simulated copy of the cluster in %s,\n", src)
+		} else {
+			p.printf("\n6. The same Zipf requests on the simulated cluster: 3 masters + 3 replicas from redis-cli --cluster create,\n")
+		}
 		p.printf("   %d GETs from %d cluster-aware clients at %g/s; each master's share, predicted from the key weights and\n", cl.Requests, r.Clients, r.Rate)
 		p.printf("   the slot map, and measured (answered by it in the simulation; ± one standard deviation of the sampling)\n")
 		tw := p.table()

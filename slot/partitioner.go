@@ -60,6 +60,28 @@ func NewPartitioner(masters []string, policy Policy) (*Partitioner, error) {
 	return p, nil
 }
 
+// NewPartitionerFrom returns the placement of a running cluster: its masters in redis-cli
+// list order, and a table whose slots name them (unassigned slots stay unserved), copied.
+// This is how a planner starts from a cluster's own CLUSTER NODES (ParseNodes) rather
+// than from create's even split.
+func NewPartitionerFrom(masters []string, table *Table, policy Policy) (*Partitioner, error) {
+	if len(masters) == 0 {
+		return nil, errors.New("slot: a cluster needs a master")
+	}
+	if err := checkNames(masters); err != nil {
+		return nil, err
+	}
+	if table == nil {
+		table = NewTable()
+	}
+	for _, owner := range table.Owners() {
+		if !slices.Contains(masters, owner) {
+			return nil, fmt.Errorf("slot: slots %s belong to %q, which is not one of the masters", table.Slots(owner), owner)
+		}
+	}
+	return &Partitioner{masters: slices.Clone(masters), table: table.Clone(), policy: policy}, nil
+}
+
 func checkNames(names []string) error {
 	seen := map[string]bool{}
 	for _, n := range names {

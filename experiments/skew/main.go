@@ -7,6 +7,8 @@
 //	go run ./experiments/skew -csv                 # every number, one a row
 //	go run ./experiments/skew -keys 200000000 -schemes modulo,ring:100,slots -sweep=false
 //	go run ./experiments/skew -keys-file keys.txt  # keys from redis-cli --scan
+//	go run ./experiments/skew -nodes nodes.txt     # your cluster: redis-cli cluster nodes > nodes.txt
+//	go run ./experiments/skew -addr 10.0.0.1:7000  # your cluster, read from one of its nodes
 package main
 
 import (
@@ -21,6 +23,7 @@ import (
 	"github.com/kvplace/kvplace/experiments"
 	"github.com/kvplace/kvplace/internal/command"
 	"github.com/kvplace/kvplace/plots"
+	"github.com/kvplace/kvplace/sim/live"
 )
 
 func main() {
@@ -35,8 +38,10 @@ requests, and how many keys they move when a master joins, leaves or crashes; pr
 tables and writes figures.`)
 	var (
 		seed     = fs.Uint64("seed", cfg.Keys.Seed, "seed of the generated keys; the same seed gives the same tables and figures")
-		keys     = fs.Int64("keys", cfg.Keys.Count, "keys for the 3 → 4 → 3 masters, workload and crash measurements")
+		keys     = fs.Int64("keys", cfg.Keys.Count, "keys for the scale-out and scale-in (3 → 4 → 3 masters, or -nodes' N → N+1 → N), workload and crash measurements")
 		keysFile = fs.String("keys-file", "", "read keys from this file, one per line (e.g. redis-cli --scan), instead of generating them")
+		nodes    = fs.String("nodes", "", "start from the cluster in this `FILE` of CLUSTER NODES output (redis-cli cluster nodes > FILE) instead of the tutorial's")
+		addr     = fs.String("addr", "", "start from the cluster of the node at `HOST:PORT`, read with CLUSTER NODES")
 		zipf     = fs.Float64("zipf", cfg.Keys.Zipf, "Zipf exponent of the request load over the keys (0: every key equally requested)")
 		tags     = fs.Int("tags", cfg.TaggedKeys.Tags, "distinct hash tags in the tagged workload (0 to skip it)")
 		schemes  = fs.String("schemes", "modulo,ring:1,ring:10,ring:100,ring:1000,ring:1:21,slots,slots:rebalance", "schemes to compare: modulo, ring:<vnodes>, ring:<vnodes>:<probes> (multi-probe), slots (the seed's reshard), slots:rebalance")
@@ -52,7 +57,7 @@ tables and writes figures.`)
 		workers  = fs.Int("workers", 0, "goroutines measuring keys (0: one per CPU); results do not depend on it")
 		quiet    = fs.Bool("q", false, "no progress on stderr")
 		cpuprof  = fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
-		clusterN = fs.Int("cluster-requests", cfg.ClusterRequests, "GETs, drawn by the keys' Zipf weights, served by a simulated 3-master cluster (0 to skip)")
+		clusterN = fs.Int("cluster-requests", cfg.ClusterRequests, "GETs, drawn by the keys' Zipf weights, served by the simulated cluster (the tutorial's 3 + 3 nodes, or a copy of -nodes' or -addr's) (0 to skip)")
 	)
 	if err := command.Parse(fs, args); err != nil {
 		return err
@@ -81,6 +86,14 @@ tables and writes figures.`)
 	var err error
 	if cfg.Schemes, err = experiments.ParseSchemes(*schemes); err != nil {
 		return err
+	}
+	switch {
+	case *nodes != "" && *addr != "":
+		return command.Usagef(fs, "-nodes and -addr exclude each other")
+	case *nodes != "" || *addr != "":
+		if cfg.Start, err = startCluster(*nodes, *addr); err != nil {
+			return err
+		}
 	}
 	cfg.Keys = experiments.KeySpec{Count: *keys, Kind: experiments.Uniform, Seed: *seed, Zipf: *zipf, File: *keysFile}
 	cfg.TaggedKeys = experiments.KeySpec{}
@@ -142,6 +155,27 @@ tables and writes figures.`)
 	}
 	fmt.Fprintf(where, "\nFigures: %s\n", strings.Join(paths, " "))
 	return nil
+}
+
+// startCluster reads the cluster to start from: a file of CLUSTER NODES output, or the
+// reply of the node at addr.
+func startCluster(file, addr string) (experiments.StartCluster, error) {
+	if file != "" {
+		nodes, err := experiments.ReadClusterNodesFile(file)
+		if err != nil {
+			return experiments.StartCluster{}, err
+		}
+		return experiments.ClusterFromNodes(nodes, file)
+	}
+	reply, err := live.ClusterNodes(addr)
+	if err != nil {
+		return experiments.StartCluster{}, fmt.Errorf("-addr %s: %w", addr, err)
+	}
+	nodes, err := experiments.ReadClusterNodes(strings.NewReader(reply), addr)
+	if err != nil {
+		return experiments.StartCluster{}, err
+	}
+	return experiments.ClusterFromNodes(nodes, addr)
 }
 
 // peakRSS reads the process's peak resident set size (VmHWM) from /proc, where there is one.

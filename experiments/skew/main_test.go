@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kvplace/kvplace/internal/command"
+	"github.com/kvplace/kvplace/internal/livetest"
+	"github.com/kvplace/kvplace/sim/live"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -168,4 +171,36 @@ func parse(t *testing.T, s string) float64 {
 	x, err := strconv.ParseFloat(s, 64)
 	require.NoError(t, err, "%q", s)
 	return x
+}
+
+// -nodes FILE starts every measurement from that cluster; -addr reads it from a live node.
+func TestYourCluster(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run(append(small, "-nodes", "../../slot/testdata/uneven-cluster-nodes.txt", "-out", ""), &out, &bytes.Buffer{}))
+	assert.Contains(t, out.String(), "1. Scale-out and scale-in of the cluster in ../../slot/testdata/uneven-cluster-nodes.txt, 4 → 5 → 4 masters")
+	assert.Contains(t, out.String(), "6. The same Zipf requests on a simulated copy of the cluster in ../../slot/testdata/uneven-cluster-nodes.txt")
+	assert.Regexp(t, `10\.0\.0\.1:7000\s+0-3000,9000-9999\s+`, out.String())
+
+	err := run([]string{"-nodes", "a", "-addr", "b"}, &bytes.Buffer{}, &bytes.Buffer{})
+	assert.True(t, command.IsUsage(err), "%v", err)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "nodes.txt")
+	require.NoError(t, os.WriteFile(bad, []byte("# mine\nnot a cluster nodes line\n"), 0o644))
+	assert.EqualError(t, run([]string{"-nodes", bad, "-q"}, &bytes.Buffer{}, &bytes.Buffer{}), bad+`:2: slot: short CLUSTER NODES line "not a cluster nodes line"`)
+}
+
+func TestYourLiveCluster(t *testing.T) {
+	servers := livetest.StartCluster(t, 3, "--cluster-node-timeout", "5000")
+	var addrs []string
+	for _, s := range servers {
+		addrs = append(addrs, s.Addr())
+	}
+	cli, err := live.CLI(append(append([]string{"--cluster", "create"}, addrs...), "--cluster-replicas", "0", "--cluster-yes")...)
+	require.NoError(t, err, cli)
+	var out bytes.Buffer
+	require.NoError(t, run(append(small, "-addr", addrs[1], "-out", "", "-cluster-requests", "0"), &out, &bytes.Buffer{}))
+	assert.Contains(t, out.String(), "1. Scale-out and scale-in of the cluster in "+addrs[1]+", 3 → 4 → 3 masters")
+	assert.Regexp(t, `(?m)^slots\s+3\s`, out.String())
+	err = run([]string{"-addr", "127.0.0.1:1", "-q"}, &bytes.Buffer{}, &bytes.Buffer{})
+	assert.ErrorContains(t, err, "-addr 127.0.0.1:1: dial tcp 127.0.0.1:1")
 }

@@ -75,25 +75,114 @@ func BuildRestored(opt Options) (*Cluster, []*Process, error) {
 			}
 		}
 	}
+	procs, err := startRestored(c, peers, uint64(len(plan.Masters)), opt.Config)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, procs, nil
+}
+
+// startRestored starts one process per peer, in peers' order, each restarted from a
+// nodes.conf that lists them all, at currentEpoch.
+func startRestored(c *Cluster, peers []savedPeer, currentEpoch uint64, cfg Config) ([]*Process, error) {
 	// nodes.conf lists nodes in the order the node keeps them, by name (Persist saves
 	// n.order); loading them in that order also lays a node's peers out in memory in the
 	// order cron walks them, which at 1000 nodes is most of the cost of a cron pass.
 	sorted := slices.Clone(peers)
 	slices.SortFunc(sorted, func(a, b savedPeer) int { return strings.Compare(a.name, b.name) })
 	var procs []*Process
-	for i, a := range addrs {
-		disk := &Persisted{Myself: names[a], CurrentEpoch: uint64(len(plan.Masters)), migrating: map[int]string{}, importing: map[int]string{}}
+	for i, me := range peers {
+		disk := &Persisted{Myself: me.name, CurrentEpoch: currentEpoch, migrating: map[int]string{}, importing: map[int]string{}}
 		disk.nodes = slices.Clone(sorted)
 		for j := range disk.nodes {
-			if disk.nodes[j].name == names[a] {
+			if disk.nodes[j].name == me.name {
 				disk.nodes[j].flags |= flagMyself
 			}
 		}
-		p, err := c.start(fmt.Sprintf("redis-node-%d", i+1), "127.0.0.1", 6381+i, opt.Config, disk)
+		p, err := c.start(fmt.Sprintf("redis-node-%d", i+1), me.ip, me.port, cfg, disk)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		procs = append(procs, p)
 	}
+	return procs, nil
+}
+
+// BuildFromNodes starts a simulated copy of the cluster a CLUSTER NODES reply describes,
+// as if each of its processes had just been restarted from that nodes.conf: the same node
+// IDs, addresses, masters and replicas, slot ranges and config epochs, and empty data
+// (opt.Masters and opt.Replicas are ignored). Nodes flagged fail or noaddr are left out,
+// as is every open slot (a reply's [slot->-id] entries): the copy starts stable. The
+// processes are returned in the reply's order.
+func BuildFromNodes(opt Options, nodes []slot.NodeLine) (*Cluster, []*Process, error) {
+	opt = opt.WithDefaults()
+	s, err := sim.New(sim.Config{Seed: opt.Seed, Link: opt.Link, Hangups: true, Retransmit: true, KeepTrace: opt.Trace})
+	if err != nil {
+		return nil, nil, err
+	}
+	c := NewCluster(s)
+	if len(nodes) > MaxProcesses {
+		return nil, nil, fmt.Errorf("cluster: %d nodes: at most %d", len(nodes), MaxProcesses)
+	}
+	var peers []savedPeer
+	ids := map[string]bool{}
+	addrs := map[string]bool{}
+	var epoch uint64
+	for _, n := range nodes {
+		if n.Has("fail") || n.Has("noaddr") {
+			continue
+		}
+		host, port, err := slot.ParseAddr(n.Addr)
+		if err != nil {
+			return nil, nil, fmt.Errorf("cluster: node %s: %w", n.ID, err)
+		}
+		if port+clusterPortIncrement > 65535 {
+			return nil, nil, fmt.Errorf("cluster: node %s: port %d leaves no room for its bus port", n.ID, port)
+		}
+		if !validName(n.ID) {
+			return nil, nil, fmt.Errorf("cluster: node ID %q: want 40 lowercase hex digits", n.ID)
+		}
+		if ids[n.ID] || addrs[n.Addr] {
+			return nil, nil, fmt.Errorf("cluster: node %s at %s is listed twice", n.ID, n.Addr)
+		}
+		ids[n.ID], addrs[n.Addr] = true, true
+		sp := savedPeer{name: n.ID, ip: host, port: port, cport: port + clusterPortIncrement, ponged: true}
+		if n.Master != "" {
+			sp.flags, sp.master = flagSlave, n.Master
+		} else {
+			sp.flags, sp.configEpoch = flagMaster, uint64(max(n.ConfigEpoch, 0))
+			if n.Slots.Len() > 0 {
+				set := n.Slots
+				sp.slots = &set
+			}
+		}
+		epoch = max(epoch, uint64(max(n.ConfigEpoch, 0)))
+		peers = append(peers, sp)
+	}
+	for _, p := range peers {
+		if p.master != "" && !ids[p.master] {
+			return nil, nil, fmt.Errorf("cluster: replica %s replicates %s, which is not listed", p.name, p.master)
+		}
+	}
+	if len(peers) == 0 {
+		return nil, nil, fmt.Errorf("cluster: no node to start")
+	}
+	procs, err := startRestored(c, peers, epoch, opt.Config)
+	if err != nil {
+		return nil, nil, err
+	}
 	return c, procs, nil
+}
+
+// validName reports whether id is a node ID as Redis makes them: 40 lowercase hex digits.
+func validName(id string) bool {
+	if len(id) != 40 {
+		return false
+	}
+	for _, r := range id {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -2,7 +2,9 @@ package cluster_test
 
 import (
 	"bytes"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 
 	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/kvplace/kvplace/sim/rediscli"
+	"github.com/kvplace/kvplace/slot"
 )
 
 // TestBuildRestored: a cluster restored from nodes.conf comes up as redis-cli would have
@@ -63,4 +66,62 @@ func TestBuildRestored(t *testing.T) {
 func TestBuildRestoredErrors(t *testing.T) {
 	_, _, err := cluster.BuildRestored(cluster.Options{Masters: 0, Replicas: 1, Config: cluster.DefaultConfig()})
 	assert.EqualError(t, err, "cluster: 0 masters with 1 replicas each: want at least one master")
+}
+
+// TestBuildFromNodes: a simulated copy of a cluster read from its CLUSTER NODES keeps its
+// node IDs, addresses, roles, slot ranges and config epochs, comes up ok with the replicas
+// synchronised and check clean, and fails over like any other.
+func TestBuildFromNodes(t *testing.T) {
+	text, err := os.ReadFile("../../slot/testdata/uneven-cluster-nodes.txt")
+	require.NoError(t, err)
+	var lines []string
+	for _, l := range strings.Split(string(text), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			lines = append(lines, l)
+		}
+	}
+	nodes, err := slot.ParseNodes(strings.Join(lines, "\n"))
+	require.NoError(t, err)
+	cfg := cluster.DefaultConfig()
+	cfg.NodeTimeout = 2 * time.Second
+	c, procs, err := cluster.BuildFromNodes(cluster.Options{Seed: 3, Config: cfg, Link: cluster.Loopback()}, nodes)
+	require.NoError(t, err)
+	require.Len(t, procs, len(nodes))
+	c.Sim.RunFor(8 * time.Second)
+	for i, p := range procs {
+		n := p.Node()
+		assert.Equal(t, nodes[i].ID, n.ID())
+		assert.Equal(t, nodes[i].Addr, p.Addr())
+		assert.Equal(t, "ok", n.State(), p.Addr())
+		if nodes[i].Master != "" {
+			assert.Equal(t, nodes[i].Master, n.MasterID(), p.Addr())
+			assert.True(t, cluster.Synced(n), "%s has synchronised with its master", p.Addr())
+		}
+	}
+	reply, err := c.Client().Do(procs[8].Addr(), "CLUSTER", "NODES")
+	require.NoError(t, err)
+	again, err := slot.ParseNodes(reply.Str)
+	require.NoError(t, err)
+	for _, want := range nodes {
+		i := slices.IndexFunc(again, func(n slot.NodeLine) bool { return n.ID == want.ID })
+		require.GreaterOrEqual(t, i, 0, want.ID)
+		assert.Equal(t, want.Slots.String(), again[i].Slots.String(), want.Addr)
+		assert.Equal(t, want.ConfigEpoch, again[i].ConfigEpoch, want.Addr)
+		assert.Equal(t, want.Master, again[i].Master, want.Addr)
+	}
+	var out bytes.Buffer
+	require.NoError(t, rediscli.New(c, &out).Check(procs[0].Addr()))
+	assert.Contains(t, out.String(), "[OK] All nodes agree about slots configuration.")
+	assert.Contains(t, out.String(), "[OK] All 16384 slots covered.")
+
+	c.Kill(procs[1]) // 10.0.0.2:7000, slots 3001-8999; its replica is 10.0.0.1:7002
+	c.Sim.RunFor(10 * time.Second)
+	assert.Equal(t, "10.0.0.1:7002", procs[0].Node().Owner(5000))
+
+	_, _, err = cluster.BuildFromNodes(cluster.Options{Config: cfg}, nodes[4:5])
+	assert.EqualError(t, err, "cluster: replica 6ec23923021cf3ffa87a4e2ba5b5b2bff5e1da56 replicates 07c37dfeb235213a872192d90877d0cd55635b91, which is not listed")
+	bad := slices.Clone(nodes[:1])
+	bad[0].ID = "not-an-id"
+	_, _, err = cluster.BuildFromNodes(cluster.Options{Config: cfg}, bad)
+	assert.EqualError(t, err, `cluster: node ID "not-an-id": want 40 lowercase hex digits`)
 }

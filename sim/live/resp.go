@@ -146,3 +146,14 @@ func Int(reply any, err error) (int64, error) {
 	}
 	return 0, errors.New("live: reply is not an integer")
 }
+
+// ClusterNodes returns the CLUSTER NODES reply of the node at addr, as redis-cli -h HOST
+// -p PORT cluster nodes prints it.
+func ClusterNodes(addr string) (string, error) {
+	c, err := Dial(addr, 5*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	return String(c.Do("CLUSTER", "NODES"))
+}
