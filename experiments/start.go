@@ -1,13 +1,9 @@
 package experiments
 
 import (
-	"bufio"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/kvplace/kvplace/slot"
 )
@@ -100,43 +96,6 @@ func ClusterFromNodes(nodes []slot.NodeLine, source string) (StartCluster, error
 	}
 	c.Joiner = host + ":" + strconv.Itoa(highest+1)
 	return c, nil
-}
-
-// ReadClusterNodes reads a CLUSTER NODES reply (redis-cli cluster nodes > nodes.txt) from r,
-// named name in errors, which give its line: blank lines and lines starting with # are
-// skipped, and so is nodes.conf's closing "vars" line, so a node's nodes.conf reads too.
-func ReadClusterNodes(r io.Reader, name string) ([]slot.NodeLine, error) {
-	var nodes []slot.NodeLine
-	sc := bufio.NewScanner(r)
-	sc.Buffer(nil, 1<<20)
-	for line := 1; sc.Scan(); line++ {
-		text := strings.TrimSpace(sc.Text())
-		if text == "" || strings.HasPrefix(text, "#") || strings.HasPrefix(text, "vars ") {
-			continue
-		}
-		n, err := slot.ParseNodes(text)
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
-		}
-		nodes = append(nodes, n...)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if len(nodes) == 0 {
-		return nil, fmt.Errorf("%s: no CLUSTER NODES line", name)
-	}
-	return nodes, nil
-}
-
-// ReadClusterNodesFile is ReadClusterNodes of the file at path.
-func ReadClusterNodesFile(path string) ([]slot.NodeLine, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return ReadClusterNodes(f, path)
 }
 
 // startLayout is s's layout of the start cluster: for the slot schemes, the cluster's own

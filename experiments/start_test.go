@@ -14,7 +14,7 @@ import (
 // The seed's real CLUSTER NODES gives back the seed's cluster: the replying node first,
 // then the other masters in reply order, replicas left out, 6387 the joiner.
 func TestClusterFromTheSeedsNodes(t *testing.T) {
-	nodes, err := experiments.ReadClusterNodesFile("../slot/testdata/seed-cluster-nodes.txt")
+	nodes, err := slot.ReadNodesFile("../slot/testdata/seed-cluster-nodes.txt")
 	require.NoError(t, err)
 	c, err := experiments.ClusterFromNodes(nodes, "seed-cluster-nodes.txt")
 	require.NoError(t, err)
@@ -27,7 +27,7 @@ func TestClusterFromTheSeedsNodes(t *testing.T) {
 // Skew from a user's cluster: its masters and its uneven slot table are where every
 // scheme starts; the slot schemes show that cluster's own imbalance.
 func TestSkewFromAUsersCluster(t *testing.T) {
-	nodes, err := experiments.ReadClusterNodesFile("../slot/testdata/uneven-cluster-nodes.txt")
+	nodes, err := slot.ReadNodesFile("../slot/testdata/uneven-cluster-nodes.txt")
 	require.NoError(t, err)
 	start, err := experiments.ClusterFromNodes(nodes, "uneven-cluster-nodes.txt")
 	require.NoError(t, err)
@@ -57,12 +57,8 @@ func TestSkewFromAUsersCluster(t *testing.T) {
 	assert.Contains(t, out.String(), "3. A master crashes: 10.0.0.1:7000 fails in the 4-master cluster")
 }
 
-// Bad CLUSTER NODES input is an error naming the file and line.
-func TestReadClusterNodesErrors(t *testing.T) {
-	_, err := experiments.ReadClusterNodes(strings.NewReader("# header\n\nabc 127.0.0.1:1@2 master\n"), "nodes.txt")
-	assert.EqualError(t, err, `nodes.txt:3: slot: short CLUSTER NODES line "abc 127.0.0.1:1@2 master"`)
-	_, err = experiments.ReadClusterNodes(strings.NewReader("# nothing\n"), "nodes.txt")
-	assert.EqualError(t, err, "nodes.txt: no CLUSTER NODES line")
+// A reply without a master serving slots starts nothing.
+func TestClusterFromNodesErrors(t *testing.T) {
 	nodes, err := slot.ParseNodes("1b278410cafa603be01e12423888977f371c19c8 127.0.0.1:6384@16384 slave 5e4a5b24916daa91b9095cf6ffc89461835e0a48 0 0 3 connected")
 	require.NoError(t, err)
 	_, err = experiments.ClusterFromNodes(nodes, "replica.txt")

@@ -1,7 +1,10 @@
 package slot
 
 import (
+	"bufio"
 	"fmt"
+	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -83,4 +86,41 @@ func LayoutOf(nodes []NodeLine) Layout {
 		}
 	}
 	return l
+}
+
+// ReadNodes reads a CLUSTER NODES reply (redis-cli cluster nodes > nodes.txt) from r,
+// named name in errors, which give its line: blank lines and lines starting with # are
+// skipped, and so is nodes.conf's closing "vars" line, so a node's nodes.conf reads too.
+func ReadNodes(r io.Reader, name string) ([]NodeLine, error) {
+	var nodes []NodeLine
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
+	for line := 1; sc.Scan(); line++ {
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") || strings.HasPrefix(text, "vars ") {
+			continue
+		}
+		n, err := ParseNodes(text)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
+		}
+		nodes = append(nodes, n...)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(nodes) == 0 {
+		return nil, fmt.Errorf("%s: no CLUSTER NODES line", name)
+	}
+	return nodes, nil
+}
+
+// ReadNodesFile is ReadNodes of the file at path.
+func ReadNodesFile(path string) ([]NodeLine, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ReadNodes(f, path)
 }

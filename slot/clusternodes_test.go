@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/kvplace/kvplace/slot"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // ParseNodes never panics on any text, and what it accepts LayoutOf turns into a layout
@@ -33,4 +35,20 @@ func FuzzParseNodes(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Bad CLUSTER NODES input is an error naming the file and line; comments, blank lines and
+// nodes.conf's vars line are skipped.
+func TestReadNodes(t *testing.T) {
+	_, err := slot.ReadNodes(strings.NewReader("# header\n\nabc 127.0.0.1:1@2 master\n"), "nodes.txt")
+	assert.EqualError(t, err, `nodes.txt:3: slot: short CLUSTER NODES line "abc 127.0.0.1:1@2 master"`)
+	_, err = slot.ReadNodes(strings.NewReader("# nothing\n"), "nodes.txt")
+	assert.EqualError(t, err, "nodes.txt: no CLUSTER NODES line")
+	nodes, err := slot.ReadNodesFile("testdata/seed-cluster-nodes.txt")
+	require.NoError(t, err)
+	assert.Len(t, nodes, 6)
+	conf := "25c90c8be6131046616f1797290a8aa8d7cf7e00 127.0.0.1:6381@16381 myself,master - 0 0 1 connected 0-16383\nvars currentEpoch 1 lastVoteEpoch 0\n"
+	nodes, err = slot.ReadNodes(strings.NewReader(conf), "nodes.conf")
+	require.NoError(t, err)
+	assert.Len(t, nodes, 1)
 }

@@ -9,6 +9,7 @@
 //	go run ./experiments/scenario -seed 7 -time runbook.txt
 //	go run ./experiments/scenario -live runbook.txt
 //	cat runbook.txt | go run ./experiments/scenario -
+//	go run ./experiments/scenario -nodes nodes.txt runbook.txt   # on a copy of your cluster
 package main
 
 import (
@@ -23,6 +24,7 @@ import (
 	"github.com/kvplace/kvplace/internal/command"
 	"github.com/kvplace/kvplace/sim/live"
 	"github.com/kvplace/kvplace/sim/scenario"
+	"github.com/kvplace/kvplace/slot"
 )
 
 // seedRunbook is the seed tutorial as a runbook, replayed when no runbook is given.
@@ -43,6 +45,8 @@ loopback, and prints what each command prints.`)
 	showTime := fs.Bool("time", false, "prefix each command with the time since the start (virtual, or real with -live)")
 	liveMode := fs.Bool("live", false, "run against real redis-server processes on loopback instead of simulating")
 	tracePath := fs.String("trace", "", "write the simulated run's Chrome/Perfetto trace to `FILE` (open it at https://ui.perfetto.dev)")
+	nodesFile := fs.String("nodes", "", "start the simulation from a copy of the cluster in this `FILE` of CLUSTER NODES output (redis-cli cluster nodes > FILE)")
+	addr := fs.String("addr", "", "start the simulation from a copy of the cluster of the node at `HOST:PORT`, read with CLUSTER NODES")
 	brief := fs.Bool("brief", false, "fold redis-cli's per-slot \"Moving slot\" lines into one line per source and target")
 	if err := command.Parse(fs, args); err != nil {
 		return err
@@ -53,8 +57,31 @@ loopback, and prints what each command prints.`)
 	if *liveMode && *tracePath != "" {
 		return command.Usagef(fs, "-trace needs a simulated run: real servers keep no trace")
 	}
+	if *nodesFile != "" && *addr != "" {
+		return command.Usagef(fs, "-nodes and -addr exclude each other")
+	}
+	if *liveMode && (*nodesFile != "" || *addr != "") {
+		return command.Usagef(fs, "-nodes and -addr start a simulated copy of a cluster; -live starts its own servers")
+	}
+	var nodes []slot.NodeLine
+	switch {
+	case *nodesFile != "":
+		if nodes, err = slot.ReadNodesFile(*nodesFile); err != nil {
+			return err
+		}
+	case *addr != "":
+		reply, err := live.ClusterNodes(*addr)
+		if err != nil {
+			return fmt.Errorf("-addr %s: %w", *addr, err)
+		}
+		if nodes, err = slot.ReadNodes(strings.NewReader(reply), *addr); err != nil {
+			return err
+		}
+	}
 	var rb *scenario.Runbook
 	switch name := fs.Arg(0); {
+	case fs.NArg() == 0 && nodes != nil:
+		return command.Usagef(fs, "with -nodes or -addr, give a runbook of what to do to that cluster")
 	case fs.NArg() == 0:
 		fmt.Fprintf(stderr, "scenario: no runbook given, replaying the seed tutorial (experiments/scenario/testdata/seed.txt), seed %d\n", *seed)
 		rb, err = scenario.ParseNamed("seed.txt", strings.NewReader(seedRunbook))
@@ -66,7 +93,24 @@ loopback, and prints what each command prints.`)
 	if err != nil {
 		return err
 	}
-	opt := scenario.Options{Seed: *seed, Time: *showTime, Brief: *brief}
+	opt := scenario.Options{Seed: *seed, Time: *showTime, Brief: *brief, Nodes: nodes}
+	if nodes != nil {
+		// The containers cluster.BuildFromNodes makes: the nodes not flagged fail or noaddr.
+		fmt.Fprintf(stderr, "scenario: a simulated copy of the cluster of %s%s, node timeout 15s:\n", *nodesFile, *addr)
+		short := func(id string) string { return id[:min(8, len(id))] }
+		i := 0
+		for _, n := range nodes {
+			if n.Has("fail") || n.Has("noaddr") {
+				continue
+			}
+			i++
+			role := "master " + n.Slots.String()
+			if n.Master != "" {
+				role = "replica of " + short(n.Master)
+			}
+			fmt.Fprintf(stderr, "  redis-node-%d  %s  %s  %s\n", i, n.Addr, short(n.ID), role)
+		}
+	}
 	if *tracePath != "" {
 		f, err := os.Create(*tracePath)
 		if err != nil {

@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kvplace/kvplace/internal/command"
+	"github.com/kvplace/kvplace/internal/livetest"
+	"github.com/kvplace/kvplace/sim/live"
 )
 
 // With no runbook, the command replays the seed tutorial and says so on stderr.
@@ -64,4 +66,41 @@ func TestTraceAndBrief(t *testing.T) {
 	assert.True(t, command.IsUsage(err), "%v", err)
 	assert.Contains(t, errs.String(), "-trace needs a simulated run")
 	assert.NoFileExists(t, filepath.Join(dir, "x.json"))
+}
+
+// TestYourCluster: -nodes FILE runs the runbook on a simulated copy of that cluster, its
+// nodes the containers redis-node-1, -2, … at their own addresses; a killed master's
+// replica takes over as in any cluster. -addr reads the cluster from a live node.
+func TestYourCluster(t *testing.T) {
+	const runbook = `sleep 10s
+docker kill redis-node-2
+sleep 40s
+redis-cli -h 10.0.0.1 -p 7000 cluster nodes
+`
+	var out, errs bytes.Buffer
+	require.NoError(t, run([]string{"-nodes", "../../slot/testdata/uneven-cluster-nodes.txt", "-"}, strings.NewReader(runbook), &out, &errs), errs.String())
+	assert.Contains(t, errs.String(), "  redis-node-2  10.0.0.2:7000  e7d1eecc  master 3001-8999\n")
+	assert.Regexp(t, `(?m)^824fe116063bc5fcbbc7e4d8e6aae9fdd4ddd4ab 10\.0\.0\.1:7002@17002 master - \d+ \d+ 10 connected 3001-8999$`, out.String(),
+		"the replica of the killed master serves its slots, at the next epoch")
+	assert.Regexp(t, `(?m)^e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 10\.0\.0\.2:7000@17000 master,fail - `, out.String())
+
+	for _, args := range [][]string{{"-nodes", "a", "-addr", "b", "-"}, {"-live", "-nodes", "a", "-"}, {"-nodes", "../../slot/testdata/uneven-cluster-nodes.txt"}} {
+		err := run(args, strings.NewReader(runbook), &out, &errs)
+		assert.True(t, command.IsUsage(err), "%q: %v", args, err)
+	}
+}
+
+func TestYourLiveCluster(t *testing.T) {
+	servers := livetest.StartCluster(t, 3, "--cluster-node-timeout", "5000")
+	var addrs []string
+	for _, s := range servers {
+		addrs = append(addrs, s.Addr())
+	}
+	cli, err := live.CLI(append(append([]string{"--cluster", "create"}, addrs...), "--cluster-replicas", "0", "--cluster-yes")...)
+	require.NoError(t, err, cli)
+	var out, errs bytes.Buffer
+	check := "redis-cli --cluster check " + addrs[0] + "\n"
+	require.NoError(t, run([]string{"-addr", addrs[1], "-"}, strings.NewReader("sleep 5s\n"+check), &out, &errs), errs.String())
+	assert.Contains(t, out.String(), "[OK] All 16384 slots covered.")
+	assert.Contains(t, out.String(), "[OK] 0 keys in 3 masters.")
 }

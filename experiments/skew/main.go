@@ -24,6 +24,7 @@ import (
 	"github.com/kvplace/kvplace/internal/command"
 	"github.com/kvplace/kvplace/plots"
 	"github.com/kvplace/kvplace/sim/live"
+	"github.com/kvplace/kvplace/slot"
 )
 
 func main() {
@@ -161,7 +162,7 @@ tables and writes figures.`)
 // reply of the node at addr.
 func startCluster(file, addr string) (experiments.StartCluster, error) {
 	if file != "" {
-		nodes, err := experiments.ReadClusterNodesFile(file)
+		nodes, err := slot.ReadNodesFile(file)
 		if err != nil {
 			return experiments.StartCluster{}, err
 		}
@@ -171,7 +172,7 @@ func startCluster(file, addr string) (experiments.StartCluster, error) {
 	if err != nil {
 		return experiments.StartCluster{}, fmt.Errorf("-addr %s: %w", addr, err)
 	}
-	nodes, err := experiments.ReadClusterNodes(strings.NewReader(reply), addr)
+	nodes, err := slot.ReadNodes(strings.NewReader(reply), addr)
 	if err != nil {
 		return experiments.StartCluster{}, err
 	}

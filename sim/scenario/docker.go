@@ -3,6 +3,7 @@ package scenario
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,10 +14,20 @@ type container struct {
 	id      string // 12 hex digits
 	name    string
 	image   string
+	host    string // "" for 127.0.0.1, where docker run --net host puts the server
 	port    int
 	created time.Duration // since the run started
 	started time.Duration
 	running bool
+}
+
+// addr is the server's client address.
+func (c *container) addr() string {
+	host := c.host
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return host + ":" + strconv.Itoa(c.port)
 }
 
 // humanDuration is docker's go-units HumanDuration: "Less than a second", "3 seconds",

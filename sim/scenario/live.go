@@ -34,6 +34,9 @@ func RunLive(rb *Runbook, out io.Writer, opt Options) error {
 	if opt.Trace != nil {
 		return errors.New("a trace is the simulator's: real servers keep none")
 	}
+	if len(opt.Nodes) > 0 {
+		return errors.New("a copy of a cluster from its CLUSTER NODES is simulated: a live run starts its own servers")
+	}
 	if _, _, err := live.Binaries(); err != nil {
 		return err
 	}

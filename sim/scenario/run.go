@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/kvplace/kvplace/slot"
 )
 
 // Options configure a run.
@@ -19,6 +21,12 @@ type Options struct {
 	// sim.Trace.WriteChrome) when the run ends, also when it stops at a line; a live run
 	// refuses it, having no trace.
 	Trace io.Writer
+	// Nodes, for a simulated run, starts it from a copy of the cluster this CLUSTER NODES
+	// reply describes instead of from nothing: its nodes run as containers redis-node-1,
+	// -2, … (in the reply's order) at their own addresses, with their IDs, roles, slots and
+	// epochs, no data, and the default configuration (node timeout 15 s). A live run
+	// refuses it.
+	Nodes []slot.NodeLine
 }
 
 // A backend carries out runbook commands: in simulation or against real Redis.

@@ -12,6 +12,7 @@ import (
 	"github.com/kvplace/kvplace/sim"
 	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/kvplace/kvplace/sim/rediscli"
+	"github.com/kvplace/kvplace/slot"
 )
 
 // RunSim runs a runbook in simulation and writes what each command prints to out.
@@ -41,6 +42,9 @@ type simBackend struct {
 }
 
 func newSimBackend(opt Options) (*simBackend, error) {
+	if len(opt.Nodes) > 0 {
+		return copySimBackend(opt)
+	}
 	s, err := sim.New(sim.Config{Seed: opt.Seed, Link: cluster.Loopback(), Hangups: true, Retransmit: true, KeepTrace: opt.Trace != nil})
 	if err != nil {
 		return nil, err
@@ -51,6 +55,28 @@ func newSimBackend(opt Options) (*simBackend, error) {
 	return b, nil
 }
 
+// copySimBackend starts from a simulated copy of the cluster opt.Nodes describes
+// (cluster.BuildFromNodes), each node a running container named redis-node-1, -2, … in the
+// reply's order, as docker compose would name them.
+func copySimBackend(opt Options) (*simBackend, error) {
+	c, procs, err := cluster.BuildFromNodes(cluster.Options{Seed: opt.Seed, Config: cluster.DefaultConfig(), Link: cluster.Loopback(), Trace: opt.Trace != nil}, opt.Nodes)
+	if err != nil {
+		return nil, err
+	}
+	b := &simBackend{seed: opt.Seed, c: c, byName: map[string]*container{}, load: c.Sim.Stream("load")}
+	b.client = c.NewClient("redis-cli")
+	for _, p := range procs {
+		host, port, err := slot.ParseAddr(p.Addr())
+		if err != nil {
+			return nil, err
+		}
+		ct := &container{id: containerID(b.seed, p.Name), name: p.Name, image: "redis", host: host, port: port, running: true}
+		b.containers = append(b.containers, ct)
+		b.byName[ct.name] = ct
+	}
+	return b, nil
+}
+
 func (b *simBackend) elapsed() time.Duration { return time.Duration(b.c.Sim.Now()) }
 func (b *simBackend) scheduled() error       { return b.failed.take() }
 func (b *simBackend) close() error           { return nil }
@@ -58,7 +84,7 @@ func (b *simBackend) close() error           { return nil }
 // node resolves a container name, "host:port" or a port to a process.
 func (b *simBackend) node(ref string) (*cluster.Process, error) {
 	if c, ok := b.byName[ref]; ok {
-		ref = fmt.Sprintf("127.0.0.1:%d", c.port)
+		ref = c.addr()
 	} else if _, err := strconv.Atoi(ref); err == nil {
 		ref = "127.0.0.1:" + ref
 	}
@@ -160,7 +186,7 @@ func (b *simBackend) container(name string) (*container, bool) {
 
 // process is the simulated process behind ct; nil if docker run could not start one.
 func (b *simBackend) process(ct *container) *cluster.Process {
-	p, _ := b.c.Process(fmt.Sprintf("127.0.0.1:%d", ct.port))
+	p, _ := b.c.Process(ct.addr())
 	return p
 }
 
@@ -268,7 +294,7 @@ func (b *simBackend) loadKeys(l Load, out io.Writer) error {
 	var entry string
 	for _, c := range b.containers {
 		if c.running {
-			entry = fmt.Sprintf("127.0.0.1:%d", c.port)
+			entry = c.addr()
 			break
 		}
 	}
