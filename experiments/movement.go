@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/kvplace/kvplace/sim/client"
 	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/kvplace/kvplace/sim/rediscli"
+	"github.com/kvplace/kvplace/slot"
 )
 
 // MovementConfig configures RunMovement: for each scheme, a simulated cluster under
@@ -33,6 +35,12 @@ type MovementConfig struct {
 	Rate        float64       `json:"rate"`   // requests per second, all clients
 	Writes      float64       `json:"writes"` // fraction of requests that write a new key
 	Progress    io.Writer     `json:"-"`
+	// Start, when set, is a user's cluster (its CLUSTER NODES) that every part starts from,
+	// as a simulated copy (cluster.BuildFromNodes), instead of a cluster of From masters
+	// made by create; From is then its number of masters, and only the slot schemes apply.
+	// StartSource names where it was read.
+	Start       []slot.NodeLine `json:"-"`
+	StartSource string          `json:"start,omitempty"`
 }
 
 // DefaultMovementConfig is what `go run ./experiments/movement` runs with no flags: 3 → 10
@@ -50,6 +58,16 @@ func DefaultMovementConfig() MovementConfig {
 
 // Validate refuses a configuration the run cannot honour, naming the flag at fault.
 func (c MovementConfig) Validate() error {
+	if c.Start != nil {
+		if n := StartMasters(c.Start); n != c.From {
+			return fmt.Errorf("movement: -from %d, but the cluster of %s has %d masters", c.From, c.StartSource, n)
+		}
+		for _, s := range c.Schemes {
+			if _, ok := s.s.(slotsScheme); !ok {
+				return fmt.Errorf("movement: scheme %s: a cluster of your own places keys by its slots; compare slots and slots:rebalance on it, or %s at -from %d without it", s, s, c.From)
+			}
+		}
+	}
 	switch {
 	case len(c.Schemes) == 0:
 		return errors.New("movement: no scheme")
@@ -227,9 +245,14 @@ func runMovementPart(cfg MovementConfig, s Scheme, part string) ([]MovementStep,
 	if err != nil {
 		return nil, tl, err
 	}
-	c, procs, err := rediscli.Build(cluster.Options{
-		Seed: cfg.Seed, Masters: cfg.From, Replicas: replicas, Config: ccfg, Link: link, Placement: cs.placement(),
-	})
+	opt := cluster.Options{Seed: cfg.Seed, Masters: cfg.From, Replicas: replicas, Config: ccfg, Link: link, Placement: cs.placement()}
+	var c *cluster.Cluster
+	var procs []*cluster.Process
+	if cfg.Start != nil {
+		c, procs, err = startCopy(opt, cfg.Start, part)
+	} else {
+		c, procs, err = rediscli.Build(opt)
+	}
 	if err != nil {
 		return nil, tl, err
 	}
@@ -252,7 +275,7 @@ func runMovementPart(cfg MovementConfig, s Scheme, part string) ([]MovementStep,
 	switch part {
 	case PartScale:
 		for n := cfg.From; n < cfg.To; n++ {
-			if err := r.join(6381 + n); err != nil {
+			if err := r.join(); err != nil {
 				return nil, tl, err
 			}
 		}
@@ -277,6 +300,46 @@ func runMovementPart(cfg MovementConfig, s Scheme, part string) ([]MovementStep,
 	}
 	tl.Starts, tl.Seconds = r.starts, r.seconds
 	return r.steps, tl, nil
+}
+
+// StartMasters is the number of masters, with slots or without, in a CLUSTER NODES reply,
+// counted as cluster.BuildFromNodes starts them (nodes flagged fail or noaddr left out).
+func StartMasters(nodes []slot.NodeLine) int {
+	n := 0
+	for _, l := range nodes {
+		if l.Master == "" && !l.Has("fail") && !l.Has("noaddr") {
+			n++
+		}
+	}
+	return n
+}
+
+// startCopy starts a simulated copy of a user's cluster for a part: without its replicas
+// for the scale part and the crash without replica, as the tutorial's parts run, with
+// them for the crash with one; and lets it come up (links, replicas' first sync, state ok)
+// as a restarted cluster does.
+func startCopy(opt cluster.Options, nodes []slot.NodeLine, part string) (*cluster.Cluster, []*cluster.Process, error) {
+	if part != PartReplica {
+		var masters []slot.NodeLine
+		for _, n := range nodes {
+			if n.Master == "" {
+				masters = append(masters, n)
+			}
+		}
+		nodes = masters
+	}
+	c, procs, err := cluster.BuildFromNodes(opt, nodes)
+	if err != nil {
+		return nil, nil, err
+	}
+	notOK := func() bool {
+		return slices.ContainsFunc(procs, func(p *cluster.Process) bool { return p.Node().State() != "ok" })
+	}
+	for deadline := c.Sim.Now().Add(time.Minute); notOK() && c.Sim.Now() < deadline; {
+		c.Sim.RunFor(100 * time.Millisecond)
+	}
+	c.Sim.RunFor(6 * time.Second) // replicas' first sync waits repl-diskless-sync-delay
+	return c, procs, nil
 }
 
 // populate stores cfg.Keys keys through a cluster-aware client and waits for every one.
@@ -424,8 +487,21 @@ const settleLimit = 10 * time.Minute
 
 // join starts a master on port and adds it: with slots, add-node and then the scheme's
 // reshard or rebalance; with a placement, add-node and a token.
-func (r *movementRun) join(port int) error {
-	p, err := r.c.Start("redis-node-"+strconv.Itoa(port-6380), "127.0.0.1", port, r.config)
+func (r *movementRun) join() error {
+	// The next port after the highest in use, on the first master's host: 6384, 6385, …
+	// after the tutorial's 6381-6383.
+	host, highest := "", 0
+	for _, p := range r.c.Processes() {
+		h, port, err := slot.ParseAddr(p.Addr())
+		if err != nil {
+			return err
+		}
+		if host == "" {
+			host = h
+		}
+		highest = max(highest, port)
+	}
+	p, err := r.c.Start("redis-node-"+strconv.Itoa(len(r.c.Processes())+1), host, highest+1, r.config)
 	if err != nil {
 		return err
 	}
@@ -572,23 +648,23 @@ func WriteMovementTable(w io.Writer, res *MovementResult) error {
 		c.From, c.To, c.From, c.Outage)
 	fmt.Fprintf(w, "%d keys of %d bytes stored first; %g requests/s from %d clients, %.0f%% writes of new keys, the rest reads of stored keys; node timeout %v; links %s; seed %d\n\n",
 		c.Keys, c.ValueSize, c.Rate, c.Clients, 100*c.Writes, c.NodeTimeout, bandwidth(c.Bandwidth), c.Seed)
-	head := "%-10s %-16s %-7s %-15s %3s %7s %7s %7s %6s %8s %8s %6s %6s %6s %6s %5s\n"
+	head := "%-15s %-16s %-7s %-15s %3s %7s %7s %7s %6s %8s %8s %6s %6s %6s %6s %5s\n"
 	fmt.Fprintf(w, head, "scheme", "part", "event", "node", "N", "stored", "moved", "minimum", "×min", "MB", "settle", "reqs", "failed", "redir", "missed", "lost")
 	for _, st := range res.Steps {
 		settle := fmt.Sprintf("%.2fs", st.Settle.Seconds())
 		if !st.Settled {
 			settle = "never"
 		}
-		fmt.Fprintf(w, "%-10s %-16s %-7s %-15s %3d %7d %7d %7d %6s %8.2f %8s %6d %6d %6d %6d %5d\n",
+		fmt.Fprintf(w, "%-15s %-16s %-7s %-15s %3d %7d %7d %7d %6s %8.2f %8s %6d %6d %6d %6d %5d\n",
 			st.Scheme, st.Part, st.Event, st.Node, st.Masters, st.Stored, st.Moved, st.Minimum, ratio(st.Moved, st.Minimum),
 			float64(st.Bytes)/1e6, settle, st.Requests, st.Failed, st.Redirected, st.Missed, st.Lost)
 	}
 	fmt.Fprintf(w, "\nN: masters serving keys after the step; minimum: the joining master's fair share stored/N, or the leaving master's keys,\n")
 	fmt.Fprintf(w, "or 0 on a crash; settle: from the event until every node agrees, every owner runs, every master is ok and no key is left to move\n")
 	fmt.Fprintf(w, "(\"never\": not within the outage); missed: reads of a stored key that found nothing; lost: acknowledged writes missing at the end\n\n")
-	fmt.Fprintf(w, "%-10s %-16s %8s %8s %6s %8s %9s %7s %7s %7s %7s %5s\n", "scheme", "part", "moved", "minimum", "×min", "MB", "settle", "reqs", "failed", "redir", "missed", "lost")
+	fmt.Fprintf(w, "%-15s %-16s %8s %8s %6s %8s %9s %7s %7s %7s %7s %5s\n", "scheme", "part", "moved", "minimum", "×min", "MB", "settle", "reqs", "failed", "redir", "missed", "lost")
 	for _, s := range res.Summaries() {
-		fmt.Fprintf(w, "%-10s %-16s %8d %8d %6s %8.2f %8.1fs %7d %7d %7d %7d %5d\n",
+		fmt.Fprintf(w, "%-15s %-16s %8d %8d %6s %8.2f %8.1fs %7d %7d %7d %7d %5d\n",
 			s.Scheme, s.Part, s.Moved, s.Minimum, ratio(s.Moved, s.Minimum), float64(s.Bytes)/1e6, s.Settle.Seconds(),
 			s.Requests, s.Failed, s.Redirected, s.Missed, s.Lost)
 	}

@@ -50,6 +50,7 @@ shrinks and loses a master, and reports keys moved, time to settle and failed re
 	asJSON := fs.Bool("json", false, "print the steps and summaries as JSON")
 	asCSV := fs.Bool("csv", false, "print one CSV row per step (the columns of the step table)")
 	quiet := fs.Bool("q", false, "no progress on stderr")
+	cluster := command.ClusterFlags(fs, "scale and crash, instead of a cluster made by create, a simulated copy of")
 	if err := command.Parse(fs, args); err != nil {
 		return err
 	}
@@ -63,7 +64,21 @@ shrinks and loses a master, and reports keys moved, time to settle and failed re
 	if (*asJSON || *asCSV) && !command.Given(fs, "out") {
 		*out = ""
 	}
-	var err error
+	nodes, source, err := cluster()
+	if err != nil {
+		return err
+	}
+	if nodes != nil {
+		if command.Given(fs, "from") {
+			return command.Usagef(fs, "-from is the size of the cluster given by -nodes or -addr")
+		}
+		if !command.Given(fs, "schemes") {
+			*schemes = "slots,slots:rebalance"
+		}
+		cfg.Start, cfg.StartSource = nodes, source
+		cfg.From = experiments.StartMasters(nodes)
+		cfg.To = max(cfg.To, cfg.From)
+	}
 	if cfg.Schemes, err = experiments.ParseSchemes(*schemes); err != nil {
 		return err
 	}

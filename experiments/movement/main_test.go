@@ -7,6 +7,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/kvplace/kvplace/internal/command"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -59,4 +60,19 @@ func TestCSV(t *testing.T) {
 	assert.True(t, os.IsNotExist(err), "-csv wrote figures")
 	err = run([]string{"-csv", "-json", "-q"}, &bytes.Buffer{}, &bytes.Buffer{})
 	assert.ErrorContains(t, err, "-csv and -json exclude each other")
+}
+
+// -nodes FILE scales and crashes a simulated copy of that cluster: from its own masters
+// and slot ranges, with the slot schemes only.
+func TestYourCluster(t *testing.T) {
+	var out, errs bytes.Buffer
+	args := []string{"-nodes", "../../slot/testdata/uneven-cluster-nodes.txt", "-to", "6", "-keys", "500", "-outage", "5s", "-rate", "200", "-out", "", "-q"}
+	require.NoError(t, run(args, &out, &errs), errs.String())
+	assert.Contains(t, out.String(), "5 → 6 → 5 masters")
+	assert.Regexp(t, `(?m)^slots\s+scale\s+join\s+10\.0\.0\.1:7005\s+6\s`, out.String())
+	assert.Regexp(t, `(?m)^slots:rebalance\s+crash-replica\s+kill\s+10\.0\.0\.1:7000\s`, out.String())
+
+	err := run(append(args, "-from", "3"), &out, &errs)
+	assert.True(t, command.IsUsage(err), "%v", err)
+	assert.ErrorContains(t, run(append(args, "-schemes", "ring:100"), &out, &errs), "scheme ring:100: a cluster of your own places keys by its slots")
 }

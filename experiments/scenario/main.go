@@ -24,7 +24,6 @@ import (
 	"github.com/kvplace/kvplace/internal/command"
 	"github.com/kvplace/kvplace/sim/live"
 	"github.com/kvplace/kvplace/sim/scenario"
-	"github.com/kvplace/kvplace/slot"
 )
 
 // seedRunbook is the seed tutorial as a runbook, replayed when no runbook is given.
@@ -45,8 +44,7 @@ loopback, and prints what each command prints.`)
 	showTime := fs.Bool("time", false, "prefix each command with the time since the start (virtual, or real with -live)")
 	liveMode := fs.Bool("live", false, "run against real redis-server processes on loopback instead of simulating")
 	tracePath := fs.String("trace", "", "write the simulated run's Chrome/Perfetto trace to `FILE` (open it at https://ui.perfetto.dev)")
-	nodesFile := fs.String("nodes", "", "start the simulation from a copy of the cluster in this `FILE` of CLUSTER NODES output (redis-cli cluster nodes > FILE)")
-	addr := fs.String("addr", "", "start the simulation from a copy of the cluster of the node at `HOST:PORT`, read with CLUSTER NODES")
+	cluster := command.ClusterFlags(fs, "run on a simulated copy of")
 	brief := fs.Bool("brief", false, "fold redis-cli's per-slot \"Moving slot\" lines into one line per source and target")
 	if err := command.Parse(fs, args); err != nil {
 		return err
@@ -57,26 +55,12 @@ loopback, and prints what each command prints.`)
 	if *liveMode && *tracePath != "" {
 		return command.Usagef(fs, "-trace needs a simulated run: real servers keep no trace")
 	}
-	if *nodesFile != "" && *addr != "" {
-		return command.Usagef(fs, "-nodes and -addr exclude each other")
-	}
-	if *liveMode && (*nodesFile != "" || *addr != "") {
+	if *liveMode && (command.Given(fs, "nodes") || command.Given(fs, "addr")) {
 		return command.Usagef(fs, "-nodes and -addr start a simulated copy of a cluster; -live starts its own servers")
 	}
-	var nodes []slot.NodeLine
-	switch {
-	case *nodesFile != "":
-		if nodes, err = slot.ReadNodesFile(*nodesFile); err != nil {
-			return err
-		}
-	case *addr != "":
-		reply, err := live.ClusterNodes(*addr)
-		if err != nil {
-			return fmt.Errorf("-addr %s: %w", *addr, err)
-		}
-		if nodes, err = slot.ReadNodes(strings.NewReader(reply), *addr); err != nil {
-			return err
-		}
+	nodes, source, err := cluster()
+	if err != nil {
+		return err
 	}
 	var rb *scenario.Runbook
 	switch name := fs.Arg(0); {
@@ -96,7 +80,7 @@ loopback, and prints what each command prints.`)
 	opt := scenario.Options{Seed: *seed, Time: *showTime, Brief: *brief, Nodes: nodes}
 	if nodes != nil {
 		// The containers cluster.BuildFromNodes makes: the nodes not flagged fail or noaddr.
-		fmt.Fprintf(stderr, "scenario: a simulated copy of the cluster of %s%s, node timeout 15s:\n", *nodesFile, *addr)
+		fmt.Fprintf(stderr, "scenario: a simulated copy of the cluster of %s, node timeout 15s:\n", source)
 		short := func(id string) string { return id[:min(8, len(id))] }
 		i := 0
 		for _, n := range nodes {

@@ -23,8 +23,6 @@ import (
 	"github.com/kvplace/kvplace/experiments"
 	"github.com/kvplace/kvplace/internal/command"
 	"github.com/kvplace/kvplace/plots"
-	"github.com/kvplace/kvplace/sim/live"
-	"github.com/kvplace/kvplace/slot"
 )
 
 func main() {
@@ -41,8 +39,7 @@ tables and writes figures.`)
 		seed     = fs.Uint64("seed", cfg.Keys.Seed, "seed of the generated keys; the same seed gives the same tables and figures")
 		keys     = fs.Int64("keys", cfg.Keys.Count, "keys for the scale-out and scale-in (3 → 4 → 3 masters, or -nodes' N → N+1 → N), workload and crash measurements")
 		keysFile = fs.String("keys-file", "", "read keys from this file, one per line (e.g. redis-cli --scan), instead of generating them")
-		nodes    = fs.String("nodes", "", "start from the cluster in this `FILE` of CLUSTER NODES output (redis-cli cluster nodes > FILE) instead of the tutorial's")
-		addr     = fs.String("addr", "", "start from the cluster of the node at `HOST:PORT`, read with CLUSTER NODES")
+		cluster  = command.ClusterFlags(fs, "start, instead of from the tutorial's, from")
 		zipf     = fs.Float64("zipf", cfg.Keys.Zipf, "Zipf exponent of the request load over the keys (0: every key equally requested)")
 		tags     = fs.Int("tags", cfg.TaggedKeys.Tags, "distinct hash tags in the tagged workload (0 to skip it)")
 		schemes  = fs.String("schemes", "modulo,ring:1,ring:10,ring:100,ring:1000,ring:1:21,slots,slots:rebalance", "schemes to compare: modulo, ring:<vnodes>, ring:<vnodes>:<probes> (multi-probe), slots (the seed's reshard), slots:rebalance")
@@ -88,11 +85,12 @@ tables and writes figures.`)
 	if cfg.Schemes, err = experiments.ParseSchemes(*schemes); err != nil {
 		return err
 	}
-	switch {
-	case *nodes != "" && *addr != "":
-		return command.Usagef(fs, "-nodes and -addr exclude each other")
-	case *nodes != "" || *addr != "":
-		if cfg.Start, err = startCluster(*nodes, *addr); err != nil {
+	nodes, source, err := cluster()
+	if err != nil {
+		return err
+	}
+	if nodes != nil {
+		if cfg.Start, err = experiments.ClusterFromNodes(nodes, source); err != nil {
 			return err
 		}
 	}
@@ -156,27 +154,6 @@ tables and writes figures.`)
 	}
 	fmt.Fprintf(where, "\nFigures: %s\n", strings.Join(paths, " "))
 	return nil
-}
-
-// startCluster reads the cluster to start from: a file of CLUSTER NODES output, or the
-// reply of the node at addr.
-func startCluster(file, addr string) (experiments.StartCluster, error) {
-	if file != "" {
-		nodes, err := slot.ReadNodesFile(file)
-		if err != nil {
-			return experiments.StartCluster{}, err
-		}
-		return experiments.ClusterFromNodes(nodes, file)
-	}
-	reply, err := live.ClusterNodes(addr)
-	if err != nil {
-		return experiments.StartCluster{}, fmt.Errorf("-addr %s: %w", addr, err)
-	}
-	nodes, err := slot.ReadNodes(strings.NewReader(reply), addr)
-	if err != nil {
-		return experiments.StartCluster{}, err
-	}
-	return experiments.ClusterFromNodes(nodes, addr)
 }
 
 // peakRSS reads the process's peak resident set size (VmHWM) from /proc, where there is one.
