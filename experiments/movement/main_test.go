@@ -17,7 +17,7 @@ func TestRunPrintsTableSeedAndFigures(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, run([]string{"-to", "4", "-keys", "1000", "-schemes", "ring:10,slots", "-out", dir}, &out, &errs))
 	assert.Contains(t, out.String(), "seed 1")
-	assert.Contains(t, out.String(), "ring:10    scale            join    127.0.0.1:6384")
+	assert.Contains(t, out.String(), "ring:10         scale            join    127.0.0.1:6384")
 	assert.Contains(t, out.String(), "Figures: "+dir+"/movement-scale.png")
 	assert.FileExists(t, dir+"/movement-crash.svg")
 	assert.Contains(t, errs.String(), "movement: seed 1,", "the seed is printed")
