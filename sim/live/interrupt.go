@@ -67,13 +67,25 @@ func Cleanup() {
 // those signals end the process at once and leave the servers running. (A SIGKILL cannot
 // be caught: the servers then die of their parent-death signal, see Server.Start.) The
 // returned function stops the handling.
+//
+// Once a signal has arrived, the handler owns the exit: stop then blocks until the handler
+// has cleaned up and exited. Without that, a run that fails because the cleanup killed
+// its servers returned at once, and the command exited 1 while the cleanup was half done
+// (seen under load in TestLiveRunInterruptedMidCut).
 func HandleInterrupts() (stop func()) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
 	quit := make(chan struct{})
+	var mu sync.Mutex // held by the handler from the signal to the exit
+	stopped := false
 	go func() {
 		select {
 		case sig := <-ch:
+			mu.Lock()
+			if stopped { // the command was already on its way out, its own cleanup done
+				mu.Unlock()
+				return
+			}
 			Cleanup()
 			os.Exit(128 + int(sig.(syscall.Signal)))
 		case <-quit:
@@ -81,6 +93,9 @@ func HandleInterrupts() (stop func()) {
 	}()
 	return func() {
 		signal.Stop(ch)
+		mu.Lock() // waits forever if the handler is exiting the process
+		stopped = true
+		mu.Unlock()
 		close(quit)
 	}
 }
