@@ -165,8 +165,12 @@ func TestReshardErrors(t *testing.T) {
 	assert.EqualError(t, err, "*** The specified node (ghost) is not known or not a master, please retry.")
 	_, err = slot.PlanReshard(l, []string{"n0", "", "n1"}, "n3", 10)
 	assert.EqualError(t, err, "*** The specified node () is not known or not a master, please retry.")
-	_, err = slot.PlanReshard(l, []string{"n3"}, "n3", 10)
+	// The target as the only source: redis-cli warns, then gives up (real 7.0.15 prints both).
+	only, err := slot.PlanReshard(l, []string{"n3"}, "n3", 10)
 	assert.EqualError(t, err, "*** No source nodes given, operation aborted.")
+	require.NotNil(t, only)
+	assert.Equal(t, []string{"*** It is not possible to use the target node as source node."}, only.Warnings)
+	assert.Empty(t, only.Moves)
 	_, err = slot.PlanReshard(l, []string{"all"}, "n3", 0)
 	assert.EqualError(t, err, "slot: --cluster-slots 0: redis-cli would ask how many slots to move (from 1 to 16384)")
 	// A negative count is taken as given, as real redis-cli 7.0.15 does: nothing moves.

@@ -31,7 +31,9 @@ type ReshardPlan struct {
 // given after --cluster-from, split at commas; "all" stands for every master but the
 // target, in list order, including masters with no slots.
 //
-// Errors use redis-cli's words. Like redis-cli, the plan can move fewer slots than asked:
+// Errors use redis-cli's words; when redis-cli warned before it gave up, as when the only
+// source named is the target, the plan returned with the error carries those Warnings
+// (and nothing else). Like redis-cli, the plan can move fewer slots than asked:
 // each source gives count·(its slots)/(all sources' slots) in float32, rounded up for the
 // source with the most slots and down for the others, lowest slots first.
 func PlanReshard(l Layout, from []string, to string, count int) (*ReshardPlan, error) {
@@ -75,7 +77,7 @@ func PlanReshard(l Layout, from []string, to string, count int) (*ReshardPlan, e
 		}
 	}
 	if len(sources) == 0 {
-		return nil, errors.New("*** No source nodes given, operation aborted.")
+		return &ReshardPlan{Warnings: p.Warnings}, errors.New("*** No source nodes given, operation aborted.")
 	}
 	for _, s := range sources {
 		p.Sources = append(p.Sources, s.ID)

@@ -783,7 +783,8 @@ func (cli *CLI) AddNode(newAddr, existing string, opt AddNodeOptions) error {
 			cli.printf("Automatically selected master %s\n", master.addr())
 		}
 	}
-	if _, ok := cli.do(n, "PING"); !ok {
+	// clusterManagerNodeConnect prints its failure (to stderr) before add-node's own line.
+	if !cli.connect(n) {
 		cli.printf("[ERR] Sorry, can't connect to node %s\n", newAddr)
 		return ErrCLI
 	}

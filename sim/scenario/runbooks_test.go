@@ -555,3 +555,57 @@ func sortedLines(s string) []string {
 	slices.Sort(lines)
 	return lines
 }
+
+// TestRedisCLIRefusalsMatchRealRedis runs redis-cli --cluster commands that real redis-cli
+// 7.0.15 refuses, or gives up on, against real servers and in simulation, and compares
+// what each step printed: node IDs set aside, and its lines as a set (a check lists nodes
+// in a dict's order, and real redis-cli's stderr lines reach a pipe ahead of its stdout).
+// Port 1 stands for a node nothing answers at.
+func TestRedisCLIRefusalsMatchRealRedis(t *testing.T) {
+	livetest.Need(t)
+	t.Parallel()
+	var text strings.Builder
+	for i := range 7 {
+		fmt.Fprintf(&text, "docker run -d --name n%d --net host redis:7.0.15 --cluster-enabled yes --port %d\n", i+1, 6381+i)
+	}
+	text.WriteString(`redis-cli --cluster create 127.0.0.1:6381 127.0.0.1:6382 127.0.0.1:6383 127.0.0.1:6384 127.0.0.1:6385 127.0.0.1:6386 --cluster-replicas 1 --cluster-yes
+sleep 4s
+`)
+	steps := []string{
+		"redis-cli --cluster create 127.0.0.1:6387 127.0.0.1:6381",
+		"redis-cli --cluster reshard 127.0.0.1:6381 --cluster-from all --cluster-to 127.0.0.1:1 --cluster-slots 10 --cluster-yes",
+		"redis-cli --cluster reshard 127.0.0.1:6381 --cluster-from nosuch --cluster-to 127.0.0.1:6382 --cluster-slots 10 --cluster-yes",
+		"redis-cli --cluster reshard 127.0.0.1:6381 --cluster-from all --cluster-to all --cluster-slots 10 --cluster-yes",
+		"redis-cli --cluster reshard 127.0.0.1:6381 --cluster-from 127.0.0.1:6382 --cluster-to 127.0.0.1:6382 --cluster-slots 10 --cluster-yes",
+		"redis-cli --cluster rebalance 127.0.0.1:6381 --cluster-weight nosuch=2 --cluster-yes",
+		"redis-cli --cluster del-node 127.0.0.1:6381 0123456789012345678901234567890123456789",
+		"redis-cli --cluster add-node 127.0.0.1:6382 127.0.0.1:6381",
+		"redis-cli --cluster add-node 127.0.0.1:1 127.0.0.1:6381",
+		"redis-cli --cluster add-node 127.0.0.1:6387 127.0.0.1:6381 --cluster-slave --cluster-master-id nosuch",
+		"redis-cli --cluster check 127.0.0.1:1",
+		"redis-cli --cluster call 127.0.0.1:6381 nosuchcommand",
+	}
+	for _, s := range steps {
+		text.WriteString(s + "\n")
+	}
+	ids := regexp.MustCompile(`[0-9a-f]{40}|\([0-9a-f]{8}\.\.\.\)`)
+	lines := func(out string) []string {
+		var got []string
+		for _, l := range strings.Split(ids.ReplaceAllString(out, "ID"), "\n") {
+			if l != "" {
+				got = append(got, l)
+			}
+		}
+		slices.Sort(got)
+		return got
+	}
+	rb := parseText(t, text.String())
+	var simOut bytes.Buffer
+	require.NoError(t, RunSim(rb, &simOut, Options{Seed: 1}))
+	realOut := runLiveOnFreePorts(t, text.String(), 7, Options{})
+	for _, s := range steps {
+		assert.Equal(t, lines(nth(t, realOut, s, 0)), lines(nth(t, simOut.String(), s, 0)), s)
+	}
+	assert.Contains(t, nth(t, realOut, steps[4], 0), "*** It is not possible to use the target node as source node.")
+	assert.Contains(t, nth(t, realOut, steps[8], 0), "Could not connect to Redis at 127.0.0.1:1: Connection refused")
+}
