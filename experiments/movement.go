@@ -2,9 +2,11 @@ package experiments
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,6 +43,61 @@ type MovementConfig struct {
 	// StartSource names where it was read.
 	Start       []slot.NodeLine `json:"-"`
 	StartSource string          `json:"start,omitempty"`
+	// KeyNames, when set, are the stored keys (a user's, from redis-cli --scan; see
+	// ReadKeys) in place of key:0 … key:<Keys-1>; Keys is then their number. KeysFile names
+	// where they were read.
+	KeyNames []string `json:"-"`
+	KeysFile string   `json:"keys_file,omitempty"`
+}
+
+// keyName is the name of stored key i.
+func (c MovementConfig) keyName(i int) string {
+	if c.KeyNames != nil {
+		return c.KeyNames[i]
+	}
+	return "key:" + strconv.Itoa(i)
+}
+
+// MaxMovementKeys bounds the keys a movement run stores: each is simulated, stored,
+// moved and read back.
+const MaxMovementKeys = 1_000_000
+
+// ReadKeys reads a key list, one key per line (redis-cli --scan's output; "\r\n" ends a
+// line too), for a movement run: at most MaxMovementKeys of them, and each distinct.
+func ReadKeys(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := make(chan batch, 4)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- readKeyLines(f, path, out)
+		close(out)
+	}()
+	var keys []string
+	seen := map[string]int{}
+	var tooMany, dup error
+	for b := range out {
+		for j, k := range b.lines {
+			line := int(b.lo) + j + 1
+			switch {
+			case tooMany != nil || dup != nil:
+			case len(keys) == MaxMovementKeys:
+				tooMany = fmt.Errorf("%s: more than %d keys; movement simulates every one: give it a sample (redis-cli --scan | shuf -n 100000)", path, MaxMovementKeys)
+			case seen[k] > 0:
+				dup = fmt.Errorf("%s:%d: key %q is listed already, at line %d", path, line, k, seen[k])
+			default:
+				seen[k] = line
+				keys = append(keys, k)
+			}
+		}
+	}
+	if err := <-errc; err != nil {
+		return nil, err
+	}
+	return keys, cmp.Or(tooMany, dup)
 }
 
 // DefaultMovementConfig is what `go run ./experiments/movement` runs with no flags: 3 → 10
@@ -58,6 +115,9 @@ func DefaultMovementConfig() MovementConfig {
 
 // Validate refuses a configuration the run cannot honour, naming the flag at fault.
 func (c MovementConfig) Validate() error {
+	if c.KeyNames != nil && len(c.KeyNames) != c.Keys {
+		return fmt.Errorf("movement: %d key names for %d keys", len(c.KeyNames), c.Keys)
+	}
 	if c.Start != nil {
 		if n := StartMasters(c.Start); n != c.From {
 			return fmt.Errorf("movement: -from %d, but the cluster of %s has %d masters", c.From, c.StartSource, n)
@@ -351,7 +411,7 @@ func (r *movementRun) populate(procs []*cluster.Process) error {
 	pending := 0
 	var failed error
 	for i := range r.cfg.Keys {
-		key := "key:" + strconv.Itoa(i)
+		key := r.cfg.keyName(i)
 		r.stored[key] = true
 		pending++
 		var try func()
@@ -399,10 +459,13 @@ func (r *movementRun) startLoad(procs []*cluster.Process) {
 		if write {
 			writes++
 			key = "new:" + strconv.Itoa(writes)
+			if r.cfg.KeyNames != nil { // clear of a user's own names
+				key = "kvplace:new:" + strconv.Itoa(writes)
+			}
 			value = r.ledger.Value(key)
 			args = []string{"SET", key, value}
 		} else {
-			key = "key:" + strconv.Itoa(r.rnd.IntN(r.cfg.Keys))
+			key = r.cfg.keyName(r.rnd.IntN(r.cfg.Keys))
 			args[1] = key
 		}
 		cc.Do(func(res client.Result) {
@@ -644,10 +707,18 @@ func (res *MovementResult) Summaries() []MovementSummary {
 // WriteMovementTable prints every step, then one line per scheme and part.
 func WriteMovementTable(w io.Writer, res *MovementResult) error {
 	c := res.Config
-	fmt.Fprintf(w, "Movement under load: %d → %d → %d masters one at a time, and a master killed for %v and restarted, with and without replicas\n",
-		c.From, c.To, c.From, c.Outage)
-	fmt.Fprintf(w, "%d keys of %d bytes stored first; %g requests/s from %d clients, %.0f%% writes of new keys, the rest reads of stored keys; node timeout %v; links %s; seed %d\n\n",
-		c.Keys, c.ValueSize, c.Rate, c.Clients, 100*c.Writes, c.NodeTimeout, bandwidth(c.Bandwidth), c.Seed)
+	of := ""
+	if c.StartSource != "" {
+		of = " of a copy of the cluster of " + c.StartSource
+	}
+	fmt.Fprintf(w, "Movement under load%s: %d → %d → %d masters one at a time, and a master killed for %v and restarted, with and without replicas\n",
+		of, c.From, c.To, c.From, c.Outage)
+	from := ""
+	if c.KeysFile != "" {
+		from = " (from " + c.KeysFile + ")"
+	}
+	fmt.Fprintf(w, "%d keys%s of %d bytes stored first; %g requests/s from %d clients, %.0f%% writes of new keys, the rest reads of stored keys; node timeout %v; links %s; seed %d\n\n",
+		c.Keys, from, c.ValueSize, c.Rate, c.Clients, 100*c.Writes, c.NodeTimeout, bandwidth(c.Bandwidth), c.Seed)
 	head := "%-15s %-16s %-7s %-15s %3s %7s %7s %7s %6s %8s %8s %6s %6s %6s %6s %5s\n"
 	fmt.Fprintf(w, head, "scheme", "part", "event", "node", "N", "stored", "moved", "minimum", "×min", "MB", "settle", "reqs", "failed", "redir", "missed", "lost")
 	for _, st := range res.Steps {

@@ -39,6 +39,7 @@ shrinks and loses a master, and reports keys moved, time to settle and failed re
 	fs.IntVar(&cfg.From, "from", cfg.From, "masters at the start (at least 3)")
 	fs.IntVar(&cfg.To, "to", cfg.To, "masters at the peak")
 	fs.IntVar(&cfg.Keys, "keys", cfg.Keys, "keys stored before the first event")
+	keysFile := fs.String("keys-file", "", "store the keys in this `FILE`, one per line (redis-cli --scan > FILE), instead of key:0, key:1, …")
 	fs.IntVar(&cfg.ValueSize, "value-size", cfg.ValueSize, "bytes per stored value")
 	fs.DurationVar(&cfg.NodeTimeout, "node-timeout", cfg.NodeTimeout, "cluster-node-timeout")
 	fs.DurationVar(&cfg.Outage, "outage", cfg.Outage, "how long a killed master stays down")
@@ -64,9 +65,19 @@ shrinks and loses a master, and reports keys moved, time to settle and failed re
 	if (*asJSON || *asCSV) && !command.Given(fs, "out") {
 		*out = ""
 	}
-	nodes, source, err := cluster()
-	if err != nil {
-		return err
+	var err error
+	if *keysFile != "" {
+		if command.Given(fs, "keys") {
+			return command.Usagef(fs, "-keys is the number of keys in -keys-file")
+		}
+		if cfg.KeyNames, err = experiments.ReadKeys(*keysFile); err != nil {
+			return err
+		}
+		cfg.Keys, cfg.KeysFile = len(cfg.KeyNames), *keysFile
+	}
+	nodes, source, cerr := cluster()
+	if cerr != nil {
+		return cerr
 	}
 	if nodes != nil {
 		if command.Given(fs, "from") {

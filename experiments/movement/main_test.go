@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kvplace/kvplace/internal/command"
@@ -75,4 +78,25 @@ func TestYourCluster(t *testing.T) {
 	err := run(append(args, "-from", "3"), &out, &errs)
 	assert.True(t, command.IsUsage(err), "%v", err)
 	assert.ErrorContains(t, run(append(args, "-schemes", "ring:100"), &out, &errs), "scheme ring:100: a cluster of your own places keys by its slots")
+}
+
+// -keys-file stores a user's keys (redis-cli --scan output) instead of key:0, key:1, …;
+// a key listed twice is an error naming the line.
+func TestKeysFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keys.txt")
+	var keys strings.Builder
+	for i := range 300 {
+		fmt.Fprintf(&keys, "user:{%d}:profile\r\n", i)
+	}
+	require.NoError(t, os.WriteFile(path, []byte(keys.String()), 0o644))
+	var out, errs bytes.Buffer
+	require.NoError(t, run([]string{"-keys-file", path, "-to", "4", "-schemes", "slots", "-outage", "5s", "-rate", "200", "-out", "", "-q"}, &out, &errs), errs.String())
+	assert.Contains(t, out.String(), "300 keys (from "+path+") of 100 bytes stored first")
+	assert.Regexp(t, `(?m)^slots\s+crash-replica\s+kill\s+127\.0\.0\.1:6381\s+3\s+\d+\s+0\s+0\s+-\s+0\.00\s+\S+\s+\d+\s+\d+\s+0\s+0\s+0$`, out.String(), "nothing missed or lost")
+
+	require.NoError(t, os.WriteFile(path, []byte("a\nb\na\n"), 0o644))
+	assert.EqualError(t, run([]string{"-keys-file", path, "-q", "-out", ""}, &out, &errs), path+`:3: key "a" is listed already, at line 1`)
+	err := run([]string{"-keys-file", path, "-keys", "5", "-q"}, &out, &errs)
+	assert.True(t, command.IsUsage(err), "%v", err)
 }
