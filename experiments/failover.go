@@ -27,6 +27,9 @@ type FailoverConfig struct {
 	// Trace, when set, receives the first run's (seed Seed's) Chrome/Perfetto trace: every
 	// message, timer and fault of that run, from the cluster's creation to the read-back.
 	Trace io.Writer `json:"-"`
+	// Shard, when not whole, runs only its share of the Runs (see Shard); the result then
+	// holds those runs, and MergeFailover puts the shards' results back together.
+	Shard Shard `json:"-"`
 }
 
 // DefaultFailoverConfig is what `go run ./experiments/failover` runs with no flags: the
@@ -142,6 +145,9 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if err := cfg.Shard.Validate(); err != nil {
+		return nil, fmt.Errorf("failover: %w", err)
+	}
 	fault, err := ParseFault(cfg.Fault)
 	if err != nil {
 		return nil, fmt.Errorf("failover: %w", err)
@@ -156,6 +162,9 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 	ccfg.AppendOnly = true
 	res := &FailoverResult{Config: cfg}
 	for i := range cfg.Runs {
+		if !cfg.Shard.Has(i) {
+			continue
+		}
 		seed := cfg.Seed + uint64(i)
 		if load != nil {
 			load.Keep = i == 0
@@ -179,9 +188,16 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 			fmt.Fprintf(cfg.Progress, "failover: %d/%d runs\n", i+1, cfg.Runs)
 		}
 	}
+	return res, res.summarise()
+}
+
+// summarise adds the summaries of res.Runs: each phase next to the real recordings at the
+// same node timeout, and under load what the application saw.
+func (res *FailoverResult) summarise() error {
+	cfg := res.Config
 	real, err := RealFailovers()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var recorded []RealFailover
 	for _, r := range real {
@@ -190,6 +206,7 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 		}
 	}
 	res.Real = recorded
+	res.Summary = nil
 	for _, ph := range failoverPhases {
 		var s, r []time.Duration
 		for _, run := range res.Runs {
@@ -200,10 +217,10 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 		}
 		res.Summary = append(res.Summary, PhaseSummary{Phase: ph.Name, Sim: quantiles(s), Real: quantiles(r)})
 	}
-	if load != nil {
+	if cfg.Load.Rate != 0 {
 		res.LoadSummary = summariseLoad(res.Runs)
 	}
-	return res, nil
+	return nil
 }
 
 func summariseLoad(runs []FailoverTiming) *LoadSummary {

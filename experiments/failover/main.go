@@ -29,12 +29,19 @@ func main() {
 	os.Exit(command.Exit("failover", run(os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
 }
 
+// getenv reads the batch systems' variables; tests replace it.
+var getenv = os.Getenv
+
 func run(args []string, stdout, stderr io.Writer) (err error) {
 	cfg := experiments.DefaultFailoverConfig()
 	fs := flag.NewFlagSet("failover", flag.ContinueOnError)
-	command.Setup(fs, stderr, "failover [flags]", `Kills a master of a simulated Redis Cluster under client load, once per seed, and
+	command.Setup(fs, stderr, "failover [flags]\n       failover -merge [flags] FILE...", `Kills a master of a simulated Redis Cluster under client load, once per seed, and
 reports the times to PFAIL, FAIL and promotion next to real Redis, and what the
-application saw.`)
+application saw.
+
+As an array job: each task runs its shard of the seeds (-shard I/N, or the index
+Kubernetes, Slurm or AWS Batch gives it) and writes -jsonl; -merge then reads every
+shard's file and prints what the whole run prints, the same bytes.`)
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the first run; run i uses seed+i, and the same seeds give the same numbers")
 	fs.IntVar(&cfg.Runs, "runs", cfg.Runs, "number of simulated failovers")
 	fs.IntVar(&cfg.Masters, "masters", cfg.Masters, "masters in the cluster (at least 3)")
@@ -49,19 +56,48 @@ application saw.`)
 	csv := fs.Bool("csv", false, "print one CSV row per run: seed,pfail_ms,fail_ms,promoted_ms,promoted_replica, then under load unserved_ms,requests,failed,redirected,acked_writes,lost_writes")
 	asJSON := fs.Bool("json", false, "print the runs and the summary as JSON")
 	quiet := fs.Bool("q", false, "no progress on stderr")
+	shardText := fs.String("shard", "", "run only shard `I/N` of the runs (those whose index i has i % N == I); absent, read from JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID or AWS_BATCH_JOB_ARRAY_INDEX when set")
+	shards := fs.Int("shards", 0, "the number of shards, for a batch system that gives the index alone (as KVPLACE_SHARDS does)")
+	jsonl := fs.Bool("jsonl", false, "print one JSON line per run, for -merge")
+	merge := fs.Bool("merge", false, "merge the -jsonl files given as arguments, the shards of one run, and print what that run prints")
 	tracePath := fs.String("trace", "", "write the first run's Chrome/Perfetto trace to `FILE` (open it at https://ui.perfetto.dev)")
 	if err := command.Parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
+	if !*merge && fs.NArg() > 0 {
 		return command.Usagef(fs, "unexpected argument %q", fs.Arg(0))
 	}
+	if *merge && fs.NArg() == 0 {
+		return command.Usagef(fs, "-merge needs the -jsonl files of the shards")
+	}
 	// Output for programs (JSON, CSV) comes without figures unless -out asks for them.
-	if (*asJSON || *csv) && !command.Given(fs, "out") {
+	if (*asJSON || *csv || *jsonl) && !command.Given(fs, "out") {
 		*out = ""
 	}
-	if *csv && *asJSON {
-		return fmt.Errorf("-csv and -json exclude each other")
+	if n := btoi(*csv) + btoi(*asJSON) + btoi(*jsonl); n > 1 {
+		return fmt.Errorf("-csv, -json and -jsonl exclude each other")
+	}
+	if *merge {
+		if *jsonl || *shardText != "" || *tracePath != "" {
+			return command.Usagef(fs, "-merge prints the merged run: -jsonl, -shard and -trace belong to the shards' runs")
+		}
+		res, err := mergeFiles(fs.Args())
+		if err != nil {
+			return err
+		}
+		return report(res, *csv, *asJSON, false, *out, stdout, stderr)
+	}
+	if *shardText != "" {
+		if cfg.Shard, err = experiments.ParseShard(*shardText); err != nil {
+			return command.Usagef(fs, "-shard: %v", err)
+		}
+	} else if s, ok, err := experiments.ShardFromEnv(getenv, *shards); err != nil {
+		return err
+	} else if ok {
+		cfg.Shard = s
+	}
+	if !cfg.Shard.Whole() && !*csv && !*jsonl {
+		return command.Usagef(fs, "%v: a shard prints its rows, with -csv or -jsonl; the table and figures come from -merge", cfg.Shard)
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -76,31 +112,65 @@ application saw.`)
 	}
 	if !*quiet {
 		cfg.Progress = command.Progress(stderr)
-		fmt.Fprintf(stderr, "failover: seed %d, %d runs, %s at node timeout %v, %g requests/s\n", cfg.Seed, cfg.Runs, cfg.Fault, cfg.NodeTimeout, cfg.Load.Rate)
+		shard := ""
+		if !cfg.Shard.Whole() {
+			shard = ", " + cfg.Shard.String()
+		}
+		fmt.Fprintf(stderr, "failover: seed %d, %d runs%s, %s at node timeout %v, %g requests/s\n", cfg.Seed, cfg.Runs, shard, cfg.Fault, cfg.NodeTimeout, cfg.Load.Rate)
 	}
 	res, err := experiments.RunFailover(cfg)
 	if err != nil {
 		return err
 	}
+	return report(res, *csv, *asJSON, *jsonl, *out, stdout, stderr)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// mergeFiles merges the shards' -jsonl files.
+func mergeFiles(paths []string) (*experiments.FailoverResult, error) {
+	var readers []io.Reader
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		readers = append(readers, f)
+	}
+	return experiments.MergeFailover(paths, readers)
+}
+
+// report prints res as asked (CSV, JSON, JSON lines, or the table) and writes the figures
+// to out unless it is empty.
+func report(res *experiments.FailoverResult, csv, asJSON, jsonl bool, out string, stdout, stderr io.Writer) error {
+	var err error
 	switch {
-	case *csv:
+	case jsonl:
+		err = experiments.WriteFailoverJSONL(stdout, res)
+	case csv:
 		err = experiments.WriteFailoverCSV(stdout, res)
-	case *asJSON:
+	case asJSON:
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		err = enc.Encode(res)
 	default:
 		err = experiments.WriteFailoverTable(stdout, res)
 	}
-	if err != nil || *out == "" {
+	if err != nil || out == "" {
 		return err
 	}
-	paths, err := plots.FailoverFigures(res, *out)
+	paths, err := plots.FailoverFigures(res, out)
 	if err != nil {
 		return err
 	}
 	where := stdout
-	if *csv || *asJSON {
+	if csv || asJSON || jsonl {
 		where = stderr
 	}
 	fmt.Fprintf(where, "Figures: %s\n", strings.Join(paths, " "))

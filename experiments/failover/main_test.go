@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/kvplace/kvplace/internal/command"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -83,4 +87,107 @@ func TestTraceOfTheFirstRun(t *testing.T) {
 
 	var out, errs bytes.Buffer
 	assert.ErrorContains(t, run([]string{"-runs", "1", "-q", "-trace", filepath.Join(dir, "no", "such", "dir", "t.json")}, &out, &errs), "no such file or directory")
+}
+
+// The DESIGN.md contract: the rows of -shard 0/2 -csv and -shard 1/2 -csv together, sorted
+// by seed, are exactly the rows of the unsharded -csv run with the same flags; and -merge
+// of the shards' -jsonl prints the unsharded run's bytes, as table, CSV, JSON and figures.
+func TestShardsAndMerge(t *testing.T) {
+	base := []string{"-runs", "5", "-q"}
+	do := func(args ...string) string {
+		var out, errs bytes.Buffer
+		require.NoError(t, run(append(slices.Clone(base), args...), &out, &errs), errs.String())
+		return out.String()
+	}
+	whole := do("-csv")
+	var rows []string
+	for _, shard := range []string{"0/2", "1/2"} {
+		lines := strings.Split(strings.TrimSpace(do("-csv", "-shard", shard)), "\n")
+		require.Equal(t, strings.Split(whole, "\n")[0], lines[0], "the same header")
+		rows = append(rows, lines[1:]...)
+	}
+	slices.SortFunc(rows, func(a, b string) int {
+		x, _ := strconv.Atoi(strings.Split(a, ",")[0])
+		y, _ := strconv.Atoi(strings.Split(b, ",")[0])
+		return x - y
+	})
+	assert.Equal(t, strings.Split(strings.TrimSpace(whole), "\n")[1:], rows)
+
+	dir := t.TempDir()
+	var files []string
+	for i, shard := range []string{"0/3", "1/3", "2/3"} {
+		path := filepath.Join(dir, fmt.Sprintf("shard%d.jsonl", i))
+		require.NoError(t, os.WriteFile(path, []byte(do("-jsonl", "-shard", shard)), 0o644))
+		files = append(files, path)
+	}
+	merged := func(args ...string) string { return do(append(append([]string{"-merge"}, args...), files...)...) }
+	assert.Equal(t, whole, merged("-csv"))
+	assert.Equal(t, do("-json"), merged("-json"))
+	figsWhole, figsMerged := filepath.Join(dir, "whole"), filepath.Join(dir, "merged")
+	table := do("-out", figsWhole)
+	assert.Equal(t, strings.ReplaceAll(table, figsWhole, "OUT"), strings.ReplaceAll(merged("-out", figsMerged), figsMerged, "OUT"))
+	for _, f := range []string{"failover-timeline.png", "failover-distribution.svg"} {
+		a, err := os.ReadFile(filepath.Join(figsWhole, f))
+		require.NoError(t, err)
+		b, err := os.ReadFile(filepath.Join(figsMerged, f))
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(a, b), "%s differs", f)
+	}
+
+	// A merge checks that every run is there exactly once, from one configuration.
+	var out, errs bytes.Buffer
+	assert.ErrorContains(t, run(append([]string{"-merge", "-csv"}, files[:2]...), &out, &errs), "are missing, among them run 2 (seed 3): is a shard's file absent?")
+	assert.ErrorContains(t, run(append([]string{"-merge", "-csv"}, append(files, files[0])...), &out, &errs), "run 0 is in "+files[0]+":1 already")
+	other := filepath.Join(dir, "other.jsonl")
+	require.NoError(t, os.WriteFile(other, []byte(do("-jsonl", "-shard", "2/3", "-node-timeout", "2s")), 0o644))
+	assert.ErrorContains(t, run([]string{"-merge", "-csv", files[0], files[1], other}, &out, &errs), "a run of another configuration than "+files[0]+":1's")
+	assert.True(t, command.IsUsage(run([]string{"-merge"}, &out, &errs)), "-merge without files")
+	assert.True(t, command.IsUsage(run([]string{"-shard", "1/2", "-q"}, &out, &errs)), "a shard without -csv or -jsonl")
+	assert.True(t, command.IsUsage(run([]string{"-shard", "2/2", "-csv", "-q"}, &out, &errs)), "-shard 2/2")
+}
+
+// The shard comes from the batch system's variables when -shard is absent: here Slurm's.
+func TestShardFromTheBatchSystem(t *testing.T) {
+	getenv = func(k string) string {
+		return map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2"}[k]
+	}
+	defer func() { getenv = os.Getenv }()
+	var fromEnv, fromFlag, errs bytes.Buffer
+	require.NoError(t, run([]string{"-runs", "4", "-csv", "-q"}, &fromEnv, &errs))
+	getenv = func(string) string { return "" }
+	require.NoError(t, run([]string{"-runs", "4", "-csv", "-q", "-shard", "1/2"}, &fromFlag, &errs))
+	assert.Equal(t, fromFlag.String(), fromEnv.String())
+	getenv = func(k string) string { return map[string]string{"JOB_COMPLETION_INDEX": "1"}[k] }
+	assert.EqualError(t, run([]string{"-runs", "4", "-csv", "-q"}, &fromEnv, &errs), "array job: the number of shards is not known: set KVPLACE_SHARDS (or -shards)")
+	require.NoError(t, run([]string{"-runs", "4", "-csv", "-q", "-shards", "2"}, &fromEnv, &errs))
+}
+
+// Shards run as separate processes, as an array job's tasks do, in parallel, and merge.
+func TestShardsAsProcesses(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "failover")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	var cmds []*exec.Cmd
+	var files []string
+	for i := range 2 {
+		path := filepath.Join(dir, fmt.Sprintf("task%d.jsonl", i))
+		f, err := os.Create(path)
+		require.NoError(t, err)
+		defer f.Close()
+		cmd := exec.Command(bin, "-runs", "4", "-jsonl", "-q")
+		cmd.Env = append(os.Environ(), "JOB_COMPLETION_INDEX="+strconv.Itoa(i), "KVPLACE_SHARDS=2")
+		cmd.Stdout = f
+		require.NoError(t, cmd.Start())
+		cmds, files = append(cmds, cmd), append(files, path)
+	}
+	for _, c := range cmds {
+		require.NoError(t, c.Wait())
+	}
+	merged, err := exec.Command(bin, append([]string{"-merge", "-csv"}, files...)...).Output()
+	require.NoError(t, err)
+	var whole, errs bytes.Buffer
+	require.NoError(t, run([]string{"-runs", "4", "-csv", "-q"}, &whole, &errs))
+	assert.Equal(t, whole.String(), string(merged))
 }
