@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -86,6 +87,11 @@ type FailoverResult struct {
 	LoadSummary *LoadSummary     `json:"load_summary,omitempty"`
 	Real        []RealFailover   `json:"-"` // the recordings at this node timeout
 	Timeline    []AppRequest     `json:"-"`
+	// FirstAnomaly is porcupine's verdict on the first run whose history is not
+	// linearizable (seed FirstAnomalySeed), with that history, for WriteHTML; nil when every
+	// run is.
+	FirstAnomaly     *Verdict `json:"-"`
+	FirstAnomalySeed uint64   `json:"-"`
 }
 
 // LoadSummary adds up the application's view over all runs: requests after the fault,
@@ -100,6 +106,10 @@ type LoadSummary struct {
 	LostRuns   int      `json:"runs_with_lost_writes"`
 	LostMax    int      `json:"max_lost_writes_in_a_run"`
 	Unserved   Quantile `json:"unserved"`
+	// Porcupine's verdicts on the runs' histories: how many runs were linearizable, and
+	// the keys of all runs that were not, by kind of anomaly.
+	Linearizable int            `json:"linearizable_runs"`
+	Anomalies    map[string]int `json:"anomalies,omitempty"`
 }
 
 // PhaseSummary compares one phase (pfail, fail, promoted) of the simulation with reality.
@@ -183,6 +193,15 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 		if tm.Load != nil && i == 0 {
 			res.Timeline, tm.Load.Log = tm.Load.Log, nil
 		}
+		if tm.Load != nil && tm.Load.Linearizability != nil {
+			// Keep the history of the first run that is not linearizable, for its picture;
+			// let the others go.
+			if v := tm.Load.Linearizability; !v.Linearizable && res.FirstAnomaly == nil {
+				res.FirstAnomaly, res.FirstAnomalySeed = v, seed
+			} else {
+				v.h = nil
+			}
+		}
 		res.Runs = append(res.Runs, tm)
 		if cfg.Progress != nil && ((i+1)%50 == 0 || i+1 == cfg.Runs) {
 			fmt.Fprintf(cfg.Progress, "failover: %d/%d runs\n", i+1, cfg.Runs)
@@ -238,6 +257,17 @@ func summariseLoad(runs []FailoverTiming) *LoadSummary {
 		}
 		ls.LostMax = max(ls.LostMax, l.Lost)
 		unserved = append(unserved, float64(l.Unserved.Milliseconds()))
+		if v := l.Linearizability; v != nil {
+			if v.Linearizable {
+				ls.Linearizable++
+			}
+			for kind, n := range v.Anomalies {
+				if ls.Anomalies == nil {
+					ls.Anomalies = map[string]int{}
+				}
+				ls.Anomalies[kind] += n
+			}
+		}
 	}
 	ls.Unserved = summarise(unserved)
 	return ls
@@ -346,6 +376,10 @@ func WriteFailoverTable(w io.Writer, res *FailoverResult) error {
 		fmt.Fprintf(w, "  redirected                %9d  (%.1f%%)\n", ls.Redirected, pct(ls.Redirected, ls.Requests))
 		fmt.Fprintf(w, "  acknowledged writes       %9d\n", ls.Acked)
 		fmt.Fprintf(w, "  lost acknowledged writes  %9d  (%.2f%%; in %d of %d runs, at most %d in one)\n", ls.Lost, pct(ls.Lost, ls.Acked), ls.LostRuns, len(res.Runs), ls.LostMax)
+		fmt.Fprintf(w, "  linearizable histories    %9d  of %d runs (porcupine, per key: every SET and the read-back)\n", ls.Linearizable, len(res.Runs))
+		for _, kind := range slices.Sorted(maps.Keys(ls.Anomalies)) {
+			fmt.Fprintf(w, "    keys with %-26s %d\n", kind+":", ls.Anomalies[kind])
+		}
 		fmt.Fprintf(w, "unserved: from the first failed request on the master's slots to the first success after the last failure\n")
 	}
 	_, err := fmt.Fprintln(w)

@@ -127,6 +127,9 @@ type LoadOutcome struct {
 	Acked      int          // writes answered OK
 	Lost       int          // of all acknowledged writes, those not found afterwards
 	Log        []AppRequest `json:",omitempty"` // with Load.Keep: every request after the fault, by time sent
+	// Linearizability is porcupine's verdict on the run's history: every SET and the
+	// read-back's GET of each key written, checked per key.
+	Linearizability *Verdict `json:",omitempty"`
 }
 
 // An AppRequest is one application request after the fault, its times relative to the fault.
@@ -237,6 +240,7 @@ type appLoad struct {
 	faulted bool
 	stopped bool
 	reqs    []AppRequest
+	history History // every SET, and the read-back's GETs, for porcupine
 }
 
 func startLoad(c *cluster.Cluster, procs []*cluster.Process, l Load) *appLoad {
@@ -285,6 +289,9 @@ func (a *appLoad) request(cc *client.ClusterClient) {
 		if acked {
 			_ = a.ledger.Ack(key, value) // value came from the ledger
 		}
+		if write { // the reads ask keys no request writes: nothing to check in them
+			a.history.Add(cc.Index(), KVInput{Key: key, Write: true, Value: value}, KVOutput{Unknown: !acked}, time.Duration(r.Sent), time.Duration(r.End))
+		}
 		if after {
 			a.reqs = append(a.reqs, AppRequest{
 				Key: key, Sent: r.Sent.Sub(a.faultAt), End: r.End.Sub(a.faultAt), Outcome: r.Outcome,
@@ -327,6 +334,8 @@ func (a *appLoad) outcome(c *cluster.Cluster, procs []*cluster.Process, end sim.
 	for i := range out.Log {
 		out.Log[i].Lost = out.Log[i].Acked && lost[out.Log[i].Key] > 0
 	}
+	v := a.history.Check()
+	out.Linearizability = &v
 	return out, nil
 }
 
@@ -432,5 +441,11 @@ func (a *appLoad) readBack(c *cluster.Cluster, procs []*cluster.Process) (map[st
 	for _, p := range procs {
 		seeds = append(seeds, p.Addr())
 	}
-	return client.ReadBack(c, a.ledger, seeds)
+	return client.ReadBackEach(c, a.ledger, seeds, func(key string, r client.Result) {
+		found := r.Reply.Kind == cluster.Bulk
+		a.history.Add(readerClient, KVInput{Key: key}, KVOutput{Value: r.Reply.Str, Found: found}, time.Duration(r.Sent), time.Duration(r.End))
+	})
 }
+
+// readerClient is the read-back's client in a history, apart from the application's.
+const readerClient = 1 << 20

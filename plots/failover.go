@@ -1,9 +1,12 @@
 package plots
 
 import (
+	"errors"
 	"fmt"
 	"image/color"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -19,7 +22,9 @@ import (
 // SVG (named failover-isolate-… for an isolation): failover-timeline (what the application saw in the first run, request by request,
 // with the moments of PFAIL, FAIL and promotion; only under load) and
 // failover-distribution (the spread of each phase over all runs, next to real Redis when
-// it was recorded at the run's node timeout). It returns the paths written.
+// it was recorded at the run's node timeout), and when a run's history is not
+// linearizable, failover-history.html, porcupine's picture of it. It returns the paths
+// written.
 func FailoverFigures(res *experiments.FailoverResult, dir string) ([]string, error) {
 	var figs []Figure
 	if len(res.Timeline) > 0 {
@@ -34,7 +39,30 @@ func FailoverFigures(res *experiments.FailoverResult, dir string) ([]string, err
 		return nil, err
 	}
 	figs = append(figs, f)
-	return saveAll(figs, dir)
+	paths, err := saveAll(figs, dir)
+	if err != nil || res.FirstAnomaly == nil {
+		return paths, err
+	}
+	path, err := saveHistory(res, dir)
+	if err != nil {
+		return nil, err
+	}
+	return append(paths, path), nil
+}
+
+// saveHistory writes porcupine's picture of the first non-linearizable run's history (its
+// first twenty anomalous keys) to dir, as failover[-FAULT]-history.html.
+func saveHistory(res *experiments.FailoverResult, dir string) (path string, err error) {
+	path = filepath.Join(dir, failoverName(res, "history")+".html")
+	f, err := os.Create(path)
+	if err != nil {
+		return "", fmt.Errorf("plots: %w", err)
+	}
+	defer func() { err = errors.Join(err, f.Close()) }()
+	if err := res.FirstAnomaly.WriteHTML(f, 20); err != nil {
+		return "", fmt.Errorf("plots: writing %s: %w", path, err)
+	}
+	return path, nil
 }
 
 // timelineBucket is the width of one point of the timeline: fine enough to show the

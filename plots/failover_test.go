@@ -12,7 +12,8 @@ import (
 )
 
 // TestFailoverFiguresRepeat: the same run gives the same figure bytes, both figures are
-// written, and an isolation gets its own names so the gallery can hold both.
+// written, and an isolation gets its own names so the gallery can hold both; its writes
+// are lost, so porcupine's picture of the first non-linearizable history is written too.
 func TestFailoverFiguresRepeat(t *testing.T) {
 	cfg := experiments.DefaultFailoverConfig()
 	cfg.Runs, cfg.Fault = 3, "isolate"
@@ -27,9 +28,9 @@ func TestFailoverFiguresRepeat(t *testing.T) {
 		for _, p := range paths {
 			names = append(names, filepath.Base(p))
 		}
-		assert.Equal(t, []string{"failover-isolate-timeline.png", "failover-isolate-timeline.svg", "failover-isolate-distribution.png", "failover-isolate-distribution.svg"}, names)
+		assert.Equal(t, []string{"failover-isolate-timeline.png", "failover-isolate-timeline.svg", "failover-isolate-distribution.png", "failover-isolate-distribution.svg", "failover-isolate-history.html"}, names)
 	}
-	for _, name := range []string{"failover-isolate-timeline.png", "failover-isolate-distribution.svg"} {
+	for _, name := range []string{"failover-isolate-timeline.png", "failover-isolate-distribution.svg", "failover-isolate-history.html"} {
 		a, err := os.ReadFile(filepath.Join(dirs[0], name))
 		require.NoError(t, err)
 		b, err := os.ReadFile(filepath.Join(dirs[1], name))

@@ -11,6 +11,12 @@ import (
 // that knows seeds, and counts per key the acknowledged writes that are missing. A read
 // that fails is tried again a second later, five times.
 func ReadBack(c *cluster.Cluster, ledger *Ledger, seeds []string) (map[string]int, error) {
+	return ReadBackEach(c, ledger, seeds, nil)
+}
+
+// ReadBackEach is ReadBack that also gives each key's final read to each, when not nil:
+// the read that counted, with its times and reply, for a history of the run.
+func ReadBackEach(c *cluster.Cluster, ledger *Ledger, seeds []string, each func(key string, r Result)) (map[string]int, error) {
 	reader := NewClusterClient(c, "reader", seeds...)
 	lost := map[string]int{}
 	for _, key := range ledger.Keys() {
@@ -30,6 +36,9 @@ func ReadBack(c *cluster.Cluster, ledger *Ledger, seeds []string) (map[string]in
 				return nil, fmt.Errorf("reading %q back: %s", key, r.Reply.Str)
 			}
 			c.Sim.RunFor(time.Second)
+		}
+		if each != nil {
+			each(key, r)
 		}
 		n, err := ledger.Lost(key, r.Reply.Str, r.Reply.Kind == cluster.Bulk)
 		if err != nil {
