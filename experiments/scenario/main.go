@@ -8,6 +8,7 @@
 //	go run ./experiments/scenario -trace seed.json   # then open seed.json at https://ui.perfetto.dev
 //	go run ./experiments/scenario -seed 7 -time runbook.txt
 //	go run ./experiments/scenario -live runbook.txt
+//	go run ./experiments/scenario -diff runbook.txt   # live against simulated, step by step
 //	cat runbook.txt | go run ./experiments/scenario -
 //	go run ./experiments/scenario -nodes nodes.txt runbook.txt   # on a copy of your cluster
 package main
@@ -45,6 +46,8 @@ loopback, and prints what each command prints.`)
 	liveMode := fs.Bool("live", false, "run against real redis-server processes on loopback instead of simulating")
 	tracePath := fs.String("trace", "", "write the simulated run's Chrome/Perfetto trace to `FILE` (open it at https://ui.perfetto.dev)")
 	cluster := command.ClusterFlags(fs, "run on a simulated copy of")
+	diff := fs.Bool("diff", false, "run FILE on real redis-server and in simulation, and print the steps whose real outcome no seed reaches (exit 1 if any)")
+	seeds := fs.Int("seeds", 5, "with -diff: the simulated runs, seeds 1..N, whose outcomes a real step may match")
 	brief := fs.Bool("brief", false, "fold redis-cli's per-slot \"Moving slot\" lines into one line per source and target")
 	if err := command.Parse(fs, args); err != nil {
 		return err
@@ -54,6 +57,29 @@ loopback, and prints what each command prints.`)
 	}
 	if *liveMode && *tracePath != "" {
 		return command.Usagef(fs, "-trace needs a simulated run: real servers keep no trace")
+	}
+	if *diff {
+		switch {
+		case fs.NArg() != 1 || fs.Arg(0) == "-":
+			return command.Usagef(fs, "-diff needs a runbook FILE")
+		case *liveMode || *tracePath != "" || command.Given(fs, "nodes") || command.Given(fs, "addr") || command.Given(fs, "seed"):
+			return command.Usagef(fs, "-diff runs FILE live and simulated itself: -live, -trace, -nodes, -addr and -seed do not go with it")
+		case *seeds < 1:
+			return command.Usagef(fs, "-seeds %d: want at least 1", *seeds)
+		}
+		rb, err := scenario.ParseFile(fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		defer live.HandleInterrupts()()
+		res, err := scenario.Diff(rb, stdout, scenario.DiffOptions{Seeds: *seeds})
+		if err != nil {
+			return err
+		}
+		if len(res.Divergent) > 0 {
+			return fmt.Errorf("%s: %v", fs.Arg(0), res)
+		}
+		return nil
 	}
 	if *liveMode && (command.Given(fs, "nodes") || command.Given(fs, "addr")) {
 		return command.Usagef(fs, "-nodes and -addr start a simulated copy of a cluster; -live starts its own servers")

@@ -104,3 +104,12 @@ func TestYourLiveCluster(t *testing.T) {
 	assert.Contains(t, out.String(), "[OK] All 16384 slots covered.")
 	assert.Contains(t, out.String(), "[OK] 0 keys in 3 masters.")
 }
+
+// -diff wants one runbook file and none of the flags that pick one backend.
+func TestDiffUsage(t *testing.T) {
+	for _, args := range [][]string{{"-diff"}, {"-diff", "-"}, {"-diff", "-live", "a.txt"}, {"-diff", "-seed", "3", "a.txt"}, {"-diff", "-seeds", "0", "a.txt"}} {
+		var out, errs bytes.Buffer
+		err := run(args, strings.NewReader(""), &out, &errs)
+		assert.True(t, command.IsUsage(err), "%q: %v", args, err)
+	}
+}

@@ -1,14 +1,16 @@
 package scenario
 
 import (
+	"cmp"
 	"regexp"
 	"slices"
 	"strings"
 )
 
-// The helpers below turn a transcript (what RunSim or RunLive printed, or what a real
-// cluster printed in reference/seed-runbook-real-output.txt) into the lines two runs of the
-// same runbook must agree on, whatever their node IDs, clocks and hash-table orders.
+// The normal form of a transcript (what RunSim or RunLive printed, or what a real cluster
+// printed in reference/seed-runbook-real-output.txt): the lines two runs of the same
+// runbook must agree on, whatever their node IDs, clocks and hash-table orders. Diff and
+// the tests compare transcripts by it.
 
 // A stepOut is one "$ command" of a transcript and the lines printed under it.
 type stepOut struct {
@@ -55,42 +57,65 @@ func nodeAddrs(steps []stepOut) map[string]string {
 	return ids
 }
 
-// comparable returns a transcript's lines with node IDs replaced by addresses, clocks and
-// message counters masked, redirect announcements and docker's echoes dropped, and every
-// run of node lines or node blocks sorted (Redis lists nodes in its hash table's order,
-// which a random seed picks at every start).
+// comparable returns a transcript's normal form as lines: each step's "$ command" and the
+// lines normalSteps leaves under it.
 func comparable(text string) []string {
+	var out []string
+	for _, s := range normalSteps(text) {
+		out = append(out, "$ "+s.cmd)
+		out = append(out, s.lines...)
+	}
+	return out
+}
+
+// volatile are the INFO and CLUSTER INFO fields whose values are clocks, counters or
+// replication offsets: their names stay, their values are masked.
+var volatile = regexp.MustCompile(`^(cluster_stats_messages_\w+|(master|slave)_repl_offset|second_repl_offset|master_replid2?|repl_backlog_\w+|master_last_io_seconds_ago|master_sync_\w+|slave_read_repl_offset|total_cluster_links_buffer_limit_exceeded):`)
+
+// replicaField is INFO replication's line about one replica, whose offset and lag move.
+var replicaField = regexp.MustCompile(`^(slave\d+:ip=[^,]+,port=\d+,state=\w+),offset=\d+,lag=\d+$`)
+
+// normalSteps splits a transcript into its steps, each with its lines in normal form:
+// node IDs replaced by the addresses they had, clocks, counters and offsets masked, the
+// dots redis-cli prints while it waits dropped, redirect announcements and docker's echoes
+// dropped, and every run of node lines or node blocks sorted (Redis lists nodes in its hash
+// table's order, which a random seed picks at every start). An ID the transcript never
+// shows with an address reads <unknown node>.
+func normalSteps(text string) []stepOut {
 	steps := splitTranscript(Abbreviate(text))
 	ids := nodeAddrs(steps)
 	short := map[string]string{}
 	for id, a := range ids {
 		short[id[:8]] = a
 	}
-	var out []string
+	var out []stepOut
 	for _, s := range steps {
-		out = append(out, "$ "+s.cmd)
 		if strings.HasPrefix(s.cmd, "docker ") {
+			out = append(out, stepOut{cmd: s.cmd})
 			continue
 		}
 		var lines []string
 		for _, l := range s.lines {
-			if strings.TrimSpace(l) == "" || strings.HasPrefix(l, "-> Redirected") {
+			if strings.TrimSpace(l) == "" || strings.HasPrefix(l, "-> Redirected") || strings.Trim(l, ".") == "" {
 				continue
 			}
-			l = strings.TrimPrefix(l, "(error) ")
+			l = strings.TrimRight(strings.TrimPrefix(l, "(error) "), "\r")
 			if nodeLine.MatchString(l) {
 				f := strings.Fields(l)
 				f[4], f[5] = "PING", "PONG"
 				l = strings.Join(f, " ")
 			}
-			if k, _, ok := strings.Cut(l, ":"); ok && strings.HasPrefix(k, "cluster_stats_messages_") {
-				l = k + ":N"
+			if m := volatile.FindStringSubmatch(l); m != nil {
+				l = m[0] + "N"
 			}
-			l = hexID.ReplaceAllStringFunc(l, func(id string) string { return "<" + ids[id] + ">" })
-			l = shortID.ReplaceAllStringFunc(l, func(m string) string { return "(<" + short[m[1:9]] + ">)" })
+			if m := replicaField.FindStringSubmatch(l); m != nil {
+				l = m[1] + ",offset=N,lag=N"
+			}
+			l = hexID.ReplaceAllStringFunc(l, func(id string) string { return "<" + cmp.Or(ids[id], "unknown node") + ">" })
+			l = shortID.ReplaceAllStringFunc(l, func(m string) string { return "(<" + cmp.Or(short[m[1:9]], "unknown node") + ">)" })
 			lines = append(lines, l)
 		}
-		out = append(out, sortRuns(lines)...)
+		out = append(out, stepOut{cmd: s.cmd, lines: sortRuns(lines)})
 	}
 	return out
 }

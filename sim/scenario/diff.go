@@ -1,0 +1,145 @@
+package scenario
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// DiffOptions configure Diff.
+type DiffOptions struct {
+	Seeds int    // simulated runs, seeds 1..Seeds; 0 means 5
+	Dir   string // where the live run's servers keep their files (see Options.Dir)
+}
+
+// A DiffResult is what Diff found: the runbook's steps, and those whose real outcome no
+// seed of the simulation reached.
+type DiffResult struct {
+	Steps      int
+	Divergent  []Divergence
+	LiveFailed error // the live run stopped at a step; the steps before it are compared
+}
+
+// A Divergence is one step whose real outcome (in normal form) is none of the simulated
+// ones: Real is the real lines, Sim the lines of each seed's run (seed i+1 in Sim[i]).
+type Divergence struct {
+	Step int // from 1, in the runbook's order
+	Line int // in the runbook
+	Cmd  string
+	Real []string
+	Sim  [][]string
+}
+
+// Diff runs rb on real redis-server processes once and in simulation with seeds 1..Seeds,
+// puts every transcript in normal form (normalSteps: node IDs by address, clocks, counters
+// and offsets masked, redis-cli's waiting dots dropped, node listings sorted) and compares
+// them step by step: a step agrees when its real outcome is the outcome of some seed, for
+// a step whose outcome depends on timing may go one way or another. It writes each step
+// that disagrees to out, the real lines against the first seed's (- real, + simulated).
+func Diff(rb *Runbook, out io.Writer, opt DiffOptions) (*DiffResult, error) {
+	if opt.Seeds <= 0 {
+		opt.Seeds = 5
+	}
+	var realOut bytes.Buffer
+	liveErr := RunLive(rb, &realOut, Options{Seed: 1, Dir: opt.Dir})
+	var sims []string
+	for seed := uint64(1); seed <= uint64(opt.Seeds); seed++ {
+		var b bytes.Buffer
+		if err := RunSim(rb, &b, Options{Seed: seed}); err != nil {
+			return nil, fmt.Errorf("simulation, seed %d: %w", seed, err)
+		}
+		sims = append(sims, b.String())
+	}
+	res := diffTranscripts(rb, realOut.String(), sims)
+	res.LiveFailed = liveErr
+	res.write(out, opt.Seeds)
+	return res, nil
+}
+
+// diffTranscripts compares a real transcript of rb with simulated ones, step by step.
+func diffTranscripts(rb *Runbook, real string, sims []string) *DiffResult {
+	realSteps := normalSteps(real)
+	simSteps := make([][]stepOut, len(sims))
+	for i, s := range sims {
+		simSteps[i] = normalSteps(s)
+	}
+	res := &DiffResult{Steps: len(rb.Steps)}
+	for i, step := range rb.Steps {
+		if i >= len(realSteps) {
+			break // the live run stopped before this step
+		}
+		d := Divergence{Step: i + 1, Line: step.Line, Cmd: step.Text, Real: realSteps[i].lines}
+		agree := false
+		for _, ss := range simSteps {
+			var lines []string
+			if i < len(ss) {
+				lines = ss[i].lines
+			}
+			d.Sim = append(d.Sim, lines)
+			agree = agree || slices.Equal(lines, d.Real)
+		}
+		if !agree {
+			res.Divergent = append(res.Divergent, d)
+		}
+	}
+	return res
+}
+
+func (res *DiffResult) write(w io.Writer, seeds int) {
+	for _, d := range res.Divergent {
+		fmt.Fprintf(w, "step %d (line %d): %s\n", d.Step, d.Line, d.Cmd)
+		fmt.Fprintf(w, "  no seed of 1..%d gives the real outcome; - real, + simulated (seed 1):\n", seeds)
+		for _, l := range lineDiff(d.Real, d.Sim[0]) {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
+	}
+	if res.LiveFailed != nil {
+		fmt.Fprintf(w, "the live run stopped: %v\n", res.LiveFailed)
+	}
+	fmt.Fprintf(w, "%d of %d steps: the real outcome is one the simulation reaches (seeds 1..%d); %d differ\n",
+		res.Steps-len(res.Divergent), res.Steps, seeds, len(res.Divergent))
+}
+
+// lineDiff is a line diff of a and b by their longest common subsequence: "  " lines in
+// both, "- " in a only, "+ " in b only.
+func lineDiff(a, b []string) []string {
+	n, m := len(a), len(b)
+	lcs := make([][]int, n+1)
+	for i := range lcs {
+		lcs[i] = make([]int, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var out []string
+	i, j := 0, 0
+	for i < n || j < m {
+		switch {
+		case i < n && j < m && a[i] == b[j]:
+			out = append(out, "  "+a[i])
+			i, j = i+1, j+1
+		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
+			out = append(out, "- "+a[i])
+			i++
+		default:
+			out = append(out, "+ "+b[j])
+			j++
+		}
+	}
+	return out
+}
+
+// String summarises the result in one line.
+func (res *DiffResult) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d of %d steps differ", len(res.Divergent), res.Steps)
+	return b.String()
+}

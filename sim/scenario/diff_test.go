@@ -1,0 +1,93 @@
+package scenario
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kvplace/kvplace/internal/livetest"
+	"github.com/kvplace/kvplace/sim/live"
+)
+
+// diffTranscripts takes a step whose real outcome one of the seeds reaches as agreeing,
+// and reports one none reaches, with a line diff against the first seed.
+func TestDiffTranscripts(t *testing.T) {
+	rb := parseText(t, "redis-cli -p 6381 ping\nredis-cli -p 6381 cluster info\n")
+	real := "$ redis-cli -p 6381 ping\nPONG\n$ redis-cli -p 6381 cluster info\ncluster_state:fail\ncluster_stats_messages_sent:12\n"
+	seed1 := "$ redis-cli -p 6381 ping\nPONG\n$ redis-cli -p 6381 cluster info\ncluster_state:ok\ncluster_stats_messages_sent:7\n"
+	seed2 := "$ redis-cli -p 6381 ping\nPONG\n$ redis-cli -p 6381 cluster info\ncluster_state:fail\ncluster_stats_messages_sent:3\n"
+	res := diffTranscripts(rb, real, []string{seed1, seed2})
+	assert.Empty(t, res.Divergent, "seed 2 reaches the real outcome; the counters are masked")
+	res = diffTranscripts(rb, real, []string{seed1})
+	require.Len(t, res.Divergent, 1)
+	d := res.Divergent[0]
+	assert.Equal(t, 2, d.Step)
+	assert.Equal(t, 2, d.Line)
+	var out bytes.Buffer
+	res.write(&out, 1)
+	assert.Equal(t, `step 2 (line 2): redis-cli -p 6381 cluster info
+  no seed of 1..1 gives the real outcome; - real, + simulated (seed 1):
+  - cluster_state:fail
+  + cluster_state:ok
+    cluster_stats_messages_sent:N
+1 of 2 steps: the real outcome is one the simulation reaches (seeds 1..1); 1 differ
+`, out.String())
+}
+
+// The normal form: node IDs by the address they had, clocks and offsets masked, the dots
+// of a wait dropped, node lines sorted.
+func TestNormalSteps(t *testing.T) {
+	text := `$ redis-cli -p 6381 cluster nodes
+bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb 127.0.0.1:6382@16382 master - 0 1795548076530 2 connected 5461-10922
+aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa 127.0.0.1:6381@16381 myself,master - 0 1795548074000 1 connected 0-5460
+$ redis-cli -p 6381 info replication
+role:master
+slave0:ip=127.0.0.1,port=6384,state=online,offset=1234,lag=0
+master_repl_offset:1234
+$ redis-cli --cluster create 127.0.0.1:6381 127.0.0.1:6382
+Waiting for the cluster to join
+...
+`
+	steps := normalSteps(text)
+	require.Len(t, steps, 3)
+	assert.Equal(t, []string{
+		"<127.0.0.1:6381> 127.0.0.1:6381@16381 myself,master - PING PONG 1 connected 0-5460",
+		"<127.0.0.1:6382> 127.0.0.1:6382@16382 master - PING PONG 2 connected 5461-10922",
+	}, steps[0].lines)
+	assert.Equal(t, []string{"role:master", "slave0:ip=127.0.0.1,port=6384,state=online,offset=N,lag=N", "master_repl_offset:N"}, steps[1].lines)
+	assert.Equal(t, []string{"Waiting for the cluster to join"}, steps[2].lines)
+}
+
+// scenario -diff's engine on real servers: the tutorial's first steps agree.
+func TestDiffLive(t *testing.T) {
+	livetest.Need(t)
+	t.Parallel()
+	text := `docker run -d --name n1 --net host redis:7.0.15 --cluster-enabled yes --port 6381
+docker run -d --name n2 --net host redis:7.0.15 --cluster-enabled yes --port 6382
+docker run -d --name n3 --net host redis:7.0.15 --cluster-enabled yes --port 6383
+redis-cli --cluster create 127.0.0.1:6381 127.0.0.1:6382 127.0.0.1:6383 --cluster-yes
+sleep 3s
+redis-cli -p 6381 cluster nodes
+redis-cli -p 6381 set k1 v1
+redis-cli --cluster check 127.0.0.1:6381
+`
+	ports, back := freePortMaps(t, 3)
+	rb := parseText(t, ports(text))
+	var out bytes.Buffer
+	res, err := Diff(rb, &out, DiffOptions{Seeds: 2, Dir: t.TempDir()})
+	require.NoError(t, err)
+	assert.NoError(t, res.LiveFailed)
+	assert.Empty(t, res.Divergent, back(out.String()))
+	assert.True(t, strings.HasSuffix(out.String(), "8 of 8 steps: the real outcome is one the simulation reaches (seeds 1..2); 0 differ\n"), out.String())
+}
+
+// freePortMaps returns portMaps for n free ports.
+func freePortMaps(t *testing.T, n int) (there, back func(string) string) {
+	t.Helper()
+	ports, err := live.FreePorts(n)
+	require.NoError(t, err)
+	return portMaps(ports)
+}
