@@ -55,6 +55,9 @@ func TestPorcupineAgreesWithTheLostWriteCount(t *testing.T) {
 	for _, fault := range []string{"kill", "isolate"} {
 		cfg := DefaultFailoverConfig()
 		cfg.Runs, cfg.Fault = 6, fault
+		if testing.Short() {
+			cfg.Runs = 3
+		}
 		res, err := RunFailover(cfg)
 		require.NoError(t, err)
 		for _, r := range res.Runs {

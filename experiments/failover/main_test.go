@@ -93,7 +93,7 @@ func TestTraceOfTheFirstRun(t *testing.T) {
 // by seed, are exactly the rows of the unsharded -csv run with the same flags; and -merge
 // of the shards' -jsonl prints the unsharded run's bytes, as table, CSV, JSON and figures.
 func TestShardsAndMerge(t *testing.T) {
-	base := []string{"-runs", "5", "-q"}
+	base := []string{"-runs", "4", "-q"}
 	do := func(args ...string) string {
 		var out, errs bytes.Buffer
 		require.NoError(t, run(append(slices.Clone(base), args...), &out, &errs), errs.String())
@@ -164,6 +164,9 @@ func TestShardFromTheBatchSystem(t *testing.T) {
 
 // Shards run as separate processes, as an array job's tasks do, in parallel, and merge.
 func TestShardsAsProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping the shards as separate processes (a build and three runs) in -short mode; TestShardsAndMerge checks the same in process")
+	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "failover")
 	build := exec.Command("go", "build", "-o", bin, ".")

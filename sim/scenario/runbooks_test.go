@@ -472,6 +472,9 @@ func TestReshardTimingMatchesRealRedis(t *testing.T) {
 // real runs' (testdata/reshard-pipeline-timings.txt). The real runs spread far wider (1.7 to
 // 3.2 s at pipeline 1) than the seeds (2.04 s): the host's scheduling is not simulated.
 func TestReshardPipelineMatchesRealRedis(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping six simulated loads of 30000 keys in -short mode; TestReshardTimingMatchesRealRedis holds the loop's cost")
+	}
 	text, err := os.ReadFile("testdata/reshard-pipeline-timings.txt")
 	require.NoError(t, err)
 	real := make([][]float64, 3)
@@ -562,7 +565,7 @@ func sortedLines(s string) []string {
 // in a dict's order, and real redis-cli's stderr lines reach a pipe ahead of its stdout).
 // Port 1 stands for a node nothing answers at.
 func TestRedisCLIRefusalsMatchRealRedis(t *testing.T) {
-	livetest.Need(t)
+	livetest.NeedLong(t) // seven servers and their create: about ten seconds on a busy host
 	t.Parallel()
 	var text strings.Builder
 	for i := range 7 {
