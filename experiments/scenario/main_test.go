@@ -14,7 +14,6 @@ import (
 
 	"github.com/kvplace/kvplace/internal/command"
 	"github.com/kvplace/kvplace/internal/livetest"
-	"github.com/kvplace/kvplace/sim/live"
 )
 
 // With no runbook, the command replays the seed tutorial and says so on stderr.
@@ -91,13 +90,7 @@ redis-cli -h 10.0.0.1 -p 7000 cluster nodes
 }
 
 func TestYourLiveCluster(t *testing.T) {
-	servers := livetest.StartCluster(t, 3, "--cluster-node-timeout", "5000")
-	var addrs []string
-	for _, s := range servers {
-		addrs = append(addrs, s.Addr())
-	}
-	cli, err := live.CLI(append(append([]string{"--cluster", "create"}, addrs...), "--cluster-replicas", "0", "--cluster-yes")...)
-	require.NoError(t, err, cli)
+	_, addrs := livetest.CreateCluster(t, 3, 0, "--cluster-node-timeout", "5000")
 	var out, errs bytes.Buffer
 	check := "redis-cli --cluster check " + addrs[0] + "\n"
 	require.NoError(t, run([]string{"-addr", addrs[1], "-"}, strings.NewReader("sleep 5s\n"+check), &out, &errs), errs.String())

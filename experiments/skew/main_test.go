@@ -12,7 +12,6 @@ import (
 
 	"github.com/kvplace/kvplace/internal/command"
 	"github.com/kvplace/kvplace/internal/livetest"
-	"github.com/kvplace/kvplace/sim/live"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -190,17 +189,11 @@ func TestYourCluster(t *testing.T) {
 }
 
 func TestYourLiveCluster(t *testing.T) {
-	servers := livetest.StartCluster(t, 3, "--cluster-node-timeout", "5000")
-	var addrs []string
-	for _, s := range servers {
-		addrs = append(addrs, s.Addr())
-	}
-	cli, err := live.CLI(append(append([]string{"--cluster", "create"}, addrs...), "--cluster-replicas", "0", "--cluster-yes")...)
-	require.NoError(t, err, cli)
+	_, addrs := livetest.CreateCluster(t, 3, 0, "--cluster-node-timeout", "5000")
 	var out bytes.Buffer
 	require.NoError(t, run(append(small, "-addr", addrs[1], "-out", "", "-cluster-requests", "0"), &out, &bytes.Buffer{}))
 	assert.Contains(t, out.String(), "1. Scale-out and scale-in of the cluster in "+addrs[1]+", 3 → 4 → 3 masters")
 	assert.Regexp(t, `(?m)^slots\s+3\s`, out.String())
-	err = run([]string{"-addr", "127.0.0.1:1", "-q"}, &bytes.Buffer{}, &bytes.Buffer{})
+	err := run([]string{"-addr", "127.0.0.1:1", "-q"}, &bytes.Buffer{}, &bytes.Buffer{})
 	assert.ErrorContains(t, err, "-addr 127.0.0.1:1: dial tcp 127.0.0.1:1")
 }

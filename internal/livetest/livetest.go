@@ -135,3 +135,20 @@ func WaitClusterOK(t TB, servers []*live.Server, limit time.Duration) {
 		}
 	}
 }
+
+// CreateCluster starts n servers (StartCluster) and makes them a cluster with
+// redis-cli --cluster create, replicas per master; it returns the servers and their
+// addresses, in create's order.
+func CreateCluster(t TB, n, replicas int, args ...string) ([]*live.Server, []string) {
+	t.Helper()
+	servers := StartCluster(t, n, args...)
+	var addrs []string
+	for _, s := range servers {
+		addrs = append(addrs, s.Addr())
+	}
+	out, err := live.CLI(append(append([]string{"--cluster", "create"}, addrs...), "--cluster-replicas", strconv.Itoa(replicas), "--cluster-yes")...)
+	if err != nil {
+		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	return servers, addrs
+}
