@@ -367,7 +367,7 @@ func runMovementPart(cfg MovementConfig, s Scheme, part string) ([]MovementStep,
 func StartMasters(nodes []slot.NodeLine) int {
 	n := 0
 	for _, l := range nodes {
-		if l.Master == "" && !l.Has("fail") && !l.Has("noaddr") {
+		if l.Master == "" && !l.Gone() {
 			n++
 		}
 	}

@@ -27,6 +27,11 @@ type NodeLine struct {
 // Has reports whether the line carries flag.
 func (n NodeLine) Has(flag string) bool { return slices.Contains(n.Flags, flag) }
 
+// Gone reports whether the replying node holds n failed (flag fail) or without an address
+// (noaddr): redis-cli leaves such nodes out when it loads a cluster, and a copy of the
+// cluster (cluster.BuildFromNodes) starts without them.
+func (n NodeLine) Gone() bool { return n.Has("fail") || n.Has("noaddr") }
+
 // ParseNodes reads a CLUSTER NODES reply.
 func ParseNodes(text string) ([]NodeLine, error) {
 	var nodes []NodeLine
@@ -81,7 +86,7 @@ func LayoutOf(nodes []NodeLine) Layout {
 		}
 	}
 	for _, n := range nodes {
-		if !n.Has("myself") && !n.Has("fail") && !n.Has("noaddr") && n.Connected {
+		if !n.Has("myself") && !n.Gone() && n.Connected {
 			add(n)
 		}
 	}

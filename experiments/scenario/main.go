@@ -105,12 +105,12 @@ loopback, and prints what each command prints.`)
 	}
 	opt := scenario.Options{Seed: *seed, Time: *showTime, Brief: *brief, Nodes: nodes}
 	if nodes != nil {
-		// The containers cluster.BuildFromNodes makes: the nodes not flagged fail or noaddr.
+		// The containers cluster.BuildFromNodes makes: the nodes not Gone.
 		fmt.Fprintf(stderr, "scenario: a simulated copy of the cluster of %s, node timeout 15s:\n", source)
 		short := func(id string) string { return id[:min(8, len(id))] }
 		i := 0
 		for _, n := range nodes {
-			if n.Has("fail") || n.Has("noaddr") {
+			if n.Gone() {
 				continue
 			}
 			i++

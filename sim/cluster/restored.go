@@ -129,7 +129,7 @@ func BuildFromNodes(opt Options, nodes []slot.NodeLine) (*Cluster, []*Process, e
 	addrs := map[string]bool{}
 	var epoch uint64
 	for _, n := range nodes {
-		if n.Has("fail") || n.Has("noaddr") {
+		if n.Gone() {
 			continue
 		}
 		host, port, err := slot.ParseAddr(n.Addr)
