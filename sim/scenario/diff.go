@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 )
 
 // DiffOptions configure Diff.
@@ -139,7 +138,5 @@ func lineDiff(a, b []string) []string {
 
 // String summarises the result in one line.
 func (res *DiffResult) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d of %d steps differ", len(res.Divergent), res.Steps)
-	return b.String()
+	return fmt.Sprintf("%d of %d steps differ", len(res.Divergent), res.Steps)
 }
