@@ -64,6 +64,7 @@ type Context struct {
 	Timers []TimerRequest
 	Notes  []string
 
+	busy  time.Duration
 	names func(int) string
 }
 
@@ -87,6 +88,15 @@ func (c *Context) After(d time.Duration, t Timer) {
 	c.Timers = append(c.Timers, TimerRequest{After: d, Timer: t})
 }
 
+// Busy says that this call keeps the node's event loop busy for d more: a command that
+// takes that long to run, like a MIGRATE serializing a big value or a RESTORE loading one.
+// What the call sends leaves when the work is done, and nothing else reaches the node
+// (messages and timers wait, in order, as for a pause) until then.
+func (c *Context) Busy(d time.Duration) { c.busy += max(d, 0) }
+
+// BusyFor is the time the call asked for with Busy.
+func (c *Context) BusyFor() time.Duration { return c.busy }
+
 // Note records a line about the node's own state in the trace ("marked 6381 as PFAIL").
 func (c *Context) Note(format string, args ...any) {
 	c.Notes = append(c.Notes, fmt.Sprintf(format, args...))
@@ -97,6 +107,7 @@ func (c *Context) Name(i int) string { return c.names(i) }
 
 func (c *Context) reset() {
 	c.Out, c.Timers, c.Notes = c.Out[:0], c.Timers[:0], c.Notes[:0]
+	c.busy = 0
 }
 
 // Config configures a simulation.
@@ -132,6 +143,9 @@ type nodeState struct {
 	paused  bool
 	stalled []event // events that reached the node while it was paused
 	offset  time.Duration
+	// busyUntil is when the work of the node's last call ends (Context.Busy); events that
+	// reach the node earlier wait until then.
+	busyUntil Time
 }
 
 // Sim is a deterministic discrete-event simulation: one loop over a queue of events ordered
@@ -331,12 +345,18 @@ func (s *Sim) call(i int, fn func(ctx *Context)) {
 	for _, note := range ctx.Notes {
 		s.trace.add(Record{At: s.now, Node: i, Kind: KNote, Cause: s.cause, Peer: -1, Detail: note})
 	}
+	depart := s.now
+	if ctx.busy > 0 {
+		depart = s.now.Add(ctx.busy)
+		st.busyUntil = max(st.busyUntil, depart)
+		s.trace.add(Record{At: s.now, Node: i, Kind: KNote, Cause: s.cause, Peer: -1, Detail: "busy for " + ctx.busy.String()})
+	}
 	for _, t := range ctx.Timers {
 		s.ids++
 		s.schedule(s.now.Add(max(t.After, 0)), evTimer, i, event{timer: t.Timer, id: s.ids, cause: s.cause}, nil)
 	}
 	for _, e := range ctx.Out {
-		s.sendEnvelope(i, e)
+		s.sendEnvelopeAt(i, e, depart)
 	}
 }
 
@@ -354,7 +374,11 @@ func (s *Sim) send(from, to int, msg any, size int) {
 	s.sendEnvelope(from, Envelope{To: to, Msg: msg, Size: size})
 }
 
-func (s *Sim) sendEnvelope(from int, e Envelope) {
+func (s *Sim) sendEnvelope(from int, e Envelope) { s.sendEnvelopeAt(from, e, s.now) }
+
+// sendEnvelopeAt sends e from node from, leaving at depart (now, or when the sender's
+// work ends).
+func (s *Sim) sendEnvelopeAt(from int, e Envelope, depart Time) {
 	to, msg, size := e.To, e.Msg, e.Size
 	s.ids++
 	id := s.ids
@@ -362,7 +386,7 @@ func (s *Sim) sendEnvelope(from int, e Envelope) {
 		panic(fmt.Sprintf("sim: %s sent a message to node %d, which does not exist", s.Name(from), to))
 	}
 	s.trace.add(Record{At: s.now, Node: from, Kind: KSend, ID: id, Cause: s.cause, Peer: to, Detail: s.detail(msg)})
-	copies, at := s.net.transmit(from, to, size, s.now)
+	copies, at := s.net.transmit(from, to, size, depart)
 	if copies == 0 {
 		s.trace.add(Record{At: s.now, Node: to, Kind: KDrop, ID: id, Peer: from, Detail: "lost"})
 		return
@@ -394,6 +418,11 @@ func (s *Sim) Step() bool {
 			st.stalled = append(st.stalled, e)
 			return true
 		}
+		if st.busyUntil > s.now {
+			e.at = st.busyUntil
+			s.q.push(e)
+			return true
+		}
 		s.trace.add(Record{At: s.now, Node: int(e.node), Kind: KTimer, ID: e.id, Cause: e.cause, Peer: -1})
 		s.cause = e.id
 		s.call(int(e.node), func(ctx *Context) { st.node.Timer(ctx, e.timer) })
@@ -402,6 +431,11 @@ func (s *Sim) Step() bool {
 		to := int(e.node)
 		if st.paused && !st.down && e.gen == st.gen {
 			st.stalled = append(st.stalled, e)
+			return true
+		}
+		if st.busyUntil > s.now && !st.down && e.gen == st.gen {
+			e.at = st.busyUntil
+			s.q.push(e)
 			return true
 		}
 		msg := s.take(&e)
@@ -527,6 +561,7 @@ func (s *Sim) Crash(i int) {
 		return
 	}
 	st.down, st.paused = true, false
+	st.busyUntil = 0
 	st.gen++
 	for i := range st.stalled {
 		s.take(&st.stalled[i])

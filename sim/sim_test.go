@@ -615,3 +615,39 @@ func TestEngineRefusesBadArguments(t *testing.T) {
 	assert.Equal(t, s.Now(), s.Clock(5))
 	assert.EqualError(t, s.Network().SetLink(0, 3, sim.Link{}), "sim: link 0 → 3: no such node among the 0")
 }
+
+// worker is a node whose every message costs it work: it answers each ping after
+// working for cost, and records when each reached it.
+type worker struct {
+	cost time.Duration
+	got  []sim.Time
+}
+
+func (w *worker) Start(*sim.Context)            {}
+func (w *worker) Timer(*sim.Context, sim.Timer) {}
+func (w *worker) Step(ctx *sim.Context, from int, msg any) {
+	w.got = append(w.got, ctx.Now)
+	ctx.Busy(w.cost)
+	ctx.Send(from, msg, 0)
+}
+
+func TestBusyHoldsEventsAndDelaysSends(t *testing.T) {
+	s := newSim(t, sim.Config{Seed: 1})
+	var got []delivery
+	addChatters(t, s, 1, time.Hour, &got) // node 0: a chatter that only receives
+	w := &worker{cost: 100 * time.Millisecond}
+	_, err := s.AddNode("worker", w)
+	require.NoError(t, err)
+	for i := range 3 {
+		s.At(sim.At(time.Duration(i)*10*time.Millisecond), func() { s.Inject(0, 1, ping{Seq: i}, 0) })
+	}
+	s.RunUntil(sim.At(time.Second))
+	// The three pings reach the worker at 0, 10 and 20 ms; each waits for the one before
+	// to be worked off, in order, and each answer leaves when its work ends.
+	assert.Equal(t, []sim.Time{0, sim.At(100 * time.Millisecond), sim.At(200 * time.Millisecond)}, w.got)
+	require.Len(t, got, 3)
+	for i, d := range got {
+		assert.Equal(t, i, d.Seq)
+		assert.Equal(t, sim.At(time.Duration(i+1)*100*time.Millisecond), d.Received)
+	}
+}

@@ -25,7 +25,13 @@ var keyCommands = map[string]keyCommand{
 	"set":    {write: true, firstKey: 1, minArgs: 3, maxArgs: 3},
 	"del":    {write: true, firstKey: 1, allKeys: true, minArgs: 2},
 	"exists": {firstKey: 1, allKeys: true, minArgs: 2},
+	"type":   {firstKey: 1, minArgs: 2, maxArgs: 2},
+	"strlen": {firstKey: 1, minArgs: 2, maxArgs: 2},
+	"hlen":   {firstKey: 1, minArgs: 2, maxArgs: 2},
+	"hget":   {firstKey: 1, minArgs: 3, maxArgs: 3},
 }
+
+const errWrongType = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
 // request handles a client's command. Writes wait while a manual failover pauses clients,
 // everything waits while the node is blocked in a MIGRATE, and requests already waiting keep
@@ -87,21 +93,56 @@ func (n *Node) execute(from int, req Request) Reply {
 		}
 		switch name {
 		case "get":
-			if v, ok := n.db.get(args[1]); ok {
-				return bulkReply(v)
+			v, ok := n.db.get(args[1])
+			switch {
+			case !ok:
+				return nilReply()
+			case v.kind != kindString:
+				return errReply(errWrongType)
 			}
-			return nilReply()
+			return bulkReply(v.str)
 		case "set":
-			n.write(args[1], args[2])
+			n.write(args[1], stringValue(args[2]), 0)
 			return okReply()
 		case "del":
 			c := 0
 			for _, k := range args[1:] {
+				if v, ok := n.db.get(k); ok {
+					n.ctx.Busy(model.freeCost(v)) // lazyfree-lazy-user-del is off
+				}
 				if n.remove(k) {
 					c++
 				}
 			}
 			return intReply(int64(c))
+		case "type":
+			if v, ok := n.db.get(args[1]); ok {
+				return statusReply(v.typeName())
+			}
+			return statusReply("none")
+		case "strlen", "hlen":
+			v, ok := n.db.get(args[1])
+			switch {
+			case !ok:
+				return intReply(0)
+			case (v.kind == kindString) != (name == "strlen"):
+				return errReply(errWrongType)
+			case v.kind == kindHash:
+				return intReply(int64(v.fields))
+			}
+			return intReply(int64(len(v.str)))
+		case "hget":
+			v, ok := n.db.get(args[1])
+			switch {
+			case !ok:
+				return nilReply()
+			case v.kind != kindHash:
+				return errReply(errWrongType)
+			}
+			if i, err := strconv.Atoi(strings.TrimPrefix(args[2], "field:")); err == nil && i >= 1 && i <= v.fields && args[2] == hashField(i) {
+				return bulkReply(hashValue(i))
+			}
+			return nilReply()
 		case "exists":
 			c := 0
 			for _, k := range args[1:] {
@@ -156,13 +197,22 @@ func (n *Node) execute(from int, req Request) Reply {
 			for _, k := range args[2:] {
 				d := strings.Repeat("0", 40)
 				if v, ok := n.db.get(k); ok {
-					d = fmt.Sprintf("%x", sha1.Sum([]byte(v)))
+					d = fmt.Sprintf("%x", sha1.Sum([]byte(v.typeName()+":"+v.str+":"+strconv.Itoa(v.fields))))
 				}
 				out = append(out, statusReply(d))
 			}
 			return arrayReply(out...)
 		}
-		return errorf("ERR DEBUG subcommand not simulated; try DIGEST-VALUE")
+		if len(args) >= 2 && strings.EqualFold(args[1], "populate") {
+			return n.debugPopulate(args)
+		}
+		return errorf("ERR DEBUG subcommand not simulated; try DIGEST-VALUE or POPULATE")
+	case "memory":
+		return n.memoryCommand(args, req.Asking)
+	case "object":
+		return n.objectCommand(args, req.Asking)
+	case "eval":
+		return n.eval(args, req.Asking)
 	case "cluster":
 		return n.clusterCommand(args)
 	case "config":
@@ -210,17 +260,22 @@ func match(pattern, s string) bool {
 	return s != "" && s[0] == pattern[0] && match(pattern[1:], s[1:])
 }
 
-// write sets a key and streams the write to the replicas.
-func (n *Node) write(key, value string) {
-	n.db.set(key, value)
-	n.repl.propagate(n, "set", key, value)
+// write sets a key and streams the write to the replicas: a SET, or for a hash the HSETs
+// that took it from fields from to v's.
+func (n *Node) write(key string, v value, from int) {
+	n.db.set(key, v)
+	cmd := "set"
+	if v.kind == kindHash {
+		cmd = "hset"
+	}
+	n.repl.propagate(n, cmd, key, v, from)
 }
 
 func (n *Node) remove(key string) bool {
 	if !n.db.del(key) {
 		return false
 	}
-	n.repl.propagate(n, "del", key, "")
+	n.repl.propagate(n, "del", key, value{}, 0)
 	return true
 }
 

@@ -29,7 +29,8 @@ func ServedKeys(n *Node) map[string]string {
 	held := map[string]string{}
 	for _, k := range n.db.all() {
 		if n.slots[slot.Of(k)] == n.myself {
-			held[k], _ = n.db.get(k)
+			v, _ := n.db.get(k)
+			held[k] = v.str
 		}
 	}
 	return held

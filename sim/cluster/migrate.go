@@ -17,6 +17,7 @@ type migrateCall struct {
 	keys    []string
 	copy    bool
 	timeout int64 // Unix ms
+	reply   Reply // set once the target has answered, while the moved keys are freed
 }
 
 // migrate runs MIGRATE host port "" db timeout [COPY] [REPLACE] KEYS k... (migrateCommand).
@@ -67,16 +68,20 @@ func (n *Node) migrate(from int, req Request) Reply {
 		}
 	}
 	var present []string
+	var vals []value
 	restore := []string{"RESTORE-ASKING", ""}
 	if replace {
 		restore[1] = "REPLACE"
 	}
 	size := 0
+	var work time.Duration
 	for _, k := range keys {
 		if v, ok := n.db.get(k); ok {
 			present = append(present, k)
-			restore = append(restore, k, v)
-			size += len(k) + len(v) + 16
+			vals = append(vals, v)
+			restore = append(restore, k)
+			size += len(k) + payloadSize(v)
+			work += model.serializeCost(v)
 		}
 	}
 	if len(present) == 0 {
@@ -86,21 +91,32 @@ func (n *Node) migrate(from int, req Request) Reply {
 	if !ok {
 		return errReply("IOERR error or timeout connecting to the client")
 	}
+	if from < 0 {
+		work = 0 // a placed cluster's handoff runs beside the event loop (see handoff)
+	}
+	// The payload is serialized and written before the blocking read of the reply starts,
+	// and the read's timeout counts from there (syncWrite, then syncReadLine).
+	n.ctx.Busy(work)
 	n.linkEpoch++
-	n.mig = &migrateCall{client: from, id: req.ID, call: n.linkEpoch, keys: present, copy: copyKeys, timeout: n.now + timeout}
-	n.ctx.SendOrBounce(target, Request{ID: n.linkEpoch, Args: restore}, size)
-	n.ctx.After(time.Duration(timeout)*time.Millisecond, sim.Timer{Kind: timerMigrateTimeout, Arg: int64(n.linkEpoch)})
+	n.mig = &migrateCall{client: from, id: req.ID, call: n.linkEpoch, keys: present, copy: copyKeys, timeout: n.now + work.Milliseconds() + timeout}
+	n.ctx.SendOrBounce(target, Request{ID: n.linkEpoch, Args: restore, vals: vals}, size)
+	n.ctx.After(work+time.Duration(timeout)*time.Millisecond, sim.Timer{Kind: timerMigrateTimeout, Arg: int64(n.linkEpoch)})
 	return Reply{}
 }
 
-// restoreAsking stores keys sent by a MIGRATE: RESTORE-ASKING [REPLACE] k v k v ..., each
-// routed as RESTORE-ASKING is (served while importing the slot), with one reply per key.
+// restoreAsking stores keys sent by a MIGRATE: RESTORE-ASKING [REPLACE] k..., with the
+// values in the request, each routed as RESTORE-ASKING is (served while importing the
+// slot), with one reply per key. Loading the values keeps the node busy.
 func (n *Node) restoreAsking(req Request) Reply {
 	a := req.Args
 	replace := a[1] == "REPLACE"
 	var out []Reply
-	for i := 2; i+1 < len(a); i += 2 {
-		k, v := a[i], a[i+1]
+	for i, k := range a[2:] {
+		if i >= len(req.vals) {
+			out = append(out, errReply("ERR DUMP payload version or checksum are wrong"))
+			continue
+		}
+		v := req.vals[i]
 		if r, redirected := n.route([]string{k}, query{write: true, restoreAsking: true}); redirected {
 			out = append(out, r)
 			continue
@@ -109,7 +125,10 @@ func (n *Node) restoreAsking(req Request) Reply {
 			out = append(out, errReply("BUSYKEY Target key name already exists."))
 			continue
 		}
-		n.write(k, v)
+		n.ctx.Busy(model.restoreCost(v))
+		v.presized = v.kind == kindHash // rdbLoadObject sizes the table for its length
+		n.db.set(k, v)
+		n.repl.propagate(n, "restore", k, v, 0)
 		out = append(out, okReply())
 	}
 	return arrayReply(out...)
@@ -119,11 +138,12 @@ func (n *Node) restoreAsking(req Request) Reply {
 func (n *Node) migrateStep(from int, msg any) bool {
 	switch m := msg.(type) {
 	case Response:
-		mc := n.takeMigrate(m.ID)
+		mc := n.answered(m.ID)
 		if mc == nil {
 			return true // an answer that came after its MIGRATE timed out
 		}
 		var failure string
+		var free time.Duration
 		for i, r := range m.Reply.Array {
 			if r.IsError() {
 				if failure == "" {
@@ -134,24 +154,52 @@ func (n *Node) migrateStep(from int, msg any) bool {
 			if !mc.copy && i < len(mc.keys) {
 				if v, ok := n.db.get(mc.keys[i]); ok {
 					n.metrics.MigratedKeys++
-					n.metrics.MigratedBytes += int64(len(mc.keys[i]) + len(v))
+					n.metrics.MigratedBytes += int64(len(mc.keys[i]) + payloadSize(v))
+					free += model.freeCost(v)
 				}
 				n.remove(mc.keys[i])
 			}
 		}
-		reply := okReply()
+		mc.reply = okReply()
 		if failure != "" {
-			reply = errReply("ERR Target instance replied with error: " + failure)
+			mc.reply = errReply("ERR Target instance replied with error: " + failure)
 		}
-		n.migrateReply(mc, reply)
+		if mc.client >= 0 && free > 0 {
+			// The keys are freed before MIGRATE returns (lazyfree-lazy-server-del is off).
+			n.ctx.Busy(free)
+			n.ctx.After(free, sim.Timer{Kind: timerMigrateDone, Arg: int64(mc.call)})
+			return true
+		}
+		n.migrateDone(mc.call)
 		return true
 	}
 	return false
 }
 
+// answered returns the MIGRATE in progress with request number call, whose reply has
+// not come yet; nil when none is.
+func (n *Node) answered(call uint64) *migrateCall {
+	if mc := n.mig; mc != nil && mc.call == call && mc.reply.Kind == 0 {
+		return mc
+	}
+	if pl := n.place; pl != nil && pl.flight != nil && pl.flight.call == call && pl.flight.reply.Kind == 0 {
+		return pl.flight
+	}
+	return nil
+}
+
+// migrateDone returns from the MIGRATE with request number call once its target has
+// answered and its keys are freed: the client gets its reply, and what waited runs.
+func (n *Node) migrateDone(call uint64) {
+	if mc := n.takeMigrate(call); mc != nil {
+		n.migrateReply(mc, mc.reply)
+	}
+}
+
 // migrateFailed ends a MIGRATE whose target was down or silent.
 func (n *Node) migrateFailed(call uint64, why string) {
-	if mc := n.takeMigrate(call); mc != nil {
+	if mc := n.answered(call); mc != nil {
+		n.takeMigrate(call)
 		n.migrateReply(mc, errReply(why))
 	}
 }
@@ -171,13 +219,15 @@ func (n *Node) takeMigrate(call uint64) *migrateCall {
 	return nil
 }
 
-// migrateReply answers the client of a MIGRATE; client -1 is the node's own handoff.
+// migrateReply answers the client of a MIGRATE; client -1 is the node's own handoff. What
+// reached the node while the MIGRATE blocked it runs next.
 func (n *Node) migrateReply(mc *migrateCall, r Reply) {
 	if mc.client < 0 {
 		n.handoffAnswered(r)
 		return
 	}
 	n.ctx.Send(mc.client, Response{ID: mc.id, Reply: r}, 0)
+	n.replayDeferred()
 }
 
 // routeMigrate is getNodeByQuery for MIGRATE: the usual CLUSTERDOWN and CROSSSLOT errors,

@@ -240,6 +240,8 @@ type Request struct {
 	ID     uint64
 	Args   []string
 	Asking bool
+	// vals are the values a MIGRATE's RESTORE-ASKING carries, one per key in Args.
+	vals []value
 }
 
 // A Response answers the Request with the same ID.

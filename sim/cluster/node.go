@@ -32,6 +32,7 @@ const (
 	timerSynRetry                  // a connect whose SYN got no answer sends it again
 	timerMigrateTimeout            // a MIGRATE's target did not answer within its timeout
 	timerHandoff                   // a placed master tries its handoff again
+	timerMigrateDone               // a MIGRATE has freed the keys it moved and returns
 )
 
 // Redis constants (cluster.h, cluster.c).
@@ -115,6 +116,7 @@ type Node struct {
 	pausedUntil int64             // client writes paused until then (manual failover)
 	held        []heldRequest     // requests waiting for the pause or a MIGRATE to end
 	mig         *migrateCall      // the MIGRATE this node is blocked in, if any
+	deferred    []deferredEvent   // what reached the node while it was blocked in mig
 	disk        *Persisted        // what to load at Start; nil for a new node
 	place       *placer           // nil when keys are placed by slots
 	touch       uint16            // flags read only to bring peers into the cache (buildPing)
@@ -221,6 +223,7 @@ func (n *Node) begin(ctx *sim.Context) {
 // Start initialises the node: a new random name, or the configuration it persisted.
 func (n *Node) Start(ctx *sim.Context) {
 	n.begin(ctx)
+	n.mig, n.deferred = nil, nil
 	n.db = newStore(n.cfg.AppendOnly)
 	n.state = stateFail
 	n.size = 1
@@ -269,6 +272,15 @@ func randomName(r *sim.Stream) string {
 // Timer handles the node's timers.
 func (n *Node) Timer(ctx *sim.Context, t sim.Timer) {
 	n.begin(ctx)
+	if n.blocked(nil, &t) {
+		n.deferred = append(n.deferred, deferredEvent{timer: t, isTimer: true})
+		return
+	}
+	n.timer(t)
+	n.beforeSleep()
+}
+
+func (n *Node) timer(t sim.Timer) {
 	switch t.Kind {
 	case timerCron:
 		// serverCron: Redis re-arms its timer when the callback returns, so each period is
@@ -279,30 +291,40 @@ func (n *Node) Timer(ctx *sim.Context, t sim.Timer) {
 		if n.cronLoops%10 == 0 {
 			n.repl.cron(n)
 		}
-		ctx.After(cronPeriod+time.Duration(400+ctx.Rand.IntN(800))*time.Microsecond, t)
+		n.ctx.After(cronPeriod+time.Duration(400+n.ctx.Rand.IntN(800))*time.Microsecond, t)
 	case timerFsync:
 		n.db.fsync()
-		ctx.After(time.Second, t)
+		n.ctx.After(time.Second, t)
 	case timerDialFail:
 		n.dialFailed(uint64(t.Arg))
 	case timerSynRetry:
 		n.synRetry(uint64(t.Arg))
 	case timerMigrateTimeout:
 		n.migrateFailed(uint64(t.Arg), "IOERR error or timeout reading to target instance")
+	case timerMigrateDone:
+		n.migrateDone(uint64(t.Arg))
 	case timerHandoff:
 		n.place.waiting = false
 	}
-	n.beforeSleep()
 }
 
 // Step handles a message.
 func (n *Node) Step(ctx *sim.Context, from int, msg any) {
 	n.begin(ctx)
+	if n.blocked(msg, nil) {
+		n.deferred = append(n.deferred, deferredEvent{from: from, msg: msg})
+		return
+	}
+	n.step(from, msg)
+	n.beforeSleep()
+}
+
+func (n *Node) step(from int, msg any) {
 	switch m := msg.(type) {
 	case *packet:
 		n.processPacket(from, m)
 	case dial:
-		ctx.Send(from, dialAck{epoch: m.epoch}, 0)
+		n.ctx.Send(from, dialAck{epoch: m.epoch}, 0)
 	case dialAck:
 		n.dialed(from, m.epoch)
 	case sim.Bounced:
@@ -323,7 +345,58 @@ func (n *Node) Step(ctx *sim.Context, from int, msg any) {
 			panic(fmt.Sprintf("cluster: node %s got a %T", n.Addr(), msg))
 		}
 	}
-	n.beforeSleep()
+}
+
+// A deferredEvent is a message or timer that reached a node blocked in a MIGRATE.
+type deferredEvent struct {
+	from    int
+	msg     any
+	timer   sim.Timer
+	isTimer bool
+}
+
+// blocked reports whether the node is blocked in a client's MIGRATE and the event (a
+// message, or with msg nil the timer t) must wait until it returns. Redis waits for the
+// target's reply in a blocking read (syncReadLine): its event loop runs nothing else, not
+// its cron, not the cluster bus, not other clients, until the reply or the timeout.
+// Only the MIGRATE's own reply, failure and timers get through, and connection attempts,
+// which the kernel accepts for it.
+func (n *Node) blocked(msg any, t *sim.Timer) bool {
+	mc := n.mig
+	if mc == nil || mc.client < 0 {
+		return false
+	}
+	if t != nil {
+		return !((t.Kind == timerMigrateTimeout || t.Kind == timerMigrateDone) && uint64(t.Arg) == mc.call)
+	}
+	switch m := msg.(type) {
+	case Response:
+		return m.ID != mc.call
+	case sim.Bounced:
+		r, ok := m.Msg.(Request)
+		return !ok || r.ID != mc.call
+	case dial:
+		return false
+	}
+	return true
+}
+
+// replayDeferred handles, in order, what reached the node while it was blocked, as
+// Redis's event loop does when the blocking call returns; it stops if one of them blocks
+// the node again.
+func (n *Node) replayDeferred() {
+	for len(n.deferred) > 0 && n.mig == nil {
+		e := n.deferred[0]
+		n.deferred = n.deferred[1:]
+		if e.isTimer {
+			n.timer(e.timer)
+		} else {
+			n.step(e.from, e.msg)
+		}
+	}
+	if len(n.deferred) == 0 {
+		n.deferred = nil
+	}
 }
 
 // beforeSleep does the work events deferred (clusterBeforeSleep).
@@ -479,5 +552,8 @@ func (n *Node) Known() int { return len(n.order) }
 
 func (n *Node) Keys() int { return n.db.len() }
 
-// Get returns a key's value as the node stores it, without routing.
-func (n *Node) Get(key string) (string, bool) { return n.db.get(key) }
+// Get returns a key's value as the node stores it, without routing; a hash's is "".
+func (n *Node) Get(key string) (string, bool) {
+	v, ok := n.db.get(key)
+	return v.str, ok
+}

@@ -24,14 +24,36 @@ const (
 
 // An op is one write in the replication stream, its size as RESP on the wire.
 type op struct {
-	cmd    string // "set", "del", "ping"
+	cmd    string // "set", "hset" (a `load hash`), "del", "ping"
 	key    string
-	value  string
+	val    value // the key's value after the write
+	from   int   // for "hset": the fields the key had before, which the stream does not repeat
 	size   int64
 	offset int64 // the stream offset after this op
 }
 
 func (o *op) String() string { return fmt.Sprintf("%s %s @%d", o.cmd, o.key, o.offset) }
+
+// hsetStreamSize is the length of what a master streams for `load hash`'s script taking
+// key from fields to fields: Redis 7 replicates a script's effects, MULTI, one HSET per
+// field written, EXEC.
+func hsetStreamSize(key string, from, fields int) int64 {
+	size := respSize("MULTI") + respSize("EXEC")
+	head := respSize("HSET", key) // "*2" and "*4" are as long; the field and value follow
+	for i := from + 1; i <= fields; i++ {
+		d := digits(i)
+		size += head + 2*int64(1+len(itoa(6+d))+2+6+d+2)
+	}
+	return size
+}
+
+func digits(i int) int {
+	d := 1
+	for ; i >= 10; i /= 10 {
+		d++
+	}
+	return d
+}
 
 // respSize is the length of a command in the RESP protocol.
 func respSize(args ...string) int64 {
@@ -59,7 +81,7 @@ type (
 		epoch  uint64
 		replid string
 		offset int64
-		data   map[string]string
+		data   map[string]value
 	}
 	stream struct {
 		epoch uint64
@@ -260,7 +282,7 @@ func (r *replication) cron(n *Node) {
 	}
 	if len(r.replicas) > 0 && n.now-r.lastPing >= n.cfg.ReplPingReplicaPeriod.Milliseconds() && n.myself.isMaster() {
 		r.lastPing = n.now
-		r.propagate(n, "ping", "", "")
+		r.propagate(n, "ping", "", value{}, 0)
 	}
 	// Start a diskless full copy once a waiting replica has waited long enough.
 	start := false
@@ -279,7 +301,7 @@ func (r *replication) cron(n *Node) {
 			n.ctx.Send(a.proc, psyncReply{epoch: a.epoch, full: true, replid: r.replid, offset: r.masterOffset}, 0)
 			size := 0
 			for k, v := range data {
-				size += len(k) + len(v) + 16
+				size += len(k) + payloadSize(v)
 			}
 			n.ctx.Send(a.proc, rdb{epoch: a.epoch, replid: r.replid, offset: r.masterOffset, data: data}, size)
 		}
@@ -288,18 +310,25 @@ func (r *replication) cron(n *Node) {
 
 // propagate applies nothing itself: it appends a write already applied to the stream, the
 // backlog and every online replica.
-func (r *replication) propagate(n *Node, cmd, key, value string) {
+func (r *replication) propagate(n *Node, cmd, key string, v value, from int) {
 	var size int64
 	switch cmd {
 	case "set":
-		size = respSize("SET", key, value)
+		size = respSize("SET", key, v.str)
+	case "hset":
+		size = hsetStreamSize(key, from, v.fields)
+	case "restore":
+		// The target streams the RESTORE-ASKING key 0 payload it ran ("*3" and "*4" are
+		// as long).
+		p := payloadSize(v)
+		size = respSize("RESTORE-ASKING", key, "0") + int64(1+len(itoa(p))+2+p+2)
 	case "del":
 		size = respSize("DEL", key)
 	default:
 		size = respSize("PING")
 	}
 	r.masterOffset += size
-	o := &op{cmd: cmd, key: key, value: value, size: size, offset: r.masterOffset}
+	o := &op{cmd: cmd, key: key, val: v, from: from, size: size, offset: r.masterOffset}
 	r.remember(n, o)
 	for _, a := range r.replicas {
 		if a.online {
@@ -355,9 +384,18 @@ func (r *replication) step(n *Node, from int, msg any) bool {
 		}
 		o := m.op
 		switch o.cmd {
-		case "set":
-			n.db.set(o.key, o.value)
+		case "set", "hset", "restore":
+			n.db.set(o.key, o.val)
+			switch o.cmd {
+			case "hset":
+				n.ctx.Busy(model.buildCost(value{kind: kindHash, fields: o.val.fields - o.from}))
+			case "restore":
+				n.ctx.Busy(model.restoreCost(o.val))
+			}
 		case "del":
+			if v, ok := n.db.get(o.key); ok {
+				n.ctx.Busy(model.freeCost(v))
+			}
 			n.db.del(o.key)
 		}
 		r.processed = o.offset

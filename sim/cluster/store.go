@@ -10,14 +10,14 @@ import (
 // An entry is one key's value and the order it was added in (GETKEYSINSLOT returns a
 // slot's keys newest first, as Redis's per-slot list does).
 type entry struct {
-	value string
-	seq   uint64
+	val value
+	seq uint64
 }
 
 // undo restores a key to what it was before a write that is not yet on disk.
 type undo struct {
 	key     string
-	value   string
+	val     value
 	existed bool
 	seq     uint64
 }
@@ -29,7 +29,6 @@ type store struct {
 	keys    map[string]entry
 	bySlot  map[int]map[string]struct{} // a slot with no key has no entry
 	seq     uint64
-	bytes   int64
 	durable bool
 	undo    []undo
 }
@@ -40,9 +39,9 @@ func newStore(durable bool) *store {
 
 func (s *store) len() int { return len(s.keys) }
 
-func (s *store) get(key string) (string, bool) {
+func (s *store) get(key string) (value, bool) {
 	e, ok := s.keys[key]
-	return e.value, ok
+	return e.val, ok
 }
 
 func (s *store) remember(key string) {
@@ -50,31 +49,27 @@ func (s *store) remember(key string) {
 		return
 	}
 	e, ok := s.keys[key]
-	s.undo = append(s.undo, undo{key: key, value: e.value, existed: ok, seq: e.seq})
+	s.undo = append(s.undo, undo{key: key, val: e.val, existed: ok, seq: e.seq})
 }
 
-func (s *store) set(key, value string) {
+func (s *store) set(key string, v value) {
 	s.remember(key)
 	old, ok := s.keys[key]
 	if ok {
-		s.bytes -= int64(len(key) + len(old.value))
-		s.keys[key] = entry{value: value, seq: old.seq}
+		s.keys[key] = entry{val: v, seq: old.seq}
 	} else {
 		s.seq++
-		s.keys[key] = entry{value: value, seq: s.seq}
+		s.keys[key] = entry{val: v, seq: s.seq}
 		s.indexKey(key)
 	}
-	s.bytes += int64(len(key) + len(value))
 }
 
 func (s *store) del(key string) bool {
-	old, ok := s.keys[key]
-	if !ok {
+	if _, ok := s.keys[key]; !ok {
 		return false
 	}
 	s.remember(key)
 	delete(s.keys, key)
-	s.bytes -= int64(len(key) + len(old.value))
 	sl := slot.Of(key)
 	delete(s.bySlot[sl], key)
 	if len(s.bySlot[sl]) == 0 {
@@ -140,7 +135,7 @@ func (s *store) durableCopy() *store {
 	for i := len(s.undo) - 1; i >= 0; i-- {
 		u := s.undo[i]
 		if u.existed {
-			c.keys[u.key] = entry{value: u.value, seq: u.seq}
+			c.keys[u.key] = entry{val: u.val, seq: u.seq}
 		} else {
 			delete(c.keys, u.key)
 		}
@@ -150,28 +145,27 @@ func (s *store) durableCopy() *store {
 }
 
 // copyAll returns an independent copy (an RDB snapshot for a full resynchronisation).
-func (s *store) copyAll() map[string]string {
-	m := make(map[string]string, len(s.keys))
+func (s *store) copyAll() map[string]value {
+	m := make(map[string]value, len(s.keys))
 	for k, e := range s.keys {
-		m[k] = e.value
+		m[k] = e.val
 	}
 	return m
 }
 
 func (s *store) reindex() {
 	s.bySlot = map[int]map[string]struct{}{}
-	s.bytes = 0
 	var maxSeq uint64
 	for k, e := range s.keys {
 		s.indexKey(k)
-		s.bytes += int64(len(k) + len(e.value))
 		maxSeq = max(maxSeq, e.seq)
 	}
 	s.seq = maxSeq
 }
 
-// load replaces the contents with snapshot, adding keys in sorted order.
-func (s *store) load(snapshot map[string]string) {
+// load replaces the contents with snapshot, adding keys in sorted order. A hash read from
+// a snapshot (an RDB, an AOF rewrite's base) has its table sized at once.
+func (s *store) load(snapshot map[string]value) {
 	s.keys = map[string]entry{}
 	s.undo = s.undo[:0]
 	keys := make([]string, 0, len(snapshot))
@@ -180,7 +174,9 @@ func (s *store) load(snapshot map[string]string) {
 	}
 	slices.Sort(keys)
 	for i, k := range keys {
-		s.keys[k] = entry{value: snapshot[k], seq: uint64(i + 1)}
+		v := snapshot[k]
+		v.presized = v.kind == kindHash
+		s.keys[k] = entry{val: v, seq: uint64(i + 1)}
 	}
 	s.reindex()
 }

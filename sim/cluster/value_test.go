@@ -11,13 +11,13 @@ import (
 )
 
 // TestMemoryUsageMatchesRealRedis holds the model of MEMORY USAGE to what a real
-// redis-server 7.0.15 answered for the same keys and values (testdata/memory-usage.txt,
-// made by testdata/record-memory-usage.sh): strings of every encoding and size class
+// redis-server 7.0.15 answered for the same keys and values (calibration/memory-usage.txt,
+// made by calibration/record-memory-usage.sh): strings of every encoding and size class
 // from 1 byte to 100 MiB, hashes from one field to a million grown by HSET and restored
 // by DUMP/RESTORE, and DEBUG POPULATE's values. The issue asks for 10 %; the model is
 // exact on every line, and the test says by how much a line is off if one ever is not.
 func TestMemoryUsageMatchesRealRedis(t *testing.T) {
-	f, err := os.Open("testdata/memory-usage.txt")
+	f, err := os.Open("calibration/memory-usage.txt")
 	require.NoError(t, err)
 	defer f.Close()
 	sc := bufio.NewScanner(f)

@@ -5,7 +5,7 @@
 # EVAL loop (what `load hash KEY SIZE` writes), restored hashes with DUMP and RESTORE, and
 # DEBUG POPULATE's keys as it makes them. MEMORY USAGE is exact, not a timing: one run
 # suffices, and two runs print the same file.
-#   bash sim/cluster/testdata/record-memory-usage.sh > sim/cluster/testdata/memory-usage.txt
+#   bash sim/cluster/calibration/record-memory-usage.sh > sim/cluster/calibration/memory-usage.txt
 set -euo pipefail
 port=${PORT:-7391}
 dir=$(mktemp -d)

@@ -1,0 +1,152 @@
+package cluster
+
+import (
+	"crypto/sha1"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// The commands runbooks use to write big values and look at them: EVAL of `load hash`'s
+// script, DEBUG POPULATE, MEMORY USAGE and OBJECT ENCODING, with Redis 7.0.15's replies.
+
+// eval runs `EVAL script numkeys key... arg...` for the one script the simulator knows,
+// LoadHashScript: the key's hash gains fields up to ARGV[1], one HSET each, all in one
+// turn of the event loop, which is busy for as long as a real server takes to run them.
+func (n *Node) eval(args []string, asking bool) Reply {
+	if len(args) < 3 {
+		return errorf("ERR wrong number of arguments for 'eval' command")
+	}
+	numkeys, err := strconv.Atoi(args[2])
+	switch {
+	case err != nil:
+		return errReply("ERR value is not an integer or out of range")
+	case numkeys > len(args)-3:
+		return errReply("ERR Number of keys can't be greater than number of args")
+	case numkeys < 0:
+		return errReply("ERR Number of keys can't be negative")
+	}
+	if args[1] != LoadHashScript || numkeys != 1 || len(args) != 5 {
+		return errReply("ERR the simulator runs one script only: `load hash KEY FIELDS`'s, with one key and one argument")
+	}
+	key := args[3]
+	fields, err := strconv.Atoi(args[4])
+	if err != nil || fields < 0 {
+		// tonumber gives nil, and the for loop refuses it.
+		return errReply("ERR Error running script (call to f_" + scriptSHA + "): @user_script:1: user_script:1: 'for' limit must be a number")
+	}
+	if r, redirected := n.route([]string{key}, query{write: true, asking: asking}); redirected {
+		return r
+	}
+	if n.myself.isSlave() {
+		return errReply("READONLY You can't write against a read only replica. script: " + scriptSHA + ", on @user_script:1.")
+	}
+	old, ok := n.db.get(key)
+	if ok && old.kind != kindHash {
+		return errReply(errWrongType + " script: " + scriptSHA + ", on @user_script:1.")
+	}
+	if fields > old.fields {
+		v := value{kind: kindHash, fields: fields, presized: old.presized}
+		n.ctx.Busy(model.buildCost(value{kind: kindHash, fields: fields - old.fields}))
+		n.write(key, v, old.fields)
+	}
+	return nilReply()
+}
+
+// scriptSHA is LoadHashScript's SHA1, which Redis names the script by in its errors.
+var scriptSHA = fmt.Sprintf("%x", sha1.Sum([]byte(LoadHashScript)))
+
+// debugPopulate is DEBUG POPULATE count [prefix] [size]: keys prefix:0 … prefix:count-1
+// ("key" without a prefix) holding "value:j", or size bytes starting with it, the rest
+// zeros. Keys that exist are left alone. Like Redis, it writes straight into the node's own
+// database: whatever slots the keys hash to, and nothing streamed to replicas.
+func (n *Node) debugPopulate(args []string) Reply {
+	if len(args) < 3 || len(args) > 5 {
+		return errorf("ERR unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP.", args[1])
+	}
+	count, ok := positiveArg(args[2])
+	if !ok {
+		return positiveError(args[2])
+	}
+	prefix := "key"
+	if len(args) >= 4 {
+		prefix = args[3]
+	}
+	size := int64(0)
+	if len(args) == 5 {
+		if size, ok = positiveArg(args[4]); !ok {
+			return positiveError(args[4])
+		}
+	}
+	for j := range count {
+		key := prefix + ":" + strconv.FormatInt(j, 10)
+		if _, exists := n.db.get(key); exists {
+			continue
+		}
+		n.db.set(key, stringValue(populateValue(int(j), int(size))))
+	}
+	return okReply()
+}
+
+// positiveArg parses a count as getPositiveLongFromObjectOrReply does: an integer ≥ 0.
+func positiveArg(s string) (int64, bool) {
+	v, err := strconv.ParseInt(s, 10, 64)
+	return v, err == nil && v >= 0
+}
+
+func positiveError(s string) Reply {
+	if _, err := strconv.ParseInt(s, 10, 64); err != nil {
+		return errReply("ERR value is not an integer or out of range")
+	}
+	return errReply("ERR value is out of range, must be positive")
+}
+
+// memoryCommand is MEMORY USAGE key [SAMPLES n]; the other subcommands are not simulated.
+func (n *Node) memoryCommand(args []string, asking bool) Reply {
+	if len(args) < 2 {
+		return errorf("ERR wrong number of arguments for 'memory' command")
+	}
+	if !strings.EqualFold(args[1], "usage") || len(args) < 3 {
+		return errorf("ERR unknown subcommand or wrong number of arguments for '%s'. Try MEMORY HELP.", args[1])
+	}
+	for j := 3; j < len(args); j++ {
+		if !strings.EqualFold(args[j], "samples") || j+1 >= len(args) {
+			return errReply("ERR syntax error")
+		}
+		s, err := strconv.ParseInt(args[j+1], 10, 64)
+		if err != nil {
+			return errReply("ERR value is not an integer or out of range")
+		}
+		if s < 0 {
+			return errReply("ERR syntax error")
+		}
+		j++
+	}
+	if r, redirected := n.route(args[2:3], query{asking: asking}); redirected {
+		return r
+	}
+	v, ok := n.db.get(args[2])
+	if !ok {
+		return nilReply()
+	}
+	return intReply(memoryUsage(args[2], v))
+}
+
+// objectCommand is OBJECT ENCODING key; the other subcommands are not simulated.
+func (n *Node) objectCommand(args []string, asking bool) Reply {
+	if len(args) != 3 || !strings.EqualFold(args[1], "encoding") {
+		sub := ""
+		if len(args) > 1 {
+			sub = args[1]
+		}
+		return errorf("ERR unknown subcommand or wrong number of arguments for '%s'. Try OBJECT HELP.", sub)
+	}
+	if r, redirected := n.route(args[2:3], query{asking: asking}); redirected {
+		return r
+	}
+	v, ok := n.db.get(args[2])
+	if !ok {
+		return nilReply()
+	}
+	return bulkReply(v.encoding())
+}
