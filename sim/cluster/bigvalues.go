@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/kvplace/kvplace/sim"
 )
 
 // The commands runbooks use to write big values and look at them: EVAL of `load hash`'s
@@ -13,7 +16,10 @@ import (
 // eval runs `EVAL script numkeys key... arg...` for the one script the simulator knows,
 // LoadHashScript: the key's hash gains fields up to ARGV[1], one HSET each, all in one
 // turn of the event loop, which is busy for as long as a real server takes to run them.
-func (n *Node) eval(args []string, asking bool) Reply {
+// A script that runs past busy-reply-threshold lets the node take in events again while
+// it finishes (see runningScript); its write and its reply come at the end.
+func (n *Node) eval(from int, req Request) Reply {
+	args, asking := req.Args, req.Asking
 	if len(args) < 3 {
 		return errorf("ERR wrong number of arguments for 'eval' command")
 	}
@@ -46,11 +52,55 @@ func (n *Node) eval(args []string, asking bool) Reply {
 		return errReply(errWrongType + " script: " + scriptSHA + ", on @user_script:1.")
 	}
 	if fields > old.fields {
-		v := value{kind: kindHash, fields: fields, presized: old.presized}
-		n.ctx.Busy(model.buildCost(value{kind: kindHash, fields: fields - old.fields}))
+		v := value{kind: kindHash, fields: fields, presized: old.presized, scattered: old.scattered}
+		added := fields - old.fields
+		took := n.work(model.buildCost(value{kind: kindHash, fields: added}))
+		if n.repl.streaming() {
+			took += n.work(model.propagateCost(added))
+			v.scattered = true
+		}
+		if took > busyReplyThreshold {
+			n.ctx.Busy(busyReplyThreshold)
+			n.script = &runningScript{client: from, id: req.ID, key: key, val: v, from: old.fields}
+			n.ctx.After(took, sim.Timer{Kind: timerScriptDone})
+			return Reply{}
+		}
+		n.ctx.Busy(took)
 		n.write(key, v, old.fields)
 	}
 	return nilReply()
+}
+
+// busyReplyThreshold is busy-reply-threshold (lua-time-limit), 5 s by default: how long a
+// script runs before Redis, between its steps, serves events again (processEventsWhileBlocked).
+const busyReplyThreshold = 5 * time.Second
+
+// A runningScript is a script past busy-reply-threshold. Redis then reads and answers the
+// cluster bus between the script's steps, so PINGs get their PONGs and nobody flags the
+// node; clients get BUSY; no time event runs, so clusterCron neither pings nor counts
+// timeouts; and beforeSleep does only its vital part. The script's write and its reply
+// come when it ends.
+type runningScript struct {
+	client int
+	id     uint64
+	key    string
+	val    value
+	from   int // the fields the hash had before
+}
+
+// errBusyScript is what processCommand answers while a script runs past the threshold.
+const errBusyScript = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+
+// scriptDone ends the running script: its write, its reply, and the events it held.
+func (n *Node) scriptDone() {
+	s := n.script
+	if s == nil {
+		return
+	}
+	n.script = nil
+	n.write(s.key, s.val, s.from)
+	n.ctx.Send(s.client, Response{ID: s.id, Reply: nilReply()}, 0)
+	n.replayDeferred()
 }
 
 // scriptSHA is LoadHashScript's SHA1, which Redis names the script by in its errors.

@@ -54,6 +54,12 @@ type Cluster struct {
 	// Placement, when set before the processes start, places keys by a partitioner over
 	// the shards instead of by hash slots (see Placement).
 	Placement Placement
+
+	// Slowdown, when set before the processes start, says how much slower this host is
+	// than the one the costs of big values were recorded on (calibration/): 1.3 makes each
+	// build, MIGRATE, RESTORE or free of a big value take 1.3 times as long. A machine's
+	// speed drifts by that much from day to day, and users' hosts differ more. 0 means 1.
+	Slowdown float64
 }
 
 // New returns an empty cluster on s. Build s with Config.Hangups: the cluster bus relies
@@ -92,7 +98,7 @@ func (c *Cluster) start(name, ip string, port int, cfg Config, disk *Persisted) 
 		return nil, fmt.Errorf("Redis port number too high. Cluster communication port is 10,000 port numbers higher than your Redis port. Your Redis port number must be 55535 or less.")
 	}
 	p := &Process{Name: name, IP: ip, Port: port, Config: cfg}
-	p.node = New(Spec{IP: ip, Port: port, Config: cfg, Registry: c.Reg, Metrics: &c.Metrics, Proc: c.Sim.Len(), Disk: disk, Placement: c.Placement})
+	p.node = New(Spec{IP: ip, Port: port, Config: cfg, Registry: c.Reg, Metrics: &c.Metrics, Proc: c.Sim.Len(), Disk: disk, Placement: c.Placement, Slowdown: c.Slowdown})
 	idx, err := c.Sim.AddNode(addr, p.node)
 	if err != nil {
 		return nil, err
@@ -131,7 +137,7 @@ func (c *Cluster) down(p *Process, how signal) {
 	c.Sim.Crash(p.Index)
 	p.down = true
 	p.runs++
-	p.node = New(Spec{IP: p.IP, Port: p.Port, Config: p.Config, Registry: c.Reg, Metrics: &c.Metrics, Proc: p.Index, Disk: disk, Incarnation: p.runs, Placement: c.Placement})
+	p.node = New(Spec{IP: p.IP, Port: p.Port, Config: p.Config, Registry: c.Reg, Metrics: &c.Metrics, Proc: p.Index, Disk: disk, Incarnation: p.runs, Placement: c.Placement, Slowdown: c.Slowdown})
 }
 
 // Restart starts p again from what it persisted (docker start).

@@ -108,7 +108,7 @@ func (n *Node) execute(from int, req Request) Reply {
 			c := 0
 			for _, k := range args[1:] {
 				if v, ok := n.db.get(k); ok {
-					n.ctx.Busy(model.freeCost(v)) // lazyfree-lazy-user-del is off
+					n.ctx.Busy(n.work(model.freeCost(v))) // lazyfree-lazy-user-del is off
 				}
 				if n.remove(k) {
 					c++
@@ -212,7 +212,7 @@ func (n *Node) execute(from int, req Request) Reply {
 	case "object":
 		return n.objectCommand(args, req.Asking)
 	case "eval":
-		return n.eval(args, req.Asking)
+		return n.eval(from, req)
 	case "cluster":
 		return n.clusterCommand(args)
 	case "config":

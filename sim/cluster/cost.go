@@ -23,6 +23,14 @@ import (
 //go:embed calibration/migrate-cost.txt
 var migrateCostRecording string
 
+// What `load hash`'s script costs once its hash has a replica (record-script-replication.py):
+// Redis 7 replicates a script's effects as MULTI, one HSET per field, EXEC, which the master
+// builds in its output buffers before it replies. The replica reads the stream and queues
+// the HSETs, answering its other clients between reads, then runs the EXEC in one go.
+//
+//go:embed calibration/script-replication.txt
+var scriptReplicationRecording string
+
 // A costCurve is a cost per unit (byte or field) at increasing sizes.
 type costCurve struct {
 	logSize []float64
@@ -34,19 +42,21 @@ func (c costCurve) at(size int) time.Duration {
 	if size <= 0 || len(c.logSize) == 0 {
 		return 0
 	}
-	x := math.Log10(float64(size))
+	return time.Duration(c.per(size) * float64(size))
+}
+
+// per is the curve's value per unit at size units, interpolated in the logarithm of size.
+func (c costCurve) per(size int) float64 {
+	x := math.Log10(float64(max(size, 1)))
 	i, _ := slices.BinarySearch(c.logSize, x)
-	var per float64
 	switch {
 	case i == 0:
-		per = c.perUnit[0]
+		return c.perUnit[0]
 	case i == len(c.logSize):
-		per = c.perUnit[i-1]
-	default:
-		f := (x - c.logSize[i-1]) / (c.logSize[i] - c.logSize[i-1])
-		per = c.perUnit[i-1] + f*(c.perUnit[i]-c.perUnit[i-1])
+		return c.perUnit[i-1]
 	}
-	return time.Duration(per * float64(size))
+	f := (x - c.logSize[i-1]) / (c.logSize[i] - c.logSize[i-1])
+	return c.perUnit[i-1] + f*(c.perUnit[i]-c.perUnit[i-1])
 }
 
 // costs holds a curve per kind of value (kindString, kindHash) for each kind of work.
@@ -55,16 +65,102 @@ type costs struct {
 	serialize [2]costCurve // MIGRATE on the source, the target's RESTORE and the free excluded
 	restore   [2]costCurve // RESTORE-ASKING on the target
 	free      [2]costCurve // deleting the value (DEL, and MIGRATE's delete on the source)
+
+	// `load hash`'s script with a replica, per field written.
+	propagate costCurve // the master's extra work, beyond build, to stream the effects
+	receive   costCurve // the replica reading and queueing them, responsive meanwhile
+	exec      costCurve // the replica's EXEC, during which it answers nothing
+	// scattered is a factor, not a cost: how much longer a MIGRATE takes to serialize and
+	// free a hash built while a replica streamed it than one built without. Measured, not
+	// explained; the allocations of the stream between the hash's own are a guess.
+	scattered costCurve
 }
 
-var model = mustReadCosts(migrateCostRecording)
+var model = mustReadCosts(migrateCostRecording, scriptReplicationRecording)
 
-func mustReadCosts(text string) *costs {
-	c, err := readCosts(text)
+func mustReadCosts(migrate, script string) *costs {
+	c, err := readCosts(migrate)
 	if err != nil {
 		panic("cluster: calibration/migrate-cost.txt: " + err.Error())
 	}
+	if err := c.readScriptReplication(script); err != nil {
+		panic("cluster: calibration/script-replication.txt: " + err.Error())
+	}
 	return c
+}
+
+// readScriptReplication reads lines of "fields replica run master_ms receive_ms exec_ms
+// migrate_us restore_us load1" and # comments. Each run without a replica is the baseline
+// of the runs with one at the same size, recorded alongside: the machine's speed drifts
+// from day to day, so what is read is relative to it. The baseline's EVAL against the
+// build curve gives the recording host's speed against migrate-cost.txt's; the master's
+// extra time with a replica, the replica's receive and EXEC times are scaled by it; and a
+// MIGRATE of the hash built with a replica, less the target's RESTORE, against the same
+// without one, gives the scattered curve, a factor.
+func (c *costs) readScriptReplication(text string) error {
+	type key struct{ fields, replica int }
+	var sizes []int
+	cols := map[key][][5]float64{}
+	for i, line := range strings.Split(text, "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) != 9 {
+			return fmt.Errorf("line %d: %d fields, want 9", i+1, len(f))
+		}
+		fields, err := strconv.Atoi(f[0])
+		if err != nil || fields <= 0 {
+			return fmt.Errorf("line %d: fields %q", i+1, f[0])
+		}
+		if f[1] != "0" && f[1] != "1" {
+			return fmt.Errorf("line %d: replica %q, want 0 or 1", i+1, f[1])
+		}
+		k := key{fields, int(f[1][0] - '0')}
+		var v [5]float64
+		for j, s := range f[3:8] {
+			if v[j], err = strconv.ParseFloat(s, 64); err != nil || v[j] < 0 {
+				return fmt.Errorf("line %d: %q is not a time", i+1, s)
+			}
+		}
+		v[3] = (v[3] - v[4]) / 1000 // the source's own part of the MIGRATE, in ms
+		if !slices.Contains(sizes, fields) {
+			sizes = append(sizes, fields)
+		}
+		cols[k] = append(cols[k], v)
+	}
+	slices.Sort(sizes)
+	for _, fields := range sizes {
+		m := func(replica, j int) float64 {
+			var xs []float64
+			for _, v := range cols[key{fields, replica}] {
+				xs = append(xs, v[j])
+			}
+			return median(xs)
+		}
+		if len(cols[key{fields, 0}]) == 0 || len(cols[key{fields, 1}]) == 0 {
+			return fmt.Errorf("%d fields: want runs with and without a replica", fields)
+		}
+		perField := 1e6 / float64(fields) // ms to ns per field
+		speed := m(0, 0) * 1e6 / float64(c.build[kindHash].at(fields))
+		x := math.Log10(float64(fields))
+		for _, e := range []struct {
+			cv  *costCurve
+			per float64
+		}{
+			{&c.propagate, (m(1, 0) - m(0, 0)) * perField / speed},
+			{&c.receive, m(1, 1) * perField / speed},
+			{&c.exec, m(1, 2) * perField / speed},
+			{&c.scattered, m(1, 3) / m(0, 3)},
+		} {
+			e.cv.logSize = append(e.cv.logSize, x)
+			e.cv.perUnit = append(e.cv.perUnit, max(e.per, 0))
+		}
+	}
+	if len(sizes) == 0 {
+		return fmt.Errorf("no runs")
+	}
+	return nil
 }
 
 // A costCell is the medians of one recorded kind and size, in microseconds.
@@ -166,10 +262,20 @@ func readCosts(text string) (*costs, error) {
 		cv.logSize = append(cv.logSize, math.Log10(float64(size)))
 		cv.perUnit = append(cv.perUnit, max(us, 0)*1000/float64(size))
 	}
+	// A string's MIGRATE is mostly its bytes going into the socket: what the target's
+	// RESTORE and a DEL of the string do not take is the source's serialization. A hash's
+	// is walking its table twice, to serialize it (as DUMP does, which is recorded) and to
+	// free it: a hash built one HSET at a time frees more slowly than the DEL recorded,
+	// which deletes the target's restored copy, so the source's free is what is left.
 	for _, e := range cells {
 		k := e.kind
 		add(&c.build[k], e.size, e.build)
 		add(&c.restore[k], e.size, e.restore)
+		if k == kindHash {
+			add(&c.serialize[k], e.size, e.dump)
+			add(&c.free[k], e.size, e.migrate-e.restore-e.dump-max(overhead, 0))
+			continue
+		}
 		add(&c.free[k], e.size, e.free)
 		add(&c.serialize[k], e.size, e.migrate-e.restore-e.free-max(overhead, 0))
 	}
@@ -197,7 +303,15 @@ func units(v value) (kind uint8, n int) {
 
 func (c *costs) serializeCost(v value) time.Duration {
 	k, n := units(v)
-	return c.serialize[k].at(n)
+	return c.scatter(v, c.serialize[k].at(n))
+}
+
+// scatter is d, the cost of work on v, made longer if v is a scattered hash.
+func (c *costs) scatter(v value, d time.Duration) time.Duration {
+	if !v.scattered || v.kind != kindHash || v.listpack() || len(c.scattered.logSize) == 0 {
+		return d
+	}
+	return time.Duration(float64(d) * c.scattered.per(v.fields))
 }
 
 func (c *costs) restoreCost(v value) time.Duration {
@@ -207,7 +321,7 @@ func (c *costs) restoreCost(v value) time.Duration {
 
 func (c *costs) freeCost(v value) time.Duration {
 	k, n := units(v)
-	return c.free[k].at(n)
+	return c.scatter(v, c.free[k].at(n))
 }
 
 // buildCost is the time to write v: SET of a string, `load hash`'s fields one HSET each.
@@ -217,6 +331,12 @@ func (c *costs) buildCost(v value) time.Duration {
 	}
 	return c.build[kindString].at(len(v.str))
 }
+
+// propagateCost is a master's extra time to stream a script's writes of fields fields to
+// its replicas, receiveCost a replica's time to read them and execCost its EXEC.
+func (c *costs) propagateCost(fields int) time.Duration { return c.propagate.at(fields) }
+func (c *costs) receiveCost(fields int) time.Duration   { return c.receive.at(fields) }
+func (c *costs) execCost(fields int) time.Duration      { return c.exec.at(fields) }
 
 // payloadSize is the length of v's DUMP payload (rdbSaveObject, then the RDB version and a
 // CRC64): for a string its bytes and their length, for a hash table each field and value

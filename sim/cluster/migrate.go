@@ -81,7 +81,7 @@ func (n *Node) migrate(from int, req Request) Reply {
 			vals = append(vals, v)
 			restore = append(restore, k)
 			size += len(k) + payloadSize(v)
-			work += model.serializeCost(v)
+			work += n.work(model.serializeCost(v))
 		}
 	}
 	if len(present) == 0 {
@@ -125,8 +125,9 @@ func (n *Node) restoreAsking(req Request) Reply {
 			out = append(out, errReply("BUSYKEY Target key name already exists."))
 			continue
 		}
-		n.ctx.Busy(model.restoreCost(v))
+		n.ctx.Busy(n.work(model.restoreCost(v)))
 		v.presized = v.kind == kindHash // rdbLoadObject sizes the table for its length
+		v.scattered = false
 		n.db.set(k, v)
 		n.repl.propagate(n, "restore", k, v, 0)
 		out = append(out, okReply())
@@ -155,7 +156,7 @@ func (n *Node) migrateStep(from int, msg any) bool {
 				if v, ok := n.db.get(mc.keys[i]); ok {
 					n.metrics.MigratedKeys++
 					n.metrics.MigratedBytes += int64(len(mc.keys[i]) + payloadSize(v))
-					free += model.freeCost(v)
+					free += n.work(model.freeCost(v))
 				}
 				n.remove(mc.keys[i])
 			}

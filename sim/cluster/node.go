@@ -33,6 +33,8 @@ const (
 	timerMigrateTimeout            // a MIGRATE's target did not answer within its timeout
 	timerHandoff                   // a placed master tries its handoff again
 	timerMigrateDone               // a MIGRATE has freed the keys it moved and returns
+	timerReplExec                  // a replica has read a script's MULTI … EXEC and runs it
+	timerScriptDone                // a script that ran past busy-reply-threshold ends
 )
 
 // Redis constants (cluster.h, cluster.c).
@@ -61,8 +63,9 @@ const (
 // event, the way one turn of Redis's event loop does, and ends with clusterBeforeSleep's
 // deferred work.
 type Node struct {
-	cfg Config
-	reg *Registry
+	cfg      Config
+	slowdown float64 // Spec.Slowdown, at least 1 when unset
+	reg      *Registry
 	// metrics is never nil: New gives a node without a sink a Metrics of its own.
 	metrics *Metrics
 	proc    int
@@ -117,6 +120,7 @@ type Node struct {
 	held        []heldRequest     // requests waiting for the pause or a MIGRATE to end
 	mig         *migrateCall      // the MIGRATE this node is blocked in, if any
 	deferred    []deferredEvent   // what reached the node while it was blocked in mig
+	script      *runningScript    // a script past busy-reply-threshold, nil if none
 	disk        *Persisted        // what to load at Start; nil for a new node
 	place       *placer           // nil when keys are placed by slots
 	touch       uint16            // flags read only to bring peers into the cache (buildPing)
@@ -173,6 +177,9 @@ type Spec struct {
 	// Placement, when set, places keys by a partitioner over the shards instead of by
 	// hash slots (see Placement).
 	Placement Placement
+	// Slowdown is how much slower the node's host works than the one its costs were
+	// recorded on (see Cluster.Slowdown); 0 means 1.
+	Slowdown float64
 }
 
 // New returns a node for spec. The node does nothing until the engine starts it.
@@ -188,10 +195,19 @@ func New(spec Spec) *Node {
 	if n.metrics == nil {
 		n.metrics = &Metrics{}
 	}
+	n.slowdown = spec.Slowdown
+	if n.slowdown <= 0 {
+		n.slowdown = 1
+	}
 	if spec.Placement != nil {
 		n.place = &placer{build: spec.Placement, done: map[string]uint64{}, inFlight: map[string]bool{}}
 	}
 	return n
+}
+
+// work is how long the node takes for work that took d on the recording's host.
+func (n *Node) work(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * n.slowdown)
 }
 
 // ID returns the node's 40-character ID, or "" before it started.
@@ -223,7 +239,7 @@ func (n *Node) begin(ctx *sim.Context) {
 // Start initialises the node: a new random name, or the configuration it persisted.
 func (n *Node) Start(ctx *sim.Context) {
 	n.begin(ctx)
-	n.mig, n.deferred = nil, nil
+	n.mig, n.deferred, n.script = nil, nil, nil
 	n.db = newStore(n.cfg.AppendOnly)
 	n.state = stateFail
 	n.size = 1
@@ -272,7 +288,7 @@ func randomName(r *sim.Stream) string {
 // Timer handles the node's timers.
 func (n *Node) Timer(ctx *sim.Context, t sim.Timer) {
 	n.begin(ctx)
-	if n.blocked(nil, &t) {
+	if n.blocked(nil, &t) || (n.script != nil && t.Kind != timerScriptDone) {
 		n.deferred = append(n.deferred, deferredEvent{timer: t, isTimer: true})
 		return
 	}
@@ -305,6 +321,10 @@ func (n *Node) timer(t sim.Timer) {
 		n.migrateDone(uint64(t.Arg))
 	case timerHandoff:
 		n.place.waiting = false
+	case timerReplExec:
+		n.repl.exec(n, uint64(t.Arg))
+	case timerScriptDone:
+		n.scriptDone()
 	}
 }
 
@@ -313,6 +333,14 @@ func (n *Node) Step(ctx *sim.Context, from int, msg any) {
 	n.begin(ctx)
 	if n.blocked(msg, nil) {
 		n.deferred = append(n.deferred, deferredEvent{from: from, msg: msg})
+		return
+	}
+	if n.script != nil {
+		if req, ok := msg.(Request); ok {
+			n.ctx.Send(from, Response{ID: req.ID, Reply: errReply(errBusyScript)}, 0)
+		} else {
+			n.step(from, msg) // no beforeSleep: Redis runs only its vital part
+		}
 		return
 	}
 	n.step(from, msg)

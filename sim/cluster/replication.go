@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kvplace/kvplace/sim"
 )
 
 // Replication, asynchronous as in Redis: a master applies a write, acknowledges it, and
@@ -144,6 +146,13 @@ type replication struct {
 	cachedReplid    string
 	cachedOffset    int64
 	synced          bool // has ever completed a sync with this master
+
+	// inbox holds stream ops read but not applied: a script's MULTI … EXEC being read
+	// (Redis queues its commands until the EXEC arrives), then whatever followed it.
+	// They belong to link epoch inboxEpoch; a new link discards them, as Redis discards
+	// a master client's half-read transaction.
+	inbox      []*op
+	inboxEpoch uint64
 }
 
 func (r *replication) init(n *Node) {
@@ -151,6 +160,7 @@ func (r *replication) init(n *Node) {
 	r.replid2 = strings.Repeat("0", 40)
 	r.secondOffset = -1
 	r.masterProc = -1
+	r.inbox = nil
 }
 
 func (r *replication) hasMaster() bool { return r.master != nil }
@@ -382,25 +392,15 @@ func (r *replication) step(n *Node, from int, msg any) bool {
 		if m.epoch != r.epoch || r.state != replConnected {
 			return true
 		}
-		o := m.op
-		switch o.cmd {
-		case "set", "hset", "restore":
-			n.db.set(o.key, o.val)
-			switch o.cmd {
-			case "hset":
-				n.ctx.Busy(model.buildCost(value{kind: kindHash, fields: o.val.fields - o.from}))
-			case "restore":
-				n.ctx.Busy(model.restoreCost(o.val))
-			}
-		case "del":
-			if v, ok := n.db.get(o.key); ok {
-				n.ctx.Busy(model.freeCost(v))
-			}
-			n.db.del(o.key)
-		}
-		r.processed = o.offset
 		r.lastInteraction = n.now / 1000
-		r.remember(n, o)
+		if r.inboxEpoch != r.epoch {
+			r.inbox = nil
+		}
+		if len(r.inbox) > 0 {
+			r.inbox = append(r.inbox, m.op)
+			return true
+		}
+		r.read(n, m.op)
 	case replAck:
 		for _, a := range r.replicas {
 			if a.proc == from {
@@ -411,6 +411,66 @@ func (r *replication) step(n *Node, from int, msg any) bool {
 		return false
 	}
 	return true
+}
+
+// read takes in one op of the stream: a script's transaction is queued while it is read,
+// the rest applied at once.
+func (r *replication) read(n *Node, o *op) {
+	if o.cmd == "hset" {
+		r.inbox, r.inboxEpoch = []*op{o}, r.epoch
+		n.ctx.After(n.work(model.receiveCost(o.val.fields-o.from)), sim.Timer{Kind: timerReplExec, Arg: int64(r.epoch)})
+		return
+	}
+	r.apply(n, o)
+}
+
+// exec runs the transaction at the head of the inbox, once read, and reads on behind it.
+func (r *replication) exec(n *Node, epoch uint64) {
+	if epoch != r.epoch || r.inboxEpoch != epoch || len(r.inbox) == 0 {
+		return
+	}
+	o, rest := r.inbox[0], r.inbox[1:]
+	r.inbox = nil
+	n.ctx.Busy(n.work(model.execCost(o.val.fields - o.from)))
+	r.apply(n, o)
+	for i, o := range rest {
+		if o.cmd == "hset" {
+			r.read(n, o)
+			r.inbox = append(r.inbox, rest[i+1:]...)
+			return
+		}
+		r.apply(n, o)
+	}
+}
+
+// apply applies one op of the stream to the replica's data and offset.
+func (r *replication) apply(n *Node, o *op) {
+	switch o.cmd {
+	case "set", "hset", "restore":
+		v := o.val
+		v.scattered = false // built here by the EXEC, or a RESTORE, with nothing in between
+		n.db.set(o.key, v)
+		if o.cmd == "restore" {
+			n.ctx.Busy(n.work(model.restoreCost(o.val)))
+		}
+	case "del":
+		if v, ok := n.db.get(o.key); ok {
+			n.ctx.Busy(n.work(model.freeCost(v)))
+		}
+		n.db.del(o.key)
+	}
+	r.processed = o.offset
+	r.remember(n, o)
+}
+
+// streaming reports whether a master has a replica online to stream its writes to.
+func (r *replication) streaming() bool {
+	for _, a := range r.replicas {
+		if a.online {
+			return true
+		}
+	}
+	return false
 }
 
 // servePsync answers a replica's PSYNC (masterTryPartialResynchronization): resume from the

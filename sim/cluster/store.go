@@ -176,6 +176,7 @@ func (s *store) load(snapshot map[string]value) {
 	for i, k := range keys {
 		v := snapshot[k]
 		v.presized = v.kind == kindHash
+		v.scattered = false
 		s.keys[k] = entry{val: v, seq: uint64(i + 1)}
 	}
 	s.reindex()

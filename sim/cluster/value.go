@@ -25,6 +25,10 @@ type value struct {
 	// an RDB, restored by MIGRATE) rather than grown one HSET at a time: the two differ in
 	// MEMORY USAGE, as on a real server.
 	presized bool
+	// scattered is set for a hash a script wrote while the node streamed to a replica: a
+	// MIGRATE serializes and frees it more slowly (costs.scattered). A copy made by RESTORE,
+	// an RDB or a replica's EXEC is not.
+	scattered bool
 }
 
 func stringValue(s string) value { return value{kind: kindString, str: s} }
