@@ -19,6 +19,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 
@@ -48,12 +49,19 @@ loopback, and prints what each command prints.`)
 	cluster := command.ClusterFlags(fs, "run on a simulated copy of")
 	diff := fs.Bool("diff", false, "run FILE on real redis-server and in simulation, and print the steps whose real outcome no seed reaches (exit 1 if any)")
 	seeds := fs.Int("seeds", 5, "with -diff: the simulated runs, seeds 1..N, whose outcomes a real step may match")
+	slowdown := fs.Float64("slowdown", 1, "simulate a host this many times slower than the one big values' costs were recorded on (MIGRATE, RESTORE, building and freeing them)")
 	brief := fs.Bool("brief", false, "fold redis-cli's per-slot \"Moving slot\" lines into one line per source and target")
 	if err := command.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 1 {
 		return command.Usagef(fs, "one runbook at most, got %d", fs.NArg())
+	}
+	if !(*slowdown > 0) || math.IsInf(*slowdown, 0) {
+		return command.Usagef(fs, "-slowdown %v: want a positive factor, such as 1.3", *slowdown)
+	}
+	if *liveMode && command.Given(fs, "slowdown") {
+		return command.Usagef(fs, "-slowdown is the simulated host's: -live runs on this one")
 	}
 	if *liveMode && *tracePath != "" {
 		return command.Usagef(fs, "-trace needs a simulated run: real servers keep no trace")
@@ -72,7 +80,7 @@ loopback, and prints what each command prints.`)
 			return err
 		}
 		defer live.HandleInterrupts()()
-		res, err := scenario.Diff(rb, stdout, scenario.DiffOptions{Seeds: *seeds})
+		res, err := scenario.Diff(rb, stdout, scenario.DiffOptions{Seeds: *seeds, Slowdown: *slowdown})
 		if err != nil {
 			return err
 		}
@@ -104,6 +112,9 @@ loopback, and prints what each command prints.`)
 		return err
 	}
 	opt := scenario.Options{Seed: *seed, Time: *showTime, Brief: *brief, Nodes: nodes}
+	if !*liveMode {
+		opt.Slowdown = *slowdown
+	}
 	if nodes != nil {
 		// The containers cluster.BuildFromNodes makes: the nodes not Gone.
 		fmt.Fprintf(stderr, "scenario: a simulated copy of the cluster of %s, node timeout 15s:\n", source)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -103,6 +105,43 @@ func TestDiffUsage(t *testing.T) {
 	for _, args := range [][]string{{"-diff"}, {"-diff", "-"}, {"-diff", "-live", "a.txt"}, {"-diff", "-seed", "3", "a.txt"}, {"-diff", "-seeds", "0", "a.txt"}} {
 		var out, errs bytes.Buffer
 		err := run(args, strings.NewReader(""), &out, &errs)
+		assert.True(t, command.IsUsage(err), "%q: %v", args, err)
+	}
+}
+
+// -slowdown makes a simulated host slower for big values' work, and is refused where it
+// means nothing: not positive, or with -live.
+func TestSlowdown(t *testing.T) {
+	runbook := `docker run -d --name n1 --net host redis:7.0.15 --cluster-enabled yes --port 6381
+docker run -d --name n2 --net host redis:7.0.15 --cluster-enabled yes --port 6382
+docker run -d --name n3 --net host redis:7.0.15 --cluster-enabled yes --port 6383
+redis-cli --cluster create 127.0.0.1:6381 127.0.0.1:6382 127.0.0.1:6383 --cluster-yes
+sleep 3s
+load hash hash:big 100000
+redis-cli -p 6381 memory usage hash:big
+`
+	took := func(args ...string) string {
+		var out, errs bytes.Buffer
+		require.NoError(t, run(append(args, "-time", "-"), strings.NewReader(runbook), &out, &errs), errs.String())
+		m := regexp.MustCompile(`(?m)^\[\s*([\d.]+)s\] \$ load hash`).FindStringSubmatch(out.String())
+		n := regexp.MustCompile(`(?m)^\[\s*([\d.]+)s\] \$ redis-cli -p 6381 memory usage`).FindStringSubmatch(out.String())
+		require.NotNil(t, m, out.String())
+		require.NotNil(t, n, out.String())
+		return m[1] + " " + n[1]
+	}
+	parse := func(s string) float64 {
+		f := strings.Fields(s)
+		a, err := strconv.ParseFloat(f[0], 64)
+		require.NoError(t, err)
+		b, err := strconv.ParseFloat(f[1], 64)
+		require.NoError(t, err)
+		return b - a
+	}
+	base, slow := parse(took()), parse(took("-slowdown", "2"))
+	assert.InEpsilon(t, 2*base, slow, 0.05, "the load takes twice as long on a host twice as slow (%.3f s, then %.3f s)", base, slow)
+	for _, args := range [][]string{{"-slowdown", "0", "-"}, {"-slowdown", "-1", "-"}, {"-slowdown", "NaN", "-"}, {"-live", "-slowdown", "2", "-"}} {
+		var out, errs bytes.Buffer
+		err := run(args, strings.NewReader(runbook), &out, &errs)
 		assert.True(t, command.IsUsage(err), "%q: %v", args, err)
 	}
 }

@@ -22,6 +22,8 @@ type Conn struct {
 	c net.Conn
 	r *bufio.Reader
 	w *bufio.Writer
+	// Timeout bounds each Do or Pipeline, replies included; 0 means 30 s.
+	Timeout time.Duration
 }
 
 // Dial connects to addr ("127.0.0.1:6381").
@@ -48,7 +50,11 @@ func (c *Conn) Do(args ...string) (any, error) {
 
 // Pipeline sends every command before reading any reply.
 func (c *Conn) Pipeline(cmds [][]string) ([]any, error) {
-	if err := c.c.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	if err := c.c.SetDeadline(time.Now().Add(timeout)); err != nil {
 		return nil, err
 	}
 	for _, args := range cmds {

@@ -11,6 +11,9 @@ import (
 type DiffOptions struct {
 	Seeds int    // simulated runs, seeds 1..Seeds; 0 means 5
 	Dir   string // where the live run's servers keep their files (see Options.Dir)
+	// Slowdown is the simulated runs' (Options.Slowdown): how much slower this host is than
+	// the one big values' costs were recorded on.
+	Slowdown float64
 }
 
 // A DiffResult is what Diff found: the runbook's steps, and those whose real outcome no
@@ -46,7 +49,7 @@ func Diff(rb *Runbook, out io.Writer, opt DiffOptions) (*DiffResult, error) {
 	var sims []string
 	for seed := uint64(1); seed <= uint64(opt.Seeds); seed++ {
 		var b bytes.Buffer
-		if err := RunSim(rb, &b, Options{Seed: seed}); err != nil {
+		if err := RunSim(rb, &b, Options{Seed: seed, Slowdown: opt.Slowdown}); err != nil {
 			return nil, fmt.Errorf("simulation, seed %d: %w", seed, err)
 		}
 		sims = append(sims, b.String())

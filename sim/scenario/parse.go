@@ -108,11 +108,23 @@ type Pause struct{ Node string }
 // Resume continues a paused node.
 type Resume struct{ Node string }
 
-// Load writes Keys keys through a cluster client (`load KEYS [zipf S]`): with zipf, Keys
-// writes to keys drawn with Zipf(S) popularity among Keys keys.
+// Load writes Keys keys through a cluster client (`load KEYS [zipf S] [size BYTES]`):
+// with zipf, Keys writes to keys drawn with Zipf(S) popularity among Keys keys; with size,
+// each value is BYTES bytes ("value-i" and then LoadValue's filler) instead of "value-i".
 type Load struct {
 	Keys int
 	Zipf float64
+	Size int
+}
+
+// LoadValue writes one big value through a cluster client: `load hash KEY FIELDS`, a hash
+// with fields field:1…field:FIELDS holding value:1…, as a loop of HSETs would write it (one
+// EVAL of cluster.LoadHashScript, so one turn of the server's event loop); or `load string
+// KEY BYTES`, a SET of BYTES bytes of cluster.LoadString, which do not compress.
+type LoadValue struct {
+	Kind string // "hash" or "string"
+	Key  string
+	Size int // fields or bytes
 }
 
 func (After) command()       {}
@@ -130,6 +142,7 @@ func (Heal) command()        {}
 func (Pause) command()       {}
 func (Resume) command()      {}
 func (Load) command()        {}
+func (LoadValue) command()   {}
 
 // A ParseError names the runbook line that cannot be run.
 type ParseError struct {
@@ -364,26 +377,64 @@ func parsePartition(spec string) (Command, error) {
 	return p, nil
 }
 
+// Limits of what load writes: a Redis string holds at most proto-max-bulk-len, 512 MB by
+// default; a hash of 10^8 fields would take a real server minutes to write.
+const (
+	maxLoadBytes  = 512 << 20
+	maxLoadFields = 100_000_000
+)
+
 func parseLoad(args []string) (Command, error) {
-	if len(args) != 1 && len(args) != 3 {
-		return nil, fmt.Errorf("load takes a key count and optionally zipf S")
+	if len(args) > 0 && (args[0] == "hash" || args[0] == "string") {
+		return parseLoadValue(args)
+	}
+	const usage = "load takes a key count, optionally zipf S and size BYTES; or hash KEY FIELDS; or string KEY BYTES"
+	if len(args) == 0 {
+		return nil, errors.New(usage)
 	}
 	n, err := strconv.Atoi(args[0])
 	if err != nil || n <= 0 {
-		return nil, fmt.Errorf("load: %q is not a positive key count", args[0])
+		return nil, fmt.Errorf("load: %q is not a positive key count (%s)", args[0], usage)
 	}
 	l := Load{Keys: n}
-	if len(args) == 3 {
-		if args[1] != "zipf" {
-			return nil, fmt.Errorf("load: unknown option %q (want zipf S)", args[1])
+	for rest := args[1:]; len(rest) > 0; rest = rest[2:] {
+		if len(rest) < 2 {
+			return nil, fmt.Errorf("load: %s needs a value", rest[0])
 		}
-		s, err := strconv.ParseFloat(args[2], 64)
-		if err != nil || s <= 0 {
-			return nil, fmt.Errorf("load: zipf exponent %q must be a positive number", args[2])
+		switch rest[0] {
+		case "zipf":
+			s, err := strconv.ParseFloat(rest[1], 64)
+			if err != nil || s <= 0 {
+				return nil, fmt.Errorf("load: zipf exponent %q must be a positive number", rest[1])
+			}
+			l.Zipf = s
+		case "size":
+			b, err := strconv.Atoi(rest[1])
+			if err != nil || b <= 0 || b > maxLoadBytes {
+				return nil, fmt.Errorf("load: size %q must be a byte count from 1 to %d", rest[1], maxLoadBytes)
+			}
+			l.Size = b
+		default:
+			return nil, fmt.Errorf("load: unknown option %q (want zipf S or size BYTES)", rest[0])
 		}
-		l.Zipf = s
 	}
 	return l, nil
+}
+
+func parseLoadValue(args []string) (Command, error) {
+	kind := args[0]
+	unit, limit := "FIELDS", maxLoadFields
+	if kind == "string" {
+		unit, limit = "BYTES", maxLoadBytes
+	}
+	if len(args) != 3 {
+		return nil, fmt.Errorf("load %s takes a key and a count: load %s KEY %s", kind, kind, unit)
+	}
+	n, err := strconv.Atoi(args[2])
+	if err != nil || n <= 0 || n > limit {
+		return nil, fmt.Errorf("load %s: %s %q must be a whole number from 1 to %d", kind, strings.ToLower(unit), args[2], limit)
+	}
+	return LoadValue{Kind: kind, Key: args[1], Size: n}, nil
 }
 
 // dockerValueFlags are docker run options that take a value as the next word.

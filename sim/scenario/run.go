@@ -27,6 +27,10 @@ type Options struct {
 	// epochs, no data, and the default configuration (node timeout 15 s). A live run
 	// refuses it.
 	Nodes []slot.NodeLine
+	// Slowdown, for a simulated run, is how much slower the host is than the one the costs
+	// of big values were recorded on (cluster.Cluster.Slowdown); 0 means 1. A live run
+	// refuses it: its host is what it is.
+	Slowdown float64
 }
 
 // A backend carries out runbook commands: in simulation or against real Redis.

@@ -43,6 +43,47 @@ var epoch7Owner = regexp.MustCompile(`(?m)^[0-9a-f]{40} (127\.0\.0\.1:\d+)@\d+ m
 // The runbooks beside the seed's, each pinned by a golden transcript and held to the facts
 // its header comment states, which must hold for every seed tried.
 var runbookFacts = map[string]func(t *testing.T, tr string){
+	"big-values": func(t *testing.T, tr string) {
+		// Replies of real redis-server 7.0.15 (TestBigValuesLive), one run of each line.
+		for _, f := range []struct{ cmd, want string }{
+			{"load string blob 1000000", "(load) string blob of 1000000 bytes: 0 redirects"},
+			{"load hash hash:big 100000", "(load) hash hash:big of 100000 fields: 0 redirects"},
+			{"redis-cli -p 6381 memory usage blob", "(integer) 1048640"},
+			{"redis-cli -p 6381 object encoding blob", `"raw"`},
+			{"redis-cli -p 6381 strlen blob", "(integer) 1000000"},
+			{"redis-cli -p 6383 memory usage hash:small", "(integer) 2120"},
+			{"redis-cli -p 6383 object encoding hash:small", `"listpack"`},
+			{"redis-cli -p 6381 memory usage hash:big", "(integer) 6648704"},
+			{"redis-cli -p 6381 object encoding hash:big", `"hashtable"`},
+			{"redis-cli -p 6381 hget hash:big field:99999", `"value:99999"`},
+			{"redis-cli -p 6381 memory usage void", "(nil)"},
+			{"redis-cli -p 6381 memory usage nosuchkey", "(error) MOVED 7858 127.0.0.1:6382"},
+			{"redis-cli -p 6381 type hash:big", "hash"},
+			{"redis-cli -p 6381 get hash:big", "(error) WRONGTYPE Operation against a key holding the wrong kind of value"},
+			{"redis-cli -p 6382 dbsize", "(integer) 1000"},
+			{"redis-cli -p 6382 memory usage pop:7", "(integer) 176"},
+			{"redis-cli -p 6382 strlen pop:0", "(error) MOVED 5311 127.0.0.1:6381"},
+			{"redis-cli -p 6382 debug populate -1", "(error) ERR value is out of range, must be positive"},
+			{"redis-cli -p 6383 cluster setslot 5166 importing 127.0.0.1:6381", "OK"},
+			{"redis-cli -p 6381 cluster setslot 5166 migrating 127.0.0.1:6383", "OK"},
+			{`redis-cli -p 6381 migrate 127.0.0.1 6383 "" 0 5000 keys void`, "NOKEY"},
+			{`redis-cli -p 6381 migrate 127.0.0.1 6383 "" 0 5000 keys hash:big`, "OK"},
+			{"redis-cli -p 6381 hlen hash:big", "(error) ASK 5166 127.0.0.1:6383"},
+			{"redis-cli -p 6383 cluster setslot 5166 node 127.0.0.1:6383", "OK"},
+			{"redis-cli -p 6381 cluster setslot 5166 node 127.0.0.1:6383", "OK"},
+			{"redis-cli -p 6383 memory usage hash:big", "(integer) 6648704"},
+			{"redis-cli -c -p 6381 hlen hash:big", "-> Redirected to slot [5166] located at 127.0.0.1:6383\n(integer) 100000"},
+			{"redis-cli -p 6381 dbsize", "(integer) 1"},
+			{"redis-cli -p 6383 dbsize", "(integer) 2"},
+		} {
+			assert.Equal(t, f.want, nth(t, tr, f.cmd, 0), f.cmd)
+		}
+		assert.Equal(t, []string{"OK", "OK"}, outputs(tr, "redis-cli -p 6382 debug populate 1000 pop 100"), "populate leaves keys that exist alone")
+		check := nth(t, tr, "redis-cli --cluster check 127.0.0.1:6381", 0)
+		assert.Contains(t, check, "[OK] 1003 keys in 3 masters.")
+		assert.Contains(t, check, "[OK] All nodes agree about slots configuration.")
+		assert.NotContains(t, check, "slots are open")
+	},
 	"crash-no-replica": func(t *testing.T, tr string) {
 		info := outputs(tr, "redis-cli -p 6382 cluster info")
 		require.Len(t, info, 3)
@@ -352,6 +393,9 @@ func callReplies(t *testing.T, out string) map[string]string {
 	}
 	return replies
 }
+
+// The big-values runbook's replies are real redis-server 7.0.15's, to the byte.
+func TestBigValuesLive(t *testing.T) { liveFacts(t, "big-values", 3) }
 
 // set-timeout reaches the same facts on real Redis: the same replies to --cluster call,
 // the same errors from set-timeout, and the faster failover.

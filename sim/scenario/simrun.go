@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,7 @@ func newSimBackend(opt Options) (*simBackend, error) {
 		return nil, err
 	}
 	c := cluster.NewCluster(s)
+	c.Slowdown = opt.Slowdown
 	b := &simBackend{seed: opt.Seed, c: c, byName: map[string]*container{}, load: s.Stream("load")}
 	b.client = c.NewClient("redis-cli")
 	return b, nil
@@ -63,6 +65,7 @@ func copySimBackend(opt Options) (*simBackend, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.Slowdown = opt.Slowdown
 	b := &simBackend{seed: opt.Seed, c: c, byName: map[string]*container{}, load: c.Sim.Stream("load")}
 	b.client = c.NewClient("redis-cli")
 	for _, p := range procs {
@@ -144,6 +147,8 @@ func (b *simBackend) exec(s Step, out io.Writer) error {
 		b.c.Resume(p)
 	case Load:
 		return b.loadKeys(c, out)
+	case LoadValue:
+		return b.loadValue(c, out)
 	case After:
 		for _, ref := range scheduledNodes(c.Cmd) {
 			if _, err := b.node(ref); err != nil {
@@ -215,6 +220,12 @@ func (b *simBackend) start(ct *container) error {
 // announcing each hop as redis-cli does.
 func (b *simBackend) redisCLI(r RedisCLI, out io.Writer) {
 	addr := fmt.Sprintf("%s:%d", r.Host, r.Port)
+	if i, ok := setslotNode(r.Args); ok {
+		if p, err := b.node(r.Args[i]); err == nil {
+			r.Args = slices.Clone(r.Args)
+			r.Args[i] = p.ID()
+		}
+	}
 	asking := false
 	for hops := 0; ; hops++ {
 		reply, err := b.client.DoAsking(addr, asking, r.Args...)
@@ -286,49 +297,69 @@ func (b *simBackend) clusterTool(t ClusterTool, out io.Writer) error {
 	return cliFailure(err)
 }
 
-// loadKeys writes keys through a client that follows redirects, and reports how it went.
-func (b *simBackend) loadKeys(l Load, out io.Writer) error {
-	if len(b.containers) == 0 {
-		return fmt.Errorf("load needs a running node")
-	}
-	var entry string
+// entry returns the address of a running node to send a load's writes to first.
+func (b *simBackend) entry() (string, error) {
 	for _, c := range b.containers {
 		if c.running {
-			entry = c.addr()
-			break
+			return c.addr(), nil
 		}
 	}
-	if entry == "" {
-		return fmt.Errorf("load needs a running node")
+	return "", fmt.Errorf("load needs a running node")
+}
+
+// doFollowing sends args to addr and follows MOVED and ASK, up to 16 hops.
+func (b *simBackend) doFollowing(addr string, args ...string) (r cluster.Reply, redirects int, err error) {
+	asking := false
+	for hops := 0; hops < 16; hops++ {
+		r, err = b.client.DoAsking(addr, asking, args...)
+		if err != nil {
+			return r, redirects, err
+		}
+		if f := strings.Fields(r.Str); r.IsError() && len(f) == 3 && (f[0] == "MOVED" || f[0] == "ASK") {
+			redirects++
+			addr, asking = f[2], f[0] == "ASK"
+			continue
+		}
+		break
+	}
+	return r, redirects, nil
+}
+
+// loadKeys writes keys through a client that follows redirects, and reports how it went.
+func (b *simBackend) loadKeys(l Load, out io.Writer) error {
+	entry, err := b.entry()
+	if err != nil {
+		return err
 	}
 	seq, distinct := loadSequence(l, &b.load)
-	routes := map[string]string{}
+	value := l.values()
 	redirects, failures := 0, 0
 	for i, k := range seq {
-		key := fmt.Sprintf("key:%d", k)
-		addr := entry
-		if a, ok := routes[key]; ok {
-			addr = a
-		}
-		asking := false
-		for hops := 0; hops < 16; hops++ {
-			r, err := b.client.DoAsking(addr, asking, "SET", key, fmt.Sprintf("value-%d", i))
-			if err != nil {
-				failures++
-				break
-			}
-			if f := strings.Fields(r.Str); r.IsError() && len(f) == 3 && (f[0] == "MOVED" || f[0] == "ASK") {
-				redirects++
-				addr, asking = f[2], f[0] == "ASK"
-				continue
-			}
-			if r.IsError() {
-				failures++
-			}
-			break
+		r, hops, err := b.doFollowing(entry, "SET", fmt.Sprintf("key:%d", k), value(i))
+		redirects += hops
+		if err != nil || r.IsError() {
+			failures++
 		}
 	}
 	fmt.Fprintf(out, "(load) %d writes to %d keys: %d redirects, %d errors\n", l.Keys, distinct, redirects, failures)
+	return nil
+}
+
+// loadValue writes one big value through a client that follows redirects.
+func (b *simBackend) loadValue(l LoadValue, out io.Writer) error {
+	entry, err := b.entry()
+	if err != nil {
+		return err
+	}
+	r, redirects, err := b.doFollowing(entry, l.request()...)
+	failure := ""
+	switch {
+	case err != nil:
+		failure = err.Error()
+	case r.IsError():
+		failure = r.Str
+	}
+	l.report(out, redirects, failure)
 	return nil
 }
 

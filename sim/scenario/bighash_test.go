@@ -1,0 +1,249 @@
+package scenario
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kvplace/kvplace/internal/livetest"
+)
+
+// migrate-big-hash.txt, at the node timeouts it is recorded at: what a MIGRATE of a hash of
+// 3 000 000 fields does to a cluster. testdata/migrate-big-hash-live.txt holds ten real runs
+// a timeout (record-migrate-big-hash.sh).
+
+const bigHashRunbook = "../../experiments/scenario/testdata/migrate-big-hash.txt"
+
+// bigHashFacts are one run's facts, as record-migrate-big-hash.sh prints them.
+type bigHashFacts struct {
+	load, migrate time.Duration
+	reply, role   string
+	keys, open    int
+}
+
+// outcome is what a run ends in, leaving the durations out.
+func (f bigHashFacts) outcome() string {
+	return fmt.Sprintf("%s, 6381 %s, %d keys, %d open", f.reply, f.role, f.keys, f.open)
+}
+
+// bigHashRunbookAt is the runbook with its node timeout lowered to ms.
+func bigHashRunbookAt(t *testing.T, ms int) string {
+	t.Helper()
+	text, err := os.ReadFile(bigHashRunbook)
+	require.NoError(t, err)
+	const line = "redis-cli --cluster set-timeout 127.0.0.1:7301 1000\n"
+	require.Equal(t, 1, strings.Count(string(text), line), "migrate-big-hash.txt no longer lowers the timeout with %q", line)
+	return strings.Replace(string(text), line, fmt.Sprintf("redis-cli --cluster set-timeout 127.0.0.1:7301 %d\n", ms), 1)
+}
+
+var timedStep = regexp.MustCompile(`^\[\s*([\d.]+)s\] \$ (.*)$`)
+
+// readBigHashFacts reads a timed transcript of the runbook.
+func readBigHashFacts(t *testing.T, transcript string) bigHashFacts {
+	t.Helper()
+	var f bigHashFacts
+	var step string
+	var start time.Duration
+	var want string
+	for _, l := range strings.Split(transcript, "\n") {
+		if m := timedStep.FindStringSubmatch(l); m != nil {
+			at, err := time.ParseDuration(m[1] + "s")
+			require.NoError(t, err, l)
+			switch step {
+			case "load":
+				f.load = at - start
+			case "migrate":
+				f.migrate = at - start
+			}
+			step, start, want = "", at, ""
+			switch {
+			case strings.HasPrefix(m[2], "load hash "):
+				step = "load"
+			case strings.HasPrefix(m[2], "redis-cli -p 7301 migrate "):
+				step, want = "migrate", "reply"
+			case m[2] == "redis-cli -p 7301 role":
+				want = "role"
+			}
+			continue
+		}
+		switch {
+		case want == "reply":
+			f.reply, want = strings.ReplaceAll(l, " ", "_"), ""
+		case want == "role":
+			f.role, want = strings.TrimSuffix(strings.TrimPrefix(l, `1) "`), `"`), ""
+		case strings.HasPrefix(l, "[OK] ") && strings.Contains(l, " keys in "):
+			f.keys, _ = strconv.Atoi(strings.Fields(l)[1])
+		case strings.Contains(l, "has slots in importing state") || strings.Contains(l, "has slots in migrating state"):
+			f.open++
+		}
+	}
+	return f
+}
+
+// readBigHashRecording reads testdata/migrate-big-hash-live.txt: its runs by node timeout.
+func readBigHashRecording(t *testing.T) map[int][]bigHashFacts {
+	t.Helper()
+	text, err := os.ReadFile("testdata/migrate-big-hash-live.txt")
+	require.NoError(t, err)
+	runs := map[int][]bigHashFacts{}
+	for i, l := range strings.Split(string(text), "\n") {
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		f := strings.Fields(l)
+		require.Len(t, f, 9, "migrate-big-hash-live.txt:%d", i+1)
+		n := func(s string) int {
+			x, err := strconv.Atoi(s)
+			require.NoError(t, err, "migrate-big-hash-live.txt:%d", i+1)
+			return x
+		}
+		runs[n(f[0])] = append(runs[n(f[0])], bigHashFacts{
+			load: time.Duration(n(f[2])) * time.Millisecond, migrate: time.Duration(n(f[3])) * time.Millisecond,
+			reply: f[4], role: f[5], keys: n(f[6]), open: n(f[7]),
+		})
+	}
+	return runs
+}
+
+func medianDuration(ds []time.Duration) time.Duration {
+	ds = slices.Clone(ds)
+	slices.Sort(ds)
+	if len(ds)%2 == 1 {
+		return ds[len(ds)/2]
+	}
+	return (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
+}
+
+// knownBigHashDivergences are real outcomes the simulation does not reach, by node
+// timeout, each seen once in the recording: at 2 s, one real run stalled its master for
+// 8 s in the MIGRATE and was not failed over. Why, is not found yet (issue 17's note).
+var knownBigHashDivergences = map[int][]string{
+	2000: {"OK, 6381 master, 1 keys, 2 open"},
+}
+
+// bigHashSlowdown is how much slower the host of real runs loading the hash in load was
+// than the one the costs were recorded on: their median against the simulation's load.
+// The machine's speed drifts by that much from day to day (calibration/), and the load of
+// each run is its own baseline.
+func bigHashSlowdown(t *testing.T, text string, load []time.Duration) float64 {
+	t.Helper()
+	var out bytes.Buffer
+	require.NoError(t, RunSim(parseText(t, text), &out, Options{Seed: 1, Time: true}))
+	return medianDuration(load).Seconds() / readBigHashFacts(t, out.String()).load.Seconds()
+}
+
+// simBigHash runs the runbook text at slowdown over seeds 1..seeds: the outcomes reached
+// and the MIGRATE's blocking times.
+func simBigHash(t *testing.T, text string, slowdown float64, seeds int) (map[string]int, []time.Duration) {
+	t.Helper()
+	rb := parseText(t, text)
+	reached := map[string]int{}
+	var blocked []time.Duration
+	for seed := 1; seed <= seeds; seed++ {
+		var out bytes.Buffer
+		require.NoError(t, RunSim(rb, &out, Options{Seed: uint64(seed), Time: true, Slowdown: slowdown}))
+		f := readBigHashFacts(t, out.String())
+		reached[f.outcome()]++
+		blocked = append(blocked, f.migrate)
+	}
+	return reached, blocked
+}
+
+// Held to the recording, at each node timeout, on a host as much slower than the
+// calibration's as the recording's own loads of the hash say: every real run ends in an
+// outcome some seed reaches (MIGRATE OK or the target's error, the source failed over or
+// not, the keys the cluster holds, the slots left open), but for the known divergences,
+// and the MIGRATE blocks its source within 25 % of the real median. A simulated run takes
+// a tenth of a second: 40 seeds a timeout, 200 with KVPLACE_HEAVY.
+func TestMigrateBigHash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("about 10 s of simulation; go test without -short runs it")
+	}
+	seeds := 40
+	if os.Getenv("KVPLACE_HEAVY") != "" {
+		seeds = 200
+	}
+	recorded := readBigHashRecording(t)
+	for _, ms := range []int{1000, 2000, 15000} {
+		real := recorded[ms]
+		require.GreaterOrEqual(t, len(real), 10, "fewer than 10 real runs at %d ms", ms)
+		t.Run(fmt.Sprint("timeout=", ms), func(t *testing.T) {
+			t.Parallel()
+			text := bigHashRunbookAt(t, ms)
+			seen := map[string]int{}
+			var load, blocked []time.Duration
+			for _, f := range real {
+				seen[f.outcome()]++
+				load = append(load, f.load)
+				blocked = append(blocked, f.migrate)
+			}
+			slowdown := bigHashSlowdown(t, text, load)
+			reached, sim := simBigHash(t, text, slowdown, seeds)
+			t.Logf("slowdown %.2f\nreal: %v\nsimulated (%d seeds): %v", slowdown, seen, seeds, reached)
+			for o := range seen {
+				if !slices.Contains(knownBigHashDivergences[ms], o) {
+					assert.Contains(t, reached, o, "a real outcome no seed reaches")
+				}
+			}
+			r, s := medianDuration(blocked), medianDuration(sim)
+			t.Logf("MIGRATE blocks 6381 for %v real (median), %v simulated", r, s)
+			assert.InEpsilon(t, r.Seconds(), s.Seconds(), 0.25, "MIGRATE's blocking time")
+		})
+	}
+}
+
+// The facts script the recorder uses and the test's reader agree on a transcript.
+func TestBigHashFactsScript(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	if testing.Short() {
+		t.Skip("a second of simulation; go test without -short runs it")
+	}
+	var out bytes.Buffer
+	require.NoError(t, RunSim(parseText(t, bigHashRunbookAt(t, 2000)), &out, Options{Seed: 1, Time: true}))
+	file := filepath.Join(t.TempDir(), "transcript.txt")
+	require.NoError(t, os.WriteFile(file, out.Bytes(), 0o644))
+	line, err := exec.Command("bash", "testdata/migrate-big-hash-facts.sh", file).Output()
+	require.NoError(t, err)
+	f := readBigHashFacts(t, out.String())
+	assert.Equal(t, fmt.Sprintf("%d %d %s %s %d %d\n", f.load.Milliseconds(), f.migrate.Milliseconds(), f.reply, f.role, f.keys, f.open), string(line))
+}
+
+// One live run a node timeout ends in an outcome some simulated seed reaches, on a host
+// as much slower as the run's own load says. Each takes about a minute of real time, so
+// only with KVPLACE_HEAVY.
+func TestMigrateBigHashLive(t *testing.T) {
+	livetest.NeedLong(t)
+	if os.Getenv("KVPLACE_HEAVY") == "" {
+		t.Skip("three minutes of real Redis; KVPLACE_HEAVY=1 runs it")
+	}
+	for _, ms := range []int{1000, 2000, 15000} {
+		t.Run(fmt.Sprint("timeout=", ms), func(t *testing.T) {
+			text := bigHashRunbookAt(t, ms)
+			// The runbook's ports 7301.. become the helper's 6381.. and then free ones.
+			swap := func(s, from, to string) string {
+				return regexp.MustCompile(`\b`+from+`([1-6])\b`).ReplaceAllString(s, to+"$1")
+			}
+			real := swap(runLiveOnFreePorts(t, swap(text, "730", "638"), 6, Options{Time: true}), "638", "730")
+			f := readBigHashFacts(t, real)
+			slowdown := bigHashSlowdown(t, text, []time.Duration{f.load})
+			reached, _ := simBigHash(t, text, slowdown, 40)
+			t.Logf("live: %s, load %v, MIGRATE %v; simulated at slowdown %.2f: %v", f.outcome(), f.load, f.migrate, slowdown, reached)
+			if !slices.Contains(knownBigHashDivergences[ms], f.outcome()) {
+				assert.Contains(t, reached, f.outcome())
+			}
+		})
+	}
+}
