@@ -446,11 +446,10 @@ func (b *liveBackend) entry() (string, error) {
 // doFollowing sends args to addr and follows MOVED and ASK, up to 16 hops, as
 // simBackend.doFollowing; an ASK hop sends ASKING first on the same connection.
 func (b *liveBackend) doFollowing(addr string, args ...string) (reply any, redirects int, err error) {
-	asking := false
-	for hops := 0; hops < 16; hops++ {
+	send := func(addr string, asking bool) (reply any, err error) {
 		c, err := b.conn(addr)
 		if err != nil {
-			return nil, redirects, err
+			return nil, err
 		}
 		c.Timeout = b.timeout
 		if asking {
@@ -465,18 +464,15 @@ func (b *liveBackend) doFollowing(addr string, args ...string) (reply any, redir
 		if err != nil {
 			c.Close()
 			delete(b.conns, addr)
-			return nil, redirects, err
+			return nil, err
 		}
-		if e, ok := reply.(live.Error); ok {
-			if f := strings.Fields(string(e)); len(f) == 3 && (f[0] == "MOVED" || f[0] == "ASK") {
-				redirects++
-				addr, asking = f[2], f[0] == "ASK"
-				continue
-			}
-		}
-		break
+		return reply, nil
 	}
-	return reply, redirects, nil
+	errText := func(reply any) string {
+		e, _ := reply.(live.Error)
+		return string(e)
+	}
+	return followRedirects(addr, send, errText)
 }
 
 // loadKeys writes keys through a client that follows redirects, as simBackend.loadKeys.

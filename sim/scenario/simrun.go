@@ -309,20 +309,35 @@ func (b *simBackend) entry() (string, error) {
 
 // doFollowing sends args to addr and follows MOVED and ASK, up to 16 hops.
 func (b *simBackend) doFollowing(addr string, args ...string) (r cluster.Reply, redirects int, err error) {
+	send := func(addr string, asking bool) (cluster.Reply, error) {
+		return b.client.DoAsking(addr, asking, args...)
+	}
+	errText := func(r cluster.Reply) string {
+		if !r.IsError() {
+			return ""
+		}
+		return r.Str
+	}
+	return followRedirects(addr, send, errText)
+}
+
+// followRedirects sends a command to addr with send and follows the MOVED and ASK
+// replies errText reads (the text of an error reply, "" for any other), up to 16 hops, as
+// a cluster client does; both backends' loads use it.
+func followRedirects[R any](addr string, send func(addr string, asking bool) (R, error), errText func(R) string) (reply R, redirects int, err error) {
 	asking := false
 	for hops := 0; hops < 16; hops++ {
-		r, err = b.client.DoAsking(addr, asking, args...)
-		if err != nil {
-			return r, redirects, err
+		if reply, err = send(addr, asking); err != nil {
+			return reply, redirects, err
 		}
-		if f := strings.Fields(r.Str); r.IsError() && len(f) == 3 && (f[0] == "MOVED" || f[0] == "ASK") {
-			redirects++
-			addr, asking = f[2], f[0] == "ASK"
-			continue
+		f := strings.Fields(errText(reply))
+		if len(f) != 3 || (f[0] != "MOVED" && f[0] != "ASK") {
+			break
 		}
-		break
+		redirects++
+		addr, asking = f[2], f[0] == "ASK"
 	}
-	return r, redirects, nil
+	return reply, redirects, nil
 }
 
 // loadKeys writes keys through a client that follows redirects, and reports how it went.
