@@ -54,9 +54,9 @@ func (n *Node) eval(from int, req Request) Reply {
 	if fields > old.fields {
 		v := value{kind: kindHash, fields: fields, presized: old.presized, scattered: old.scattered}
 		added := fields - old.fields
-		took := n.work(model.buildCost(value{kind: kindHash, fields: added}))
+		took := n.costs.buildCost(value{kind: kindHash, fields: added})
 		if n.repl.streaming() {
-			took += n.work(model.propagateCost(added))
+			took += n.costs.propagateCost(added)
 			v.scattered = true
 		}
 		if took > busyReplyThreshold {

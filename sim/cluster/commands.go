@@ -108,7 +108,7 @@ func (n *Node) execute(from int, req Request) Reply {
 			c := 0
 			for _, k := range args[1:] {
 				if v, ok := n.db.get(k); ok {
-					n.ctx.Busy(n.work(model.freeCost(v))) // lazyfree-lazy-user-del is off
+					n.ctx.Busy(n.costs.freeCost(v)) // lazyfree-lazy-user-del is off
 				}
 				if n.remove(k) {
 					c++

@@ -78,6 +78,27 @@ type costs struct {
 
 var model = mustReadCosts(migrateCostRecording, scriptReplicationRecording)
 
+// scaled returns the costs on a host slowdown times slower than the recording's: every
+// curve's costs times slowdown. The scattered curve is a ratio and stays as it is.
+func (c *costs) scaled(slowdown float64) *costs {
+	if slowdown == 1 {
+		return c
+	}
+	scale := func(cv costCurve) costCurve {
+		per := make([]float64, len(cv.perUnit))
+		for i, x := range cv.perUnit {
+			per[i] = x * slowdown
+		}
+		return costCurve{logSize: cv.logSize, perUnit: per}
+	}
+	s := &costs{scattered: c.scattered}
+	for k := range 2 {
+		s.build[k], s.serialize[k], s.restore[k], s.free[k] = scale(c.build[k]), scale(c.serialize[k]), scale(c.restore[k]), scale(c.free[k])
+	}
+	s.propagate, s.receive, s.exec = scale(c.propagate), scale(c.receive), scale(c.exec)
+	return s
+}
+
 func mustReadCosts(migrate, script string) *costs {
 	c, err := readCosts(migrate)
 	if err != nil {

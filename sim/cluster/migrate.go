@@ -81,7 +81,7 @@ func (n *Node) migrate(from int, req Request) Reply {
 			vals = append(vals, v)
 			restore = append(restore, k)
 			size += len(k) + payloadSize(v)
-			work += n.work(model.serializeCost(v))
+			work += n.costs.serializeCost(v)
 		}
 	}
 	if len(present) == 0 {
@@ -125,7 +125,7 @@ func (n *Node) restoreAsking(req Request) Reply {
 			out = append(out, errReply("BUSYKEY Target key name already exists."))
 			continue
 		}
-		n.ctx.Busy(n.work(model.restoreCost(v)))
+		n.ctx.Busy(n.costs.restoreCost(v))
 		v.presized = v.kind == kindHash // rdbLoadObject sizes the table for its length
 		v.scattered = false
 		n.db.set(k, v)
@@ -156,7 +156,7 @@ func (n *Node) migrateStep(from int, msg any) bool {
 				if v, ok := n.db.get(mc.keys[i]); ok {
 					n.metrics.MigratedKeys++
 					n.metrics.MigratedBytes += int64(len(mc.keys[i]) + payloadSize(v))
-					free += n.work(model.freeCost(v))
+					free += n.costs.freeCost(v)
 				}
 				n.remove(mc.keys[i])
 			}

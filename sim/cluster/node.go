@@ -63,9 +63,9 @@ const (
 // event, the way one turn of Redis's event loop does, and ends with clusterBeforeSleep's
 // deferred work.
 type Node struct {
-	cfg      Config
-	slowdown float64 // Spec.Slowdown, at least 1 when unset
-	reg      *Registry
+	cfg   Config
+	costs *costs // what big values cost on this node's host: model, scaled by Spec.Slowdown
+	reg   *Registry
 	// metrics is never nil: New gives a node without a sink a Metrics of its own.
 	metrics *Metrics
 	proc    int
@@ -195,19 +195,14 @@ func New(spec Spec) *Node {
 	if n.metrics == nil {
 		n.metrics = &Metrics{}
 	}
-	n.slowdown = spec.Slowdown
-	if n.slowdown <= 0 {
-		n.slowdown = 1
+	n.costs = model
+	if spec.Slowdown > 0 {
+		n.costs = model.scaled(spec.Slowdown)
 	}
 	if spec.Placement != nil {
 		n.place = &placer{build: spec.Placement, done: map[string]uint64{}, inFlight: map[string]bool{}}
 	}
 	return n
-}
-
-// work is how long the node takes for work that took d on the recording's host.
-func (n *Node) work(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * n.slowdown)
 }
 
 // ID returns the node's 40-character ID, or "" before it started.

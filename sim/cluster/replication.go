@@ -418,7 +418,7 @@ func (r *replication) step(n *Node, from int, msg any) bool {
 func (r *replication) read(n *Node, o *op) {
 	if o.cmd == "hset" {
 		r.inbox, r.inboxEpoch = []*op{o}, r.epoch
-		n.ctx.After(n.work(model.receiveCost(o.val.fields-o.from)), sim.Timer{Kind: timerReplExec, Arg: int64(r.epoch)})
+		n.ctx.After(n.costs.receiveCost(o.val.fields-o.from), sim.Timer{Kind: timerReplExec, Arg: int64(r.epoch)})
 		return
 	}
 	r.apply(n, o)
@@ -431,7 +431,7 @@ func (r *replication) exec(n *Node, epoch uint64) {
 	}
 	o, rest := r.inbox[0], r.inbox[1:]
 	r.inbox = nil
-	n.ctx.Busy(n.work(model.execCost(o.val.fields - o.from)))
+	n.ctx.Busy(n.costs.execCost(o.val.fields - o.from))
 	r.apply(n, o)
 	for i, o := range rest {
 		if o.cmd == "hset" {
@@ -451,11 +451,11 @@ func (r *replication) apply(n *Node, o *op) {
 		v.scattered = false // built here by the EXEC, or a RESTORE, with nothing in between
 		n.db.set(o.key, v)
 		if o.cmd == "restore" {
-			n.ctx.Busy(n.work(model.restoreCost(o.val)))
+			n.ctx.Busy(n.costs.restoreCost(o.val))
 		}
 	case "del":
 		if v, ok := n.db.get(o.key); ok {
-			n.ctx.Busy(n.work(model.freeCost(v)))
+			n.ctx.Busy(n.costs.freeCost(v))
 		}
 		n.db.del(o.key)
 	}
