@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/kvplace/kvplace/sim"
@@ -62,6 +63,13 @@ type Cluster struct {
 	Slowdown float64
 }
 
+// costDraws is the stream the process at addr draws its big values' spread from in its
+// run'th incarnation: its own, so that drawing it moves no other random choice.
+func (c *Cluster) costDraws(addr string, run uint32) *sim.Stream {
+	s := c.Sim.Stream("costs/" + addr + "/" + strconv.Itoa(int(run)))
+	return &s
+}
+
 // New returns an empty cluster on s. Build s with Config.Hangups: the cluster bus relies
 // on seeing connections close.
 func NewCluster(s *sim.Sim) *Cluster {
@@ -98,7 +106,7 @@ func (c *Cluster) start(name, ip string, port int, cfg Config, disk *Persisted) 
 		return nil, fmt.Errorf("Redis port number too high. Cluster communication port is 10,000 port numbers higher than your Redis port. Your Redis port number must be 55535 or less.")
 	}
 	p := &Process{Name: name, IP: ip, Port: port, Config: cfg}
-	p.node = New(Spec{IP: ip, Port: port, Config: cfg, Registry: c.Reg, Metrics: &c.Metrics, Proc: c.Sim.Len(), Disk: disk, Placement: c.Placement, Slowdown: c.Slowdown})
+	p.node = New(Spec{IP: ip, Port: port, Config: cfg, Registry: c.Reg, Metrics: &c.Metrics, Proc: c.Sim.Len(), Disk: disk, Placement: c.Placement, Slowdown: c.Slowdown, CostDraws: c.costDraws(addr, 0)})
 	idx, err := c.Sim.AddNode(addr, p.node)
 	if err != nil {
 		return nil, err
@@ -137,7 +145,7 @@ func (c *Cluster) down(p *Process, how signal) {
 	c.Sim.Crash(p.Index)
 	p.down = true
 	p.runs++
-	p.node = New(Spec{IP: p.IP, Port: p.Port, Config: p.Config, Registry: c.Reg, Metrics: &c.Metrics, Proc: p.Index, Disk: disk, Incarnation: p.runs, Placement: c.Placement, Slowdown: c.Slowdown})
+	p.node = New(Spec{IP: p.IP, Port: p.Port, Config: p.Config, Registry: c.Reg, Metrics: &c.Metrics, Proc: p.Index, Disk: disk, Incarnation: p.runs, Placement: c.Placement, Slowdown: c.Slowdown, CostDraws: c.costDraws(p.IP+":"+strconv.Itoa(p.Port), p.runs)})
 }
 
 // Restart starts p again from what it persisted (docker start).

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kvplace/kvplace/sim"
 )
 
 // What big values cost a node's event loop: writing a hash, serializing a value for
@@ -74,12 +76,54 @@ type costs struct {
 	// free a hash built while a replica streamed it than one built without. Measured, not
 	// explained; the allocations of the stream between the hash's own are a guess.
 	scattered costCurve
+
+	// jitter is how much one big value's work varies from run to run on the same host: the
+	// standard deviation of its logarithm. Each cell of migrate-cost.txt is ten MIGRATEs of
+	// the same value; jitter is the median, over the cells whose MIGRATE takes 100 ms or
+	// more (below that the round trip dominates), of their spread (1.4826 times the median
+	// absolute deviation, over the median). It is about 0.11: a 3 s MIGRATE takes 2.7 to
+	// 3.3 s in two runs of three. A race between a stall and the failure detection it sets
+	// off turns on that spread (sim/scenario's TestMigrateBigHash).
+	jitter float64
+	// draws is where a node's costs draw their spread from; nil draws none, and each cost
+	// is its curve's median.
+	draws *sim.Stream
+}
+
+// jitterFloor is the least work the spread applies to: a millisecond. Smaller work is not
+// what the recording's spread was measured on, and leaving it exact keeps runs of small
+// keys as they were.
+const jitterFloor = time.Millisecond
+
+// vary is d, one run's time for work whose median is d: d times e^(jitter·N(0,1)), drawn
+// from draws, so that the median stays d. Each call draws once.
+func (c *costs) vary(d time.Duration) time.Duration {
+	if c.draws == nil || c.jitter == 0 || d < jitterFloor {
+		return d
+	}
+	return time.Duration(float64(d) * math.Exp(c.jitter*c.draws.NormFloat64()))
 }
 
 var model = mustReadCosts(migrateCostRecording, scriptReplicationRecording)
 
+// forHost returns the costs on a host slowdown times slower than the recording's (0
+// means 1), each drawing its run-to-run spread from draws (nil: none).
+func (c *costs) forHost(slowdown float64, draws *sim.Stream) *costs {
+	h := c
+	if slowdown > 0 {
+		h = c.scaled(slowdown)
+	}
+	if draws == nil {
+		return h
+	}
+	cp := *h
+	cp.draws = draws
+	return &cp
+}
+
 // scaled returns the costs on a host slowdown times slower than the recording's: every
-// curve's costs times slowdown. The scattered curve is a ratio and stays as it is.
+// curve's costs times slowdown. The scattered curve and the jitter are ratios and stay as
+// they are.
 func (c *costs) scaled(slowdown float64) *costs {
 	if slowdown == 1 {
 		return c
@@ -91,7 +135,7 @@ func (c *costs) scaled(slowdown float64) *costs {
 		}
 		return costCurve{logSize: cv.logSize, perUnit: per}
 	}
-	s := &costs{scattered: c.scattered}
+	s := &costs{scattered: c.scattered, jitter: c.jitter}
 	for k := range 2 {
 		s.build[k], s.serialize[k], s.restore[k], s.free[k] = scale(c.build[k]), scale(c.serialize[k]), scale(c.restore[k]), scale(c.free[k])
 	}
@@ -190,6 +234,7 @@ type costCell struct {
 	size                                int
 	build, migrate, restore, dump, free float64
 	payload                             int
+	spread                              float64 // of the MIGRATEs: 1.4826·MAD/median
 }
 
 // readCostCells reads a recording: lines of "kind size run build_us migrate_us wall_us
@@ -247,7 +292,15 @@ func readCostCells(text string) ([]costCell, error) {
 			}
 			return median(xs)
 		}
-		cells = append(cells, costCell{kind: k.kind, size: k.size, build: m(0), migrate: m(1), restore: m(3), dump: m(4), free: m(5), payload: payload[k]})
+		var dev []float64
+		for _, v := range cols[k] {
+			dev = append(dev, math.Abs(v[1]-m(1)))
+		}
+		spread := 0.0
+		if m(1) > 0 {
+			spread = 1.4826 * median(dev) / m(1)
+		}
+		cells = append(cells, costCell{kind: k.kind, size: k.size, build: m(0), migrate: m(1), restore: m(3), dump: m(4), free: m(5), payload: payload[k], spread: spread})
 	}
 	return cells, nil
 }
@@ -305,6 +358,15 @@ func readCosts(text string) (*costs, error) {
 			return nil, fmt.Errorf("no %s cells", []string{"string", "hash"}[k])
 		}
 	}
+	var spreads []float64
+	for _, e := range cells {
+		if e.migrate >= 100_000 {
+			spreads = append(spreads, e.spread)
+		}
+	}
+	if len(spreads) > 0 {
+		c.jitter = median(spreads)
+	}
 	return c, nil
 }
 
@@ -324,7 +386,7 @@ func units(v value) (kind uint8, n int) {
 
 func (c *costs) serializeCost(v value) time.Duration {
 	k, n := units(v)
-	return c.scatter(v, c.serialize[k].at(n))
+	return c.vary(c.scatter(v, c.serialize[k].at(n)))
 }
 
 // scatter is d, the cost of work on v, made longer if v is a scattered hash.
@@ -337,27 +399,27 @@ func (c *costs) scatter(v value, d time.Duration) time.Duration {
 
 func (c *costs) restoreCost(v value) time.Duration {
 	k, n := units(v)
-	return c.restore[k].at(n)
+	return c.vary(c.restore[k].at(n))
 }
 
 func (c *costs) freeCost(v value) time.Duration {
 	k, n := units(v)
-	return c.scatter(v, c.free[k].at(n))
+	return c.vary(c.scatter(v, c.free[k].at(n)))
 }
 
 // buildCost is the time to write v: SET of a string, `load hash`'s fields one HSET each.
 func (c *costs) buildCost(v value) time.Duration {
 	if v.kind == kindHash {
-		return c.build[kindHash].at(v.fields)
+		return c.vary(c.build[kindHash].at(v.fields))
 	}
-	return c.build[kindString].at(len(v.str))
+	return c.vary(c.build[kindString].at(len(v.str)))
 }
 
 // propagateCost is a master's extra time to stream a script's writes of fields fields to
 // its replicas, receiveCost a replica's time to read them and execCost its EXEC.
-func (c *costs) propagateCost(fields int) time.Duration { return c.propagate.at(fields) }
-func (c *costs) receiveCost(fields int) time.Duration   { return c.receive.at(fields) }
-func (c *costs) execCost(fields int) time.Duration      { return c.exec.at(fields) }
+func (c *costs) propagateCost(fields int) time.Duration { return c.vary(c.propagate.at(fields)) }
+func (c *costs) receiveCost(fields int) time.Duration   { return c.vary(c.receive.at(fields)) }
+func (c *costs) execCost(fields int) time.Duration      { return c.vary(c.exec.at(fields)) }
 
 // payloadSize is the length of v's DUMP payload (rdbSaveObject, then the RDB version and a
 // CRC64): for a string its bytes and their length, for a hash table each field and value

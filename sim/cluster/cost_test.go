@@ -1,7 +1,9 @@
 package cluster
 
 import (
+	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -93,4 +95,42 @@ func simulateMigrate(t *testing.T, cell costCell) (blocked, restore time.Duratio
 	_, ok = procs[0].Node().db.get("big")
 	require.False(t, ok, "the source has freed it")
 	return blocked, model.restoreCost(v)
+}
+
+// A node's big-value costs spread from run to run as the recording's MIGRATEs do: the
+// spread read from migrate-cost.txt is about a tenth, draws keep each cost's median, the
+// same stream draws the same costs, and work under a millisecond stays exact.
+func TestCostJitter(t *testing.T) {
+	require.InDelta(t, 0.11, model.jitter, 0.03, "the spread of the recording's MIGRATEs of 100 ms and more")
+	hash := value{kind: kindHash, fields: 1_000_000}
+	median := model.serializeCost(hash)
+	draw := func(seed uint64) []time.Duration {
+		s := sim.NewStream(seed, "costs")
+		c := model.forHost(1.5, &s)
+		var ds []time.Duration
+		for range 2001 {
+			ds = append(ds, c.serializeCost(hash))
+		}
+		return ds
+	}
+	ds := draw(1)
+	require.Equal(t, ds, draw(1), "one stream, one set of costs")
+	require.NotEqual(t, ds, draw(2))
+	slices.Sort(ds)
+	want := float64(median) * 1.5
+	require.InEpsilon(t, want, float64(ds[len(ds)/2]), 0.02, "the median of the draws")
+	within := 0
+	for _, d := range ds {
+		if r := float64(d) / want; r > math.Exp(-model.jitter) && r < math.Exp(model.jitter) {
+			within++
+		}
+	}
+	require.InDelta(t, 0.68, float64(within)/float64(len(ds)), 0.04, "draws within one spread of the median")
+
+	s := sim.NewStream(1, "costs")
+	c := model.forHost(0, &s)
+	small := value{kind: kindString, str: strings.Repeat("x", 1000)}
+	require.Less(t, model.serializeCost(small), jitterFloor)
+	require.Equal(t, model.serializeCost(small), c.serializeCost(small), "work under a millisecond does not vary")
+	require.Zero(t, s.Draws(), "and draws nothing")
 }

@@ -180,6 +180,9 @@ type Spec struct {
 	// Slowdown is how much slower the node's host works than the one its costs were
 	// recorded on (see Cluster.Slowdown); 0 means 1.
 	Slowdown float64
+	// CostDraws, when set, is the stream the node draws the run-to-run spread of its big
+	// values' costs from (costs.jitter); nil makes each cost its recorded median.
+	CostDraws *sim.Stream
 }
 
 // New returns a node for spec. The node does nothing until the engine starts it.
@@ -195,10 +198,7 @@ func New(spec Spec) *Node {
 	if n.metrics == nil {
 		n.metrics = &Metrics{}
 	}
-	n.costs = model
-	if spec.Slowdown > 0 {
-		n.costs = model.scaled(spec.Slowdown)
-	}
+	n.costs = model.forHost(spec.Slowdown, spec.CostDraws)
 	if spec.Placement != nil {
 		n.place = &placer{build: spec.Placement, done: map[string]uint64{}, inFlight: map[string]bool{}}
 	}

@@ -125,23 +125,37 @@ func medianDuration(ds []time.Duration) time.Duration {
 	return (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
 }
 
-// knownBigHashDivergences are real outcomes the simulation reaches too rarely for 40 seeds,
-// by node timeout: at 2 s, one real run in ten stalled its master for 8 s in the MIGRATE
-// and was not failed over; one seed in 200 does it (KVPLACE_HEAVY). Why it is rarer in
-// simulation is not found yet (issue 17's note).
+// knownBigHashDivergences are real outcomes the simulation reaches too rarely for the seeds
+// the tests run, by node timeout. At 2 s, in one real run in ten the MIGRATE's payload
+// reached the target before the target had flagged the stalled master and told the third
+// master; the target's RESTORE then kept it from voting, no quorum of masters could mark
+// the source FAIL, and the MIGRATE answered OK after 8 s with nothing failed over. No
+// seed in 200 does it (KVPLACE_HEAVY): the simulated target flags the source earlier,
+// likely because its pings to the stalled node are sent sooner than real Redis's; not
+// found yet (issue 17's note).
 var knownBigHashDivergences = map[int][]string{
 	2000: {"OK, 6381 master, 1 keys, 2 open"},
 }
 
 // bigHashSlowdown is how much slower the host of real runs loading the hash in load was
-// than the one the costs were recorded on: their median against the simulation's load.
-// The machine's speed drifts by that much from day to day (calibration/), and the load of
-// each run is its own baseline.
+// than the one the costs were recorded on: their median against the median of 40
+// simulated loads (each run's costs vary, as real ones do; the runbook is cut after its
+// load). The machine's speed drifts by that much from day to day (calibration/), and the
+// load of each run is its own baseline.
 func bigHashSlowdown(t *testing.T, text string, load []time.Duration) float64 {
 	t.Helper()
-	var out bytes.Buffer
-	require.NoError(t, RunSim(parseText(t, text), &out, Options{Seed: 1, Time: true}))
-	return medianDuration(load).Seconds() / readBigHashFacts(t, out.String()).load.Seconds()
+	i := strings.Index(text, "\nload hash ")
+	require.GreaterOrEqual(t, i, 0, "migrate-big-hash.txt no longer loads a hash")
+	end := strings.IndexByte(text[i+1:], '\n')
+	require.GreaterOrEqual(t, end, 0)
+	rb := parseText(t, text[:i+1+end+1]+"sleep 1s\n")
+	var sim []time.Duration
+	for seed := 1; seed <= 40; seed++ {
+		var out bytes.Buffer
+		require.NoError(t, RunSim(rb, &out, Options{Seed: uint64(seed), Time: true}))
+		sim = append(sim, readBigHashFacts(t, out.String()).load)
+	}
+	return medianDuration(load).Seconds() / medianDuration(sim).Seconds()
 }
 
 // simBigHash runs the runbook text at slowdown over seeds 1..seeds: the outcomes reached
@@ -239,9 +253,18 @@ func TestMigrateBigHashLive(t *testing.T) {
 			}
 			real := swap(runLiveOnFreePorts(t, swap(text, "730", "638"), 6, Options{Time: true}), "638", "730")
 			f := readBigHashFacts(t, real)
+			// One load tells the host's speed to about ±10 % only (the recording's loads
+			// spread that much), so the simulated runs span that: 70 seeds at each of 0.9,
+			// 1 and 1.1 times the estimate.
 			slowdown := bigHashSlowdown(t, text, []time.Duration{f.load})
-			reached, _ := simBigHash(t, text, slowdown, 40)
-			t.Logf("live: %s, load %v, MIGRATE %v; simulated at slowdown %.2f: %v", f.outcome(), f.load, f.migrate, slowdown, reached)
+			reached := map[string]int{}
+			for _, by := range []float64{0.9, 1, 1.1} {
+				r, _ := simBigHash(t, text, slowdown*by, 70)
+				for o, k := range r {
+					reached[o] += k
+				}
+			}
+			t.Logf("live: %s, load %v, MIGRATE %v; simulated at slowdown %.2f ± 10 %%: %v", f.outcome(), f.load, f.migrate, slowdown, reached)
 			if !slices.Contains(knownBigHashDivergences[ms], f.outcome()) {
 				assert.Contains(t, reached, f.outcome())
 			}
