@@ -55,8 +55,8 @@ func (res *SkewResult) clusterLoad(cfg SkewConfig) error {
 	var slotWeight [slot.Count]float64
 	err := eachBatch(keys, cfg.Workers, nil, "",
 		func() *[slot.Count]float64 { return new([slot.Count]float64) },
-		func(w *[slot.Count]float64) func(string, float64) {
-			return func(key string, weight float64) { w[slot.Of(key)] += weight }
+		func(w *[slot.Count]float64) func(string, float64, int64) {
+			return func(key string, weight float64, _ int64) { w[slot.Of(key)] += weight }
 		},
 		func(w *[slot.Count]float64) {
 			for s, x := range w {

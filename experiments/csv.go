@@ -113,6 +113,17 @@ func WriteSkewCSV(w io.Writer, res *SkewResult) error {
 		skew("stage", sc, st.Stage, "key_skew.", st.KeySkew)
 		add("stage", sc, st.Stage, "", "moved", f(st.Moved))
 		add("stage", sc, st.Stage, "", "minimum", f(st.Minimum))
+		for i, m := range st.Members {
+			if i < len(st.Bytes) {
+				add("stage", sc, st.Stage, m, "bytes", strconv.FormatInt(st.Bytes[i], 10))
+			}
+		}
+		if st.ByteSkew != nil {
+			skew("stage", sc, st.Stage, "byte_skew.", *st.ByteSkew)
+		}
+		if st.MovedBytes != nil {
+			add("stage", sc, st.Stage, "", "moved_bytes", f(*st.MovedBytes))
+		}
 	}
 	for _, wl := range res.Workloads {
 		sc := wl.Scheme.String()
@@ -147,6 +158,12 @@ func WriteSkewCSV(w io.Writer, res *SkewResult) error {
 		add("sweep", sc, n, "", "moved", f(sp.Moved))
 		add("sweep", sc, n, "", "minimum", f(sp.Minimum))
 		skew("sweep", sc, n, "key_skew.", sp.KeySkew)
+		if sp.ByteSkew != nil {
+			skew("sweep", sc, n, "byte_skew.", *sp.ByteSkew)
+		}
+		if sp.MovedBytes != nil {
+			add("sweep", sc, n, "", "moved_bytes", f(*sp.MovedBytes))
+		}
 	}
 	if cl := res.ClusterLoad; cl != nil {
 		for i, m := range cl.Masters {

@@ -29,6 +29,14 @@ type KeySpec struct {
 	Seed  uint64  `json:"seed"`           // the same seed gives the same keys
 	Zipf  float64 `json:"zipf,omitempty"` // request weight of the i-th key is 1/i^Zipf; 0 for equal weights
 	File  string  `json:"file,omitempty"` // read keys from this file instead of generating them
+	// Size is how big the keys are; none by default. With Size.File equal to File, each key
+	// has the size its own line gives ("KEY BYTES [TYPE ELEMENTS]").
+	Size SizeSpec `json:"size"`
+}
+
+// ownSizes reports whether the keys come with their own sizes, from File.
+func (k KeySpec) ownSizes() bool {
+	return k.File != "" && k.Size.Dist == SizeFile && k.Size.File == k.File
 }
 
 // Validate reports a spec that cannot produce keys, naming the faulty field.
@@ -54,7 +62,7 @@ func (k KeySpec) Validate() error {
 	if k.Zipf < 0 || math.IsNaN(k.Zipf) || math.IsInf(k.Zipf, 0) {
 		return fmt.Errorf("keys: zipf exponent %v: it must be a finite number ≥ 0", k.Zipf)
 	}
-	return nil
+	return k.Size.Validate()
 }
 
 // String describes the keys for tables and legends.
@@ -70,6 +78,12 @@ func (k KeySpec) String() string {
 	}
 	if k.Zipf > 0 {
 		s += fmt.Sprintf(", Zipf(%g) requests", k.Zipf)
+	}
+	switch {
+	case k.ownSizes():
+		s += ", each its own size"
+	case k.Size.Sized():
+		s += ", sizes " + k.Size.String()
 	}
 	return s
 }
@@ -119,21 +133,42 @@ type batch struct {
 	seq    int
 	lo, hi int64
 	lines  []string
+	sizes  []int64 // each line's own size, when the file gives them
 }
 
-// each calls fn for every key of the batch. The key string is only valid during the call.
-func (k KeySpec) each(b batch, fn func(key string, weight float64)) {
+// each calls fn for every key of the batch with its request weight and its size (0 when
+// keys have none), drawn by sz. The key string is only valid during the call.
+func (k KeySpec) each(b batch, sz *sizer, fn func(key string, weight float64, size int64)) {
 	if b.lines != nil {
 		for j, line := range b.lines {
-			fn(line, k.weight(b.lo+int64(j)))
+			i := b.lo + int64(j)
+			size := int64(0)
+			if b.sizes != nil {
+				size = b.sizes[j]
+			} else if sz != nil {
+				size = sz.of(i)
+			}
+			fn(line, k.weight(i), size)
 		}
 		return
 	}
 	buf := make([]byte, 0, 64)
 	for i := b.lo; i < b.hi; i++ {
 		buf = k.appendKey(buf[:0], i)
-		fn(unsafe.String(unsafe.SliceData(buf), len(buf)), k.weight(i))
+		size := int64(0)
+		if sz != nil {
+			size = sz.of(i)
+		}
+		fn(unsafe.String(unsafe.SliceData(buf), len(buf)), k.weight(i), size)
 	}
+}
+
+// sizer prepares the draws of the keys' sizes: nil when they have none or bring their own.
+func (k KeySpec) sizer() (*sizer, error) {
+	if !k.Size.Sized() || k.ownSizes() {
+		return nil, nil
+	}
+	return k.Size.newSizer(k.Seed)
 }
 
 // batchSize is the number of keys per batch: large enough to amortise scheduling, small
@@ -157,7 +192,43 @@ func (k KeySpec) batches(out chan<- batch) error {
 		return fmt.Errorf("keys: %w", err)
 	}
 	defer f.Close()
+	if k.ownSizes() {
+		return readSizedKeyLines(f, k.File, out)
+	}
 	return readKeyLines(f, k.File, out)
+}
+
+// readSizedKeyLines sends the keys of a size file's "KEY BYTES [TYPE ELEMENTS]" lines with
+// their sizes, in batches as readKeyLines does.
+func readSizedKeyLines(f io.Reader, name string, out chan<- batch) error {
+	var (
+		b     batch
+		index int64
+	)
+	flush := func() {
+		if len(b.lines) > 0 {
+			b.lo, b.hi = index, index+int64(len(b.lines))
+			out <- b
+			index = b.hi
+			b = batch{seq: b.seq + 1}
+		}
+	}
+	err := readSizeFile(f, name, func(key string, e SizedKey) error {
+		if e.Summary {
+			return fmt.Errorf("keys: %s is a redis-cli summary, which names only the biggest key of each type; keys with their own sizes need KEY BYTES lines", name)
+		}
+		b.lines = append(b.lines, key)
+		b.sizes = append(b.sizes, e.Bytes)
+		if len(b.lines) == batchSize {
+			flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	flush()
+	return nil
 }
 
 // readKeyLines sends the lines of f (named name in errors), one key each, in batches of

@@ -45,13 +45,16 @@ var own = reuse{from: -1}
 // nobody serves afterwards.
 type tally struct {
 	keys     [][]int64
+	bytes    [][]int64 // the keys' sizes summed, per member of each stage
 	load     [][]float64
 	unserved []int64
 	moved    []int64
 	copied   []int64
 	lost     []int64
 	orphaned []int64 // unserved in b
+	movedB   []int64 // bytes of the moved keys, per pair
 	total    int64
+	totalB   int64 // bytes of all keys
 	weight   float64
 }
 
@@ -62,9 +65,11 @@ func (m *measure) newTally() *tally {
 		copied:   make([]int64, len(m.pairs)),
 		lost:     make([]int64, len(m.pairs)),
 		orphaned: make([]int64, len(m.pairs)),
+		movedB:   make([]int64, len(m.pairs)),
 	}
 	for _, s := range m.stages {
 		t.keys = append(t.keys, make([]int64, len(s.members())))
+		t.bytes = append(t.bytes, make([]int64, len(s.members())))
 		t.load = append(t.load, make([]float64, len(s.members())))
 	}
 	return t
@@ -76,6 +81,7 @@ func (t *tally) add(o *tally) {
 	for s := range t.keys {
 		for i := range t.keys[s] {
 			t.keys[s][i] += o.keys[s][i]
+			t.bytes[s][i] += o.bytes[s][i]
 			t.load[s][i] += o.load[s][i]
 		}
 		t.unserved[s] += o.unserved[s]
@@ -85,8 +91,10 @@ func (t *tally) add(o *tally) {
 		t.copied[p] += o.copied[p]
 		t.lost[p] += o.lost[p]
 		t.orphaned[p] += o.orphaned[p]
+		t.movedB[p] += o.movedB[p]
 	}
 	t.total += o.total
+	t.totalB += o.totalB
 	t.weight += o.weight
 }
 
@@ -122,7 +130,7 @@ func (m *measure) prepare() {
 	}
 }
 
-func (m *measure) visit(t *tally, owner, replica []int, k *placedKey, w float64) {
+func (m *measure) visit(t *tally, owner, replica []int, k *placedKey, w float64, size int64) {
 	for s, l := range m.stages {
 		var o, r int
 		switch u := m.same[s]; {
@@ -141,6 +149,7 @@ func (m *measure) visit(t *tally, owner, replica []int, k *placedKey, w float64)
 			continue
 		}
 		t.keys[s][o]++
+		t.bytes[s][o] += size
 		t.load[s][o] += w
 	}
 	for p, pr := range m.pairs {
@@ -159,11 +168,13 @@ func (m *measure) visit(t *tally, owner, replica []int, k *placedKey, w float64)
 			continue
 		}
 		t.moved[p]++
+		t.movedB[p] += size
 		if ob >= 0 && (ra < 0 || ob != remap[ra]) {
 			t.copied[p]++
 		}
 	}
 	t.total++
+	t.totalB += size
 	t.weight += w
 }
 
@@ -174,13 +185,13 @@ func (m *measure) run(spec KeySpec, workers int, progress io.Writer, what string
 	sum := m.newTally()
 	err := eachBatch(spec, workers, progress, what,
 		func() *tally { return m.newTally() },
-		func(t *tally) func(string, float64) {
+		func(t *tally) func(string, float64, int64) {
 			owner := make([]int, len(m.stages))
 			replica := make([]int, len(m.stages))
 			k := new(placedKey)
-			return func(key string, w float64) {
+			return func(key string, w float64, size int64) {
 				k.reset(key)
-				m.visit(t, owner, replica, k, w)
+				m.visit(t, owner, replica, k, w, size)
 			}
 		},
 		sum.add)
@@ -197,9 +208,13 @@ func (m *measure) run(spec KeySpec, workers int, progress io.Writer, what string
 // ahead of an earlier one wait in memory. progress, if not nil, receives "what" and a
 // percentage line now and then.
 func eachBatch[T any](spec KeySpec, workers int, progress io.Writer, what string,
-	fresh func() T, visitor func(T) func(key string, weight float64), merge func(T)) error {
+	fresh func() T, visitor func(T) func(key string, weight float64, size int64), merge func(T)) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
+	}
+	sz, err := spec.sizer()
+	if err != nil {
+		return err
 	}
 	batches := make(chan batch, workers)
 	started := time.Now()
@@ -217,7 +232,7 @@ func eachBatch[T any](spec KeySpec, workers int, progress io.Writer, what string
 			defer wg.Done()
 			for b := range batches {
 				v := fresh()
-				spec.each(b, visitor(v))
+				spec.each(b, sz, visitor(v))
 				mu.Lock()
 				waiting[b.seq] = v
 				for {
@@ -243,7 +258,7 @@ func eachBatch[T any](spec KeySpec, workers int, progress io.Writer, what string
 			}
 		}()
 	}
-	err := spec.batches(batches)
+	err = spec.batches(batches)
 	wg.Wait()
 	return err
 }

@@ -32,13 +32,20 @@ type SkewConfig struct {
 	Progress        io.Writer
 }
 
+// DefaultSizes is the skew experiment's key sizes unless told otherwise: a Pareto tail of
+// at least 100 bytes with exponent 1.2, so that the mean is 600 bytes and one key in a
+// million holds about 10 MB. It is an assumption chosen to show what a heavy tail does to
+// memory, not a measured workload: give yours with -size file:PATH (redis-cli --memkeys,
+// or KEY BYTES lines).
+var DefaultSizes = SizeSpec{Dist: SizePareto, Bytes: 100, Alpha: 1.2}
+
 // DefaultSkewConfig is what `go run ./experiments/skew` runs with no flags.
 func DefaultSkewConfig() SkewConfig {
 	schemes, _ := ParseSchemes("modulo,ring:1,ring:10,ring:100,ring:1000,ring:1:21,slots,slots:rebalance")
 	return SkewConfig{
 		Start:      SeedCluster(),
-		Keys:       KeySpec{Count: 1_000_000, Kind: Uniform, Seed: 1, Zipf: 1},
-		TaggedKeys: KeySpec{Count: 1_000_000, Kind: Tagged, Tags: 100, Seed: 1},
+		Keys:       KeySpec{Count: 1_000_000, Kind: Uniform, Seed: 1, Zipf: 1, Size: DefaultSizes},
+		TaggedKeys: KeySpec{Count: 1_000_000, Kind: Tagged, Tags: 100, Seed: 1, Size: DefaultSizes},
 		SweepKeys:  200_000,
 		Schemes:    schemes,
 		MinN:       3,
@@ -95,6 +102,11 @@ type Stage struct {
 	KeySkew Skew      `json:"key_skew"`
 	Moved   float64   `json:"moved"`   // fraction of keys whose owner changed since the previous stage
 	Minimum float64   `json:"minimum"` // the least any scheme must move for this change
+	// With sizes (Keys.Size): bytes per member, their skew, and the fraction of all bytes
+	// whose owner changed since the previous stage.
+	Bytes      []int64  `json:"bytes,omitempty"`
+	ByteSkew   *Skew    `json:"byte_skew,omitempty"`
+	MovedBytes *float64 `json:"moved_bytes,omitempty"`
 }
 
 // A Workload is the skew one scheme shows on one kind of key or request mix.
@@ -131,6 +143,9 @@ type SweepPoint struct {
 	Moved   float64 `json:"moved"`
 	Minimum float64 `json:"minimum"`  // 1/(N+1)
 	KeySkew Skew    `json:"key_skew"` // at N members
+	// With sizes: the skew of bytes at N members and the fraction of bytes moved.
+	ByteSkew   *Skew    `json:"byte_skew,omitempty"`
+	MovedBytes *float64 `json:"moved_bytes,omitempty"`
 }
 
 // SkewResult is everything RunSkew measured.
@@ -237,6 +252,15 @@ func (res *SkewResult) seed(cfg SkewConfig) error {
 			if j > 0 {
 				st.Moved = float64(t.moved[2*i+j-1]) / float64(t.total)
 			}
+			if cfg.Keys.Size.Sized() {
+				st.Bytes = t.bytes[3*i+j]
+				bs := skewOf(floats(st.Bytes))
+				st.ByteSkew = &bs
+				if j > 0 {
+					mb := float64(t.movedB[2*i+j-1]) / float64(t.totalB)
+					st.MovedBytes = &mb
+				}
+			}
 			res.Stages = append(res.Stages, st)
 		}
 		four := m.stages[3*i+1]
@@ -249,8 +273,23 @@ func (res *SkewResult) seed(cfg SkewConfig) error {
 				Share: normalise(t.load[3*i+1], t.weight), Skew: skewOf(t.load[3*i+1]),
 			})
 		}
+		if cfg.Keys.Size.Sized() {
+			b := floats(t.bytes[3*i+1])
+			res.Workloads = append(res.Workloads, Workload{
+				Scheme: s, Workload: bytesLabel(cfg.Keys), Members: four.members(),
+				Share: normalise(b, float64(t.totalB)), Skew: skewOf(b),
+			})
+		}
 	}
 	return nil
+}
+
+// bytesLabel names the workload of keys' bytes.
+func bytesLabel(k KeySpec) string {
+	if k.ownSizes() {
+		return "bytes, each key's own"
+	}
+	return "bytes, sizes " + k.Size.String()
 }
 
 func normalise(xs []float64, total float64) []float64 {
@@ -290,6 +329,13 @@ func (res *SkewResult) tagged(cfg SkewConfig) error {
 			Scheme: s, Workload: label, Members: m.stages[i].members(),
 			Share: normalise(floats(t.keys[i]), float64(t.total)), Skew: skewOf(floats(t.keys[i])),
 		})
+		if cfg.TaggedKeys.Size.Sized() {
+			b := floats(t.bytes[i])
+			res.Workloads = append(res.Workloads, Workload{
+				Scheme: s, Workload: label + ", " + bytesLabel(cfg.TaggedKeys), Members: m.stages[i].members(),
+				Share: normalise(b, float64(t.totalB)), Skew: skewOf(b),
+			})
+		}
 	}
 	return nil
 }
@@ -372,6 +418,9 @@ func (res *SkewResult) law(cfg SkewConfig) error {
 // sweep measures N → N+1 for every N in [MinN, MaxN].
 func (res *SkewResult) sweep(cfg SkewConfig) error {
 	spec := KeySpec{Count: cfg.SweepKeys, Kind: Uniform, Seed: cfg.Keys.Seed}
+	if !cfg.Keys.ownSizes() {
+		spec.Size = cfg.Keys.Size
+	}
 	for n := cfg.MinN; n <= cfg.MaxN; n++ {
 		members := make([]string, n)
 		for i := range members {
@@ -399,10 +448,16 @@ func (res *SkewResult) sweep(cfg SkewConfig) error {
 			fmt.Fprintf(cfg.Progress, "sweep: %d → %d members\n", n, n+1)
 		}
 		for i, s := range cfg.Schemes {
-			res.Sweep = append(res.Sweep, SweepPoint{
+			pt := SweepPoint{
 				Scheme: s, N: n, Moved: float64(t.moved[i]) / float64(t.total), Minimum: 1 / float64(n+1),
 				KeySkew: skewOf(floats(t.keys[2*i])),
-			})
+			}
+			if spec.Size.Sized() {
+				bs := skewOf(floats(t.bytes[2*i]))
+				mb := float64(t.movedB[i]) / float64(t.totalB)
+				pt.ByteSkew, pt.MovedBytes = &bs, &mb
+			}
+			res.Sweep = append(res.Sweep, pt)
 		}
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 )
@@ -31,18 +32,34 @@ func (res *SkewResult) WriteTable(w io.Writer) error {
 		} else {
 			p.printf("\n1. Scale-out and scale-in of the cluster in %s, %d → %d → %d masters (%s)\n", start.Source, n, n+1, n, cfg.Keys)
 		}
+		sized := cfg.Keys.Size.Sized()
 		tw := p.table()
-		fmt.Fprintln(tw, "scheme\tmasters\tkeys per master\tmax/mean\tmin/mean\tσ/mean\tmoved\tminimum\t")
+		head := "scheme\tmasters\tkeys per master\tmax/mean\tmin/mean\tσ/mean\tmoved\tminimum\t"
+		if sized {
+			head += "MB per master\tmax/mean\tσ/mean\tbytes moved\t"
+		}
+		fmt.Fprintln(tw, head)
 		for _, s := range res.Stages {
 			moved, minimum := "", ""
 			if s.Minimum > 0 {
 				moved, minimum = pct(s.Moved), pct(s.Minimum)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%.3f\t%.3f\t%.3f\t%s\t%s\t\n", s.Scheme, s.Stage[:strings.IndexByte(s.Stage, ' ')],
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%.3f\t%.3f\t%.3f\t%s\t%s\t", s.Scheme, s.Stage[:strings.IndexByte(s.Stage, ' ')],
 				counts(s.Keys), s.KeySkew.MaxMean, s.KeySkew.MinMean, s.KeySkew.CV, moved, minimum)
+			if sized && s.ByteSkew != nil {
+				movedB := ""
+				if s.MovedBytes != nil {
+					movedB = pct(*s.MovedBytes)
+				}
+				fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%s\t", megabytes(s.Bytes), s.ByteSkew.MaxMean, s.ByteSkew.CV, movedB)
+			}
+			fmt.Fprintln(tw)
 		}
 		p.flush(tw)
 		p.printf("   Masters join and leave as %s; the minimum is the joiner's fair share, 1/%d.\n", start.Joiner, n+1)
+		if sized {
+			p.printf("   Bytes are the keys' sizes (%s): even slots can still hold uneven memory when a few keys are big.\n", cfg.Keys.Size)
+		}
 	}
 
 	if len(res.Workloads) > 0 {
@@ -186,6 +203,15 @@ func (p *printer) flush(tw *tabwriter.Writer) {
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
+
+// megabytes writes byte counts in MB (10⁶ bytes), one decimal.
+func megabytes(xs []int64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = strconv.FormatFloat(float64(x)/1e6, 'f', 1, 64)
+	}
+	return strings.Join(parts, " ")
+}
 
 func counts(xs []int64) string {
 	parts := make([]string, len(xs))

@@ -17,8 +17,9 @@ import (
 
 // SkewFigures draws the figures of a skew run and writes them to dir as PNG and SVG:
 // skew-load (each master's share per scheme and workload), skew-vnodes (σ/mean against
-// virtual nodes with the 1/√V law) and skew-moved (keys moved on N → N+1 against the
-// minimum). It returns the paths written.
+// virtual nodes with the 1/√V law), skew-moved (keys moved on N → N+1 against the
+// minimum) and, when keys have sizes, skew-memory (the largest member's memory over the
+// mean against N). It returns the paths written.
 func SkewFigures(res *experiments.SkewResult, dir string) ([]string, error) {
 	var figs []Figure
 	if len(res.Workloads) > 0 {
@@ -41,6 +42,13 @@ func SkewFigures(res *experiments.SkewResult, dir string) ([]string, error) {
 			return nil, err
 		}
 		figs = append(figs, f)
+		if res.Sweep[0].ByteSkew != nil {
+			f, err := memoryFigure(res)
+			if err != nil {
+				return nil, err
+			}
+			figs = append(figs, f)
+		}
 	}
 	return saveAll(figs, dir)
 }
@@ -204,4 +212,45 @@ func movedFigure(res *experiments.SkewResult) (Figure, error) {
 	p.Legend.YOffs = -vg.Points(30)
 	p.Add(plotter.NewGrid())
 	return Figure{Name: "skew-moved", Plots: []*plot.Plot{p}, Width: 7 * vg.Inch, Height: 5.5 * vg.Inch}, nil
+}
+
+// memoryFigure draws, for each scheme, the fullest member's bytes over the mean against the
+// number of members N, solid, and its keys over the mean, dashed: how much memory the
+// largest node needs beyond its fair share, which a heavy tail raises as N grows and
+// each member holds fewer keys to average out the big ones.
+func memoryFigure(res *experiments.SkewResult) (Figure, error) {
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("The largest member's memory over the mean (%d keys, sizes %s)", res.Config.SweepKeys, res.Config.Keys.Size)
+	p.X.Label.Text = "members, N"
+	p.Y.Label.Text = "max/mean: bytes (solid), keys (dashed)"
+	p.X.Tick.Marker = linearTicks{}
+	for i, s := range res.Config.Schemes {
+		var bytes, keys plotter.XYs
+		for _, pt := range res.SweepOf(s) {
+			if pt.ByteSkew != nil {
+				bytes = append(bytes, plotter.XY{X: float64(pt.N), Y: pt.ByteSkew.MaxMean})
+				keys = append(keys, plotter.XY{X: float64(pt.N), Y: pt.KeySkew.MaxMean})
+			}
+		}
+		if len(bytes) == 0 {
+			continue
+		}
+		l, err := plotter.NewLine(bytes)
+		if err != nil {
+			return Figure{}, err
+		}
+		l.Color = colour(i)
+		l.Width = vg.Points(1.2)
+		k, err := plotter.NewLine(keys)
+		if err != nil {
+			return Figure{}, err
+		}
+		k.LineStyle = dashed(colour(i))
+		p.Add(l, k)
+		p.Legend.Add(s.String(), l)
+	}
+	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Add(plotter.NewGrid())
+	return Figure{Name: "skew-memory", Plots: []*plot.Plot{p}, Width: 7 * vg.Inch, Height: 5.5 * vg.Inch}, nil
 }

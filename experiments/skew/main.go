@@ -7,6 +7,7 @@
 //	go run ./experiments/skew -csv                 # every number, one a row
 //	go run ./experiments/skew -keys 200000000 -schemes modulo,ring:100,slots -sweep=false
 //	go run ./experiments/skew -keys-file keys.txt  # keys from redis-cli --scan
+//	go run ./experiments/skew -size file:memkeys.txt  # sizes from redis-cli --memkeys
 //	go run ./experiments/skew -nodes nodes.txt     # your cluster: redis-cli cluster nodes > nodes.txt
 //	go run ./experiments/skew -addr 10.0.0.1:7000  # your cluster, read from one of its nodes
 package main
@@ -40,6 +41,7 @@ tables and writes figures.`)
 		keys     = fs.Int64("keys", cfg.Keys.Count, "keys for the scale-out and scale-in (3 → 4 → 3 masters, or -nodes' N → N+1 → N), workload and crash measurements")
 		keysFile = fs.String("keys-file", "", "read keys from this file, one per line (e.g. redis-cli --scan), instead of generating them")
 		cluster  = command.ClusterFlags(fs, "start, instead of from the tutorial's, from")
+		size     = fs.String("size", experiments.DefaultSizes.String(), "key sizes in bytes of memory: fixed:BYTES, lognormal:MEDIAN:SIGMA, pareto:MIN:ALPHA, file:PATH (redis-cli --memkeys output, or KEY BYTES [TYPE ELEMENTS] lines; with -keys-file PATH, each key its own line's), or none")
 		zipf     = fs.Float64("zipf", cfg.Keys.Zipf, "Zipf exponent of the request load over the keys (0: every key equally requested)")
 		tags     = fs.Int("tags", cfg.TaggedKeys.Tags, "distinct hash tags in the tagged workload (0 to skip it)")
 		schemes  = fs.String("schemes", "modulo,ring:1,ring:10,ring:100,ring:1000,ring:1:21,slots,slots:rebalance", "schemes to compare: modulo, ring:<vnodes>, ring:<vnodes>:<probes> (multi-probe), slots (the seed's reshard), slots:rebalance")
@@ -94,13 +96,20 @@ tables and writes figures.`)
 			return err
 		}
 	}
-	cfg.Keys = experiments.KeySpec{Count: *keys, Kind: experiments.Uniform, Seed: *seed, Zipf: *zipf, File: *keysFile}
+	sizes, err := experiments.ParseSize(*size)
+	if err != nil {
+		return command.Usagef(fs, "-%v", err) // every ParseSize error starts with "size"
+	}
+	cfg.Keys = experiments.KeySpec{Count: *keys, Kind: experiments.Uniform, Seed: *seed, Zipf: *zipf, File: *keysFile, Size: sizes}
 	cfg.TaggedKeys = experiments.KeySpec{}
 	if *tags < 0 {
 		return fmt.Errorf("-tags %d: want 0 (no tagged workload) or more", *tags)
 	}
 	if *tags > 0 {
 		cfg.TaggedKeys = experiments.KeySpec{Count: min(*keys, 1_000_000), Kind: experiments.Tagged, Tags: *tags, Seed: *seed}
+		if own := sizes.Dist == experiments.SizeFile && sizes.File == *keysFile; !own {
+			cfg.TaggedKeys.Size = sizes // keys with their own sizes have no tagged twins
+		}
 	}
 	cfg.SweepKeys, cfg.MinN, cfg.MaxN = *sweepKey, *minN, *maxN
 	if !*sweep {

@@ -33,13 +33,45 @@ func TestTableAndFigures(t *testing.T) {
 		assert.Contains(t, out.String(), want)
 	}
 	assert.Empty(t, errs.String(), "-q keeps stderr quiet")
-	for _, name := range []string{"skew-load", "skew-vnodes", "skew-moved"} {
+	for _, name := range []string{"skew-load", "skew-vnodes", "skew-moved", "skew-memory"} {
 		for _, ext := range []string{".png", ".svg"} {
 			info, err := os.Stat(filepath.Join(dir, name+ext))
 			require.NoError(t, err)
 			assert.Greater(t, info.Size(), int64(1000), name+ext)
 		}
 	}
+}
+
+// Sizes from a file of redis-cli --memkeys output give bytes beside keys, in the table, the
+// JSON and the CSV; -size none gives keys only.
+func TestSizes(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run(append(small, "-size", "file:../testdata/memkeys.txt", "-out", ""), &out, &bytes.Buffer{}))
+	assert.Contains(t, out.String(), "sizes file:../testdata/memkeys.txt)")
+	assert.Contains(t, out.String(), "MB per master")
+	assert.Contains(t, out.String(), "bytes, sizes file:../testdata/memkeys.txt")
+
+	var js bytes.Buffer
+	require.NoError(t, run(append(small, "-json"), &js, &bytes.Buffer{}))
+	var res struct {
+		Stages []struct {
+			Keys       []int64  `json:"keys"`
+			Bytes      []int64  `json:"bytes"`
+			MovedBytes *float64 `json:"moved_bytes"`
+			ByteSkew   *struct {
+				MaxMean float64 `json:"max_over_mean"`
+			} `json:"byte_skew"`
+		} `json:"seed_stages"`
+	}
+	require.NoError(t, json.Unmarshal(js.Bytes(), &res))
+	require.NotEmpty(t, res.Stages)
+	assert.Len(t, res.Stages[0].Bytes, len(res.Stages[0].Keys), "the default sizes: bytes per master")
+	assert.NotNil(t, res.Stages[1].MovedBytes)
+	assert.GreaterOrEqual(t, res.Stages[0].ByteSkew.MaxMean, 1.0)
+
+	out.Reset()
+	require.NoError(t, run(append(small, "-size", "none", "-out", ""), &out, &bytes.Buffer{}))
+	assert.NotContains(t, out.String(), "MB per master")
 }
 
 func TestJSON(t *testing.T) {
@@ -65,7 +97,7 @@ func TestSameSeedSameBytes(t *testing.T) {
 	require.NoError(t, run(append(small, "-out", dirA), &a, &bytes.Buffer{}))
 	require.NoError(t, run(append(small, "-out", dirB), &b, &bytes.Buffer{}))
 	assert.Equal(t, strings.ReplaceAll(a.String(), dirA, "DIR"), strings.ReplaceAll(b.String(), dirB, "DIR"))
-	for _, f := range []string{"skew-load.png", "skew-moved.svg", "skew-vnodes.png"} {
+	for _, f := range []string{"skew-load.png", "skew-moved.svg", "skew-vnodes.png", "skew-memory.png"} {
 		x, err := os.ReadFile(filepath.Join(dirA, f))
 		require.NoError(t, err)
 		y, err := os.ReadFile(filepath.Join(dirB, f))
@@ -81,6 +113,8 @@ func TestBadFlags(t *testing.T) {
 		"-keys -5":        "keys: count -5: at least one key is needed",
 		"-min-n 1":        "skew: sweep 1..64: it needs 3 ≤ min ≤ max (Redis Cluster needs 3 masters)",
 		"extra":           `unexpected argument "extra"`,
+		"-size pareto:1":  `-size "pareto:1": want pareto:MIN:ALPHA (e.g. pareto:100:1.2)`,
+		"-size file:nope": `-size: stat nope: no such file or directory`,
 	} {
 		err := run(append(strings.Fields(args), "-q", "-out", ""), &bytes.Buffer{}, &bytes.Buffer{})
 		assert.EqualError(t, err, want, args)
@@ -130,6 +164,7 @@ func TestCSVHoldsTheJSONsNumbers(t *testing.T) {
 			Stage   string    `json:"stage"`
 			Members []string  `json:"members"`
 			Keys    []int64   `json:"keys"`
+			Bytes   []int64   `json:"bytes"`
 			Load    []float64 `json:"load"`
 			Moved   float64   `json:"moved"`
 		} `json:"seed_stages"`
@@ -147,6 +182,7 @@ func TestCSVHoldsTheJSONsNumbers(t *testing.T) {
 	for _, st := range res.Stages {
 		for i, m := range st.Members {
 			assert.Equal(t, strconv.FormatInt(st.Keys[i], 10), got["stage|"+st.Scheme+"|"+st.Stage+"|"+m+"|keys"])
+			assert.Equal(t, strconv.FormatInt(st.Bytes[i], 10), got["stage|"+st.Scheme+"|"+st.Stage+"|"+m+"|bytes"])
 			assert.Equal(t, st.Load[i], parse(t, got["stage|"+st.Scheme+"|"+st.Stage+"|"+m+"|load"]))
 		}
 		assert.Equal(t, st.Moved, parse(t, got["stage|"+st.Scheme+"|"+st.Stage+"||moved"]))
@@ -157,7 +193,7 @@ func TestCSVHoldsTheJSONsNumbers(t *testing.T) {
 		assert.Equal(t, sp.KeySkew.CV, parse(t, got[k+"key_skew.sigma_over_mean"]), k)
 	}
 	assert.Equal(t, 4*len(res.Crashes), count["crash"], "four numbers per crash")
-	assert.Equal(t, 5*len(res.Sweep), count["sweep"], "five numbers per sweep point")
+	assert.Equal(t, 9*len(res.Sweep), count["sweep"], "nine numbers per sweep point: five of keys, four of bytes (the default sizes)")
 	assert.Positive(t, count["workload"])
 	assert.Positive(t, count["vnode_law"])
 	assert.Positive(t, count["cluster_load"])
