@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kvplace/kvplace/sim"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -133,4 +134,50 @@ func TestCostJitter(t *testing.T) {
 	require.Less(t, model.serializeCost(small), jitterFloor)
 	require.Equal(t, model.serializeCost(small), c.serializeCost(small), "work under a millisecond does not vary")
 	require.Zero(t, s.Draws(), "and draws nothing")
+}
+
+// A MIGRATE of a big value shows as a stall of its source as long as the MIGRATE blocked it,
+// and of its target as long as the RESTORE; small commands leave no stall.
+func TestStallsOfABigMigrate(t *testing.T) {
+	cell := costCell{kind: kindHash, size: 1_000_000}
+	s, err := sim.New(sim.Config{Seed: 1, Link: Loopback()})
+	require.NoError(t, err)
+	c := NewCluster(s)
+	var procs []*Process
+	for i, port := range []int{7001, 7002} {
+		p, err := c.Start("n"+strconv.Itoa(i), "127.0.0.1", port, DefaultConfig())
+		require.NoError(t, err)
+		procs = append(procs, p)
+	}
+	cl := c.Client()
+	do := func(p *Process, args ...string) {
+		r, err := cl.Do(p.Addr(), args...)
+		require.NoError(t, err)
+		require.False(t, r.IsError(), "%s: %s", args[0], r.Str)
+	}
+	for _, p := range procs {
+		do(p, "CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+	}
+	s.RunFor(6 * time.Second)
+	for range 100 {
+		do(procs[0], "SET", "small", "x")
+	}
+	s.RunFor(time.Second)
+	require.Empty(t, procs[0].Node().Stalls(), "small commands hold the event loop for less than 10 ms")
+	do(procs[0], "EVAL", LoadHashScript, "1", "big", strconv.Itoa(cell.size))
+	s.RunFor(time.Second)
+	built := len(procs[0].Node().Stalls())
+	require.Equal(t, 1, built, "writing the hash in one script is one stall")
+	began := s.Now()
+	do(procs[0], "MIGRATE", "127.0.0.1", "7002", "", "0", "600000", "KEYS", "big")
+	blocked := time.Duration(s.Now() - began)
+	s.RunFor(time.Second)
+	src := procs[0].Node().Stalls()[built:]
+	require.Len(t, src, 1)
+	assert.InDelta(t, blocked, src[0].Took, float64(cronPeriod), "the source's stall is the MIGRATE's")
+	dst := procs[1].Node().Stalls()
+	require.Len(t, dst, 1)
+	v, _ := procs[1].Node().db.get("big")
+	// A node's costs are drawn around the model's medians (TestCostJitter), a spread of 0.11.
+	assert.InEpsilon(t, model.restoreCost(v), dst[0].Took, 0.4, "the target's stall is the RESTORE's")
 }

@@ -126,6 +126,8 @@ type Node struct {
 	touch       uint16            // flags read only to bring peers into the cache (buildPing)
 	multi       map[int][]Request // commands queued by each client in MULTI, by its engine index
 	links       map[uint64]*peer
+	lastCron    sim.Time // when the cron last ran, for stalls; zero before the first
+	stalls      []Stall
 
 	// Events is a log of what the node did that a person reading its log would want:
 	// "Marking node ... as failing", "Failover election won". Tests and experiments read it.
@@ -141,6 +143,19 @@ type Event struct {
 	Text  string
 }
 
+// A Stall is a time the node's event loop was held, by one command (a MIGRATE or RESTORE
+// of a big value, a long script) or by its host: its cron ran Took past its period,
+// ending At. While held, a node answers neither clients nor, but past
+// busy-reply-threshold in a script, the cluster bus's pings.
+type Stall struct {
+	At   sim.Time
+	Took time.Duration
+}
+
+// Stalls lists the node's stalls of stallThreshold or more, oldest first. Redis logs
+// nothing of them; its latency monitor, when enabled, samples the same thing.
+func (n *Node) Stalls() []Stall { return n.stalls }
+
 // EventKind classifies the events measurements look for.
 type EventKind uint8
 
@@ -154,6 +169,11 @@ const (
 	EvState                     // cluster_state changed (Text ends in ok or fail)
 	EvSynced                    // this replica finished a full synchronisation
 )
+
+// stallThreshold is the least stall Stalls records: a cron that runs 10 ms or more
+// late. A node that serves small commands keeps well under it; a MIGRATE or RESTORE of a
+// big value, a long script or a busy host goes over.
+const stallThreshold = 10 * time.Millisecond
 
 type heldRequest struct {
 	from int
@@ -234,7 +254,7 @@ func (n *Node) begin(ctx *sim.Context) {
 // Start initialises the node: a new random name, or the configuration it persisted.
 func (n *Node) Start(ctx *sim.Context) {
 	n.begin(ctx)
-	n.mig, n.deferred, n.script = nil, nil, nil
+	n.mig, n.deferred, n.script, n.lastCron = nil, nil, nil, 0
 	n.db = newStore(n.cfg.AppendOnly)
 	n.state = stateFail
 	n.size = 1
@@ -294,6 +314,7 @@ func (n *Node) Timer(ctx *sim.Context, t sim.Timer) {
 func (n *Node) timer(t sim.Timer) {
 	switch t.Kind {
 	case timerCron:
+		n.noteStall()
 		// serverCron: Redis re-arms its timer when the callback returns, so each period is
 		// 100 ms plus the cron's own run time and the event loop's latency; on loopback that
 		// is 100.7 to 100.9 ms on average (measured from redis-server 7.0.15 debug logs).
@@ -368,6 +389,19 @@ func (n *Node) step(from int, msg any) {
 			panic(fmt.Sprintf("cluster: node %s got a %T", n.Addr(), msg))
 		}
 	}
+}
+
+// noteStall records a Stall when the cron runs stallThreshold or more after its
+// period: serverCron is a time event, so it runs late exactly when the event loop was
+// held. The period's own jitter (under 1.2 ms) stays below the threshold.
+func (n *Node) noteStall() {
+	now := n.ctx.Now
+	if n.lastCron != 0 {
+		if late := time.Duration(now-n.lastCron) - cronPeriod; late >= stallThreshold {
+			n.stalls = append(n.stalls, Stall{At: now, Took: late})
+		}
+	}
+	n.lastCron = now
 }
 
 // A deferredEvent is a message or timer that reached a node blocked in a MIGRATE.
