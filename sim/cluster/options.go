@@ -39,6 +39,8 @@ type Options struct {
 	// Placement, when set, places keys by a partitioner instead of by slots: create gives
 	// each master one token (see Placement).
 	Placement Placement
+	// Slowdown is the host's speed against the calibration's (Cluster.Slowdown); 0 means 1.
+	Slowdown float64
 }
 
 // WithDefaults returns o with its zero fields replaced by the defaults they stand for.

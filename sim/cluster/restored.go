@@ -30,6 +30,7 @@ func BuildRestored(opt Options) (*Cluster, []*Process, error) {
 		return nil, nil, err
 	}
 	c := NewCluster(s)
+	c.Slowdown = opt.Slowdown
 	n := opt.Masters * (opt.Replicas + 1)
 	if n > MaxProcesses {
 		return nil, nil, fmt.Errorf("cluster: %d processes do not fit in the ports from 6381 to 55535", n)
@@ -121,6 +122,7 @@ func BuildFromNodes(opt Options, nodes []slot.NodeLine) (*Cluster, []*Process, e
 		return nil, nil, err
 	}
 	c := NewCluster(s)
+	c.Slowdown = opt.Slowdown
 	if len(nodes) > MaxProcesses {
 		return nil, nil, fmt.Errorf("cluster: %d nodes: at most %d", len(nodes), MaxProcesses)
 	}

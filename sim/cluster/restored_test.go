@@ -125,3 +125,47 @@ func TestBuildFromNodes(t *testing.T) {
 	_, _, err = cluster.BuildFromNodes(cluster.Options{Config: cfg}, bad)
 	assert.EqualError(t, err, `cluster: node ID "not-an-id": want 40 lowercase hex digits`)
 }
+
+// Every way of building a cluster hands Options.Slowdown to its nodes before they start:
+// a big hash takes about twice as long to write on a host twice as slow.
+func TestBuildsTakeTheSlowdown(t *testing.T) {
+	text, err := os.ReadFile("../../slot/testdata/uneven-cluster-nodes.txt")
+	require.NoError(t, err)
+	var lines []string
+	for _, l := range strings.Split(string(text), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			lines = append(lines, l)
+		}
+	}
+	nodes, err := slot.ParseNodes(strings.Join(lines, "\n"))
+	require.NoError(t, err)
+	builds := map[string]func(cluster.Options) (*cluster.Cluster, []*cluster.Process, error){
+		"Build":         rediscli.Build,
+		"BuildRestored": cluster.BuildRestored,
+		"BuildFromNodes": func(o cluster.Options) (*cluster.Cluster, []*cluster.Process, error) {
+			return cluster.BuildFromNodes(o, nodes)
+		},
+	}
+	for name, build := range builds {
+		took := func(slowdown float64) time.Duration {
+			c, procs, err := build(cluster.Options{Seed: 1, Masters: 3, Link: cluster.Loopback(), Slowdown: slowdown})
+			require.NoError(t, err, name)
+			c.Sim.RunFor(8 * time.Second)
+			key := "{big}"
+			var owner string
+			for _, p := range procs {
+				if p.Node().Owner(slot.Of(key)) == p.Addr() {
+					owner = p.Addr()
+				}
+			}
+			require.NotEmpty(t, owner, name)
+			began := c.Sim.Now()
+			r, err := c.Client().Do(owner, "EVAL", cluster.LoadHashScript, "1", key, "300000")
+			require.NoError(t, err, name)
+			require.False(t, r.IsError(), "%s: %s", name, r.Str)
+			return time.Duration(c.Sim.Now() - began)
+		}
+		ratio := float64(took(2)) / float64(took(1))
+		assert.InDelta(t, 2, ratio, 0.5, "%s: a host twice as slow writes the hash %.2f times as slowly", name, ratio)
+	}
+}

@@ -33,6 +33,7 @@ func Build(opt cluster.Options) (*cluster.Cluster, []*cluster.Process, error) {
 		return nil, nil, err
 	}
 	c := cluster.NewCluster(s)
+	c.Slowdown = opt.Slowdown
 	c.Placement = opt.Placement
 	var procs []*cluster.Process
 	var addrs []string

@@ -61,11 +61,11 @@ func newSimBackend(opt Options) (*simBackend, error) {
 // (cluster.BuildFromNodes), each node a running container named redis-node-1, -2, … in the
 // reply's order, as docker compose would name them.
 func copySimBackend(opt Options) (*simBackend, error) {
-	c, procs, err := cluster.BuildFromNodes(cluster.Options{Seed: opt.Seed, Config: cluster.DefaultConfig(), Link: cluster.Loopback(), Trace: opt.Trace != nil}, opt.Nodes)
+	// The slowdown goes in with the options: the nodes read it when they start.
+	c, procs, err := cluster.BuildFromNodes(cluster.Options{Seed: opt.Seed, Config: cluster.DefaultConfig(), Link: cluster.Loopback(), Trace: opt.Trace != nil, Slowdown: opt.Slowdown}, opt.Nodes)
 	if err != nil {
 		return nil, err
 	}
-	c.Slowdown = opt.Slowdown
 	b := &simBackend{seed: opt.Seed, c: c, byName: map[string]*container{}, load: c.Sim.Stream("load")}
 	b.client = c.NewClient("redis-cli")
 	for _, p := range procs {
