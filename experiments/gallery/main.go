@@ -72,6 +72,18 @@ func run(dir string) error {
 		return err
 	}
 	paths = append(paths, more...)
+	// The scale-out with big values, at node timeouts of 1, 2 and 15 s.
+	gcfg := experiments.DefaultMigrationConfig()
+	gcfg.Progress = command.Progress(os.Stderr)
+	gres, err := experiments.RunMigration(gcfg)
+	if err != nil {
+		return err
+	}
+	more, err = plots.MigrationFigures(gres, dir)
+	if err != nil {
+		return err
+	}
+	paths = append(paths, more...)
 	// The simulator's own speed at 6, 100 and 1000 nodes: wall times, so this figure, alone,
 	// differs from run to run and machine to machine.
 	scfg := experiments.DefaultScaleConfig()

@@ -459,3 +459,30 @@ func lenSize(n int) int {
 	}
 	return 9
 }
+
+// A RecordedMigrate is one MIGRATE of calibration/migrate-cost.txt: a value written on a
+// real redis-server 7.0.15 and moved to another on loopback, with the time the source
+// spent in the command (INFO commandstats), which its event loop was held for.
+type RecordedMigrate struct {
+	Type    string // "string" or "hash"
+	Size    int    // a string's bytes, a hash's fields
+	Blocked time.Duration
+}
+
+// RecordedMigrates returns every run of the recording the big-value costs are read from.
+func RecordedMigrates() []RecordedMigrate {
+	var out []RecordedMigrate
+	for _, line := range strings.Split(migrateCostRecording, "\n") {
+		f := strings.Fields(line)
+		if len(f) != 11 || strings.HasPrefix(line, "#") {
+			continue
+		}
+		size, err1 := strconv.Atoi(f[1])
+		us, err2 := strconv.ParseFloat(f[4], 64)
+		if err1 != nil || err2 != nil {
+			continue // readCosts has refused the recording at start already
+		}
+		out = append(out, RecordedMigrate{Type: f[0], Size: size, Blocked: time.Duration(us * float64(time.Microsecond))})
+	}
+	return out
+}
