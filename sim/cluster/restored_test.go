@@ -72,16 +72,7 @@ func TestBuildRestoredErrors(t *testing.T) {
 // node IDs, addresses, roles, slot ranges and config epochs, comes up ok with the replicas
 // synchronised and check clean, and fails over like any other.
 func TestBuildFromNodes(t *testing.T) {
-	text, err := os.ReadFile("../../slot/testdata/uneven-cluster-nodes.txt")
-	require.NoError(t, err)
-	var lines []string
-	for _, l := range strings.Split(string(text), "\n") {
-		if l != "" && !strings.HasPrefix(l, "#") {
-			lines = append(lines, l)
-		}
-	}
-	nodes, err := slot.ParseNodes(strings.Join(lines, "\n"))
-	require.NoError(t, err)
+	nodes := unevenNodes(t)
 	cfg := cluster.DefaultConfig()
 	cfg.NodeTimeout = 2 * time.Second
 	c, procs, err := cluster.BuildFromNodes(cluster.Options{Seed: 3, Config: cfg, Link: cluster.Loopback()}, nodes)
@@ -129,16 +120,7 @@ func TestBuildFromNodes(t *testing.T) {
 // Every way of building a cluster hands Options.Slowdown to its nodes before they start:
 // a big hash takes about twice as long to write on a host twice as slow.
 func TestBuildsTakeTheSlowdown(t *testing.T) {
-	text, err := os.ReadFile("../../slot/testdata/uneven-cluster-nodes.txt")
-	require.NoError(t, err)
-	var lines []string
-	for _, l := range strings.Split(string(text), "\n") {
-		if l != "" && !strings.HasPrefix(l, "#") {
-			lines = append(lines, l)
-		}
-	}
-	nodes, err := slot.ParseNodes(strings.Join(lines, "\n"))
-	require.NoError(t, err)
+	nodes := unevenNodes(t)
 	builds := map[string]func(cluster.Options) (*cluster.Cluster, []*cluster.Process, error){
 		"Build":         rediscli.Build,
 		"BuildRestored": cluster.BuildRestored,
@@ -168,4 +150,21 @@ func TestBuildsTakeTheSlowdown(t *testing.T) {
 		ratio := float64(took(2)) / float64(took(1))
 		assert.InDelta(t, 2, ratio, 0.5, "%s: a host twice as slow writes the hash %.2f times as slowly", name, ratio)
 	}
+}
+
+// unevenNodes reads slot/testdata/uneven-cluster-nodes.txt, a hand-resharded cluster's
+// CLUSTER NODES with # comments.
+func unevenNodes(t *testing.T) []slot.NodeLine {
+	t.Helper()
+	text, err := os.ReadFile("../../slot/testdata/uneven-cluster-nodes.txt")
+	require.NoError(t, err)
+	var lines []string
+	for _, l := range strings.Split(string(text), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			lines = append(lines, l)
+		}
+	}
+	nodes, err := slot.ParseNodes(strings.Join(lines, "\n"))
+	require.NoError(t, err)
+	return nodes
 }
