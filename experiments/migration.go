@@ -118,16 +118,17 @@ type MigrationRun struct {
 	// flagged any master PFAIL.
 	FailedOver []string `json:"failed_over,omitempty"`
 	PFail      int      `json:"pfail_flags"`
-	// MovedKeys and MovedBytes are what MIGRATE carried; KeysBefore and KeysAfter the keys
-	// the masters held before the reshard and once it settled.
 	// OpenSlots counts the slots left migrating or importing, over the nodes, once the
 	// cluster had a minute; NodesDown names the nodes whose cluster_state was fail then.
-	OpenSlots  int      `json:"open_slots"`
-	NodesDown  []string `json:"nodes_down,omitempty"`
-	MovedKeys  int64    `json:"moved_keys"`
-	MovedBytes int64    `json:"moved_bytes"`
-	KeysBefore int64    `json:"keys_before"`
-	KeysAfter  int64    `json:"keys_after"`
+	OpenSlots int      `json:"open_slots"`
+	NodesDown []string `json:"nodes_down,omitempty"`
+	// MovedKeys and MovedBytes are what MIGRATE carried; KeysBefore and KeysAfter the keys
+	// the masters held before the reshard and once it settled (after a failover mid-MIGRATE
+	// a key can be on both sides, so After may exceed Before).
+	MovedKeys  int64 `json:"moved_keys"`
+	MovedBytes int64 `json:"moved_bytes"`
+	KeysBefore int64 `json:"keys_before"`
+	KeysAfter  int64 `json:"keys_after"`
 	// The application's GETs from the reshard's start to a minute after its end: failed
 	// (timed out, CLUSTERDOWN, TRYAGAIN, refused), answered after a redirect, and the
 	// slowest answered.
@@ -469,7 +470,7 @@ func migrateOnce(cfg MigrationConfig, run MigrationRun) (MigrationRun, []Migrati
 		if !errors.Is(err, rediscli.ErrCLI) {
 			return run, nil, err
 		}
-		run.Error = firstError(out.String())
+		run.Error, _, _ = strings.Cut(rediscli.Reason(out.String()), "\n") // its first line
 	}
 	m.mark(run.Reshard, "reshard ends")
 	// A minute for what the reshard set off: failure detection, an election, the clients'
@@ -523,9 +524,13 @@ func migrateOnce(cfg MigrationConfig, run MigrationRun) (MigrationRun, []Migrati
 		if err != nil {
 			return run, nil, err
 		}
-		for _, l := range strings.Split(r.Str, "\n") {
-			if strings.Contains(l, "myself") {
-				run.OpenSlots += strings.Count(l, "->-") + strings.Count(l, "-<-")
+		lines, err := slot.ParseNodes(r.Str)
+		if err != nil {
+			return run, nil, fmt.Errorf("CLUSTER NODES of %s: %w", q.Addr(), err)
+		}
+		for _, l := range lines {
+			if l.Has("myself") {
+				run.OpenSlots += len(l.Open)
 			}
 		}
 	}
@@ -541,17 +546,6 @@ func migrateOnce(cfg MigrationConfig, run MigrationRun) (MigrationRun, []Migrati
 // of a short key holding a raw string is its length plus about 60 bytes.
 func stringOfSize(key string, n int64) string {
 	return strings.Repeat("v", int(max(n-60-int64(len(key)), 1)))
-}
-
-// firstError is redis-cli's first error line in out.
-func firstError(out string) string {
-	for _, l := range strings.Split(out, "\n") {
-		if strings.HasPrefix(l, "[ERR]") || strings.HasPrefix(l, "***") {
-			return l
-		}
-	}
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	return lines[len(lines)-1]
 }
 
 func (m *migrationRun) mark(at time.Duration, what string) {

@@ -55,16 +55,16 @@ func Build(opt cluster.Options) (*cluster.Cluster, []*cluster.Process, error) {
 	cli.Rand = st.Rand()
 	if err := cli.Create(addrs, CreateOptions{Replicas: opt.Replicas, Yes: true}); err != nil {
 		if errors.Is(err, ErrCLI) {
-			return nil, nil, fmt.Errorf("%w:\n%s", err, reason(printed.String()))
+			return nil, nil, fmt.Errorf("%w:\n%s", err, Reason(printed.String()))
 		}
 		return nil, nil, err
 	}
 	return c, procs, nil
 }
 
-// reason is what redis-cli printed of why it stopped: its error lines ("***" and "[ERR]"),
+// Reason is what redis-cli printed of why it stopped: its error lines ("***" and "[ERR]"),
 // or its last line when it printed none.
-func reason(printed string) string {
+func Reason(printed string) string {
 	var why []string
 	lines := strings.Split(strings.TrimRight(printed, "\n"), "\n")
 	for _, l := range lines {
