@@ -27,6 +27,20 @@ func Binaries() (server, cli string, err error) {
 	return server, cli, nil
 }
 
+// Version returns what `redis-server --version` prints, for a recording's header; the
+// path of the binary, or "redis-server", when it cannot say.
+func Version() string {
+	bin, _, err := Binaries()
+	if err != nil {
+		return "redis-server"
+	}
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil {
+		return bin
+	}
+	return strings.TrimSpace(string(out))
+}
+
 // A Server is one redis-server process in cluster mode, listening on 127.0.0.1:Port with
 // its cluster bus on Port+10000, keeping its files (nodes.conf, AOF, log) in Dir.
 type Server struct {

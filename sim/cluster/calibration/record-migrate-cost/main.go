@@ -23,7 +23,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -105,7 +104,7 @@ func record(runs int) error {
 		return err
 	}
 	defer c.Close()
-	fmt.Printf("# %s, appendonly no, two single-node clusters on loopback\n", version())
+	fmt.Printf("# %s, appendonly no, two single-node clusters on loopback\n", live.Version())
 	fmt.Println("# kind size run build_us migrate_us wall_us restore_us dump_us del_us payload load1")
 	const key = "big"
 	strs := map[int]string{}
@@ -186,18 +185,6 @@ func usec(s *live.Server, name string) int64 {
 		}
 	}
 	return -1
-}
-
-func version() string {
-	bin, _, err := live.Binaries()
-	if err != nil {
-		return "redis-server"
-	}
-	out, err := exec.Command(bin, "--version").Output()
-	if err != nil {
-		return bin
-	}
-	return strings.TrimSpace(string(out))
 }
 
 func load1() string {
