@@ -42,7 +42,10 @@ func TestRunFailoverMatchesRealRedisAndRepeats(t *testing.T) {
 	assert.Regexp(t, `^1,\d+,\d+,\d+,127\.0\.0\.1:638\d,\d+,7000,\d+,\d+,\d+,0$`, lines[1])
 
 	// Under load, a SIGKILL on loopback loses no acknowledged write, and the master's
-	// slots stay unserved until just after the promotion.
+	// slots stay unserved until just after the promotion: the other nodes hear of it 40 to
+	// 44 ms later (the winner's PONG broadcast waits, by Nagle's algorithm, for the delayed
+	// ACK of its vote request; 7.0.15's logs show the same), and the clients ask them in
+	// turn. Over the 200 default seeds the gap is 5 to 125 ms, median 52.
 	ls := res.LoadSummary
 	require.NotNil(t, ls)
 	assert.Zero(t, ls.Lost)
@@ -50,7 +53,7 @@ func TestRunFailoverMatchesRealRedisAndRepeats(t *testing.T) {
 	assert.Positive(t, ls.Failed)
 	for _, r := range res.Runs {
 		assert.True(t, r.Load.Recovered, "seed %d", r.Seed)
-		assert.InDelta(t, r.Promoted.Seconds(), r.Load.Unserved.Seconds(), 0.1, "seed %d", r.Seed)
+		assert.InDelta(t, r.Promoted.Seconds(), r.Load.Unserved.Seconds(), 0.15, "seed %d", r.Seed)
 	}
 	assert.NotEmpty(t, res.Timeline, "the first run's requests, for the timeline figure")
 }

@@ -34,7 +34,9 @@ func TestFailoverUnderLoadKill(t *testing.T) {
 		assert.Zero(t, out.Lost, "seed %d", seed)
 		assert.True(t, out.Recovered, "seed %d", seed)
 		assert.GreaterOrEqual(t, out.Unserved, tm.Promoted, "seed %d: served before a replica took over", seed)
-		assert.Less(t, out.Unserved, tm.Promoted+100*time.Millisecond, "seed %d: clients were slow to find the new master", seed)
+		// The other nodes hear of the promotion 40 to 44 ms after it (Nagle; see
+		// TestRunFailoverMatchesRealRedisAndRepeats), and the clients ask them in turn.
+		assert.Less(t, out.Unserved, tm.Promoted+150*time.Millisecond, "seed %d: clients were slow to find the new master", seed)
 		assert.Positive(t, out.Failed, "seed %d", seed)
 		assert.Positive(t, out.Acked, "seed %d", seed)
 		// Every request on the dead master's slots fails from the kill on; requests on the

@@ -71,10 +71,11 @@ func (n *Node) dialed(from int, epoch uint64) {
 	}
 	l := p.link
 	l.connected = true
-	for _, pkt := range l.pending {
-		n.ctx.Send(p.proc, pkt, pkt.size())
-	}
+	pending := l.pending
 	l.pending = nil
+	for _, pkt := range pending {
+		n.transmit(p, pkt)
+	}
 	old := p.pingSent
 	typ := mPing
 	if p.is(flagMeet) {
@@ -157,7 +158,127 @@ func (n *Node) send(p *peer, pkt *packet) {
 		p.link.pending = append(p.link.pending, pkt)
 		return
 	}
-	n.ctx.Send(p.proc, pkt, pkt.size())
+	n.transmit(p, pkt)
+}
+
+// The kernel's side of a cluster bus link, as measured on loopback with tcpdump during a
+// rebalance (sim/cluster/calibration/replica-switch.txt says how).
+const (
+	// delayedACK is how long Linux waits to acknowledge data it has no reply to send with:
+	// TCP_DELACK_MIN (HZ/25, 40 ms), the longest wait too on loopback, where the round
+	// trip is far shorter (tcp_send_delayed_ack); the timer fires on a tick of the
+	// kernel's clock (jiffy, 4 ms at HZ 250, Debian's).
+	delayedACK = 40 * time.Millisecond
+	jiffy      = 4 * time.Millisecond
+	// forcedPush is how much written data Linux holds back before it sends it whatever
+	// Nagle's algorithm says (forced_push: half the largest window the peer offered), and
+	// the size of a segment the peer acknowledges at once, when reading it frees half its
+	// window (tcp_cleanup_rbuf). Measured: 38 to 44 KB segments, each acknowledged within
+	// 1.3 ms; a lone message's ACK waits 40 to 45 ms.
+	forcedPush = 40 << 10
+)
+
+// transmit hands pkt to the kernel on p's connected outbound link. Redis never makes that
+// connection TCP_NODELAY (only the ones it accepts: clusterAcceptHandler), so Nagle's
+// algorithm holds written data back while a small segment sent earlier is unacknowledged.
+// What a node writes in one pass of its event loop leaves as one segment. The peer
+// acknowledges a PING or MEET with its PONG, on the same connection; anything else (a PONG
+// broadcast, FAIL, UPDATE, a vote request) with a delayed ACK, unless the segment is big.
+//
+// So a burst of messages to one peer, like the PONG a master broadcasts after each slot it
+// imports, reaches it in batches: one message alone, then what piled up behind it, when
+// the pile reaches forcedPush or the lone message's delayed ACK comes. A replica hears of
+// its master's last slot moving up to 44 ms after the master does, and a `--cluster
+// check` meanwhile finds nodes that disagree. On 7.0.15 with delayed ACKs switched off
+// (`ip route change … quickack 1`) the replica followed within a millisecond.
+func (n *Node) transmit(p *peer, pkt *packet) {
+	l := p.link
+	now := n.ctx.Now
+	if l.unacked && l.burst != n.calls && now >= l.ackAt {
+		l.unacked = false // its ACK came: what waited for it leaves first
+		if len(l.held) > 0 {
+			n.flush(p)
+		}
+	}
+	if len(l.held) == 0 && (!l.unacked || l.burst == n.calls) {
+		if l.burst != n.calls {
+			l.burst, l.segBytes = n.calls, 0
+		}
+		l.segBytes += pkt.size()
+		n.ctx.Send(p.proc, pkt, pkt.size())
+		n.segmentSent(l)
+		return
+	}
+	if len(l.held) == 0 {
+		n.ctx.After(l.ackAt.Sub(now), sim.Timer{Kind: timerAck, Arg: int64(l.epoch)})
+	}
+	l.held = append(l.held, pkt)
+	l.heldBytes += pkt.size()
+	if l.heldBytes >= forcedPush {
+		n.flush(p)
+	}
+}
+
+// segmentSent settles the ACK of the segment just written on l: a big one's comes at
+// once, a small one's after the peer's delayed ACK, on the tick of its clock.
+func (n *Node) segmentSent(l *link) {
+	if l.segBytes >= forcedPush {
+		l.unacked = false
+		return
+	}
+	if !l.unacked {
+		at := n.ctx.Now.Add(delayedACK)
+		at += sim.Time(jiffy) - 1 - (at+sim.Time(jiffy)-1)%sim.Time(jiffy)
+		l.unacked, l.ackAt = true, at
+	}
+}
+
+// flush sends what p's link holds back, as one segment.
+func (n *Node) flush(p *peer) {
+	l := p.link
+	held := l.held
+	l.held, l.heldBytes = nil, 0
+	l.unacked, l.burst, l.segBytes = false, n.calls, 0
+	for _, pkt := range held {
+		l.segBytes += pkt.size()
+		n.ctx.Send(p.proc, pkt, pkt.size())
+	}
+	n.segmentSent(l)
+}
+
+// acked handles the acknowledgement of what was sent on the outbound link epoch: the
+// peer's delayed ACK (timerAck) or the PONG that answers a PING (reply). What Nagle's
+// algorithm held back leaves.
+func (n *Node) acked(epoch uint64, reply bool) {
+	p := n.links[epoch]
+	if p == nil || p.link == nil || p.link.epoch != epoch {
+		return
+	}
+	l := p.link
+	if l.unacked && !reply && n.ctx.Now < l.ackAt {
+		return // a timer for an earlier segment
+	}
+	l.unacked = false
+	if len(l.held) > 0 {
+		n.flush(p)
+	}
+}
+
+// unsent returns what the kernel still holds back on the node's outbound links and
+// forgets it. A process that exits or dies has its sockets closed by the kernel, which
+// sends what they hold, Nagle's algorithm aside, before the FIN (tcp_send_fin).
+func (n *Node) unsent() []sim.Envelope {
+	var out []sim.Envelope
+	for _, p := range n.order {
+		if p.link == nil {
+			continue
+		}
+		for _, pkt := range p.link.held {
+			out = append(out, sim.Envelope{To: p.proc, Msg: pkt, Size: pkt.size()})
+		}
+		p.link.held, p.link.heldBytes = nil, 0
+	}
+	return out
 }
 
 // sendBack sends pkt back on the connection conn that process from opened to us.
@@ -327,6 +448,7 @@ func (n *Node) processPacket(from int, pkt *packet) {
 		if linkNode == nil || linkNode.link == nil || linkNode.link.epoch != pkt.conn {
 			return // that connection is gone
 		}
+		n.acked(pkt.conn, true)
 	}
 	var sender *peer
 	if linkNode != nil && !linkNode.inHandshake() {

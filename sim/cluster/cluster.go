@@ -141,6 +141,9 @@ func (c *Cluster) down(p *Process, how signal) {
 		return
 	}
 	p.lastID = p.node.ID()
+	for _, e := range p.node.unsent() {
+		c.Sim.Inject(p.Index, e.To, e.Msg, e.Size)
+	}
 	disk := p.node.Persist(graceful)
 	c.Sim.Crash(p.Index)
 	p.down = true

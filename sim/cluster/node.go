@@ -35,6 +35,7 @@ const (
 	timerMigrateDone               // a MIGRATE has freed the keys it moved and returns
 	timerReplExec                  // a replica has read a script's MULTI … EXEC and runs it
 	timerScriptDone                // a script that ran past busy-reply-threshold ends
+	timerAck                       // the peer's delayed ACK reaches an outbound link (Nagle)
 )
 
 // Redis constants (cluster.h, cluster.c).
@@ -96,6 +97,7 @@ type Node struct {
 	cronLoops       uint64
 	pingsSent       uint64
 	linkEpoch       uint64
+	calls           uint64 // the engine's calls into the node so far (Nagle's bursts)
 	blacklist       map[int32]int64
 
 	failoverAuthTime  int64
@@ -248,6 +250,7 @@ func (n *Node) event(kind EventKind, about string, format string, args ...any) {
 // begin prepares a call.
 func (n *Node) begin(ctx *sim.Context) {
 	n.ctx = ctx
+	n.calls++
 	n.now = ctx.Now.UnixMilli()
 }
 
@@ -341,6 +344,8 @@ func (n *Node) timer(t sim.Timer) {
 		n.repl.exec(n, uint64(t.Arg))
 	case timerScriptDone:
 		n.scriptDone()
+	case timerAck:
+		n.acked(uint64(t.Arg), false)
 	}
 }
 

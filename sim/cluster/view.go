@@ -69,6 +69,16 @@ type link struct {
 	ctime     int64
 	pending   []*packet // queued while the connection is being set up
 	synSent   int       // SYNs sent so far by a connect still in progress
+
+	// The kernel's side of the connection (see transmit): whether a small segment awaits
+	// its ACK and until when; the call that wrote the last segment and its bytes; what
+	// Nagle's algorithm holds back meanwhile.
+	unacked   bool
+	ackAt     sim.Time
+	burst     uint64
+	segBytes  int
+	held      []*packet
+	heldBytes int
 }
 
 // A peer is one node as another node sees it (clusterNode). Each node keeps a peer for

@@ -220,16 +220,17 @@ func withNodeTimeout(runbook string, ms int) string {
 }
 
 // The runbook gives gossip 5 seconds between adding 6388 and deleting it. With the default
-// 15 s node timeout a node pings one peer a second, and with seed 1 no gossip has told some
-// node about 6388 yet (6386, since redis-cli's commands take a client's round trip; 6382
-// before), so CLUSTER FORGET fails there and redis-cli stops before resetting 6388,
-// which stays in the cluster and, once 6387 is emptied, follows its slots to 6381. Real
-// clusters do this too (DESIGN.md: "ERR Unknown node ... not yet known everywhere").
+// 15 s node timeout a node pings one peer a second, and on some seeds no gossip has told
+// some node about 6388 yet (6 of seeds 1 to 20; seed 11: 6381), so CLUSTER FORGET fails
+// there and redis-cli stops before resetting 6388, which stays in the cluster and, once
+// 6387 is emptied, follows its slots to 6381. Real clusters do this too, in about half the
+// runs (DESIGN.md: "ERR Unknown node ... not yet known everywhere"). Seed 1 raced until
+// the cluster bus modelled Nagle's algorithm, which moved every message's timing.
 func TestSeedRunbookGossipRace(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a full seed runbook run")
 	}
-	steps := splitTranscript(runSim(t, parseFile(t, seedRunbook), 1))
+	steps := splitTranscript(runSim(t, parseFile(t, seedRunbook), 11))
 	var delNode, last stepOut
 	for _, s := range steps {
 		switch s.cmd {
