@@ -40,6 +40,14 @@ type Divergence struct {
 // them step by step: a step agrees when its real outcome is the outcome of some seed, for
 // a step whose outcome depends on timing may go one way or another. It writes each step
 // that disagrees to out, the real lines against the first seed's (- real, + simulated).
+//
+// Some outcomes depend on node IDs, which both backends draw at random: which replica
+// moves when replica migration gives an orphaned master one (clusterHandleSlaveMigration
+// picks the ok replica with the smallest ID), and so which replica a later step names.
+// The real run draws its IDs once, each seed its own; such a step agrees when some seed
+// drew IDs that pick the same replica, and with two candidates five seeds all miss it one
+// time in 32: a divergence on such a step alone is a reason to run more seeds, not a
+// fidelity bug. The counts (replicas per master) do not depend on IDs and must agree.
 func Diff(rb *Runbook, out io.Writer, opt DiffOptions) (*DiffResult, error) {
 	if opt.Seeds <= 0 {
 		opt.Seeds = 5

@@ -37,7 +37,8 @@ func TestDiffTranscripts(t *testing.T) {
 `, out.String())
 }
 
-// The normal form: node IDs by the address they had, clocks and offsets masked, the dots
+// The normal form: node IDs by the address they had, clocks and offsets (INFO's and
+// ROLE's) masked, the dots
 // of a wait dropped, node lines sorted.
 func TestNormalSteps(t *testing.T) {
 	text := `$ redis-cli -p 6381 cluster nodes
@@ -50,15 +51,37 @@ master_repl_offset:1234
 $ redis-cli --cluster create 127.0.0.1:6381 127.0.0.1:6382
 Waiting for the cluster to join
 ...
+$ redis-cli -p 6381 role
+1) "master"
+2) (integer) 34397
+3) 1) 1) "127.0.0.1"
+      2) "7905"
+      3) "34397"
+$ redis-cli -p 7905 ROLE
+1) "slave"
+2) "127.0.0.1"
+3) (integer) 6381
+4) "connected"
+5) (integer) 34397
+$ redis-cli -p 7908 role
+1) "slave"
+2) "127.0.0.1"
+3) (integer) 7901
+4) "handshake"
+5) (integer) -1
 `
 	steps := normalSteps(text)
-	require.Len(t, steps, 3)
+	require.Len(t, steps, 6)
 	assert.Equal(t, []string{
 		"<127.0.0.1:6381> 127.0.0.1:6381@16381 myself,master - PING PONG 1 connected 0-5460",
 		"<127.0.0.1:6382> 127.0.0.1:6382@16382 master - PING PONG 2 connected 5461-10922",
 	}, steps[0].lines)
 	assert.Equal(t, []string{"role:master", "slave0:ip=127.0.0.1,port=6384,state=online,offset=N,lag=N", "master_repl_offset:N"}, steps[1].lines)
 	assert.Equal(t, []string{"Waiting for the cluster to join"}, steps[2].lines)
+	// ROLE: the offsets masked, the ports and a replica's -1 (not yet synced) kept.
+	assert.Equal(t, []string{`1) "master"`, `2) (integer) N`, `3) 1) 1) "127.0.0.1"`, `      2) "7905"`, `      3) "N"`}, steps[3].lines)
+	assert.Equal(t, []string{`1) "slave"`, `2) "127.0.0.1"`, `3) (integer) 6381`, `4) "connected"`, `5) (integer) N`}, steps[4].lines)
+	assert.Equal(t, `5) (integer) -1`, steps[5].lines[4])
 }
 
 // scenario -diff's engine on real servers: the tutorial's first steps agree.
