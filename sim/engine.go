@@ -20,8 +20,11 @@ type Node interface {
 
 // A Timer is what a node asked to be woken up with.
 type Timer struct {
-	Kind int
-	Arg  int64
+	Kind int32
+	// Kernel marks a timer of the node's host rather than of its process, like a TCP
+	// delayed ACK: it fires while the node is busy or paused, though not once it is down.
+	Kernel bool
+	Arg    int64
 }
 
 // An Envelope is a message a node sends: to whom, what, and its size in bytes (for
@@ -414,11 +417,11 @@ func (s *Sim) Step() bool {
 		if st.down || e.gen != st.gen {
 			return true // the node crashed since: its timers died with it
 		}
-		if st.paused {
+		if st.paused && !e.timer.Kernel {
 			st.stalled = append(st.stalled, e)
 			return true
 		}
-		if st.busyUntil > s.now {
+		if st.busyUntil > s.now && !e.timer.Kernel {
 			e.at = st.busyUntil
 			s.q.push(e)
 			return true

@@ -210,7 +210,7 @@ func (n *Node) transmit(p *peer, pkt *packet) {
 		return
 	}
 	if len(l.held) == 0 {
-		n.ctx.After(l.ackAt.Sub(now), sim.Timer{Kind: timerAck, Arg: int64(l.epoch)})
+		n.ctx.After(l.ackAt.Sub(now), sim.Timer{Kind: timerAck, Arg: int64(l.epoch), Kernel: true})
 	}
 	l.held = append(l.held, pkt)
 	l.heldBytes += pkt.size()
@@ -448,7 +448,6 @@ func (n *Node) processPacket(from int, pkt *packet) {
 		if linkNode == nil || linkNode.link == nil || linkNode.link.epoch != pkt.conn {
 			return // that connection is gone
 		}
-		n.acked(pkt.conn, true)
 	}
 	var sender *peer
 	if linkNode != nil && !linkNode.inHandshake() {

@@ -306,6 +306,11 @@ func randomName(r *sim.Stream) string {
 // Timer handles the node's timers.
 func (n *Node) Timer(ctx *sim.Context, t sim.Timer) {
 	n.begin(ctx)
+	if t.Kind == timerAck {
+		// The kernel's: what Nagle's algorithm held leaves whatever the process is doing.
+		n.acked(uint64(t.Arg), false)
+		return
+	}
 	if n.blocked(nil, &t) || (n.script != nil && t.Kind != timerScriptDone) {
 		n.deferred = append(n.deferred, deferredEvent{timer: t, isTimer: true})
 		return
@@ -344,14 +349,16 @@ func (n *Node) timer(t sim.Timer) {
 		n.repl.exec(n, uint64(t.Arg))
 	case timerScriptDone:
 		n.scriptDone()
-	case timerAck:
-		n.acked(uint64(t.Arg), false)
 	}
 }
 
 // Step handles a message.
 func (n *Node) Step(ctx *sim.Context, from int, msg any) {
 	n.begin(ctx)
+	if pkt, ok := msg.(*packet); ok && pkt.reply {
+		// The ACK a PONG carries is the kernel's to act on, whatever the process is doing.
+		n.acked(pkt.conn, true)
+	}
 	if n.blocked(msg, nil) {
 		n.deferred = append(n.deferred, deferredEvent{from: from, msg: msg})
 		return
