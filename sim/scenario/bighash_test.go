@@ -39,53 +39,81 @@ func (f bigHashFacts) outcome() string {
 
 // bigHashRunbookAt is the runbook with its node timeout lowered to ms.
 func bigHashRunbookAt(t *testing.T, ms int) string {
+	return runbookAtTimeout(t, bigHashRunbook, "127.0.0.1:7301", ms)
+}
+
+// runbookAtTimeout is the runbook at path with the node timeout its set-timeout line on
+// entry lowers the cluster to (1000 ms) replaced by ms.
+func runbookAtTimeout(t *testing.T, path, entry string, ms int) string {
 	t.Helper()
-	text, err := os.ReadFile(bigHashRunbook)
+	text, err := os.ReadFile(path)
 	require.NoError(t, err)
-	const line = "redis-cli --cluster set-timeout 127.0.0.1:7301 1000\n"
-	require.Equal(t, 1, strings.Count(string(text), line), "migrate-big-hash.txt no longer lowers the timeout with %q", line)
-	return strings.Replace(string(text), line, fmt.Sprintf("redis-cli --cluster set-timeout 127.0.0.1:7301 %d\n", ms), 1)
+	line := "redis-cli --cluster set-timeout " + entry + " 1000\n"
+	require.Equal(t, 1, strings.Count(string(text), line), "%s no longer lowers the timeout with %q", path, line)
+	return strings.Replace(string(text), line, fmt.Sprintf("redis-cli --cluster set-timeout %s %d\n", entry, ms), 1)
 }
 
 var timedStep = regexp.MustCompile(`^\[\s*([\d.]+)s\] \$ (.*)$`)
+
+// A timed is one step of a timed transcript (Options.Time): its command, how long it took
+// (until the next step began; 0 for the last) and what it printed.
+type timed struct {
+	cmd   string
+	took  time.Duration
+	lines []string
+}
+
+// timedSteps splits a timed transcript into its steps; lines before the first are dropped.
+func timedSteps(t *testing.T, transcript string) []timed {
+	t.Helper()
+	var steps []timed
+	var start time.Duration
+	for _, l := range strings.Split(transcript, "\n") {
+		m := timedStep.FindStringSubmatch(l)
+		if m == nil {
+			if len(steps) > 0 {
+				steps[len(steps)-1].lines = append(steps[len(steps)-1].lines, l)
+			}
+			continue
+		}
+		at, err := time.ParseDuration(m[1] + "s")
+		require.NoError(t, err, l)
+		if len(steps) > 0 {
+			steps[len(steps)-1].took = at - start
+		}
+		steps, start = append(steps, timed{cmd: m[2]}), at
+	}
+	return steps
+}
 
 // readBigHashFacts reads a timed transcript of the runbook.
 func readBigHashFacts(t *testing.T, transcript string) bigHashFacts {
 	t.Helper()
 	var f bigHashFacts
-	var step string
-	var start time.Duration
-	var want string
-	for _, l := range strings.Split(transcript, "\n") {
-		if m := timedStep.FindStringSubmatch(l); m != nil {
-			at, err := time.ParseDuration(m[1] + "s")
-			require.NoError(t, err, l)
-			switch step {
-			case "load":
-				f.load = at - start
-			case "migrate":
-				f.migrate = at - start
+	for _, s := range timedSteps(t, transcript) {
+		first := func() string {
+			for _, l := range s.lines {
+				if l != "" {
+					return l
+				}
 			}
-			step, start, want = "", at, ""
-			switch {
-			case strings.HasPrefix(m[2], "load hash "):
-				step = "load"
-			case strings.HasPrefix(m[2], "redis-cli -p 7301 migrate "):
-				step, want = "migrate", "reply"
-			case m[2] == "redis-cli -p 7301 role":
-				want = "role"
-			}
-			continue
+			return ""
 		}
 		switch {
-		case want == "reply":
-			f.reply, want = strings.ReplaceAll(l, " ", "_"), ""
-		case want == "role":
-			f.role, want = strings.TrimSuffix(strings.TrimPrefix(l, `1) "`), `"`), ""
-		case strings.HasPrefix(l, "[OK] ") && strings.Contains(l, " keys in "):
-			f.keys, _ = strconv.Atoi(strings.Fields(l)[1])
-		case strings.Contains(l, "has slots in importing state") || strings.Contains(l, "has slots in migrating state"):
-			f.open++
+		case strings.HasPrefix(s.cmd, "load hash "):
+			f.load = s.took
+		case strings.HasPrefix(s.cmd, "redis-cli -p 7301 migrate "):
+			f.migrate, f.reply = s.took, strings.ReplaceAll(first(), " ", "_")
+		case s.cmd == "redis-cli -p 7301 role":
+			f.role = strings.TrimSuffix(strings.TrimPrefix(first(), `1) "`), `"`)
+		}
+		for _, l := range s.lines {
+			switch {
+			case strings.HasPrefix(l, "[OK] ") && strings.Contains(l, " keys in "):
+				f.keys, _ = strconv.Atoi(strings.Fields(l)[1])
+			case strings.Contains(l, "has slots in importing state") || strings.Contains(l, "has slots in migrating state"):
+				f.open++
+			}
 		}
 	}
 	return f

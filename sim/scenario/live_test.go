@@ -66,12 +66,12 @@ func runLiveOnFreePorts(t *testing.T, runbook string, nodes int, opt Options) st
 
 // portMaps returns functions rewriting the tutorial's ports 6381.. to ports and back, in
 // every spelling a runbook or transcript uses: HOST:PORT, HOST PORT (MIGRATE's), @BUSPORT,
-// -p PORT, --port PORT.
+// -p PORT, --port PORT, and a replica's ROLE, "(integer) PORT".
 func portMaps(ports []int) (there, back func(string) string) {
 	var to, from []string
 	for i, p := range ports {
 		tp := 6381 + i
-		for _, f := range []string{"127.0.0.1:%d", "127.0.0.1 %d", "@%d", "-p %d", "--port %d"} {
+		for _, f := range []string{"127.0.0.1:%d", "127.0.0.1 %d", "@%d", "-p %d", "--port %d", "(integer) %d"} {
 			a, b := fmt.Sprintf(f, tp), fmt.Sprintf(f, p)
 			if f == "@%d" {
 				a, b = fmt.Sprintf(f, tp+10000), fmt.Sprintf(f, p+10000)
