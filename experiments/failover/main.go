@@ -12,13 +12,11 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/kvplace/kvplace/experiments"
 	"github.com/kvplace/kvplace/internal/command"
@@ -156,23 +154,12 @@ func report(res *experiments.FailoverResult, csv, asJSON, jsonl bool, out string
 	case csv:
 		err = experiments.WriteFailoverCSV(stdout, res)
 	case asJSON:
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(res)
+		err = command.JSON(stdout, res)
 	default:
 		err = experiments.WriteFailoverTable(stdout, res)
 	}
-	if err != nil || out == "" {
-		return err
-	}
-	paths, err := plots.FailoverFigures(res, out)
 	if err != nil {
 		return err
 	}
-	where := stdout
-	if csv || asJSON || jsonl {
-		where = stderr
-	}
-	fmt.Fprintf(where, "Figures: %s\n", strings.Join(paths, " "))
-	return nil
+	return command.Figures(out, func(dir string) ([]string, error) { return plots.FailoverFigures(res, dir) }, csv || asJSON || jsonl, stdout, stderr)
 }

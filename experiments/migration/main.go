@@ -16,7 +16,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -97,25 +96,15 @@ time, with the node timeout and pipeline it recommends.`)
 	case *asCSV:
 		err = experiments.WriteMigrationCSV(stdout, res)
 	case *asJSON:
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(res)
+		err = command.JSON(stdout, res)
 	default:
 		err = experiments.WriteMigrationTable(stdout, res)
 	}
 	if err != nil {
 		return err
 	}
-	if *out != "" {
-		paths, err := plots.MigrationFigures(res, *out)
-		if err != nil {
-			return err
-		}
-		where := stdout
-		if *asJSON || *asCSV {
-			where = stderr
-		}
-		fmt.Fprintf(where, "Figures: %s\n", strings.Join(paths, " "))
+	if err := command.Figures(*out, func(dir string) ([]string, error) { return plots.MigrationFigures(res, dir) }, *asJSON || *asCSV, stdout, stderr); err != nil {
+		return err
 	}
 	if !*quiet {
 		fmt.Fprintf(stderr, "migration: done in %.1fs\n", time.Since(start).Seconds())

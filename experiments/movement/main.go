@@ -12,12 +12,10 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/kvplace/kvplace/experiments"
@@ -110,9 +108,7 @@ shrinks and loses a master, and reports keys moved, time to settle and failed re
 	case *asCSV:
 		err = experiments.WriteMovementCSV(stdout, res)
 	case *asJSON:
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(struct {
+		err = command.JSON(stdout, struct {
 			*experiments.MovementResult
 			Summaries []experiments.MovementSummary `json:"summaries"`
 		}{res, res.Summaries()})
@@ -122,16 +118,8 @@ shrinks and loses a master, and reports keys moved, time to settle and failed re
 	if err != nil {
 		return err
 	}
-	if *out != "" {
-		paths, err := plots.MovementFigures(res, *out)
-		if err != nil {
-			return err
-		}
-		where := stdout
-		if *asJSON || *asCSV {
-			where = stderr
-		}
-		fmt.Fprintf(where, "Figures: %s\n", strings.Join(paths, " "))
+	if err := command.Figures(*out, func(dir string) ([]string, error) { return plots.MovementFigures(res, dir) }, *asJSON || *asCSV, stdout, stderr); err != nil {
+		return err
 	}
 	if !*quiet {
 		fmt.Fprintf(stderr, "movement: done in %.1fs\n", time.Since(start).Seconds())

@@ -10,13 +10,11 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"runtime/pprof"
-	"strings"
 
 	"github.com/kvplace/kvplace/experiments"
 	"github.com/kvplace/kvplace/internal/command"
@@ -93,23 +91,12 @@ second, memory and virtual seconds per wall second.`)
 	case *asCSV:
 		err = experiments.WriteScaleCSV(stdout, res)
 	case *asJSON:
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(res)
+		err = command.JSON(stdout, res)
 	default:
 		err = experiments.WriteScaleTable(stdout, res)
 	}
-	if err != nil || *out == "" {
-		return err
-	}
-	paths, err := plots.ScaleFigures(res, *out)
 	if err != nil {
 		return err
 	}
-	where := stdout
-	if *asJSON || *asCSV {
-		where = stderr
-	}
-	fmt.Fprintf(where, "Figures: %s\n", strings.Join(paths, " "))
-	return nil
+	return command.Figures(*out, func(dir string) ([]string, error) { return plots.ScaleFigures(res, dir) }, *asJSON || *asCSV, stdout, stderr)
 }
