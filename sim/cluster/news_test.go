@@ -59,10 +59,6 @@ func TestFailoverNewsMatchesRealRedis(t *testing.T) {
 	for seed := 1; seed <= seeds; seed++ {
 		sim = append(sim, simulatedNews(t, uint64(seed))...)
 	}
-	med := func(xs []float64) float64 {
-		s := slices.Sorted(slices.Values(xs))
-		return (s[(len(s)-1)/2] + s[len(s)/2]) / 2
-	}
 	fast := func(xs []float64) int {
 		n := 0
 		for _, x := range xs {
@@ -75,8 +71,8 @@ func TestFailoverNewsMatchesRealRedis(t *testing.T) {
 	lo, hi := slices.Min(sim)-4, slices.Max(sim)+4
 	p := fisherExact(fast(real), len(real)-fast(real), fast(sim), len(sim)-fast(sim))
 	t.Logf("news of the promotion: simulated median %.1f ms (%.1f to %.1f, %d of %d within 30 ms), real %.0f ms (%.0f to %.0f, %d of %d); Fisher p = %.2f",
-		med(sim), slices.Min(sim), slices.Max(sim), fast(sim), len(sim), med(real), slices.Min(real), slices.Max(real), fast(real), len(real), p)
-	assert.InEpsilon(t, med(real), med(sim), 0.15)
+		cluster.Median(sim), slices.Min(sim), slices.Max(sim), fast(sim), len(sim), cluster.Median(real), slices.Min(real), slices.Max(real), fast(real), len(real), p)
+	assert.InEpsilon(t, cluster.Median(real), cluster.Median(sim), 0.15)
 	for _, d := range real {
 		assert.True(t, d >= lo && d <= hi, "a real delay of %.0f ms is outside the simulated %.1f to %.1f ms", d, lo, hi)
 	}
