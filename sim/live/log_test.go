@@ -27,3 +27,12 @@ not a log line
 	_, err = ReadLog(filepath.Join(t.TempDir(), "none.log"))
 	assert.Error(t, err)
 }
+
+func TestLoad1(t *testing.T) {
+	l := Load1()
+	if _, err := os.Stat("/proc/loadavg"); err != nil {
+		assert.Equal(t, "?", l)
+		return
+	}
+	assert.Regexp(t, `^\d+\.\d+$`, l)
+}

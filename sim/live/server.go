@@ -41,6 +41,16 @@ func Version() string {
 	return strings.TrimSpace(string(out))
 }
 
+// Load1 returns the host's 1-minute load average as /proc/loadavg gives it, for a
+// recording's lines ("?" where there is no /proc): a busy host slows what is recorded.
+func Load1() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
+}
+
 // A Server is one redis-server process in cluster mode, listening on 127.0.0.1:Port with
 // its cluster bus on Port+10000, keeping its files (nodes.conf, AOF, log) in Dir.
 type Server struct {

@@ -129,8 +129,7 @@ func once(run int) (string, error) {
 		}
 		news = append(news, strconv.FormatInt(ok[s.Port].Sub(won).Milliseconds(), 10))
 	}
-	load, _ := os.ReadFile("/proc/loadavg")
-	return fmt.Sprintf("%d %d %s %s", run, winner, strings.Join(news, ","), strings.Fields(string(load))[0]), nil
+	return fmt.Sprintf("%d %d %s %s", run, winner, strings.Join(news, ","), live.Load1()), nil
 }
 
 // readLog returns when the log at path says its node won a failover election, if it did,

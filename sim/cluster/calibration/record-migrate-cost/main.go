@@ -149,7 +149,7 @@ func record(runs int) error {
 				return err
 			}
 			del := usec(dst, "del")
-			fmt.Printf("%s %d %d %d %d %d %d %d %d %d %s\n", ce.kind, ce.size, run, build, migrate, wall.Microseconds(), restore, dump, del, n, load1())
+			fmt.Printf("%s %d %d %d %d %d %d %d %d %d %s\n", ce.kind, ce.size, run, build, migrate, wall.Microseconds(), restore, dump, del, n, live.Load1())
 		}
 	}
 	return nil
@@ -185,12 +185,4 @@ func usec(s *live.Server, name string) int64 {
 		}
 	}
 	return -1
-}
-
-func load1() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	return strings.Fields(string(b))[0]
 }

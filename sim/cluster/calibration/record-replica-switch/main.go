@@ -127,9 +127,8 @@ func once(rb *scenario.Runbook, run int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	load, _ := os.ReadFile("/proc/loadavg")
 	return fmt.Sprintf("%d %d %d %s %s %s", run, rebalance.Milliseconds(), replica.Sub(master).Milliseconds(),
-		checks[0], checks[1], strings.Fields(string(load))[0]), nil
+		checks[0], checks[1], live.Load1()), nil
 }
 
 // switchedAt returns when the log at path says the node reconfigured itself as a replica
