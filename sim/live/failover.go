@@ -3,8 +3,6 @@ package live
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -28,6 +26,8 @@ type FailoverRun struct {
 	// its own slot with CLUSTERDOWN (cluster-require-full-coverage: while a slot's master is
 	// FAIL and not yet replaced, every node is down); zero when it never refused.
 	OthersDown, OthersUp time.Duration
+	// Replica is the address of the replica that was promoted, if one was.
+	Replica string
 }
 
 // MeasureFailover builds a real 3-master, 3-replica cluster on loopback with redis-cli,
@@ -36,57 +36,11 @@ type FailoverRun struct {
 // than spawning redis-cli for each look. dir holds the servers' files; ports must be 6 free
 // port pairs (see FreePorts).
 func MeasureFailover(dir string, ports []int, nodeTimeout time.Duration, observe time.Duration) (FailoverRun, error) {
-	run := FailoverRun{NodeTimeout: nodeTimeout}
-	var servers []*Server
-	defer func() {
-		for _, s := range servers {
-			_ = s.Kill()
-		}
-	}()
-	for _, p := range ports[:6] {
-		s := &Server{Port: p, Dir: filepath.Join(dir, fmt.Sprint(p)), Args: []string{"--cluster-node-timeout", fmt.Sprint(nodeTimeout.Milliseconds())}}
-		if err := os.RemoveAll(s.Dir); err != nil {
-			return run, err
-		}
-		if err := s.Start(); err != nil {
-			return run, err
-		}
-		servers = append(servers, s)
-	}
-	args := []string{"--cluster", "create"}
-	for _, s := range servers {
-		args = append(args, s.Addr())
-	}
-	if out, err := CLI(append(args, "--cluster-replicas", "1", "--cluster-yes")...); err != nil {
-		return run, fmt.Errorf("create: %v\n%s", err, out)
-	}
-	victim := servers[0]
-	id, err := String(victim.Do("CLUSTER", "MYID"))
+	c, err := StartCluster(ClusterSpec{Dir: dir, Ports: ports, Masters: 3, Replicas: 1, Args: []string{"--cluster-node-timeout", fmt.Sprint(nodeTimeout.Milliseconds())}})
 	if err != nil {
-		return run, err
+		return FailoverRun{NodeTimeout: nodeTimeout}, err
 	}
-	// Wait for every replica to finish its first sync (offset > 0 in CLUSTER SLOTS terms).
-	var replica *Server
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		synced := 0
-		for _, s := range servers[3:] {
-			info, err := String(s.Do("INFO", "replication"))
-			if err == nil && strings.Contains(info, "master_link_status:up") {
-				synced++
-				if strings.Contains(info, fmt.Sprintf("master_port:%d", victim.Port)) {
-					replica = s
-				}
-			}
-		}
-		if synced == 3 && replica != nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			return run, fmt.Errorf("replicas did not sync within a minute")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	defer c.Close()
 	// Let the post-sync pings settle into their rhythm, then wait a random part of a second
 	// more: the half-node-timeout pings keep the phase they had when the links came up, and
 	// without it the kill would land at nearly the same point of that rhythm every trial
@@ -94,51 +48,85 @@ func MeasureFailover(dir string, ports []int, nodeTimeout time.Duration, observe
 	// the PFAIL times, which follow the first unanswered ping, with it. The simulation draws
 	// its kill time uniformly over a second for the same reason.
 	time.Sleep(2*time.Second + time.Duration(rand.Int64N(int64(time.Second))))
-	var conns []*Conn
-	for _, s := range servers[1:] {
-		c, err := Dial(s.Addr(), time.Second)
-		if err != nil {
-			return run, err
-		}
-		defer c.Close()
-		conns = append(conns, c)
-	}
-	rc, err := Dial(replica.Addr(), time.Second)
+	victim := c.Servers[0]
+	return c.WatchFailover(victim, victim.Kill, nodeTimeout, observe)
+}
+
+// WatchFailover takes victim, a master, away by calling fault, and polls every other node
+// over persistent connections until the cluster has flagged it PFAIL and FAIL and
+// promoted one of its replicas, and other masters serve again, or until observe has
+// passed. Times are from the moment fault returned.
+func (c *Cluster) WatchFailover(victim *Server, fault func() error, nodeTimeout, observe time.Duration) (FailoverRun, error) {
+	run := FailoverRun{NodeTimeout: nodeTimeout}
+	id, err := String(victim.Do("CLUSTER", "MYID"))
 	if err != nil {
 		return run, err
 	}
-	defer rc.Close()
+	replicas := c.ReplicasOf(victim)
+	var conns, rcs []*Conn
+	var rservers []*Server // the server behind each of rcs
+	for _, s := range c.Servers {
+		if s == victim {
+			continue
+		}
+		conn, err := Dial(s.Addr(), time.Second)
+		if err != nil {
+			return run, err
+		}
+		defer conn.Close()
+		conns = append(conns, conn)
+		if slices.Contains(replicas, s) {
+			rcs = append(rcs, conn)
+			rservers = append(rservers, s)
+		}
+	}
+	if len(rcs) == 0 {
+		observe = min(observe, 3*nodeTimeout) // nothing to promote: FAIL is all there is
+	}
 
-	// A surviving master, asked about a key of its own slots ("k1" is in slot 12706, the
-	// third master's), to see whether it serves while the victim is FAIL.
-	other := conns[1]
-
-	// The surviving masters, before the kill (the promoted replica is one afterwards).
-	masters := map[*Conn]bool{}
-	for _, c := range conns {
-		if answersMaster(c) {
-			masters[c] = true
+	// A surviving master that serves "k1" (slot 12706) itself, asked about it to see
+	// whether it serves while the victim is FAIL (cluster-require-full-coverage).
+	var other *Conn
+	for _, conn := range conns {
+		if r, err := conn.Do("GET", "k1"); err == nil {
+			if _, refused := r.(Error); !refused {
+				other = conn
+				break
+			}
 		}
 	}
 
-	if err := victim.Kill(); err != nil {
+	// The surviving masters, before the fault (the promoted replica is one afterwards).
+	masters := map[*Conn]bool{}
+	for _, conn := range conns {
+		if answersMaster(conn) {
+			masters[conn] = true
+		}
+	}
+
+	if err := fault(); err != nil {
 		return run, err
 	}
 	start := time.Now()
 	suspected := map[*Conn]time.Duration{}
-	for time.Since(start) < observe && (run.PFail == 0 || run.Fail == 0 || run.Promoted == 0 || (run.OthersDown != 0 && run.OthersUp == 0)) {
-		if r, err := other.Do("GET", "k1"); err == nil {
-			now := time.Since(start)
-			if e, ok := r.(Error); ok && strings.HasPrefix(string(e), "CLUSTERDOWN") {
-				if run.OthersDown == 0 {
-					run.OthersDown = now
+	done := func() bool {
+		return run.PFail != 0 && run.Fail != 0 && (run.Promoted != 0 || len(rcs) == 0) && (run.OthersDown == 0 || run.OthersUp != 0)
+	}
+	for time.Since(start) < observe && !done() {
+		if other != nil {
+			if r, err := other.Do("GET", "k1"); err == nil {
+				now := time.Since(start)
+				if e, ok := r.(Error); ok && strings.HasPrefix(string(e), "CLUSTERDOWN") {
+					if run.OthersDown == 0 {
+						run.OthersDown = now
+					}
+				} else if run.OthersDown != 0 && run.OthersUp == 0 {
+					run.OthersUp = now
 				}
-			} else if run.OthersDown != 0 && run.OthersUp == 0 {
-				run.OthersUp = now
 			}
 		}
-		for _, c := range conns {
-			text, err := String(c.Do("CLUSTER", "NODES"))
+		for _, conn := range conns {
+			text, err := String(conn.Do("CLUSTER", "NODES"))
 			if err != nil {
 				continue
 			}
@@ -155,8 +143,8 @@ func MeasureFailover(dir string, ports []int, nodeTimeout time.Duration, observe
 				if n.Has("fail?") && isMaster && run.PFail == 0 {
 					run.PFail = now
 				}
-				if (n.Has("fail?") || n.Has("fail")) && masters[c] && suspected[c] == 0 {
-					suspected[c] = now
+				if (n.Has("fail?") || n.Has("fail")) && masters[conn] && suspected[conn] == 0 {
+					suspected[conn] = now
 				}
 				// Exactly "fail": "fail?" is only a suspicion, and a replica's
 				// suspicion would otherwise count as the cluster's verdict.
@@ -166,8 +154,12 @@ func MeasureFailover(dir string, ports []int, nodeTimeout time.Duration, observe
 			}
 		}
 		if run.Promoted == 0 {
-			if answersMaster(rc) {
-				run.Promoted = time.Since(start)
+			for i, rc := range rcs {
+				if answersMaster(rc) {
+					run.Promoted = time.Since(start)
+					run.Replica = rservers[i].Addr()
+					break
+				}
 			}
 		}
 		time.Sleep(500 * time.Microsecond)
