@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kvplace/kvplace/sim/cluster"
+	"github.com/kvplace/kvplace/sim/live"
 )
 
 // FailoverConfig configures RunFailover: Runs simulated faults of the first master of a
@@ -31,6 +32,11 @@ type FailoverConfig struct {
 	// Shard, when not whole, runs only its share of the Runs (see Shard); the result then
 	// holds those runs, and MergeFailover puts the shards' results back together.
 	Shard Shard `json:"-"`
+	// Live runs each failover on real redis-server processes on loopback (see
+	// MeasureLiveFailover), under load from go-redis clients with Client's options, instead
+	// of simulating it; Seed then only labels the runs and seeds their load's draws.
+	Live   bool               `json:"live,omitempty"`
+	Client live.ClientOptions `json:"client,omitzero"`
 }
 
 // DefaultFailoverConfig is what `go run ./experiments/failover` runs with no flags: the
@@ -67,6 +73,12 @@ func (cfg FailoverConfig) Validate() error {
 	}
 	if _, err := ParseFault(cfg.Fault); err != nil {
 		return fmt.Errorf("failover: %w", err)
+	}
+	if err := cfg.Client.Check(); err != nil {
+		return fmt.Errorf("failover: client: %w", err)
+	}
+	if cfg.Live && cfg.Trace != nil {
+		return errLiveTrace
 	}
 	if cfg.Load.Rate != 0 {
 		if err := cfg.Load.check(); err != nil {
@@ -180,7 +192,12 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 			load.Keep = i == 0
 		}
 		trace := cfg.Trace != nil && i == 0
-		tm, err := MeasureFailoverUnder(cluster.Options{Seed: seed, Masters: cfg.Masters, Replicas: cfg.Replicas, Config: ccfg, Link: cluster.Loopback(), Trace: trace}, fault, load)
+		var tm FailoverTiming
+		if cfg.Live {
+			tm, err = measureLive(cfg, seed, fault, load)
+		} else {
+			tm, err = MeasureFailoverUnder(cluster.Options{Seed: seed, Masters: cfg.Masters, Replicas: cfg.Replicas, Config: ccfg, Link: cluster.Loopback(), Trace: trace}, fault, load)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("failover: seed %d: %w", seed, err)
 		}
@@ -203,7 +220,7 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 			}
 		}
 		res.Runs = append(res.Runs, tm)
-		if cfg.Progress != nil && ((i+1)%50 == 0 || i+1 == cfg.Runs) {
+		if cfg.Progress != nil && ((i+1)%50 == 0 || i+1 == cfg.Runs || cfg.Live) {
 			fmt.Fprintf(cfg.Progress, "failover: %d/%d runs\n", i+1, cfg.Runs)
 		}
 	}

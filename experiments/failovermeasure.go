@@ -81,6 +81,11 @@ type Load struct {
 	Keys    int
 	Writes  float64
 	Before  time.Duration
+	// Observe is how long after the fault requests are sent and counted, and the cluster
+	// watched; zero means three node timeouts plus 4 s, longer than any promotion takes. A
+	// client that reloads its slot map only now and then (go-redis: every 60 s) may need
+	// longer to serve the failed master's slots again.
+	Observe time.Duration
 	Keep    bool // keep every request after the fault in LoadOutcome.Log
 }
 
@@ -88,6 +93,14 @@ type Load struct {
 // writes, on 1000 keys, starting 1 s before the fault.
 func DefaultLoad() Load {
 	return Load{Clients: 4, Rate: 1000, Keys: 1000, Writes: 0.5, Before: time.Second}
+}
+
+// observe is how long a run with load l (nil: none) watches after the fault.
+func (l *Load) observe(nodeTimeout time.Duration) time.Duration {
+	if l != nil && l.Observe > 0 {
+		return l.Observe
+	}
+	return 3*nodeTimeout + 4*time.Second
 }
 
 // MaxClients bounds a Load's clients: each is a simulated process with its own slot map.
@@ -105,6 +118,8 @@ func (l Load) check() error {
 		return fmt.Errorf("load: writes %v: want a fraction in [0, 1]", l.Writes)
 	case l.Before < 0:
 		return fmt.Errorf("load: before %v: want 0 or more", l.Before)
+	case l.Observe < 0 || l.Observe > MaxNodeTimeout:
+		return fmt.Errorf("load: observe %v: want 0 (three node timeouts plus 4s) to %v", l.Observe, MaxNodeTimeout)
 	}
 	return nil
 }
@@ -141,6 +156,11 @@ type AppRequest struct {
 	Acked     bool // a write answered OK
 	Lost      bool // an acknowledged write that the read-back did not find
 	Victim    bool // its key's slot belonged to the failed master
+	// Err is the error's text for a failed request ("CLUSTERDOWN The cluster is down",
+	// "dial tcp ...: connect: connection refused"); Value is what a GET found ("" for a
+	// missing key, or one that failed).
+	Err   string `json:",omitempty"`
+	Value string `json:",omitempty"`
 }
 
 // Failed reports whether the request ended in an error.
@@ -174,7 +194,7 @@ func MeasureFailoverUnder(opt cluster.Options, fault Fault, load *Load) (Failove
 	if fault != Kill && fault != Isolate {
 		return FailoverTiming{}, fmt.Errorf("measure: unknown %v", fault)
 	}
-	observe := 3*opt.Config.NodeTimeout + 4*time.Second
+	observe := load.observe(opt.Config.NodeTimeout)
 	c, procs, err := rediscli.Build(opt)
 	if err != nil {
 		return FailoverTiming{}, err
@@ -293,20 +313,40 @@ func (a *appLoad) request(cc *client.ClusterClient) {
 			a.history.Add(cc.Index(), KVInput{Key: key, Write: true, Value: value}, KVOutput{Unknown: !acked}, time.Duration(r.Sent), time.Duration(r.End))
 		}
 		if after {
-			a.reqs = append(a.reqs, AppRequest{
+			req := AppRequest{
 				Key: key, Sent: r.Sent.Sub(a.faultAt), End: r.End.Sub(a.faultAt), Outcome: r.Outcome,
 				Write: write, Acked: acked, Victim: a.victim[slot.Of(key)],
-			})
+			}
+			if r.Outcome == client.Failed {
+				req.Err = r.Reply.Str
+			} else if !write && r.Reply.Kind == cluster.Bulk {
+				req.Value = r.Reply.Str
+			}
+			a.reqs = append(a.reqs, req)
 		}
 	}, args...)
 }
 
 // outcome summarises the requests after the fault and reads every key back.
 func (a *appLoad) outcome(c *cluster.Cluster, procs []*cluster.Process, end sim.Time) (*LoadOutcome, error) {
+	out := countRequests(a.reqs, end.Sub(a.faultAt), a.load.Keep)
+	lost, err := a.readBack(c, procs)
+	if err != nil {
+		return nil, err
+	}
+	out.addLost(lost)
+	v := a.history.Check()
+	out.Linearizability = &v
+	return out, nil
+}
+
+// countRequests sorts reqs by time sent and counts those sent up to end (relative to the
+// fault) into a LoadOutcome, with the unserved window; keep keeps them all in its Log.
+func countRequests(reqs []AppRequest, end time.Duration, keep bool) *LoadOutcome {
 	out := &LoadOutcome{}
-	slices.SortStableFunc(a.reqs, func(x, y AppRequest) int { return cmp.Compare(x.Sent, y.Sent) })
-	for _, r := range a.reqs {
-		if r.Sent > end.Sub(a.faultAt) {
+	slices.SortStableFunc(reqs, func(x, y AppRequest) int { return cmp.Compare(x.Sent, y.Sent) })
+	for _, r := range reqs {
+		if r.Sent > end {
 			continue
 		}
 		out.Requests++
@@ -320,23 +360,21 @@ func (a *appLoad) outcome(c *cluster.Cluster, procs []*cluster.Process, end sim.
 			out.Redirected++
 		}
 	}
-	out.Unserved, out.Recovered = unserved(a.reqs, end.Sub(a.faultAt))
-	if a.load.Keep {
-		out.Log = slices.Clone(a.reqs)
+	out.Unserved, out.Recovered = unserved(reqs, end)
+	if keep {
+		out.Log = slices.Clone(reqs)
 	}
-	lost, err := a.readBack(c, procs)
-	if err != nil {
-		return nil, err
-	}
+	return out
+}
+
+// addLost adds the read-back's count of lost acknowledged writes per key.
+func (out *LoadOutcome) addLost(lost map[string]int) {
 	for _, n := range lost {
 		out.Lost += n
 	}
 	for i := range out.Log {
 		out.Log[i].Lost = out.Log[i].Acked && lost[out.Log[i].Key] > 0
 	}
-	v := a.history.Check()
-	out.Linearizability = &v
-	return out, nil
 }
 
 // A FailoverWatch remembers a master and its replicas at the moment it is taken away, to

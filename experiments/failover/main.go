@@ -9,6 +9,8 @@
 //	go run ./experiments/failover -node-timeout 1s -runs 50 -csv  # seed,pfail_ms,fail_ms,promoted_ms,...
 //	go run ./experiments/failover -fault isolate               # a minority master: lost writes
 //	go run ./experiments/failover -node-timeout 5s -rate 0 -json
+//	go run ./experiments/failover -live -csv                  # 10 real failovers under go-redis load
+//	go run ./experiments/failover -live -read-only -route-randomly -fault isolate  # (root)
 package main
 
 import (
@@ -21,6 +23,7 @@ import (
 	"github.com/kvplace/kvplace/experiments"
 	"github.com/kvplace/kvplace/internal/command"
 	"github.com/kvplace/kvplace/plots"
+	"github.com/kvplace/kvplace/sim/live"
 )
 
 func main() {
@@ -50,6 +53,7 @@ shard's file and prints what the whole run prints, the same bytes.`)
 	fs.IntVar(&cfg.Load.Clients, "clients", cfg.Load.Clients, "cluster-aware clients sharing the rate")
 	fs.Float64Var(&cfg.Load.Writes, "writes", cfg.Load.Writes, "fraction of requests that are writes (SET of a fresh key; the rest GET)")
 	fs.IntVar(&cfg.Load.Keys, "keys", cfg.Load.Keys, "keys the reads draw from")
+	fs.DurationVar(&cfg.Load.Observe, "observe", 0, "how long after the fault requests are counted (0: three node timeouts plus 4s); go-redis reloads its slot map every 60s")
 	out := fs.String("out", "out/failover", "folder for the PNG and SVG figures (empty: no figures; with -json or -csv, none unless given)")
 	csv := fs.Bool("csv", false, "print one CSV row per run: seed,pfail_ms,fail_ms,promoted_ms,promoted_replica, then under load unserved_ms,requests,failed,redirected,acked_writes,lost_writes")
 	asJSON := fs.Bool("json", false, "print the runs and the summary as JSON")
@@ -58,6 +62,8 @@ shard's file and prints what the whole run prints, the same bytes.`)
 	shards := fs.Int("shards", 0, "the number of shards, for a batch system that gives the index alone (as KVPLACE_SHARDS does)")
 	jsonl := fs.Bool("jsonl", false, "print one JSON line per run, for -merge")
 	merge := fs.Bool("merge", false, "merge the -jsonl files given as arguments, the shards of one run, and print what that run prints")
+	fs.BoolVar(&cfg.Live, "live", false, "run each failover on real redis-server processes on loopback, under load from go-redis clients (isolate needs root and iptables)")
+	cfg.Client.Flags(fs)
 	tracePath := fs.String("trace", "", "write the first run's Chrome/Perfetto trace to `FILE` (open it at https://ui.perfetto.dev)")
 	if err := command.Parse(fs, args); err != nil {
 		return err
@@ -100,6 +106,17 @@ shard's file and prints what the whole run prints, the same bytes.`)
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	if cfg.Live {
+		if *tracePath != "" {
+			return command.Usagef(fs, "-trace: a live run has no trace; it is for simulated runs")
+		}
+		if !command.Given(fs, "runs") {
+			cfg.Runs = 10 // 200 real failovers would take an hour
+		}
+		defer live.HandleInterrupts()()
+	} else if given := clientFlagsGiven(fs); given != "" {
+		return command.Usagef(fs, "-%s: the go-redis options are for -live runs; the simulated client has its own", given)
+	}
 	if *tracePath != "" {
 		f, err := os.Create(*tracePath)
 		if err != nil {
@@ -121,6 +138,21 @@ shard's file and prints what the whole run prints, the same bytes.`)
 		return err
 	}
 	return report(res, *csv, *asJSON, *jsonl, *out, stdout, stderr)
+}
+
+// clientFlagsGiven returns the name of a go-redis option flag given on the command line,
+// or "".
+func clientFlagsGiven(fs *flag.FlagSet) string {
+	var opts live.ClientOptions
+	probe := flag.NewFlagSet("", flag.ContinueOnError)
+	opts.Flags(probe)
+	given := ""
+	probe.VisitAll(func(f *flag.Flag) {
+		if given == "" && command.Given(fs, f.Name) {
+			given = f.Name
+		}
+	})
+	return given
 }
 
 func btoi(b bool) int {

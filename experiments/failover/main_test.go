@@ -43,6 +43,10 @@ func TestBadFlags(t *testing.T) {
 	assert.Error(t, run([]string{"-node-timeout", "soon"}, &out, &errs))
 	assert.ErrorContains(t, run([]string{"-fault", "reboot", "-q"}, &out, &errs), `fault "reboot": want kill or isolate`)
 	assert.ErrorContains(t, run([]string{"-rate", "-5", "-q"}, &out, &errs), "load: rate -5 requests/s")
+	assert.ErrorContains(t, run([]string{"-observe", "-1s", "-q"}, &out, &errs), "load: observe -1s")
+	err := run([]string{"-live", "-trace", "t.json", "-q"}, &out, &errs)
+	assert.True(t, command.IsUsage(err), "-live -trace: %v", err)
+	assert.ErrorContains(t, run([]string{"-live", "-pool-size", "-3", "-q"}, &out, &errs), "client: pool-size -3")
 }
 
 // TestTraceOfTheFirstRun: -trace FILE writes the first run's Chrome/Perfetto trace, the
