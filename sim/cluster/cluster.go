@@ -247,6 +247,10 @@ var ErrNoReply = errors.New("cluster: no reply")
 // Send sends args to the process at addr and calls done with the reply. A process that is
 // down refuses the connection: done gets an error reply "connection refused".
 func (cl *Client) Send(addr string, args []string, asking bool, done func(Reply)) {
+	cl.send(addr, Request{Args: args, Asking: asking}, done)
+}
+
+func (cl *Client) send(addr string, req Request, done func(Reply)) {
 	p, ok := cl.c.byKey[addr]
 	if !ok {
 		cl.c.Sim.After(0, func() { done(Reply{Kind: Error, Str: "connection refused"}) })
@@ -255,17 +259,27 @@ func (cl *Client) Send(addr string, args []string, asking bool, done func(Reply)
 	cl.nextID++
 	id := cl.nextID
 	cl.pending[id] = done
-	req := Request{ID: id, Args: args, Asking: asking}
+	req.ID = id
 	cl.c.Sim.At(cl.c.Sim.Now(), func() {
 		cl.c.Sim.InjectOrBounce(cl.index, p.Index, req, 0)
 	})
 }
 
+// SendReadOnly is SendTimeout on a connection in READONLY mode, as go-redis opens them
+// with its ReadOnly option: replicas serve reads of their masters' slots.
+func (cl *Client) SendReadOnly(addr string, args []string, asking bool, d time.Duration, done func(Reply)) {
+	cl.sendTimeout(addr, Request{Args: args, Asking: asking, ReadOnly: true}, d, done)
+}
+
 // SendTimeout is Send with a deadline: done gets an error reply "timeout" if no reply came
 // within d (a partitioned or stalled node), and the late reply, if any, is dropped.
 func (cl *Client) SendTimeout(addr string, args []string, asking bool, d time.Duration, done func(Reply)) {
+	cl.sendTimeout(addr, Request{Args: args, Asking: asking}, d, done)
+}
+
+func (cl *Client) sendTimeout(addr string, req Request, d time.Duration, done func(Reply)) {
 	id := cl.nextID + 1
-	cl.Send(addr, args, asking, done)
+	cl.send(addr, req, done)
 	if _, pending := cl.pending[id]; !pending {
 		return
 	}

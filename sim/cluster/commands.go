@@ -88,7 +88,7 @@ func (n *Node) execute(from int, req Request) Reply {
 		if kc.allKeys {
 			keys = args[kc.firstKey:]
 		}
-		if r, redirected := n.route(keys, query{write: kc.write, asking: req.Asking}); redirected {
+		if r, redirected := n.route(keys, query{write: kc.write, asking: req.Asking, readOnly: req.ReadOnly}); redirected {
 			return r
 		}
 		switch name {
@@ -284,6 +284,7 @@ type query struct {
 	write         bool // the command writes (CMD_WRITE)
 	asking        bool // the client sent ASKING before it (CLIENT_ASKING)
 	restoreAsking bool // the command is RESTORE-ASKING (CMD_ASKING): served while importing
+	readOnly      bool // the client's connection is in READONLY mode (CLIENT_READONLY)
 }
 
 // route decides whether this node serves keys or redirects (getNodeByQuery and
@@ -338,6 +339,10 @@ func (n *Node) route(keys []string, q query) (Reply, bool) {
 		if multiple && missing > 0 {
 			return errReply("TRYAGAIN Multiple keys request during rehashing of slot"), true
 		}
+		return Reply{}, false
+	}
+	// A replica serves a read of its master's slots to a READONLY connection.
+	if q.readOnly && !write && !n.myself.isMaster() && n.myself.master == owner {
 		return Reply{}, false
 	}
 	if owner != n.myself {

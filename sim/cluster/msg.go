@@ -240,6 +240,9 @@ type Request struct {
 	ID     uint64
 	Args   []string
 	Asking bool
+	// ReadOnly says the connection it came on is in READONLY mode: a replica serves reads
+	// of its master's slots instead of redirecting them.
+	ReadOnly bool
 	// vals are the values a MIGRATE's RESTORE-ASKING carries, one per key in Args.
 	vals []value
 }
