@@ -166,13 +166,28 @@ func (cc *ClusterClient) send(res Result, s int, addr string, asking bool, args 
 // start. send is called for each request with the client to send it on, and returns
 // false once the load is over.
 func OpenLoop(c *cluster.Cluster, seeds []string, clients int, rate float64, start time.Duration, send func(cc *ClusterClient) bool) {
-	interval := time.Duration(float64(time.Second) * float64(clients) / rate)
-	for i := range clients {
+	OpenLoopWith(c, clients, rate, start, func(i int) Doer {
 		cc := NewClusterClient(c, "app-"+strconv.Itoa(i+1), seeds...)
 		cc.Refresh()
+		return cc
+	}, func(d Doer) bool { return send(d.(*ClusterClient)) })
+}
+
+// A Doer is a simulated application client: ClusterClient, or GoRedis.
+type Doer interface {
+	Do(done func(Result), args ...string)
+	Index() int
+}
+
+// OpenLoopWith is OpenLoop with the clients newClient makes (i from 0), loaded as the
+// application loads them.
+func OpenLoopWith(c *cluster.Cluster, clients int, rate float64, start time.Duration, newClient func(i int) Doer, send func(d Doer) bool) {
+	interval := time.Duration(float64(time.Second) * float64(clients) / rate)
+	for i := range clients {
+		d := newClient(i)
 		var tick func()
 		tick = func() {
-			if send(cc) {
+			if send(d) {
 				c.Sim.After(interval, tick)
 			}
 		}

@@ -3,87 +3,22 @@ package live
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/kvplace/kvplace/sim/client"
 )
 
-// ClientOptions are the options of go-redis's ClusterClient that decide what an
-// application sees while a cluster fails over or reshards, as a user would set them. A
-// zero field means go-redis's own default, which ClusterOptions.init gives it (quoted for
-// v9.23.0, the version go.mod pins): MaxRedirects 3 (-1: none), MaxRetries none at the
-// node level (-1 too), backoff 10 ms to 1 s between retries, DialTimeout 5 s, ReadTimeout
-// 5 s (-1: none), WriteTimeout the ReadTimeout, PoolSize 5 per CPU, and reads from the
-// master unless ReadOnly, RouteByLatency or RouteRandomly (which imply ReadOnly) send them
-// to replicas too, and the slot map reloaded when it is 60 s old.
-type ClientOptions struct {
-	MaxRedirects    int           `json:"max_redirects,omitempty"`
-	MaxRetries      int           `json:"max_retries,omitempty"`
-	MinRetryBackoff time.Duration `json:"min_retry_backoff,omitempty"`
-	MaxRetryBackoff time.Duration `json:"max_retry_backoff,omitempty"`
-	DialTimeout     time.Duration `json:"dial_timeout,omitempty"`
-	ReadTimeout     time.Duration `json:"read_timeout,omitempty"`
-	WriteTimeout    time.Duration `json:"write_timeout,omitempty"`
-	PoolSize        int           `json:"pool_size,omitempty"`
-	ReadOnly        bool          `json:"read_only,omitempty"`
-	RouteByLatency  bool          `json:"route_by_latency,omitempty"`
-	RouteRandomly   bool          `json:"route_randomly,omitempty"`
-	// ClusterStateReloadInterval is how old the slot map may grow before a command
-	// reloads it in the background (go-redis's default 60 s). go-redis reloads it
-	// otherwise only on MOVED, ASK and READONLY replies: not when a node stops answering.
-	ClusterStateReloadInterval time.Duration `json:"cluster_state_reload_interval,omitempty"`
-}
+// ClientOptions are go-redis's options as users set them; the simulated client takes the
+// same (see client.Options).
+type ClientOptions = client.Options
 
-// Flags defines a flag for each option on fs, named as go-redis names the field
-// (-max-redirects, -read-timeout, ...), each defaulting to go-redis's default.
-func (o *ClientOptions) Flags(fs *flag.FlagSet) {
-	fs.IntVar(&o.MaxRedirects, "max-redirects", o.MaxRedirects, "go-redis MaxRedirects: MOVED/ASK redirects and retries of one command (0: go-redis's 3; -1: none)")
-	fs.IntVar(&o.MaxRetries, "max-retries", o.MaxRetries, "go-redis MaxRetries (0: go-redis's default; -1: none)")
-	fs.DurationVar(&o.MinRetryBackoff, "min-retry-backoff", o.MinRetryBackoff, "go-redis MinRetryBackoff (0: go-redis's 10ms)")
-	fs.DurationVar(&o.MaxRetryBackoff, "max-retry-backoff", o.MaxRetryBackoff, "go-redis MaxRetryBackoff (0: go-redis's 1s)")
-	fs.DurationVar(&o.DialTimeout, "dial-timeout", o.DialTimeout, "go-redis DialTimeout (0: go-redis's 5s)")
-	fs.DurationVar(&o.ReadTimeout, "read-timeout", o.ReadTimeout, "go-redis ReadTimeout (0: go-redis's 5s)")
-	fs.DurationVar(&o.WriteTimeout, "write-timeout", o.WriteTimeout, "go-redis WriteTimeout (0: the read timeout)")
-	fs.IntVar(&o.PoolSize, "pool-size", o.PoolSize, "go-redis PoolSize, connections per node (0: go-redis's 5 per CPU)")
-	fs.BoolVar(&o.ReadOnly, "read-only", o.ReadOnly, "go-redis ReadOnly: reads may go to replicas")
-	fs.BoolVar(&o.RouteByLatency, "route-by-latency", o.RouteByLatency, "go-redis RouteByLatency: reads to the closest node of the slot (implies -read-only)")
-	fs.BoolVar(&o.RouteRandomly, "route-randomly", o.RouteRandomly, "go-redis RouteRandomly: reads to a random node of the slot (implies -read-only)")
-	fs.DurationVar(&o.ClusterStateReloadInterval, "cluster-state-reload-interval", o.ClusterStateReloadInterval, "go-redis ClusterStateReloadInterval: the slot map's age that makes a command reload it (0: go-redis's 60s)")
-}
-
-// Check refuses options go-redis would misread.
-func (o ClientOptions) Check() error {
-	for _, d := range []struct {
-		name string
-		v    time.Duration
-	}{{"min-retry-backoff", o.MinRetryBackoff}, {"max-retry-backoff", o.MaxRetryBackoff}, {"read-timeout", o.ReadTimeout}, {"write-timeout", o.WriteTimeout}} {
-		if d.v < 0 && d.v != -1 {
-			return fmt.Errorf("%s %v: want 0 (go-redis's default), -1 (none) or more", d.name, d.v)
-		}
-	}
-	switch {
-	case o.MaxRedirects < -1:
-		return fmt.Errorf("max-redirects %d: want -1 (none), 0 (go-redis's 3) or more", o.MaxRedirects)
-	case o.MaxRetries < -1:
-		return fmt.Errorf("max-retries %d: want -1 (none), 0 (go-redis's default) or more", o.MaxRetries)
-	case o.ClusterStateReloadInterval < 0:
-		return fmt.Errorf("cluster-state-reload-interval %v: want 0 (go-redis's 60s) or more", o.ClusterStateReloadInterval)
-	case o.DialTimeout < 0:
-		return fmt.Errorf("dial-timeout %v: want 0 (go-redis's 5s) or more", o.DialTimeout)
-	case o.PoolSize < 0:
-		return fmt.Errorf("pool-size %d: want 0 (go-redis's default) or more", o.PoolSize)
-	case o.MinRetryBackoff > 0 && o.MaxRetryBackoff > 0 && o.MinRetryBackoff > o.MaxRetryBackoff:
-		return fmt.Errorf("min-retry-backoff %v is more than max-retry-backoff %v", o.MinRetryBackoff, o.MaxRetryBackoff)
-	}
-	return nil
-}
-
-// ClusterOptions returns go-redis's options for a client that starts from addrs.
-func (o ClientOptions) ClusterOptions(addrs []string) *redis.ClusterOptions {
+// ClusterOptions returns go-redis's options for a client with o that starts from addrs.
+func ClusterOptions(o ClientOptions, addrs []string) *redis.ClusterOptions {
 	return &redis.ClusterOptions{
 		Addrs:           addrs,
 		MaxRedirects:    o.MaxRedirects,
@@ -117,7 +52,7 @@ type Client struct {
 // go-redis's process-wide logger: each Result carries its error instead.
 func NewClient(o ClientOptions, addrs []string) *Client {
 	quiet.Do(func() { redis.SetLogger(quietLog{}) })
-	cc := redis.NewClusterClient(o.ClusterOptions(addrs))
+	cc := redis.NewClusterClient(ClusterOptions(o, addrs))
 	cc.OnNewNode(func(node *redis.Client) { node.AddHook(attemptHook{addr: node.Options().Addr}) })
 	return &Client{cc}
 }
