@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/kvplace/kvplace/sim/cluster"
-	"github.com/kvplace/kvplace/sim/live"
 )
 
 // FailoverConfig configures RunFailover: Runs simulated faults of the first master of a
@@ -33,10 +32,9 @@ type FailoverConfig struct {
 	// holds those runs, and MergeFailover puts the shards' results back together.
 	Shard Shard `json:"-"`
 	// Live runs each failover on real redis-server processes on loopback (see
-	// MeasureLiveFailover), under load from go-redis clients with Client's options, instead
-	// of simulating it; Seed then only labels the runs and seeds their load's draws.
-	Live   bool               `json:"live,omitempty"`
-	Client live.ClientOptions `json:"client,omitzero"`
+	// MeasureLiveFailover), under load from go-redis clients with Load.Client's options,
+	// instead of simulating it; Seed then only labels the runs and seeds their load's draws.
+	Live bool `json:"live,omitempty"`
 }
 
 // DefaultFailoverConfig is what `go run ./experiments/failover` runs with no flags: the
@@ -73,9 +71,6 @@ func (cfg FailoverConfig) Validate() error {
 	}
 	if _, err := ParseFault(cfg.Fault); err != nil {
 		return fmt.Errorf("failover: %w", err)
-	}
-	if err := cfg.Client.Check(); err != nil {
-		return fmt.Errorf("failover: client: %w", err)
 	}
 	if cfg.Live && cfg.Trace != nil {
 		return errLiveTrace

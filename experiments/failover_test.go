@@ -39,21 +39,20 @@ func TestRunFailoverMatchesRealRedisAndRepeats(t *testing.T) {
 	require.Equal(t, strings.Join(lines[:repeat+1], "\n")+"\n", second.String(), "same seeds, different runs")
 	require.Len(t, lines, runs+1)
 	assert.True(t, strings.HasPrefix(lines[0], "seed,pfail_ms,fail_ms,promoted_ms"), lines[0])
-	assert.Regexp(t, `^1,\d+,\d+,\d+,127\.0\.0\.1:638\d,\d+,7000,\d+,\d+,\d+,0$`, lines[1])
+	assert.Regexp(t, `^1,\d+,\d+,\d+,127\.0\.0\.1:638\d,,7000,\d+,\d+,\d+,0$`, lines[1], "no unserved window: it never ended")
 
 	// Under load, a SIGKILL on loopback loses no acknowledged write, and the master's
-	// slots stay unserved until just after the promotion: the other nodes hear of it 40 to
-	// 44 ms later (the winner's PONG broadcast waits, by Nagle's algorithm, for the delayed
-	// ACK of its vote request; 7.0.15's logs show the same), and the clients ask them in
-	// turn. Over the 200 default seeds the gap is 5 to 125 ms, median 52.
+	// slots stay unserved to the end of the observation: the clients are go-redis with its
+	// defaults, which reloads its slot map on MOVED or when the map is 60 s old, not when
+	// a node refuses connections (TestFailoverUnderLoadKill has them reload every second;
+	// recordings/goredis has the live runs that agree).
 	ls := res.LoadSummary
 	require.NotNil(t, ls)
 	assert.Zero(t, ls.Lost)
 	assert.Positive(t, ls.Acked)
 	assert.Positive(t, ls.Failed)
 	for _, r := range res.Runs {
-		assert.True(t, r.Load.Recovered, "seed %d", r.Seed)
-		assert.InDelta(t, r.Promoted.Seconds(), r.Load.Unserved.Seconds(), 0.15, "seed %d", r.Seed)
+		assert.False(t, r.Load.Recovered, "seed %d", r.Seed)
 	}
 	assert.NotEmpty(t, res.Timeline, "the first run's requests, for the timeline figure")
 }

@@ -25,8 +25,7 @@ type LiveFailover struct {
 	Replicas    int
 	NodeTimeout time.Duration
 	Fault       Fault
-	Load        *Load // nil: no load
-	Client      live.ClientOptions
+	Load        *Load // nil: no load; its Client is the go-redis clients' options
 }
 
 // MeasureLiveFailover builds the cluster with the real redis-cli, waits for the replicas'
@@ -34,7 +33,7 @@ type LiveFailover struct {
 // iptables rules that cut its cluster bus and replication links (its clients still reach
 // it; this needs root). It watches as sim/live.Cluster.WatchFailover does for three node
 // timeouts plus 4 s, as MeasureFailoverUnder does. Under load, each of Load.Clients is a
-// go-redis ClusterClient with f.Client's options, sending open-loop from Load.Before the
+// go-redis ClusterClient with Load.Client's options, sending open-loop from Load.Before the
 // fault to the end of the observation; then the master is restarted or the cut healed,
 // the cluster has two node timeouts plus 5 s to settle, and every key written is read
 // back. The times and counts are those of MeasureFailoverUnder, measured on the real
@@ -45,9 +44,6 @@ func MeasureLiveFailover(f LiveFailover) (FailoverTiming, error) {
 		if err := f.Load.check(); err != nil {
 			return t, err
 		}
-	}
-	if err := f.Client.Check(); err != nil {
-		return t, err
 	}
 	if f.Fault != Kill && f.Fault != Isolate {
 		return t, fmt.Errorf("measure: unknown %v", f.Fault)
@@ -75,6 +71,12 @@ func MeasureLiveFailover(f LiveFailover) (FailoverTiming, error) {
 		return t, err
 	}
 	defer c.Close()
+	// As in a cluster that has run a while: every node lists the replicas in CLUSTER
+	// SLOTS, so that clients that read from replicas know them (the simulation's fault
+	// comes 15 s after the creation, by when they are listed there too).
+	if err := c.WaitReplicasListed(f.Replicas, 30*time.Second); err != nil {
+		return t, err
+	}
 	victim := c.Servers[0]
 	rnd := rand.New(rand.NewPCG(f.Run, 0x6c697665)) // "live"
 	// As sim/live.MeasureFailover: a random phase of the ping rhythm at the fault.
@@ -82,7 +84,7 @@ func MeasureLiveFailover(f LiveFailover) (FailoverTiming, error) {
 	var app *liveLoad
 	if f.Load != nil {
 		time.Sleep(max(0, wait-f.Load.Before))
-		if app, err = startLiveLoad(c, victim, *f.Load, f.Client, rnd); err != nil {
+		if app, err = startLiveLoad(c, victim, *f.Load, rnd); err != nil {
 			return t, err
 		}
 		defer app.stop()
@@ -171,7 +173,7 @@ type liveLoad struct {
 // startLiveLoad starts load.Clients go-redis clients, each sending load.Rate/load.Clients
 // requests a second at fixed intervals whatever the replies (each request on a goroutine
 // of its own), staggered over one interval as client.OpenLoop staggers simulated ones.
-func startLiveLoad(c *live.Cluster, victim *live.Server, l Load, opts live.ClientOptions, rnd *rand.Rand) (*liveLoad, error) {
+func startLiveLoad(c *live.Cluster, victim *live.Server, l Load, rnd *rand.Rand) (*liveLoad, error) {
 	a := &liveLoad{load: l, rnd: rnd, ledger: client.NewLedger(), base: time.Now(), done: make(chan struct{})}
 	text, err := live.String(victim.Do("CLUSTER", "NODES"))
 	if err != nil {
@@ -190,7 +192,7 @@ func startLiveLoad(c *live.Cluster, victim *live.Server, l Load, opts live.Clien
 	}
 	interval := time.Duration(float64(time.Second) * float64(l.Clients) / l.Rate)
 	for i := range l.Clients {
-		cc := live.NewClient(opts, c.Addrs())
+		cc := live.NewClient(l.Client, c.Addrs())
 		// Load the slot map and connect to every master before the first request, as
 		// client.OpenLoop's Refresh loads it.
 		if err := cc.ForEachMaster(context.Background(), func(ctx context.Context, node *redis.Client) error { return node.Ping(ctx).Err() }); err != nil {
@@ -328,7 +330,7 @@ func measureLive(cfg FailoverConfig, run uint64, fault Fault, load *Load) (Failo
 	}()
 	return MeasureLiveFailover(LiveFailover{
 		Run: run, Dir: dir, Masters: cfg.Masters, Replicas: cfg.Replicas, NodeTimeout: cfg.NodeTimeout,
-		Fault: fault, Load: load, Client: cfg.Client,
+		Fault: fault, Load: load,
 	})
 }
 

@@ -33,8 +33,8 @@ func TestLiveFailoverWithGoRedis(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel() // each run mostly waits on the servers' timers
 			load := DefaultLoad()
-			load.Keep = true
-			tm, err := MeasureLiveFailover(LiveFailover{Run: 1, Dir: t.TempDir(), Masters: 3, Replicas: 1, NodeTimeout: time.Second, Fault: Kill, Load: &load, Client: tc.opts})
+			load.Keep, load.Client = true, tc.opts
+			tm, err := MeasureLiveFailover(LiveFailover{Run: 1, Dir: t.TempDir(), Masters: 3, Replicas: 1, NodeTimeout: time.Second, Fault: Kill, Load: &load})
 			require.NoError(t, err)
 			require.Positive(t, tm.Promoted, "no promotion seen")
 			assert.Positive(t, tm.PFail)
@@ -88,7 +88,7 @@ func TestLiveFailoverWithGoRedis(t *testing.T) {
 // refused with the flag's name.
 func TestClientOptions(t *testing.T) {
 	o := live.ClientOptions{MaxRedirects: 5, MaxRetries: 2, ReadOnly: true, RouteRandomly: true, PoolSize: 7, ReadTimeout: 3 * time.Second, ClusterStateReloadInterval: 2 * time.Second}
-	co := o.ClusterOptions([]string{"127.0.0.1:7000"})
+	co := live.ClusterOptions(o, []string{"127.0.0.1:7000"})
 	assert.Equal(t, 5, co.MaxRedirects)
 	assert.Equal(t, 2, co.MaxRetries)
 	assert.True(t, co.ReadOnly)

@@ -20,29 +20,42 @@ func loadOptions(seed uint64) cluster.Options {
 
 // TestFailoverUnderLoadKill: a SIGKILLed master loses no acknowledged write on loopback
 // (Redis sends the write to its replica in the same event-loop turn that acknowledges it,
-// and what was sent before the kill still arrives), and its slots are unserved from the
-// kill until the clients learn of the promotion: a little longer than the promotion.
+// and what was sent before the kill still arrives). Its slots are unserved from the kill
+// on: go-redis with its defaults keeps asking the dead master to the end of the
+// observation, since nothing but a MOVED or a 60 s old slot map makes it reload the map;
+// with the map reloaded every second, the slots are served again within about a second of
+// the promotion.
 func TestFailoverUnderLoadKill(t *testing.T) {
 	t.Parallel() // CPU-bound; the package's heaviest tests share the cores
 	for seed := uint64(1); seed <= 8; seed++ {
 		l := DefaultLoad()
 		l.Keep = true
+		reload := seed%2 == 0
+		if reload {
+			l.Client.ClusterStateReloadInterval = time.Second
+		}
 		tm, err := MeasureFailoverUnder(loadOptions(seed), Kill, &l)
 		require.NoError(t, err)
 		out := tm.Load
 		require.NotNil(t, out)
 		assert.Zero(t, out.Lost, "seed %d", seed)
-		assert.True(t, out.Recovered, "seed %d", seed)
-		assert.GreaterOrEqual(t, out.Unserved, tm.Promoted, "seed %d: served before a replica took over", seed)
-		// The other nodes hear of the promotion 40 to 44 ms after it (Nagle; see
-		// TestRunFailoverMatchesRealRedisAndRepeats), and the clients ask them in turn.
-		assert.Less(t, out.Unserved, tm.Promoted+150*time.Millisecond, "seed %d: clients were slow to find the new master", seed)
 		assert.Positive(t, out.Failed, "seed %d", seed)
 		assert.Positive(t, out.Acked, "seed %d", seed)
+		if reload {
+			assert.True(t, out.Recovered, "seed %d", seed)
+			assert.GreaterOrEqual(t, out.Unserved, tm.Promoted, "seed %d: served before a replica took over", seed)
+			// The other nodes hear of the promotion 40 to 44 ms after it (Nagle; see
+			// TestRunFailoverMatchesRealRedisAndRepeats); the map is reloaded by the first
+			// command after it is a second old, and reloads come 200 ms apart at most.
+			assert.Less(t, out.Unserved, tm.Promoted+1500*time.Millisecond, "seed %d: clients were slow to find the new master", seed)
+		} else {
+			assert.False(t, out.Recovered, "seed %d: go-redis found the new master without a reload", seed)
+		}
 		// Every request on the dead master's slots fails from the kill on; requests on the
 		// other masters' slots fail only while the dead one is FAIL and not yet replaced
 		// (cluster-require-full-coverage: every node reports CLUSTERDOWN), as real Redis
-		// does (sim/live TestRealClusterDownWhileMasterFailed).
+		// does (sim/live TestRealClusterDownWhileMasterFailed), and for the retries'
+		// backoffs after that (at most 10+20, 10+40 and 10+80 ms).
 		othersFailed := 0
 		for _, r := range out.Log {
 			if r.Victim && r.Sent > time.Millisecond && r.End < tm.Promoted {
@@ -67,6 +80,7 @@ func TestFailoverUnderLoadIsolate(t *testing.T) {
 	for seed := uint64(1); seed <= 8; seed++ {
 		l := DefaultLoad()
 		l.Keep = true
+		l.Client.ClusterStateReloadInterval = time.Second // to see the slots served again
 		tm, err := MeasureFailoverUnder(loadOptions(seed), Isolate, &l)
 		require.NoError(t, err)
 		out := tm.Load
@@ -82,7 +96,13 @@ func TestFailoverUnderLoadIsolate(t *testing.T) {
 		assert.Positive(t, want, "seed %d", seed)
 		assert.Equal(t, want, out.Lost, "seed %d", seed)
 		assert.True(t, out.Recovered, "seed %d", seed)
-		assert.Less(t, out.Unserved, tm.Promoted, "seed %d: the isolated master served its clients for a while", seed)
+		firstFail := time.Duration(-1)
+		for _, r := range out.Log {
+			if r.Victim && r.Outcome == client.Failed && firstFail < 0 {
+				firstFail = r.Sent
+			}
+		}
+		assert.Greater(t, firstFail, 500*time.Millisecond, "seed %d: the isolated master served its clients for a while", seed)
 	}
 }
 

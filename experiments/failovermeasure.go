@@ -87,6 +87,9 @@ type Load struct {
 	// longer to serve the failed master's slots again.
 	Observe time.Duration
 	Keep    bool // keep every request after the fault in LoadOutcome.Log
+	// Client is go-redis's options for every client: simulated ones behave as go-redis
+	// does with them (client.GoRedis), live ones are go-redis.
+	Client client.Options `json:"client,omitzero"`
 }
 
 // DefaultLoad is a small web application: 4 clients, 1000 requests/s, half of them
@@ -120,6 +123,9 @@ func (l Load) check() error {
 		return fmt.Errorf("load: before %v: want 0 or more", l.Before)
 	case l.Observe < 0 || l.Observe > MaxNodeTimeout:
 		return fmt.Errorf("load: observe %v: want 0 (three node timeouts plus 4s) to %v", l.Observe, MaxNodeTimeout)
+	}
+	if err := l.Client.Check(); err != nil {
+		return fmt.Errorf("load: client: %w", err)
 	}
 	return nil
 }
@@ -269,11 +275,15 @@ func startLoad(c *cluster.Cluster, procs []*cluster.Process, l Load) *appLoad {
 	for _, p := range procs {
 		seeds = append(seeds, p.Addr())
 	}
-	client.OpenLoop(c, seeds, l.Clients, l.Rate, 0, func(cc *client.ClusterClient) bool {
+	client.OpenLoopWith(c, l.Clients, l.Rate, 0, func(i int) client.Doer {
+		g := client.NewGoRedis(c, "app-"+strconv.Itoa(i+1), l.Client, seeds...)
+		g.Load()
+		return g
+	}, func(d client.Doer) bool {
 		if a.stopped {
 			return false
 		}
-		a.request(cc)
+		a.request(d)
 		return true
 	})
 	return a
@@ -290,7 +300,7 @@ func (a *appLoad) fault(now sim.Time, victim *cluster.Node) {
 
 func (a *appLoad) stop() { a.stopped = true }
 
-func (a *appLoad) request(cc *client.ClusterClient) {
+func (a *appLoad) request(cc client.Doer) {
 	write := a.rnd.Float64() < a.load.Writes
 	var key, value string
 	var args []string

@@ -63,7 +63,7 @@ shard's file and prints what the whole run prints, the same bytes.`)
 	jsonl := fs.Bool("jsonl", false, "print one JSON line per run, for -merge")
 	merge := fs.Bool("merge", false, "merge the -jsonl files given as arguments, the shards of one run, and print what that run prints")
 	fs.BoolVar(&cfg.Live, "live", false, "run each failover on real redis-server processes on loopback, under load from go-redis clients (isolate needs root and iptables)")
-	cfg.Client.Flags(fs)
+	cfg.Load.Client.Flags(fs)
 	tracePath := fs.String("trace", "", "write the first run's Chrome/Perfetto trace to `FILE` (open it at https://ui.perfetto.dev)")
 	if err := command.Parse(fs, args); err != nil {
 		return err
@@ -114,8 +114,6 @@ shard's file and prints what the whole run prints, the same bytes.`)
 			cfg.Runs = 10 // 200 real failovers would take an hour
 		}
 		defer live.HandleInterrupts()()
-	} else if given := clientFlagsGiven(fs); given != "" {
-		return command.Usagef(fs, "-%s: the go-redis options are for -live runs; the simulated client has its own", given)
 	}
 	if *tracePath != "" {
 		f, err := os.Create(*tracePath)
@@ -138,21 +136,6 @@ shard's file and prints what the whole run prints, the same bytes.`)
 		return err
 	}
 	return report(res, *csv, *asJSON, *jsonl, *out, stdout, stderr)
-}
-
-// clientFlagsGiven returns the name of a go-redis option flag given on the command line,
-// or "".
-func clientFlagsGiven(fs *flag.FlagSet) string {
-	var opts live.ClientOptions
-	probe := flag.NewFlagSet("", flag.ContinueOnError)
-	opts.Flags(probe)
-	given := ""
-	probe.VisitAll(func(f *flag.Flag) {
-		if given == "" && command.Given(fs, f.Name) {
-			given = f.Name
-		}
-	})
-	return given
 }
 
 func btoi(b bool) int {

@@ -46,7 +46,7 @@ func TestBadFlags(t *testing.T) {
 	assert.ErrorContains(t, run([]string{"-observe", "-1s", "-q"}, &out, &errs), "load: observe -1s")
 	err := run([]string{"-live", "-trace", "t.json", "-q"}, &out, &errs)
 	assert.True(t, command.IsUsage(err), "-live -trace: %v", err)
-	assert.ErrorContains(t, run([]string{"-live", "-pool-size", "-3", "-q"}, &out, &errs), "client: pool-size -3")
+	assert.ErrorContains(t, run([]string{"-live", "-pool-size", "-3", "-q"}, &out, &errs), "load: client: pool-size -3")
 }
 
 // TestTraceOfTheFirstRun: -trace FILE writes the first run's Chrome/Perfetto trace, the

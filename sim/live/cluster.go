@@ -89,6 +89,39 @@ func StartCluster(spec ClusterSpec) (c *Cluster, err error) {
 	}
 }
 
+// WaitReplicasListed waits, up to limit, until CLUSTER SLOTS on every server lists every
+// master's replicas. Redis lists a replica there only once the node asked has seen it
+// with a replication offset other than 0 (isReplicaAvailable), which after the first
+// sync of an empty master takes until the master's first replication PING
+// (repl-ping-replica-period, 10 s) has reached it and been gossiped. A client that loads
+// its slot map before then, as go-redis does once, knows no replica to read from.
+func (c *Cluster) WaitReplicasListed(replicas int, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		listed := true
+		for _, s := range c.Servers {
+			r, err := s.Do("CLUSTER", "SLOTS")
+			ranges, ok := r.([]any)
+			if err != nil || !ok || len(ranges) == 0 {
+				listed = false
+				break
+			}
+			for _, rng := range ranges {
+				if e, ok := rng.([]any); !ok || len(e) < 3+replicas {
+					listed = false
+				}
+			}
+		}
+		if listed {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("live: CLUSTER SLOTS did not list every replica within %v", limit)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // ReplicasOf returns the servers that INFO replication says replicate master.
 func (c *Cluster) ReplicasOf(master *Server) []*Server {
 	var out []*Server
