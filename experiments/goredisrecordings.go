@@ -1,0 +1,152 @@
+package experiments
+
+import (
+	"embed"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kvplace/kvplace/sim/client"
+)
+
+// goRedisRecordings holds real failovers under go-redis load, as
+// recordings/record-goredis.sh makes them: one CSV file a cell, `failover -live -csv`'s
+// own output with '#' lines saying how it was made.
+//
+//go:embed recordings/goredis/*.csv
+var goRedisRecordings embed.FS
+
+// A LiveCell is one recorded cell of real failovers under go-redis load: Fault ("kill" or
+// "isolate") at NodeTimeout, the clients' options named by Options ("default", or
+// "replicas": ReadOnly and RouteRandomly) and given by Client.
+type LiveCell struct {
+	Name        string // the file's name without .csv: FAULT-TIMEOUT-OPTIONS
+	Fault       string
+	NodeTimeout time.Duration
+	Options     string
+	Client      client.Options
+	Runs        []LiveRun
+}
+
+// A LiveRun is one row of a LiveCell: what WriteFailoverCSV prints. Recovered is false
+// where the unserved field is empty (the failed master's slots were not served again
+// within the observation).
+type LiveRun struct {
+	Run                             int
+	PFail, Fail, Promoted, Unserved time.Duration
+	Recovered                       bool
+	Requests, Failed, Redirected    int
+	Acked, Lost                     int
+}
+
+// LiveCells returns every recorded cell, in file name order.
+func LiveCells() ([]LiveCell, error) {
+	names, err := fs.Glob(goRedisRecordings, "recordings/goredis/*.csv")
+	if err != nil {
+		return nil, err
+	}
+	var cells []LiveCell
+	for _, name := range names {
+		f, err := goRedisRecordings.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		cell, err := readLiveCell(strings.TrimSuffix(strings.TrimPrefix(name, "recordings/goredis/"), ".csv"), f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		cells = append(cells, cell)
+	}
+	return cells, nil
+}
+
+func readLiveCell(name string, f fs.File) (LiveCell, error) {
+	cell := LiveCell{Name: name}
+	parts := strings.Split(name, "-")
+	if len(parts) != 3 {
+		return cell, fmt.Errorf("name %q: want FAULT-TIMEOUT-OPTIONS", name)
+	}
+	var err error
+	if _, err = ParseFault(parts[0]); err != nil {
+		return cell, err
+	}
+	cell.Fault = parts[0]
+	if cell.NodeTimeout, err = time.ParseDuration(parts[1]); err != nil {
+		return cell, err
+	}
+	cell.Options = parts[2]
+	switch cell.Options {
+	case "default":
+	case "replicas":
+		cell.Client = client.Options{ReadOnly: true, RouteRandomly: true}
+	default:
+		return cell, fmt.Errorf("options %q: want default or replicas", cell.Options)
+	}
+	r := csv.NewReader(f)
+	r.Comment = '#'
+	header, err := r.Read()
+	if err != nil {
+		return cell, fmt.Errorf("header: %w", err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[h] = i
+	}
+	for _, h := range []string{"seed", "pfail_ms", "fail_ms", "promoted_ms", "unserved_ms", "requests", "failed", "redirected", "acked_writes", "lost_writes"} {
+		if _, ok := col[h]; !ok {
+			return cell, fmt.Errorf("no column %s", h)
+		}
+	}
+	for {
+		row, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return cell, err
+		}
+		line, _ := r.FieldPos(0)
+		n := func(h string) (int, error) {
+			v, err := strconv.Atoi(row[col[h]])
+			if err != nil {
+				return 0, fmt.Errorf("line %d: %s %q: %w", line, h, row[col[h]], err)
+			}
+			return v, nil
+		}
+		ms := func(h string) (time.Duration, error) {
+			if row[col[h]] == "" {
+				return 0, nil
+			}
+			v, err := n(h)
+			return time.Duration(v) * time.Millisecond, err
+		}
+		var run LiveRun
+		var errs [10]error
+		run.Run, errs[0] = n("seed")
+		run.PFail, errs[1] = ms("pfail_ms")
+		run.Fail, errs[2] = ms("fail_ms")
+		run.Promoted, errs[3] = ms("promoted_ms")
+		run.Unserved, errs[4] = ms("unserved_ms")
+		run.Recovered = row[col["unserved_ms"]] != ""
+		run.Requests, errs[5] = n("requests")
+		run.Failed, errs[6] = n("failed")
+		run.Redirected, errs[7] = n("redirected")
+		run.Acked, errs[8] = n("acked_writes")
+		run.Lost, errs[9] = n("lost_writes")
+		for _, err := range errs {
+			if err != nil {
+				return cell, err
+			}
+		}
+		cell.Runs = append(cell.Runs, run)
+	}
+	if len(cell.Runs) == 0 {
+		return cell, fmt.Errorf("no runs")
+	}
+	return cell, nil
+}
