@@ -153,7 +153,7 @@ func others(all []*live.Server, not *live.Server) []*live.Server {
 // liveLoad drives a Load with go-redis clients, as appLoad does with simulated ones.
 type liveLoad struct {
 	load    Load
-	clients []*live.Client
+	clients []*client.Real
 	victim  [slot.Count]bool // the slots the first master served before the fault
 	base    time.Time        // the histories' zero
 	done    chan struct{}
@@ -192,7 +192,7 @@ func startLiveLoad(c *live.Cluster, victim *live.Server, l Load, rnd *rand.Rand)
 	}
 	interval := time.Duration(float64(time.Second) * float64(l.Clients) / l.Rate)
 	for i := range l.Clients {
-		cc := live.NewClient(l.Client, c.Addrs())
+		cc := client.NewReal(l.Client, c.Addrs())
 		// Load the slot map and connect to every master before the first request, as
 		// client.OpenLoop's Refresh loads it.
 		if err := cc.ForEachMaster(context.Background(), func(ctx context.Context, node *redis.Client) error { return node.Ping(ctx).Err() }); err != nil {
@@ -206,7 +206,7 @@ func startLiveLoad(c *live.Cluster, victim *live.Server, l Load, rnd *rand.Rand)
 	return a, nil
 }
 
-func (a *liveLoad) tick(i int, cc *live.Client, next time.Time, interval time.Duration) {
+func (a *liveLoad) tick(i int, cc *client.Real, next time.Time, interval time.Duration) {
 	defer a.ticking.Done()
 	for {
 		select {
@@ -239,7 +239,7 @@ func (a *liveLoad) stop() {
 	})
 }
 
-func (a *liveLoad) request(i int, cc *live.Client) {
+func (a *liveLoad) request(i int, cc *client.Real) {
 	defer a.flying.Done()
 	a.mu.Lock()
 	write := a.rnd.Float64() < a.load.Writes
@@ -290,11 +290,11 @@ func (a *liveLoad) request(i int, cc *live.Client) {
 // defaults, trying a failed read again a second later, five times, as client.ReadBack
 // does in simulation, and counts per key the acknowledged writes that are missing.
 func (a *liveLoad) readBack(addrs []string) (map[string]int, error) {
-	reader := live.NewClient(live.ClientOptions{}, addrs)
+	reader := client.NewReal(client.Options{}, addrs)
 	defer reader.Close()
 	lost := map[string]int{}
 	for _, key := range a.ledger.Keys() {
-		var r live.Result
+		var r client.RealResult
 		for try := 0; ; try++ {
 			if r = reader.Do(context.Background(), "GET", key); r.Err == nil {
 				break

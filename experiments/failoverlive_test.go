@@ -10,7 +10,6 @@ import (
 
 	"github.com/kvplace/kvplace/internal/livetest"
 	"github.com/kvplace/kvplace/sim/client"
-	"github.com/kvplace/kvplace/sim/live"
 )
 
 // A real failover under go-redis load: the phases are seen, every request is recorded with
@@ -24,11 +23,11 @@ func TestLiveFailoverWithGoRedis(t *testing.T) {
 	livetest.NeedLong(t)
 	for _, tc := range []struct {
 		name   string
-		opts   live.ClientOptions
+		opts   client.Options
 		served bool // the failed master's slots are served again within the observation
 	}{
-		{"defaults", live.ClientOptions{}, false},
-		{"reload-1s", live.ClientOptions{ClusterStateReloadInterval: time.Second}, true},
+		{"defaults", client.Options{}, false},
+		{"reload-1s", client.Options{ClusterStateReloadInterval: time.Second}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel() // each run mostly waits on the servers' timers
@@ -87,8 +86,8 @@ func TestLiveFailoverWithGoRedis(t *testing.T) {
 // The go-redis options a command takes map to go-redis's own fields, and nonsense is
 // refused with the flag's name.
 func TestClientOptions(t *testing.T) {
-	o := live.ClientOptions{MaxRedirects: 5, MaxRetries: 2, ReadOnly: true, RouteRandomly: true, PoolSize: 7, ReadTimeout: 3 * time.Second, ClusterStateReloadInterval: 2 * time.Second}
-	co := live.ClusterOptions(o, []string{"127.0.0.1:7000"})
+	o := client.Options{MaxRedirects: 5, MaxRetries: 2, ReadOnly: true, RouteRandomly: true, PoolSize: 7, ReadTimeout: 3 * time.Second, ClusterStateReloadInterval: 2 * time.Second}
+	co := o.ClusterOptions([]string{"127.0.0.1:7000"})
 	assert.Equal(t, 5, co.MaxRedirects)
 	assert.Equal(t, 2, co.MaxRetries)
 	assert.True(t, co.ReadOnly)
@@ -97,16 +96,16 @@ func TestClientOptions(t *testing.T) {
 	assert.Equal(t, 3*time.Second, co.ReadTimeout)
 	assert.Equal(t, 2*time.Second, co.ClusterStateReloadInterval)
 	assert.Equal(t, []string{"127.0.0.1:7000"}, co.Addrs)
-	require.NoError(t, live.ClientOptions{}.Check())
+	require.NoError(t, client.Options{}.Check())
 	for _, bad := range []struct {
-		o    live.ClientOptions
+		o    client.Options
 		want string
 	}{
-		{live.ClientOptions{MaxRedirects: -2}, "max-redirects -2"},
-		{live.ClientOptions{ReadTimeout: -time.Second}, "read-timeout -1s"},
-		{live.ClientOptions{PoolSize: -1}, "pool-size -1"},
-		{live.ClientOptions{MinRetryBackoff: time.Second, MaxRetryBackoff: time.Millisecond}, "min-retry-backoff 1s is more than max-retry-backoff 1ms"},
-		{live.ClientOptions{ClusterStateReloadInterval: -time.Second}, "cluster-state-reload-interval -1s"},
+		{client.Options{MaxRedirects: -2}, "max-redirects -2"},
+		{client.Options{ReadTimeout: -time.Second}, "read-timeout -1s"},
+		{client.Options{PoolSize: -1}, "pool-size -1"},
+		{client.Options{MinRetryBackoff: time.Second, MaxRetryBackoff: time.Millisecond}, "min-retry-backoff 1s is more than max-retry-backoff 1ms"},
+		{client.Options{ClusterStateReloadInterval: -time.Second}, "cluster-state-reload-interval -1s"},
 	} {
 		err := bad.o.Check()
 		require.Error(t, err)

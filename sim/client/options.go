@@ -13,8 +13,8 @@ import (
 // node level (-1 too), backoff 10 ms to 1 s between retries, DialTimeout 5 s, ReadTimeout
 // 5 s (-1: none), WriteTimeout the ReadTimeout, PoolSize 5 per CPU, and reads from the
 // master unless ReadOnly, RouteByLatency or RouteRandomly (which imply ReadOnly) send them
-// to replicas too, and the slot map reloaded when it is 60 s old. sim/live gives them to
-// the real go-redis; GoRedis, the simulated client, follows them as go-redis does.
+// to replicas too, and the slot map reloaded when it is 60 s old. Real gives them to the
+// real go-redis; GoRedis, the simulated client, follows them as go-redis does.
 type Options struct {
 	MaxRedirects    int           `json:"max_redirects,omitempty"`
 	MaxRetries      int           `json:"max_retries,omitempty"`

@@ -1,4 +1,4 @@
-package live
+package client
 
 import (
 	"context"
@@ -9,16 +9,11 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/kvplace/kvplace/sim/client"
 )
 
-// ClientOptions are go-redis's options as users set them; the simulated client takes the
-// same (see client.Options).
-type ClientOptions = client.Options
-
-// ClusterOptions returns go-redis's options for a client with o that starts from addrs.
-func ClusterOptions(o ClientOptions, addrs []string) *redis.ClusterOptions {
+// ClusterOptions returns the real go-redis's options for a client with o that starts from
+// addrs.
+func (o Options) ClusterOptions(addrs []string) *redis.ClusterOptions {
 	return &redis.ClusterOptions{
 		Addrs:           addrs,
 		MaxRedirects:    o.MaxRedirects,
@@ -42,23 +37,24 @@ func ClusterOptions(o ClientOptions, addrs []string) *redis.ClusterOptions {
 	}
 }
 
-// A Client is go-redis's ClusterClient with a record of what each command went through:
-// the MOVED and ASK replies it followed and the node that answered last.
-type Client struct {
+// A Real is the real go-redis's ClusterClient, for live runs against real servers, with a
+// record of what each command went through: the MOVED and ASK replies it followed and the
+// node that answered last.
+type Real struct {
 	*redis.ClusterClient
 }
 
-// NewClient returns a go-redis ClusterClient that starts from addrs. It silences
-// go-redis's process-wide logger: each Result carries its error instead.
-func NewClient(o ClientOptions, addrs []string) *Client {
+// NewReal returns a go-redis ClusterClient with options o that starts from addrs. It
+// silences go-redis's process-wide logger: each RealResult carries its error instead.
+func NewReal(o Options, addrs []string) *Real {
 	quiet.Do(func() { redis.SetLogger(quietLog{}) })
-	cc := redis.NewClusterClient(ClusterOptions(o, addrs))
+	cc := redis.NewClusterClient(o.ClusterOptions(addrs))
 	cc.OnNewNode(func(node *redis.Client) { node.AddHook(attemptHook{addr: node.Options().Addr}) })
-	return &Client{cc}
+	return &Real{cc}
 }
 
-// A Result is one command as the application saw it.
-type Result struct {
+// A RealResult is one command of a Real client as the application saw it.
+type RealResult struct {
 	Start, End time.Time
 	// Reply is the string reply (a GET's value, a SET's "OK"); Found is false for a GET of
 	// a missing key (go-redis's redis.Nil), which is no error.
@@ -73,13 +69,13 @@ type Result struct {
 }
 
 // Redirected reports whether the command followed a MOVED or ASK.
-func (r Result) Redirected() bool { return len(r.Redirects) > 0 }
+func (r RealResult) Redirected() bool { return len(r.Redirects) > 0 }
 
 // Do runs one command and returns what it went through. A missing key is no error.
-func (c *Client) Do(ctx context.Context, args ...any) Result {
+func (c *Real) Do(ctx context.Context, args ...any) RealResult {
 	t := &trail{}
 	ctx = context.WithValue(ctx, trailKey{}, t)
-	r := Result{Start: time.Now()}
+	r := RealResult{Start: time.Now()}
 	cmd := c.ClusterClient.Do(ctx, args...)
 	r.End = time.Now()
 	val, err := cmd.Result()
