@@ -70,7 +70,7 @@ type goRedisNode struct {
 	addr       string
 	failing    int64 // the Unix second it was marked failing, if marked
 	marked     bool
-	dialErrors int   // dials that failed since the last success
+	dialErrors int // dials that failed since the last success
 	lastDial   string
 	probing    bool
 }

@@ -103,7 +103,7 @@ func TestGoRedisKeepsAskingADeadMaster(t *testing.T) {
 			// backoffs (at most 10+20, 10+40 and 10+80 ms).
 			assert.Less(t, r.End.Sub(r.Sent), 200*time.Millisecond)
 			c.Sim.RunFor(50 * time.Second) // the map is now more than 60 s old
-			do(t, c, g, "GET", key)         // starts the reload
+			do(t, c, g, "GET", key)        // starts the reload
 			c.Sim.RunFor(time.Second)
 			r = do(t, c, g, "GET", key)
 			assert.Equal(t, client.Served, r.Outcome, r.Reply.Str)
