@@ -242,19 +242,12 @@ func (a *liveLoad) stop() {
 func (a *liveLoad) request(i int, cc *client.Real) {
 	defer a.flying.Done()
 	a.mu.Lock()
-	write := a.rnd.Float64() < a.load.Writes
-	var key, value string
-	var args []any
-	if write {
-		a.writes++
-		key = "w:" + strconv.Itoa(a.writes)
-		value = a.ledger.Value(key)
-		args = []any{"SET", key, value}
-	} else {
-		key = "key:" + strconv.Itoa(a.rnd.IntN(a.load.Keys))
-		args = []any{"GET", key}
-	}
+	key, value, write := a.load.next(a.rnd, &a.writes, a.ledger)
 	a.mu.Unlock()
+	args := []any{"GET", key}
+	if write {
+		args = []any{"SET", key, value}
+	}
 	r := cc.Do(context.Background(), args...)
 	a.mu.Lock()
 	defer a.mu.Unlock()

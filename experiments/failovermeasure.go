@@ -300,18 +300,30 @@ func (a *appLoad) fault(now sim.Time, victim *cluster.Node) {
 
 func (a *appLoad) stop() { a.stopped = true }
 
+// A drawer is the random source of a load's requests: a simulation's stream, or a live
+// run's generator.
+type drawer interface {
+	Float64() float64
+	IntN(n int) int
+}
+
+// next draws the next request of l: with probability l.Writes a SET of a key never written
+// before ("w:17", counted in writes), with the value the ledger gives it; otherwise a GET
+// of one of l.Keys keys ("key:42").
+func (l Load) next(rnd drawer, writes *int, ledger *client.Ledger) (key, value string, write bool) {
+	if rnd.Float64() < l.Writes {
+		*writes++
+		key = "w:" + strconv.Itoa(*writes)
+		return key, ledger.Value(key), true
+	}
+	return "key:" + strconv.Itoa(rnd.IntN(l.Keys)), "", false
+}
+
 func (a *appLoad) request(cc client.Doer) {
-	write := a.rnd.Float64() < a.load.Writes
-	var key, value string
-	var args []string
+	key, value, write := a.load.next(&a.rnd, &a.writes, a.ledger)
+	args := []string{"GET", key}
 	if write {
-		a.writes++
-		key = "w:" + strconv.Itoa(a.writes)
-		value = a.ledger.Value(key)
 		args = []string{"SET", key, value}
-	} else {
-		key = "key:" + strconv.Itoa(a.rnd.IntN(a.load.Keys))
-		args = []string{"GET", key}
 	}
 	after := a.faulted
 	cc.Do(func(r client.Result) {
