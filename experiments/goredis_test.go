@@ -3,6 +3,7 @@ package experiments
 import (
 	"os"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -100,4 +101,20 @@ func TestLiveCells(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A recording with a field that is not a number is refused, naming its line.
+func TestLiveCellBadLine(t *testing.T) {
+	files := fstest.MapFS{"kill-1s-default.csv": {Data: []byte("# made by hand\n" +
+		"seed,pfail_ms,fail_ms,promoted_ms,promoted_replica,unserved_ms,requests,failed,redirected,acked_writes,lost_writes\n" +
+		"1,1373,1876,2490,127.0.0.1:10005,,6999,2674,0,2175,0\n" +
+		"2,1314,soon,2881,127.0.0.1:10009,,7000,3057,0,1965,0\n")}}
+	f, err := files.Open("kill-1s-default.csv")
+	require.NoError(t, err)
+	_, err = readLiveCell("kill-1s-default", f)
+	assert.ErrorContains(t, err, `line 4: fail_ms "soon"`)
+	f, err = files.Open("kill-1s-default.csv")
+	require.NoError(t, err)
+	_, err = readLiveCell("kill-1s-sometimes", f)
+	assert.ErrorContains(t, err, `options "sometimes": want default or replicas`)
 }

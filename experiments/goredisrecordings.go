@@ -111,37 +111,28 @@ func readLiveCell(name string, f fs.File) (LiveCell, error) {
 			return cell, err
 		}
 		line, _ := r.FieldPos(0)
-		n := func(h string) (int, error) {
+		var bad error // the row's first field that is not a number
+		n := func(h string) int {
 			v, err := strconv.Atoi(row[col[h]])
-			if err != nil {
-				return 0, fmt.Errorf("line %d: %s %q: %w", line, h, row[col[h]], err)
+			if err != nil && bad == nil {
+				bad = fmt.Errorf("line %d: %s %q: %w", line, h, row[col[h]], err)
 			}
-			return v, nil
+			return v
 		}
-		ms := func(h string) (time.Duration, error) {
+		ms := func(h string) time.Duration {
 			if row[col[h]] == "" {
-				return 0, nil
+				return 0 // the phase never happened, or the window never ended
 			}
-			v, err := n(h)
-			return time.Duration(v) * time.Millisecond, err
+			return time.Duration(n(h)) * time.Millisecond
 		}
-		var run LiveRun
-		var errs [10]error
-		run.Run, errs[0] = n("seed")
-		run.PFail, errs[1] = ms("pfail_ms")
-		run.Fail, errs[2] = ms("fail_ms")
-		run.Promoted, errs[3] = ms("promoted_ms")
-		run.Unserved, errs[4] = ms("unserved_ms")
-		run.Recovered = row[col["unserved_ms"]] != ""
-		run.Requests, errs[5] = n("requests")
-		run.Failed, errs[6] = n("failed")
-		run.Redirected, errs[7] = n("redirected")
-		run.Acked, errs[8] = n("acked_writes")
-		run.Lost, errs[9] = n("lost_writes")
-		for _, err := range errs {
-			if err != nil {
-				return cell, err
-			}
+		run := LiveRun{
+			Run: n("seed"), PFail: ms("pfail_ms"), Fail: ms("fail_ms"), Promoted: ms("promoted_ms"),
+			Unserved: ms("unserved_ms"), Recovered: row[col["unserved_ms"]] != "",
+			Requests: n("requests"), Failed: n("failed"), Redirected: n("redirected"),
+			Acked: n("acked_writes"), Lost: n("lost_writes"),
+		}
+		if bad != nil {
+			return cell, bad
 		}
 		cell.Runs = append(cell.Runs, run)
 	}

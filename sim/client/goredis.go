@@ -177,8 +177,7 @@ func (g *GoRedis) attempt(res *Result, s int, node *goRedisNode, attempt int, mo
 		if node == nil {
 			node = g.cmdNode(s, args[0])
 		}
-		asking := ask
-		g.nodeDo(node, args, asking, 0, func(r cluster.Reply) {
+		g.nodeDo(node, args, ask, 0, func(r cluster.Reply) {
 			if !r.IsError() {
 				res.Reply, res.Addr, res.End = r, node.addr, g.now()
 				res.Outcome = Served
