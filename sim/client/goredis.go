@@ -33,6 +33,11 @@ import (
 //     RouteRandomly to a random node of the slot, or with RouteByLatency to the closest
 //     one, skipping nodes marked failing.
 //
+// In a cluster with a Placement (the simulator's ring and modulo schemes, which Redis and
+// go-redis do not have), the client is go-redis in all but where it sends a key: it builds
+// the cluster's partitioner from the tokens CLUSTER SLOTS lists and sends each key to its
+// token's nodes, as ClusterClient.cmdSlot sends it to its slot's.
+//
 // Not modelled: the time to open a connection to a live node (pools are warm and a dial
 // on loopback takes well under a millisecond), DialTimeout (it bounds dials to a node cut
 // off by a partition, and the faults here keep pools connected), replicas' LOADING state,
@@ -61,7 +66,8 @@ type waiter struct {
 }
 
 type goRedisState struct {
-	slots [slot.Count][]string // master first, then replicas
+	slots [slot.Count][]string // master first, then replicas; with a Placement, by token
+	part  cluster.Partitioner  // with a Placement, built from the tokens listed
 	at    sim.Time
 }
 
@@ -140,16 +146,41 @@ func (g *GoRedis) backoff(retry int) time.Duration {
 	return d
 }
 
-// Do sends a command about key (args[1] by convention) and calls done with its result.
+// Do sends a command and calls done with its result. The command goes to the slot of its
+// key: args[1], or for EVAL and EVALSHA with keys the first key, args[3], as go-redis's
+// cmdFirstKeyPos finds it.
 func (g *GoRedis) Do(done func(Result), args ...string) {
 	key := ""
-	if len(args) > 1 {
+	switch {
+	case len(args) > 3 && isEval(args[0]):
+		if args[2] != "0" {
+			key = args[3]
+		}
+	case len(args) > 1:
 		key = args[1]
 	}
 	res := &Result{Sent: g.now()}
 	g.withState(func() {
-		g.attempt(res, slot.Of(key), nil, 0, false, false, cluster.Reply{}, args, done)
+		g.attempt(res, key, nil, 0, false, false, cluster.Reply{}, args, done)
 	}, func(r cluster.Reply) { g.finish(res, r, nil, done) })
+}
+
+// slotOf is the slot a key's command goes to in the current state: its hash slot, or with
+// a Placement its token.
+func (g *GoRedis) slotOf(key string) int {
+	if g.state.part != nil {
+		return cluster.TokenOf(g.state.part, key)
+	}
+	return slot.Of(key)
+}
+
+// isEval reports whether cmd has EVAL's layout: script, numkeys, keys, arguments.
+func isEval(cmd string) bool {
+	switch strings.ToLower(cmd) {
+	case "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro":
+		return true
+	}
+	return false
 }
 
 // withState runs then with a state loaded, loading the first one if need be, or calls
@@ -168,14 +199,14 @@ func (g *GoRedis) withState(then func(), fail func(cluster.Reply)) {
 }
 
 // attempt is one turn of ClusterClient.process's loop.
-func (g *GoRedis) attempt(res *Result, s int, node *goRedisNode, attempt int, moved, ask bool, last cluster.Reply, args []string, done func(Result)) {
+func (g *GoRedis) attempt(res *Result, key string, node *goRedisNode, attempt int, moved, ask bool, last cluster.Reply, args []string, done func(Result)) {
 	if attempt > g.opt.MaxRedirects {
 		g.finish(res, last, node, done)
 		return
 	}
 	run := func() {
 		if node == nil {
-			node = g.cmdNode(s, args[0])
+			node = g.cmdNode(g.slotOf(key), args[0])
 		}
 		g.nodeDo(node, args, ask, 0, func(r cluster.Reply) {
 			if !r.IsError() {
@@ -188,7 +219,7 @@ func (g *GoRedis) attempt(res *Result, s int, node *goRedisNode, attempt int, mo
 				return
 			}
 			next := func(n *goRedisNode, mv, ak bool) {
-				g.attempt(res, s, n, attempt+1, mv, ak, r, args, done)
+				g.attempt(res, key, n, attempt+1, mv, ak, r, args, done)
 			}
 			if strings.HasPrefix(r.Str, "READONLY ") {
 				g.lazyReload()
@@ -427,19 +458,21 @@ func (g *GoRedis) loadState(done func(ok bool, last cluster.Reply)) {
 			return
 		}
 		g.nodeDo(order[i], []string{"CLUSTER", "SLOTS"}, false, 0, func(r cluster.Reply) {
-			if r.Kind != cluster.Array {
+			if r.Kind != cluster.Array || !g.setState(r) {
 				try(i+1, r)
 				return
 			}
-			g.setState(r)
 			done(true, r)
 		})
 	}
 	try(0, errorReply("redis: cluster has no nodes"))
 }
 
-func (g *GoRedis) setState(r cluster.Reply) {
+// setState makes the state from a CLUSTER SLOTS reply and runs the commands waiting for
+// it; with a Placement, a reply that lists no member makes none and reports false.
+func (g *GoRedis) setState(r cluster.Reply) bool {
 	st := &goRedisState{at: g.now()}
+	var tokens []int
 	for _, rng := range r.Array {
 		if len(rng.Array) < 3 {
 			continue
@@ -454,7 +487,17 @@ func (g *GoRedis) setState(r cluster.Reply) {
 		}
 		for s := rng.Array[0].Int; s <= rng.Array[1].Int && s < slot.Count; s++ {
 			st.slots[s] = addrs
+			if g.c.Placement != nil {
+				tokens = append(tokens, int(s))
+			}
 		}
+	}
+	if g.c.Placement != nil {
+		part, err := g.c.Placement.Build(tokens)
+		if err != nil {
+			return false
+		}
+		st.part = part
 	}
 	g.state = st
 	waiting := g.waiting
@@ -462,4 +505,5 @@ func (g *GoRedis) setState(r cluster.Reply) {
 	for _, w := range waiting {
 		w.then()
 	}
+	return true
 }
