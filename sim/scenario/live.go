@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/sim/client"
 	"github.com/kvplace/kvplace/sim/live"
 	"github.com/kvplace/kvplace/slot"
 )
@@ -45,7 +47,7 @@ func RunLive(rb *Runbook, out io.Writer, opt Options) error {
 	if _, _, err := live.Binaries(); err != nil {
 		return err
 	}
-	b := &liveBackend{seed: opt.Seed, began: time.Now(), byName: map[string]*liveContainer{}, conns: map[string]*live.Conn{}}
+	b := &liveBackend{seed: opt.Seed, began: time.Now(), byName: map[string]*liveContainer{}}
 	b.dir = opt.Dir
 	if b.dir == "" {
 		d, err := os.MkdirTemp("", "kvplace-live-")
@@ -79,9 +81,7 @@ type liveBackend struct {
 	forgetDir  func() // unregisters dir from what an interrupted command removes
 	containers []*liveContainer
 	byName     map[string]*liveContainer
-	conns      map[string]*live.Conn // the load client's connections, by address
-	timeout    time.Duration         // the load client's bound on one command; 0 means live.Conn's
-	firewall   *live.Firewall        // for partition and heal; nil when the runbook has none
+	firewall   *live.Firewall // for partition and heal; nil when the runbook has none
 
 	// mu serialises the steps that change processes with the faults `after` schedules,
 	// which fire on their own goroutine while redis-cli or sleep lines run.
@@ -105,9 +105,6 @@ func (b *liveBackend) close() error {
 	b.closed = true
 	for _, t := range b.timers {
 		t.Stop()
-	}
-	for _, c := range b.conns {
-		_ = c.Close()
 	}
 	for _, c := range b.containers {
 		_ = c.server.Resume()
@@ -443,39 +440,8 @@ func (b *liveBackend) entry() (string, error) {
 	return "", fmt.Errorf("load needs a running node")
 }
 
-// doFollowing sends args to addr and follows MOVED and ASK, up to 16 hops, as
-// simBackend.doFollowing; an ASK hop sends ASKING first on the same connection.
-func (b *liveBackend) doFollowing(addr string, args ...string) (reply any, redirects int, err error) {
-	send := func(addr string, asking bool) (reply any, err error) {
-		c, err := b.conn(addr)
-		if err != nil {
-			return nil, err
-		}
-		c.Timeout = b.timeout
-		if asking {
-			var rs []any
-			rs, err = c.Pipeline([][]string{{"ASKING"}, args})
-			if err == nil {
-				reply = rs[1]
-			}
-		} else {
-			reply, err = c.Do(args...)
-		}
-		if err != nil {
-			c.Close()
-			delete(b.conns, addr)
-			return nil, err
-		}
-		return reply, nil
-	}
-	errText := func(reply any) string {
-		e, _ := reply.(live.Error)
-		return string(e)
-	}
-	return followRedirects(addr, send, errText)
-}
-
-// loadKeys writes keys through a client that follows redirects, as simBackend.loadKeys.
+// loadKeys writes keys through the real go-redis, as simBackend.loadKeys does through the
+// simulated one.
 func (b *liveBackend) loadKeys(l Load, out io.Writer) error {
 	entry, err := b.entry()
 	if err != nil {
@@ -484,47 +450,37 @@ func (b *liveBackend) loadKeys(l Load, out io.Writer) error {
 	st := sim.NewStream(b.seed, "user/load") // the stream simBackend's load draws from
 	seq, distinct := loadSequence(l, &st)
 	value := l.values()
+	app := client.NewReal(l.options(), []string{entry})
+	defer app.Close()
 	redirects, failures := 0, 0
 	for i, k := range seq {
-		reply, hops, err := b.doFollowing(entry, "SET", fmt.Sprintf("key:%d", k), value(i))
-		redirects += hops
-		if _, isErr := reply.(live.Error); err != nil || isErr {
+		r := app.Do(context.Background(), "SET", fmt.Sprintf("key:%d", k), value(i))
+		redirects += len(r.Redirects)
+		if r.Err != nil {
 			failures++
 		}
 	}
-	fmt.Fprintf(out, "(load) %d writes to %d keys: %d redirects, %d errors\n", l.Keys, distinct, redirects, failures)
+	l.report(out, distinct, redirects, failures)
 	return nil
 }
 
-// loadValue writes one big value, as simBackend.loadValue.
+// loadValue writes one big value through the real go-redis, as simBackend.loadValue.
 func (b *liveBackend) loadValue(l LoadValue, out io.Writer) error {
 	entry, err := b.entry()
 	if err != nil {
 		return err
 	}
-	// redis-cli waits for as long as the script runs: a minute, and 20 µs a field or byte
-	// (a real 7.0.15 writes 3 000 000 fields in 15 to 25 s on 2 cores).
-	b.timeout = time.Minute + time.Duration(l.Size)*20*time.Microsecond
-	defer func() { b.timeout = 0 }()
-	reply, redirects, err := b.doFollowing(entry, l.request()...)
+	app := client.NewReal(l.options(), []string{entry})
+	defer app.Close()
+	var args []any
+	for _, a := range l.request() {
+		args = append(args, a)
+	}
+	r := app.Do(context.Background(), args...)
 	failure := ""
-	if err != nil {
-		failure = err.Error()
-	} else if e, ok := reply.(live.Error); ok {
-		failure = string(e)
+	if r.Err != nil {
+		failure = r.Err.Error()
 	}
-	l.report(out, redirects, failure)
+	l.report(out, len(r.Redirects), failure)
 	return nil
-}
-
-func (b *liveBackend) conn(addr string) (*live.Conn, error) {
-	if c, ok := b.conns[addr]; ok {
-		return c, nil
-	}
-	c, err := live.Dial(addr, 2*time.Second)
-	if err != nil {
-		return nil, err
-	}
-	b.conns[addr] = c
-	return c, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/sim/client"
 	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/kvplace/kvplace/sim/rediscli"
 	"github.com/kvplace/kvplace/slot"
@@ -39,6 +40,7 @@ type simBackend struct {
 	containers []*container
 	byName     map[string]*container
 	load       sim.Stream
+	apps       int              // load steps' clients so far, for their names
 	failed     scheduledFailure // what the steps of `after` lines returned
 }
 
@@ -307,40 +309,28 @@ func (b *simBackend) entry() (string, error) {
 	return "", fmt.Errorf("load needs a running node")
 }
 
-// doFollowing sends args to addr and follows MOVED and ASK, up to 16 hops.
-func (b *simBackend) doFollowing(addr string, args ...string) (r cluster.Reply, redirects int, err error) {
-	send := func(addr string, asking bool) (cluster.Reply, error) {
-		return b.client.DoAsking(addr, asking, args...)
-	}
-	errText := func(r cluster.Reply) string {
-		if !r.IsError() {
-			return ""
-		}
-		return r.Str
-	}
-	return followRedirects(addr, send, errText)
+// app returns a new application client for a load step: the simulated go-redis
+// (client.GoRedis) with options opt, starting from entry; the live backend's is the real
+// go-redis.
+func (b *simBackend) app(entry string, opt client.Options) *client.GoRedis {
+	b.apps++
+	return client.NewGoRedis(b.c, "load-"+strconv.Itoa(b.apps), opt, entry)
 }
 
-// followRedirects sends a command to addr with send and follows the MOVED and ASK
-// replies errText reads (the text of an error reply, "" for any other), up to 16 hops, as
-// a cluster client does; both backends' loads use it.
-func followRedirects[R any](addr string, send func(addr string, asking bool) (R, error), errText func(R) string) (reply R, redirects int, err error) {
-	asking := false
-	for hops := 0; hops < 16; hops++ {
-		if reply, err = send(addr, asking); err != nil {
-			return reply, redirects, err
+// do runs one command of app and the simulation until it ends; go-redis's timeouts end
+// every command.
+func (b *simBackend) do(app *client.GoRedis, args ...string) (client.Result, error) {
+	var got *client.Result
+	app.Do(func(r client.Result) { got = &r }, args...)
+	for got == nil {
+		if !b.c.Sim.Step() {
+			return client.Result{}, fmt.Errorf("load: the simulation ended before %s was answered", args[0])
 		}
-		f := strings.Fields(errText(reply))
-		if len(f) != 3 || (f[0] != "MOVED" && f[0] != "ASK") {
-			break
-		}
-		redirects++
-		addr, asking = f[2], f[0] == "ASK"
 	}
-	return reply, redirects, nil
+	return *got, nil
 }
 
-// loadKeys writes keys through a client that follows redirects, and reports how it went.
+// loadKeys writes keys through go-redis and reports how it went.
 func (b *simBackend) loadKeys(l Load, out io.Writer) error {
 	entry, err := b.entry()
 	if err != nil {
@@ -348,33 +338,37 @@ func (b *simBackend) loadKeys(l Load, out io.Writer) error {
 	}
 	seq, distinct := loadSequence(l, &b.load)
 	value := l.values()
+	app := b.app(entry, l.options())
 	redirects, failures := 0, 0
 	for i, k := range seq {
-		r, hops, err := b.doFollowing(entry, "SET", fmt.Sprintf("key:%d", k), value(i))
-		redirects += hops
-		if err != nil || r.IsError() {
+		r, err := b.do(app, "SET", fmt.Sprintf("key:%d", k), value(i))
+		if err != nil {
+			return err
+		}
+		redirects += r.Redirects
+		if r.Outcome == client.Failed {
 			failures++
 		}
 	}
-	fmt.Fprintf(out, "(load) %d writes to %d keys: %d redirects, %d errors\n", l.Keys, distinct, redirects, failures)
+	l.report(out, distinct, redirects, failures)
 	return nil
 }
 
-// loadValue writes one big value through a client that follows redirects.
+// loadValue writes one big value through go-redis.
 func (b *simBackend) loadValue(l LoadValue, out io.Writer) error {
 	entry, err := b.entry()
 	if err != nil {
 		return err
 	}
-	r, redirects, err := b.doFollowing(entry, l.request()...)
-	failure := ""
-	switch {
-	case err != nil:
-		failure = err.Error()
-	case r.IsError():
-		failure = r.Str
+	r, err := b.do(b.app(entry, l.options()), l.request()...)
+	if err != nil {
+		return err
 	}
-	l.report(out, redirects, failure)
+	failure := ""
+	if r.Outcome == client.Failed {
+		failure = r.Reply.Str
+	}
+	l.report(out, r.Redirects, failure)
 	return nil
 }
 
