@@ -123,7 +123,7 @@ func (res *SkewResult) clusterLoad(cfg SkewConfig) error {
 	answered := make([]int, len(masters))
 	hits := map[int64]int{}
 	sent := 0
-	client.OpenLoop(c, seeds, run.Clients, run.Rate, time.Second, func(cc *client.ClusterClient) bool {
+	client.OpenLoop(c, seeds, client.Options{}, run.Clients, run.Rate, time.Second, func(cc *client.GoRedis) bool {
 		if sent >= cfg.ClusterRequests {
 			return false
 		}

@@ -69,8 +69,8 @@ func ParseFault(s string) (Fault, error) {
 }
 
 // Load is application traffic during a failover measurement: Rate requests per second
-// in all, sent open-loop (at fixed intervals whatever the replies) by Clients
-// ClusterClients. A request is, with probability Writes, a SET of a key never written
+// in all, sent open-loop (at fixed intervals whatever the replies) by Clients go-redis
+// clients (client.GoRedis, with options Client). A request is, with probability Writes, a SET of a key never written
 // before ("w:17"), and otherwise a GET of one of Keys keys ("key:0".."key:999") drawn
 // uniformly. Writes go to fresh keys so that each acknowledged write can be checked
 // afterwards: a write later overwritten would hide its own loss. The load starts Before

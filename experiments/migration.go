@@ -37,7 +37,8 @@ type MigrationConfig struct {
 	Pipelines    []int           `json:"pipelines"`       // --cluster-pipeline
 	Timeout      time.Duration   `json:"cluster_timeout"` // --cluster-timeout, MIGRATE's
 	Clients      int             `json:"clients"`
-	Rate         float64         `json:"rate"` // requests per second, all clients: GETs of the keys
+	Rate         float64         `json:"rate"`   // requests per second, all clients: GETs of the keys
+	Client       client.Options  `json:"client"` // the go-redis options of those clients
 	// Slowdown is the host's speed against the calibration's (cluster.Cluster.Slowdown).
 	Slowdown float64   `json:"slowdown"`
 	Workers  int       `json:"-"` // runs at a time; 0 means GOMAXPROCS
@@ -63,6 +64,9 @@ const maxBigHashFields = 100_000_000
 
 // Validate refuses a configuration the run cannot honour, naming the setting at fault.
 func (c MigrationConfig) Validate() error {
+	if err := c.Client.Check(); err != nil {
+		return fmt.Errorf("migration: %w", err)
+	}
 	switch {
 	case c.Runs < 1 || c.Runs > 1000:
 		return fmt.Errorf("migration: -runs %d: want 1 to 1000", c.Runs)
@@ -351,9 +355,9 @@ func migrateOnce(cfg MigrationConfig, run MigrationRun) (MigrationRun, []Migrati
 	}
 	first := procs[0].Addr()
 	raw := c.Client()
-	cc := client.NewClusterClient(c, "loader", first)
-	cc.Timeout = time.Minute
-	cc.Refresh()
+	// Big values take long to write: the loader waits a minute for each.
+	cc := client.NewGoRedis(c, "loader", client.Options{ReadTimeout: time.Minute, WriteTimeout: time.Minute}, first)
+	cc.Load()
 	c.Sim.RunFor(time.Second)
 
 	// The keys, through a cluster client, all in flight at once.
@@ -563,7 +567,7 @@ func (m *migrationRun) startLoad(procs []*cluster.Process, cfg MigrationConfig) 
 		seeds = append(seeds, p.Addr())
 	}
 	rnd := m.c.Sim.Stream("migration load")
-	client.OpenLoop(m.c, seeds, cfg.Clients, cfg.Rate, 0, func(cc *client.ClusterClient) bool {
+	client.OpenLoop(m.c, seeds, cfg.Client, cfg.Clients, cfg.Rate, 0, func(cc *client.GoRedis) bool {
 		if m.stopped {
 			return false
 		}

@@ -36,7 +36,9 @@ type MovementConfig struct {
 	Clients     int           `json:"clients"`
 	Rate        float64       `json:"rate"`   // requests per second, all clients
 	Writes      float64       `json:"writes"` // fraction of requests that write a new key
-	Progress    io.Writer     `json:"-"`
+	// Client are the go-redis options of the application's clients (client.GoRedis).
+	Client   client.Options `json:"client"`
+	Progress io.Writer      `json:"-"`
 	// Start, when set, is a user's cluster (its CLUSTER NODES) that every part starts from,
 	// as a simulated copy (cluster.BuildFromNodes), instead of a cluster of From masters
 	// made by create; From is then its number of masters, and only the slot schemes apply.
@@ -115,6 +117,9 @@ func DefaultMovementConfig() MovementConfig {
 
 // Validate refuses a configuration the run cannot honour, naming the flag at fault.
 func (c MovementConfig) Validate() error {
+	if err := c.Client.Check(); err != nil {
+		return fmt.Errorf("movement: %w", err)
+	}
 	if c.KeyNames != nil && len(c.KeyNames) != c.Keys {
 		return fmt.Errorf("movement: %d key names for %d keys", len(c.KeyNames), c.Keys)
 	}
@@ -402,10 +407,10 @@ func startCopy(opt cluster.Options, nodes []slot.NodeLine, part string) (*cluste
 	return c, procs, nil
 }
 
-// populate stores cfg.Keys keys through a cluster-aware client and waits for every one.
+// populate stores cfg.Keys keys through go-redis and waits for every one.
 func (r *movementRun) populate(procs []*cluster.Process) error {
-	cc := client.NewClusterClient(r.c, "loader", procs[0].Addr())
-	cc.Refresh()
+	cc := client.NewGoRedis(r.c, "loader", client.Options{}, procs[0].Addr())
+	cc.Load()
 	r.c.Sim.RunFor(time.Second)
 	value := strings.Repeat("v", r.cfg.ValueSize)
 	pending := 0
@@ -448,7 +453,7 @@ func (r *movementRun) startLoad(procs []*cluster.Process) {
 	}
 	writes := 0
 	r.loadStart = r.c.Sim.Now()
-	client.OpenLoop(r.c, seeds, r.cfg.Clients, r.cfg.Rate, 0, func(cc *client.ClusterClient) bool {
+	client.OpenLoop(r.c, seeds, r.cfg.Client, r.cfg.Clients, r.cfg.Rate, 0, func(cc *client.GoRedis) bool {
 		if r.stopped {
 			return false
 		}

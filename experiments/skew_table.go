@@ -167,7 +167,7 @@ func (res *SkewResult) WriteTable(w io.Writer) error {
 		} else {
 			p.printf("\n6. The same Zipf requests on the simulated cluster: 3 masters + 3 replicas from redis-cli --cluster create,\n")
 		}
-		p.printf("   %d GETs from %d cluster-aware clients at %g/s; each master's share, predicted from the key weights and\n", cl.Requests, r.Clients, r.Rate)
+		p.printf("   %d GETs from %d go-redis clients at %g/s; each master's share, predicted from the key weights and\n", cl.Requests, r.Clients, r.Rate)
 		p.printf("   the slot map, and measured (answered by it in the simulation; ± one standard deviation of the sampling)\n")
 		tw := p.table()
 		fmt.Fprintln(tw, "master\tslots\tpredicted\tmeasured\t± σ\t")

@@ -7,8 +7,8 @@ import (
 	"github.com/kvplace/kvplace/sim/cluster"
 )
 
-// ReadBack reads every key ledger holds, one at a time, through a new cluster-aware client
-// that knows seeds, and counts per key the acknowledged writes that are missing. A read
+// ReadBack reads every key ledger holds, one at a time, through a new go-redis client
+// (GoRedis, go-redis's defaults) that knows seeds, and counts per key the acknowledged writes that are missing. A read
 // that fails is tried again a second later, five times.
 func ReadBack(c *cluster.Cluster, ledger *Ledger, seeds []string) (map[string]int, error) {
 	return ReadBackEach(c, ledger, seeds, nil)
@@ -17,7 +17,7 @@ func ReadBack(c *cluster.Cluster, ledger *Ledger, seeds []string) (map[string]in
 // ReadBackEach is ReadBack that also gives each key's final read to each, when not nil:
 // the read that counted, with its times and reply, for a history of the run.
 func ReadBackEach(c *cluster.Cluster, ledger *Ledger, seeds []string, each func(key string, r Result)) (map[string]int, error) {
-	reader := NewClusterClient(c, "reader", seeds...)
+	reader := NewGoRedis(c, "reader", Options{}, seeds...)
 	lost := map[string]int{}
 	for _, key := range ledger.Keys() {
 		var r Result

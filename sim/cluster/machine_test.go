@@ -26,7 +26,7 @@ type machine struct {
 	c       *cluster.Cluster
 	cli     *rediscli.CLI
 	out     bytes.Buffer
-	app     *client.ClusterClient
+	app     *client.GoRedis
 	ledger  *client.Ledger
 	members []*cluster.Process // processes in the cluster, up or down
 	split   bool               // a partition is in force
@@ -235,7 +235,7 @@ func TestClusterStateMachine(t *testing.T) {
 		m.cli = rediscli.New(c, &m.out)
 		st := c.Sim.Stream("redis-cli")
 		m.cli.Rand = st.Rand()
-		m.app = client.NewClusterClient(c, "app", procs[0].Addr())
+		m.app = client.NewGoRedis(c, "app", client.Options{}, procs[0].Addr())
 		c.Sim.RunFor(10 * time.Second)
 		m.writeKeys(t, 200)
 		m.logf("created: %d masters, %d replicas each, node timeout %v", 3, replicas, cfg.NodeTimeout)

@@ -30,7 +30,7 @@ func ringPlacement(vnodes int) cluster.Placement {
 func moduloPlacement(members []string) (cluster.Partitioner, error) { return modulo.New(members, nil) }
 
 // placedCluster builds a cluster placing keys by place and stores keys key:0.. in it
-// through a cluster-aware client.
+// through go-redis (client.GoRedis).
 func placedCluster(t *testing.T, place cluster.Placement, masters, replicas, keys int) (*cluster.Cluster, []*cluster.Process) {
 	t.Helper()
 	cfg := cluster.DefaultConfig()
@@ -38,8 +38,8 @@ func placedCluster(t *testing.T, place cluster.Placement, masters, replicas, key
 	cfg.AppendOnly = true
 	c, procs, err := rediscli.Build(cluster.Options{Seed: 3, Masters: masters, Replicas: replicas, Config: cfg, Link: cluster.Loopback(), Placement: place})
 	require.NoError(t, err)
-	cc := client.NewClusterClient(c, "loader", procs[0].Addr())
-	cc.Refresh()
+	cc := client.NewGoRedis(c, "loader", client.Options{}, procs[0].Addr())
+	cc.Load()
 	c.Sim.RunFor(2 * time.Second) // masters turn ok 2 s after they start (CLUSTER_WRITABLE_DELAY)
 	failed := 0
 	for i := range keys {
@@ -74,14 +74,15 @@ func holders(t *testing.T, c *cluster.Cluster, keys int) map[string]string {
 	return out
 }
 
-// readAll reads every stored key through a fresh client and counts those not found with
-// their value.
+// readAll reads every stored key through a fresh go-redis client and counts those not
+// found with their value. The client builds the partitioner from the tokens CLUSTER SLOTS
+// lists, so in a settled cluster it sends every key to its owner: no read is redirected.
 func readAll(t *testing.T, c *cluster.Cluster, keys int, seed string) int {
 	t.Helper()
-	cc := client.NewClusterClient(c, "reader-"+seed, seed)
-	cc.Refresh()
+	cc := client.NewGoRedis(c, "reader-"+seed, client.Options{}, seed)
+	cc.Load()
 	c.Sim.RunFor(100 * time.Millisecond)
-	bad := 0
+	bad, redirected := 0, 0
 	for i := range keys {
 		var got *client.Result
 		cc.Do(func(r client.Result) { got = &r }, "GET", "key:"+strconv.Itoa(i))
@@ -90,7 +91,11 @@ func readAll(t *testing.T, c *cluster.Cluster, keys int, seed string) int {
 		if got.Outcome == client.Failed || got.Reply.Str != "v"+strconv.Itoa(i) {
 			bad++
 		}
+		if got.Outcome == client.Redirected {
+			redirected++
+		}
 	}
+	assert.Zero(t, redirected, "reads redirected")
 	return bad
 }
 
@@ -213,8 +218,8 @@ func TestPlacementEjectsAFailedMasterWithoutReplica(t *testing.T) {
 			lostKey = k
 		}
 	}
-	cc := client.NewClusterClient(c, "app", procs[1].Addr())
-	cc.Refresh()
+	cc := client.NewGoRedis(c, "app", client.Options{}, procs[1].Addr())
+	cc.Load()
 	c.Sim.RunFor(100 * time.Millisecond)
 	var got *client.Result
 	cc.Do(func(r client.Result) { got = &r }, "GET", lostKey)
@@ -328,8 +333,8 @@ func placementHistory(t *testing.T, seed uint64) {
 	ledger := client.NewLedger()
 	written := 0
 	stopped := false
-	app := client.NewClusterClient(c, "app", procs[0].Addr())
-	app.Refresh()
+	app := client.NewGoRedis(c, "app", client.Options{}, procs[0].Addr())
+	app.Load()
 	var tick func()
 	tick = func() {
 		if stopped {
