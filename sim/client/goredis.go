@@ -201,7 +201,7 @@ func (g *GoRedis) withState(then func(), fail func(cluster.Reply)) {
 // attempt is one turn of ClusterClient.process's loop.
 func (g *GoRedis) attempt(res *Result, key string, node *goRedisNode, attempt int, moved, ask bool, last cluster.Reply, args []string, done func(Result)) {
 	if attempt > g.opt.MaxRedirects {
-		g.finish(res, last, node, done)
+		g.finish(res, last, nil, done) // res.Addr is the node that gave last
 		return
 	}
 	run := func() {
@@ -219,6 +219,7 @@ func (g *GoRedis) attempt(res *Result, key string, node *goRedisNode, attempt in
 				return
 			}
 			next := func(n *goRedisNode, mv, ak bool) {
+				res.Addr = node.addr
 				g.attempt(res, key, n, attempt+1, mv, ak, r, args, done)
 			}
 			if strings.HasPrefix(r.Str, "READONLY ") {

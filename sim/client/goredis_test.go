@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +132,22 @@ func TestGoRedisFollowsMovedAndReloads(t *testing.T) {
 	c.Sim.RunFor(time.Second) // the background reload
 	r = do(t, c, g, "GET", key)
 	assert.Equal(t, client.Served, r.Outcome, "the reload put the slot's new master in the map")
+}
+
+// With MaxRedirects -1 a MOVED is not followed: the command fails with the MOVED, and its
+// result names the node that sent it, not the one it pointed to.
+func TestGoRedisWithoutRedirects(t *testing.T) {
+	c, procs, addrs := goRedisCluster(t, 2)
+	g := client.NewGoRedis(c, "app", client.Options{MaxRedirects: -1}, addrs...)
+	key := keyOn(t, procs[0])
+	require.Equal(t, client.Served, do(t, c, g, "SET", key, "v").Outcome)
+	cli := rediscli.New(c, io.Discard)
+	require.NoError(t, cli.Reshard(procs[0].Addr(), rediscli.ReshardOptions{From: procs[0].Node().ID(), To: procs[1].Node().ID(), Slots: 5461, Yes: true}))
+	c.Sim.RunFor(2 * time.Second)
+	r := do(t, c, g, "GET", key)
+	assert.Equal(t, client.Failed, r.Outcome)
+	assert.Equal(t, "MOVED "+strconv.Itoa(slot.Of(key))+" "+procs[1].Addr(), r.Reply.Str)
+	assert.Equal(t, procs[0].Addr(), r.Addr)
 }
 
 // With ReadOnly, reads go to the slot's replica over a READONLY connection, which serves
