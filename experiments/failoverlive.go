@@ -279,34 +279,11 @@ func (a *liveLoad) request(i int, cc *client.Real) {
 	}
 }
 
-// readBack reads every key written through a new go-redis client with go-redis's
-// defaults, trying a failed read again a second later, five times, as client.ReadBack
-// does in simulation, and counts per key the acknowledged writes that are missing.
+// readBack reads every key written back (liveReadBack), each final read into the history.
 func (a *liveLoad) readBack(addrs []string) (map[string]int, error) {
-	reader := client.NewReal(client.Options{}, addrs)
-	defer reader.Close()
-	lost := map[string]int{}
-	for _, key := range a.ledger.Keys() {
-		var r client.RealResult
-		for try := 0; ; try++ {
-			if r = reader.Do(context.Background(), "GET", key); r.Err == nil {
-				break
-			}
-			if try == 5 {
-				return nil, fmt.Errorf("reading %q back: %w", key, r.Err)
-			}
-			time.Sleep(time.Second)
-		}
+	return liveReadBack(a.ledger, addrs, func(key string, r client.RealResult) {
 		a.history.Add(readerClient, KVInput{Key: key}, KVOutput{Value: r.Reply, Found: r.Found}, r.Start.Sub(a.base), r.End.Sub(a.base))
-		n, err := a.ledger.Lost(key, r.Reply, r.Found)
-		if err != nil {
-			return nil, err
-		}
-		if n > 0 {
-			lost[key] = n
-		}
-	}
-	return lost, nil
+	})
 }
 
 // measureLive runs MeasureLiveFailover in a temporary folder of its own, removed after

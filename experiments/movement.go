@@ -37,8 +37,11 @@ type MovementConfig struct {
 	Rate        float64       `json:"rate"`   // requests per second, all clients
 	Writes      float64       `json:"writes"` // fraction of requests that write a new key
 	// Client are the go-redis options of the application's clients (client.GoRedis).
-	Client   client.Options `json:"client"`
-	Progress io.Writer      `json:"-"`
+	Client client.Options `json:"client"`
+	// Live runs the slot schemes on real redis-server processes on loopback, scaled by the
+	// real redis-cli, under load from the real go-redis (runMovementLive).
+	Live     bool      `json:"live,omitempty"`
+	Progress io.Writer `json:"-"`
 	// Start, when set, is a user's cluster (its CLUSTER NODES) that every part starts from,
 	// as a simulated copy (cluster.BuildFromNodes), instead of a cluster of From masters
 	// made by create; From is then its number of masters, and only the slot schemes apply.
@@ -119,6 +122,11 @@ func DefaultMovementConfig() MovementConfig {
 func (c MovementConfig) Validate() error {
 	if err := c.Client.Check(); err != nil {
 		return fmt.Errorf("movement: %w", err)
+	}
+	if c.Live {
+		if err := c.checkLive(); err != nil {
+			return err
+		}
 	}
 	if c.KeyNames != nil && len(c.KeyNames) != c.Keys {
 		return fmt.Errorf("movement: %d key names for %d keys", len(c.KeyNames), c.Keys)
@@ -238,6 +246,9 @@ type MovementTimeline struct {
 func RunMovement(cfg MovementConfig) (*MovementResult, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if cfg.Live {
+		return runMovementLive(cfg)
 	}
 	res := &MovementResult{Config: cfg}
 	for _, s := range cfg.Schemes {
@@ -412,7 +423,7 @@ func (r *movementRun) populate(procs []*cluster.Process) error {
 	cc := client.NewGoRedis(r.c, "loader", client.Options{}, procs[0].Addr())
 	cc.Load()
 	r.c.Sim.RunFor(time.Second)
-	value := strings.Repeat("v", r.cfg.ValueSize)
+	value := cluster.LoadString(r.cfg.ValueSize) // incompressible, as most payloads are: DUMP would shrink a repeated byte
 	pending := 0
 	var failed error
 	for i := range r.cfg.Keys {

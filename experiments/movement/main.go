@@ -21,6 +21,7 @@ import (
 	"github.com/kvplace/kvplace/experiments"
 	"github.com/kvplace/kvplace/internal/command"
 	"github.com/kvplace/kvplace/plots"
+	"github.com/kvplace/kvplace/sim/live"
 )
 
 func main() {
@@ -45,6 +46,7 @@ shrinks and loses a master, and reports keys moved, time to settle and failed re
 	fs.Float64Var(&cfg.Rate, "rate", cfg.Rate, "client requests per second in all")
 	fs.IntVar(&cfg.Clients, "clients", cfg.Clients, "go-redis clients sharing the rate")
 	cfg.Client.Flags(fs)
+	fs.BoolVar(&cfg.Live, "live", false, "run the slot schemes on real redis-server processes on loopback, scaled by the real redis-cli, under load from go-redis clients (-schemes defaults to slots)")
 	fs.Float64Var(&cfg.Writes, "writes", cfg.Writes, "fraction of requests that write a new key (the rest read a stored one)")
 	out := fs.String("out", "out/movement", "folder for the PNG and SVG figures (empty: no figures; with -json or -csv, none unless given)")
 	asJSON := fs.Bool("json", false, "print the steps and summaries as JSON")
@@ -89,11 +91,17 @@ shrinks and loses a master, and reports keys moved, time to settle and failed re
 		cfg.From = experiments.StartMasters(nodes)
 		cfg.To = max(cfg.To, cfg.From)
 	}
+	if cfg.Live && !command.Given(fs, "schemes") {
+		*schemes = "slots" // the schemes Redis has; slots:rebalance on request
+	}
 	if cfg.Schemes, err = experiments.ParseSchemes(*schemes); err != nil {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
+	}
+	if cfg.Live {
+		defer live.HandleInterrupts()()
 	}
 	start := time.Now()
 	if !*quiet {

@@ -46,6 +46,8 @@ func TestBadFlags(t *testing.T) {
 	assert.ErrorContains(t, run([]string{"-from", "1", "-q"}, &out, &errs), "at least 3 masters")
 	assert.ErrorContains(t, run([]string{"extra"}, &out, &errs), `unexpected argument "extra"`)
 	assert.Error(t, run([]string{"-outage", "soon"}, &out, &errs))
+	assert.ErrorContains(t, run([]string{"-live", "-schemes", "slots,modulo", "-q"}, &out, &errs), "-live runs slots and slots:rebalance")
+	assert.ErrorContains(t, run([]string{"-max-redirects", "-3", "-q"}, &out, &errs), "max-redirects -3")
 }
 
 // -csv prints one row per step through encoding/csv, the table's columns, and no figures.
