@@ -152,14 +152,10 @@ func others(all []*live.Server, not *live.Server) []*live.Server {
 
 // liveLoad drives a Load with go-redis clients, as appLoad does with simulated ones.
 type liveLoad struct {
-	load    Load
-	clients []*client.Real
-	victim  [slot.Count]bool // the slots the first master served before the fault
-	base    time.Time        // the histories' zero
-	done    chan struct{}
-	stopped sync.Once
-	ticking sync.WaitGroup // the clients' schedules
-	flying  sync.WaitGroup // requests sent and not yet answered
+	liveSchedule
+	load   Load
+	victim [slot.Count]bool // the slots the first master served before the fault
+	base   time.Time        // the histories' zero
 
 	mu      sync.Mutex // guards what follows
 	rnd     *rand.Rand
@@ -174,7 +170,7 @@ type liveLoad struct {
 // requests a second at fixed intervals whatever the replies (each request on a goroutine
 // of its own), staggered over one interval as client.OpenLoop staggers simulated ones.
 func startLiveLoad(c *live.Cluster, victim *live.Server, l Load, rnd *rand.Rand) (*liveLoad, error) {
-	a := &liveLoad{load: l, rnd: rnd, ledger: client.NewLedger(), base: time.Now(), done: make(chan struct{})}
+	a := &liveLoad{load: l, rnd: rnd, ledger: client.NewLedger()}
 	text, err := live.String(victim.Do("CLUSTER", "NODES"))
 	if err != nil {
 		return nil, fmt.Errorf("load: the first master's slots: %w", err)
@@ -190,33 +186,68 @@ func startLiveLoad(c *live.Cluster, victim *live.Server, l Load, rnd *rand.Rand)
 			}
 		}
 	}
-	interval := time.Duration(float64(time.Second) * float64(l.Clients) / l.Rate)
-	for i := range l.Clients {
-		cc := client.NewReal(l.Client, c.Addrs())
-		// Load the slot map and connect to every master before the first request, as
-		// client.OpenLoop's Refresh loads it.
-		if err := cc.ForEachMaster(context.Background(), func(ctx context.Context, node *redis.Client) error { return node.Ping(ctx).Err() }); err != nil {
-			a.stop()
-			return nil, fmt.Errorf("load: client %d: %w", i+1, err)
-		}
-		a.clients = append(a.clients, cc)
-		a.ticking.Add(1)
-		go a.tick(i, cc, a.base.Add(interval*time.Duration(i)/time.Duration(l.Clients)), interval)
+	clients, err := newLiveClients(l.Clients, l.Client, c.Addrs())
+	if err != nil {
+		return nil, err
 	}
+	a.base = time.Now()
+	a.start(clients, a.base, l.Rate, a.request)
 	return a, nil
 }
 
-func (a *liveLoad) tick(i int, cc *client.Real, next time.Time, interval time.Duration) {
-	defer a.ticking.Done()
-	for {
-		select {
-		case <-a.done:
-			return
-		case <-time.After(time.Until(next)):
+// newLiveClients returns n go-redis clients with options opt that start from addrs, each
+// with its slot map loaded and a connection to every master, as client.OpenLoop's
+// simulated clients have them before the first request.
+func newLiveClients(n int, opt client.Options, addrs []string) ([]*client.Real, error) {
+	var out []*client.Real
+	for i := range n {
+		cc := client.NewReal(opt, addrs)
+		out = append(out, cc)
+		if err := cc.ForEachMaster(context.Background(), func(ctx context.Context, node *redis.Client) error { return node.Ping(ctx).Err() }); err != nil {
+			for _, cc := range out {
+				_ = cc.Close()
+			}
+			return nil, fmt.Errorf("load: client %d: %w", i+1, err)
 		}
-		a.flying.Add(1)
-		go a.request(i, cc)
-		next = next.Add(interval)
+	}
+	return out, nil
+}
+
+// A liveSchedule sends open-loop on real go-redis clients: each client at fixed intervals
+// whatever the replies, each request on a goroutine of its own, the clients staggered over
+// one interval as client.OpenLoop staggers simulated ones.
+type liveSchedule struct {
+	clients []*client.Real
+	done    chan struct{}
+	stopped sync.Once
+	ticking sync.WaitGroup // the clients' schedules
+	flying  sync.WaitGroup // requests sent and not yet answered
+}
+
+// start sends rate requests a second in all from base on, each by send (i is the client's
+// index).
+func (s *liveSchedule) start(clients []*client.Real, base time.Time, rate float64, send func(i int, cc *client.Real)) {
+	s.clients, s.done = clients, make(chan struct{})
+	interval := time.Duration(float64(time.Second) * float64(len(clients)) / rate)
+	for i, cc := range clients {
+		s.ticking.Add(1)
+		go func() {
+			defer s.ticking.Done()
+			next := base.Add(interval * time.Duration(i) / time.Duration(len(clients)))
+			for {
+				select {
+				case <-s.done:
+					return
+				case <-time.After(time.Until(next)):
+				}
+				s.flying.Add(1)
+				go func() {
+					defer s.flying.Done()
+					send(i, cc)
+				}()
+				next = next.Add(interval)
+			}
+		}()
 	}
 }
 
@@ -228,19 +259,20 @@ func (a *liveLoad) fault(at time.Time) {
 }
 
 // stop ends the schedules, waits for every request in flight and closes the clients.
-func (a *liveLoad) stop() {
-	a.stopped.Do(func() {
-		close(a.done)
-		a.ticking.Wait()
-		a.flying.Wait()
-		for _, cc := range a.clients {
+func (s *liveSchedule) stop() {
+	s.stopped.Do(func() {
+		if s.done != nil {
+			close(s.done)
+		}
+		s.ticking.Wait()
+		s.flying.Wait()
+		for _, cc := range s.clients {
 			_ = cc.Close()
 		}
 	})
 }
 
 func (a *liveLoad) request(i int, cc *client.Real) {
-	defer a.flying.Done()
 	a.mu.Lock()
 	key, value, write := a.load.next(a.rnd, &a.writes, a.ledger)
 	a.mu.Unlock()

@@ -247,14 +247,15 @@ func RunMovement(cfg MovementConfig) (*MovementResult, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	runPart := runMovementPart
 	if cfg.Live {
-		return runMovementLive(cfg)
+		runPart = runMovementPartLive
 	}
 	res := &MovementResult{Config: cfg}
 	for _, s := range cfg.Schemes {
 		for _, part := range []string{PartScale, PartReplica, PartNoReplica} {
 			start := time.Now()
-			steps, timeline, err := runMovementPart(cfg, s, part)
+			steps, timeline, err := runPart(cfg, s, part)
 			var cliErr *cliError
 			if errors.As(err, &cliErr) {
 				err = fmt.Errorf("%w; redis-cli printed:\n%s", err, cliErr.tail)

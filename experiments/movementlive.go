@@ -16,46 +16,11 @@ import (
 	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/kvplace/kvplace/sim/live"
 	"github.com/kvplace/kvplace/slot"
-	"github.com/redis/go-redis/v9"
 )
 
-// runMovementLive is RunMovement with Live set: each slot scheme's parts on real
-// redis-server processes on loopback, scaled with the real redis-cli as the simulated
-// run's emulated one is (add-node, then the scheme's reshard or rebalance; reshard or
-// rebalance away, del-node and SIGTERM; SIGKILL and a restart on the node's files), under
-// load from go-redis clients with cfg.Client's options. Each step ends as the simulated
-// one does: once the cluster has settled (every running node sees the same slot owners,
-// all of them running, every master ok, no slot open) or after the outage, and then a
-// second of quiet.
-//
-// What is measured as in simulation: the keys stored (DBSIZE of the masters), the time to
-// settle, and every request's outcome, by the step and second it was sent in; the
-// acknowledged writes missing at the end are found by reading every written key back.
-// Moved keys are the RESTORE-ASKING calls the targets of MIGRATE counted (MIGRATE sends
-// one per key); moved bytes are that count times the mean key and DUMP payload length of
-// the keys in the slots that changed owner, where the simulation adds up each key's.
-func runMovementLive(cfg MovementConfig) (*MovementResult, error) {
-	res := &MovementResult{Config: cfg}
-	for _, s := range cfg.Schemes {
-		for _, part := range []string{PartScale, PartReplica, PartNoReplica} {
-			start := time.Now()
-			steps, timeline, err := runMovementPartLive(cfg, s, part)
-			var cliErr *cliError
-			if errors.As(err, &cliErr) {
-				err = fmt.Errorf("%w; redis-cli printed:\n%s", err, cliErr.tail)
-			}
-			if err != nil {
-				return nil, fmt.Errorf("movement: %s, %s: %w", s, part, err)
-			}
-			res.Steps = append(res.Steps, steps...)
-			res.Timelines = append(res.Timelines, timeline)
-			if cfg.Progress != nil {
-				fmt.Fprintf(cfg.Progress, "%-10s %-16s %2d steps in %.1fs (live)\n", s, part, len(steps), time.Since(start).Seconds())
-			}
-		}
-	}
-	return res, nil
-}
+// liveMovementDir is where live parts make their temp dirs ("": os.TempDir()); a test
+// points it at a dir of its own to see that they are removed.
+var liveMovementDir = ""
 
 // checkLive refuses what a live run cannot do.
 func (c MovementConfig) checkLive() error {
@@ -84,17 +49,33 @@ type liveMovement struct {
 	steps   []MovementStep
 	starts  []time.Duration
 	stats   map[*live.Server]int64 // RESTORE-ASKING calls at the step's start
+	written int                    // the load's new keys written before the step began
 
 	load *liveMovementLoad
 }
 
+// runMovementPartLive is runMovementPart with Live set: a slot scheme's part on real
+// redis-server processes on loopback, scaled with the real redis-cli as the simulated
+// run's emulated one is (add-node, then the scheme's reshard or rebalance; reshard or
+// rebalance away, del-node and SIGTERM; SIGKILL and a restart on the node's files), under
+// load from go-redis clients with cfg.Client's options. Each step ends as the simulated
+// one does: once the cluster has settled (every running node sees the same slot owners,
+// all of them running, every master ok, no slot open) or after the outage, and then a
+// second of quiet.
+//
+// What is measured as in simulation: the keys stored (DBSIZE of the masters), the time to
+// settle, and every request's outcome, by the step and second it was sent in; the
+// acknowledged writes missing at the end are found by reading every written key back.
+// Moved keys are the RESTORE-ASKING calls the targets of MIGRATE counted (MIGRATE sends
+// one per key); moved bytes are that count times the mean key and DUMP payload length of
+// the keys in the slots that changed owner, where the simulation adds up each key's.
 func runMovementPartLive(cfg MovementConfig, s Scheme, part string) ([]MovementStep, MovementTimeline, error) {
 	tl := MovementTimeline{Scheme: s.String(), Part: part}
 	replicas := 0
 	if part == PartReplica {
 		replicas = 1
 	}
-	dir, err := os.MkdirTemp("", "kvplace-movement-")
+	dir, err := os.MkdirTemp(liveMovementDir, "kvplace-movement-")
 	if err != nil {
 		return nil, tl, err
 	}
@@ -390,12 +371,26 @@ func (m *liveMovement) storedKeys() int64 {
 	return n
 }
 
+// existedBefore reports whether key was stored before the step began: a stored key, or a
+// new key the load had sent a write of. The mean size of moved keys leaves out the keys
+// written during the step, most of which land in their slot after it moved; otherwise a
+// slow host, with more of them, would lower the mean.
+func (m *liveMovement) existedBefore(key string) bool {
+	i := strings.LastIndexByte(key, ':')
+	if !strings.HasPrefix(key, "new:") && !strings.HasPrefix(key, "kvplace:new:") || i < 0 {
+		return true
+	}
+	n, err := strconv.Atoi(key[i+1:])
+	return err != nil || n <= m.written
+}
+
 // begin opens a step for an event.
 func (m *liveMovement) begin(event, node string) (*MovementStep, *[slot.Count]string, error) {
 	m.out = ""
 	m.steps = append(m.steps, MovementStep{Scheme: m.name, Part: m.part, Event: event, Node: node, Stored: m.storedKeys()})
 	m.starts = append(m.starts, time.Since(m.load.base))
 	m.stats = map[*live.Server]int64{}
+	m.written = m.load.written()
 	for _, s := range m.servers {
 		if s.Running() {
 			m.stats[s] = restoreAskings(s)
@@ -431,7 +426,7 @@ func (m *liveMovement) end(start time.Time, before *[slot.Count]string) error {
 		if err != nil {
 			return err
 		}
-		mean, err := meanMovedSize(before, after)
+		mean, err := meanMovedSize(before, after, m.existedBefore)
 		if err != nil {
 			return err
 		}
@@ -442,9 +437,10 @@ func (m *liveMovement) end(start time.Time, before *[slot.Count]string) error {
 	return nil
 }
 
-// meanMovedSize is the mean length of key and DUMP payload of the keys, up to 1000, in
-// the slots whose owner differs between before and after, read from their new owners.
-func meanMovedSize(before, after *[slot.Count]string) (float64, error) {
+// meanMovedSize is the mean length of key and DUMP payload of the keys keep accepts, up
+// to 1000, in the slots whose owner differs between before and after, read from their
+// new owners.
+func meanMovedSize(before, after *[slot.Count]string, keep func(key string) bool) (float64, error) {
 	conns := map[string]*live.Conn{}
 	defer func() {
 		for _, c := range conns {
@@ -471,7 +467,7 @@ func meanMovedSize(before, after *[slot.Count]string) (float64, error) {
 		list, _ := keys.([]any)
 		var dumps [][]string
 		for _, k := range list {
-			if s, ok := k.(string); ok {
+			if s, ok := k.(string); ok && keep(s) {
 				dumps = append(dumps, []string{"DUMP", s})
 			}
 		}
@@ -653,13 +649,9 @@ func (m *liveMovement) restart(s *live.Server) error {
 // open-loop, as startLoad's simulated ones do, each request counted in the step and the
 // second it was sent in.
 type liveMovementLoad struct {
-	cfg     MovementConfig
-	clients []*client.Real
-	base    time.Time
-	done    chan struct{}
-	stopped sync.Once
-	ticking sync.WaitGroup
-	flying  sync.WaitGroup
+	liveSchedule
+	cfg  MovementConfig
+	base time.Time
 
 	mu      sync.Mutex // guards what follows
 	rnd     *rand.Rand
@@ -674,37 +666,23 @@ type liveMovementLoad struct {
 
 func startLiveMovementLoad(cfg MovementConfig, addrs []string) (*liveMovementLoad, error) {
 	a := &liveMovementLoad{
-		cfg: cfg, base: time.Now(), done: make(chan struct{}), rnd: rand.New(rand.NewPCG(cfg.Seed, 0x6d6f7665)), // "move"
+		cfg: cfg, rnd: rand.New(rand.NewPCG(cfg.Seed, 0x6d6f7665)), // "move"
 		ledger: client.NewLedger(), step: -1, ackedIn: map[string]int{}, ackedAt: map[string]int{},
 	}
-	interval := time.Duration(float64(time.Second) * float64(cfg.Clients) / cfg.Rate)
-	for i := range cfg.Clients {
-		cc := client.NewReal(cfg.Client, addrs)
-		// Load the slot map and connect to every master before the first request, as
-		// client.OpenLoop's clients have theirs.
-		if err := cc.ForEachMaster(context.Background(), func(ctx context.Context, node *redis.Client) error { return node.Ping(ctx).Err() }); err != nil {
-			a.stop()
-			return nil, fmt.Errorf("load: client %d: %w", i+1, err)
-		}
-		a.clients = append(a.clients, cc)
-		a.ticking.Add(1)
-		go a.tick(cc, a.base.Add(interval*time.Duration(i)/time.Duration(cfg.Clients)), interval)
+	clients, err := newLiveClients(cfg.Clients, cfg.Client, addrs)
+	if err != nil {
+		return nil, err
 	}
+	a.base = time.Now()
+	a.start(clients, a.base, cfg.Rate, func(_ int, cc *client.Real) { a.request(cc) })
 	return a, nil
 }
 
-func (a *liveMovementLoad) tick(cc *client.Real, next time.Time, interval time.Duration) {
-	defer a.ticking.Done()
-	for {
-		select {
-		case <-a.done:
-			return
-		case <-time.After(time.Until(next)):
-		}
-		a.flying.Add(1)
-		go a.request(cc)
-		next = next.Add(interval)
-	}
+// written returns how many new keys the load has sent writes of.
+func (a *liveMovementLoad) written() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.writes
 }
 
 // setStep counts the requests sent from now on in step i.
@@ -717,22 +695,9 @@ func (a *liveMovementLoad) setStep(i int) {
 	a.mu.Unlock()
 }
 
-// stop ends the schedules, waits for every request in flight and closes the clients.
-func (a *liveMovementLoad) stop() {
-	a.stopped.Do(func() {
-		close(a.done)
-		a.ticking.Wait()
-		a.flying.Wait()
-		for _, cc := range a.clients {
-			_ = cc.Close()
-		}
-	})
-}
-
 // request sends one request: a write of a new key with probability Writes, else a read of
 // a stored one, drawn as the simulated run's startLoad draws them.
 func (a *liveMovementLoad) request(cc *client.Real) {
-	defer a.flying.Done()
 	a.mu.Lock()
 	step := a.step
 	var key, value string

@@ -6,7 +6,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -41,10 +40,12 @@ func TestMovementLive(t *testing.T) {
 	t.Parallel() // mostly waiting on the servers' timers
 	cfg := liveMovementConfig()
 	cfg.Live = true
-	before := movementTempDirs()
+	liveMovementDir = t.TempDir() // only this test runs live movement parts
 	res, err := RunMovement(cfg)
 	require.NoError(t, err)
-	assert.Equal(t, before, movementTempDirs(), "temp dirs left behind")
+	left, err := os.ReadDir(liveMovementDir)
+	require.NoError(t, err)
+	assert.Empty(t, left, "temp dirs left behind")
 	require.Len(t, res.Steps, 6)
 	for _, st := range res.Steps {
 		if c, err := net.DialTimeout("tcp", st.Node, time.Second); err == nil {
@@ -61,10 +62,13 @@ func TestMovementLive(t *testing.T) {
 			assert.Zero(t, st.Lost, name)
 			assert.GreaterOrEqual(t, float64(st.Moved), 0.9*float64(st.Minimum), name)
 			assert.LessOrEqual(t, float64(st.Moved), 1.5*float64(st.Minimum), name)
-			// Most moved keys are stored ones, about 120 bytes with the key and DUMP's
-			// framing of the 100-byte value; the rest are the load's new keys, with short
-			// values. The simulation's mean is 103 bytes.
-			assert.InDelta(t, 100, float64(st.Bytes)/float64(st.Moved), 20, "%s: bytes per moved key", name)
+			// Moved keys are stored ones, about 120 bytes with the key and DUMP's framing
+			// of the 100-byte value, and the load's earlier new keys, with short values
+			// (the mean leaves out keys written during the step). The simulation's mean
+			// is 103 bytes.
+			perKey := float64(st.Bytes) / float64(st.Moved)
+			t.Logf("%s: %.0f bytes per moved key", name, perKey)
+			assert.True(t, perKey > 80 && perKey < 125, "%s: %.0f bytes per moved key", name, perKey)
 		case PartReplica + "/kill":
 			assert.True(t, st.Settled, name)
 			assert.Positive(t, st.Failed, name)
@@ -75,18 +79,6 @@ func TestMovementLive(t *testing.T) {
 		}
 		assert.Positive(t, st.Requests, name)
 	}
-}
-
-// movementTempDirs lists the live movement runs' temp dirs.
-func movementTempDirs() []string {
-	var out []string
-	dirs, _ := os.ReadDir(os.TempDir())
-	for _, d := range dirs {
-		if strings.HasPrefix(d.Name(), "kvplace-movement-") {
-			out = append(out, d.Name())
-		}
-	}
-	return out
 }
 
 // -live runs the schemes Redis has, on clusters it starts itself.
@@ -136,15 +128,6 @@ func recordedMovement(t *testing.T) (runs int, steps [][]map[string]string) {
 		}
 	}
 	return len(seeds), steps
-}
-
-// medianOf is the median of xs.
-func medianOf(xs []float64) float64 {
-	s := slices.Sorted(slices.Values(xs))
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // The simulated movement run held to the live one (recordings/movement/slots-3-4.csv,
@@ -198,7 +181,7 @@ func TestSimulatedMovementMatchesLive(t *testing.T) {
 		// floor of it where that is more: a handful of requests (floor 40, a tenth of a
 		// second of load) or of milliseconds (floor 100, twice the live side's polling).
 		compare := func(what string, real, simulated []float64, tolerance, floor float64) {
-			rm, sm := medianOf(real), medianOf(simulated)
+			rm, sm := median(slices.Sorted(slices.Values(real))), median(slices.Sorted(slices.Values(simulated)))
 			t.Logf("%-24s %-8s real median %10.0f, simulated %10.0f", name, what, rm, sm)
 			assert.InDelta(t, rm, sm, max(tolerance*rm, floor), "%s: %s", name, what)
 		}
