@@ -470,20 +470,10 @@ func (r *movementRun) startLoad(procs []*cluster.Process) {
 			return false
 		}
 		step := r.step
-		var key, value string
-		write := r.cfg.Keys == 0 || r.rnd.Float64() < r.cfg.Writes
-		args := []string{"GET", ""}
+		key, value, write := r.cfg.nextRequest(&r.rnd, &writes, r.ledger)
+		args := []string{"GET", key}
 		if write {
-			writes++
-			key = "new:" + strconv.Itoa(writes)
-			if r.cfg.KeyNames != nil { // clear of a user's own names
-				key = "kvplace:new:" + strconv.Itoa(writes)
-			}
-			value = r.ledger.Value(key)
 			args = []string{"SET", key, value}
-		} else {
-			key = r.cfg.keyName(r.rnd.IntN(r.cfg.Keys))
-			args[1] = key
 		}
 		cc.Do(func(res client.Result) {
 			acked := write && res.Outcome != client.Failed && res.Reply.Str == "OK"
@@ -492,20 +482,9 @@ func (r *movementRun) startLoad(procs []*cluster.Process) {
 				r.acked[key] = step
 				r.ackedAt[key] = int(res.Sent.Sub(r.loadStart) / time.Second)
 			}
+			failed := res.Outcome == client.Failed
 			count := func(c *RequestCounts) {
-				c.Requests++
-				switch res.Outcome {
-				case client.Failed:
-					c.Failed++
-				case client.Redirected:
-					c.Redirected++
-				}
-				if acked {
-					c.Acked++
-				}
-				if !write && res.Outcome != client.Failed && res.Reply.Kind != cluster.Bulk {
-					c.Missed++
-				}
+				c.count(failed, res.Outcome == client.Redirected, acked, !write && !failed && res.Reply.Kind != cluster.Bulk)
 			}
 			count(r.second(res.Sent))
 			if step >= 0 {
@@ -690,6 +669,39 @@ func (e *cliError) Unwrap() error { return e.err }
 func (r *movementRun) failed(err error) error {
 	lines := strings.Split(strings.TrimRight(r.out.String(), "\n"), "\n")
 	return &cliError{err: err, tail: strings.Join(lines[max(0, len(lines)-8):], "\n")}
+}
+
+// nextRequest draws a movement load's next request: with probability Writes (always when
+// no key is stored) a write of a new key, "new:N" ("kvplace:new:N" beside a user's own
+// key names) with its value from ledger, counted in writes; else a read of a stored key.
+func (c MovementConfig) nextRequest(rnd drawer, writes *int, ledger *client.Ledger) (key, value string, write bool) {
+	if c.Keys == 0 || rnd.Float64() < c.Writes {
+		*writes++
+		key = "new:" + strconv.Itoa(*writes)
+		if c.KeyNames != nil { // clear of a user's own names
+			key = "kvplace:new:" + strconv.Itoa(*writes)
+		}
+		return key, ledger.Value(key), true
+	}
+	return c.keyName(rnd.IntN(c.Keys)), "", false
+}
+
+// count counts one request in c: sent, and failed or redirected, a write acknowledged, a
+// read of a stored key that found nothing.
+func (c *RequestCounts) count(failed, redirected, acked, missed bool) {
+	c.Requests++
+	switch {
+	case failed:
+		c.Failed++
+	case redirected:
+		c.Redirected++
+	}
+	if acked {
+		c.Acked++
+	}
+	if missed {
+		c.Missed++
+	}
 }
 
 // A MovementSummary adds up one scheme's part: keys moved against the minimum, and the

@@ -700,18 +700,7 @@ func (a *liveMovementLoad) setStep(i int) {
 func (a *liveMovementLoad) request(cc *client.Real) {
 	a.mu.Lock()
 	step := a.step
-	var key, value string
-	write := a.cfg.Keys == 0 || a.rnd.Float64() < a.cfg.Writes
-	if write {
-		a.writes++
-		key = "new:" + strconv.Itoa(a.writes)
-		if a.cfg.KeyNames != nil {
-			key = "kvplace:new:" + strconv.Itoa(a.writes)
-		}
-		value = a.ledger.Value(key)
-	} else {
-		key = a.cfg.keyName(a.rnd.IntN(a.cfg.Keys))
-	}
+	key, value, write := a.cfg.nextRequest(a.rnd, &a.writes, a.ledger)
 	a.mu.Unlock()
 	args := []any{"GET", key}
 	if write {
@@ -728,19 +717,7 @@ func (a *liveMovementLoad) request(cc *client.Real) {
 		a.ackedAt[key] = second
 	}
 	count := func(c *RequestCounts) {
-		c.Requests++
-		switch {
-		case r.Err != nil:
-			c.Failed++
-		case r.Redirected():
-			c.Redirected++
-		}
-		if acked {
-			c.Acked++
-		}
-		if !write && r.Err == nil && !r.Found {
-			c.Missed++
-		}
+		c.count(r.Err != nil, r.Redirected(), acked, !write && r.Err == nil && !r.Found)
 	}
 	for len(a.seconds) <= second {
 		a.seconds = append(a.seconds, RequestCounts{})
