@@ -3,6 +3,7 @@ package cluster
 import (
 	"crypto/sha1"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,11 +14,11 @@ import (
 // The commands runbooks use to write big values and look at them: EVAL of `load hash`'s
 // script, DEBUG POPULATE, MEMORY USAGE and OBJECT ENCODING, with Redis 7.0.15's replies.
 
-// eval runs `EVAL script numkeys key... arg...` for the one script the simulator knows,
-// LoadHashScript: the key's hash gains fields up to ARGV[1], one HSET each, all in one
-// turn of the event loop, which is busy for as long as a real server takes to run them.
-// A script that runs past busy-reply-threshold lets the node take in events again while
-// it finishes (see runningScript); its write and its reply come at the end.
+// eval runs `EVAL script numkeys key... arg...` for the scripts the simulator knows,
+// LoadScripts: the key's collection gains elements up to ARGV[1], one write each, all in
+// one turn of the event loop, which is busy for as long as a real server takes to run
+// them. A script that runs past busy-reply-threshold lets the node take in events again
+// while it finishes (see runningScript); its write and its reply come at the end.
 func (n *Node) eval(from int, req Request) Reply {
 	args, asking := req.Args, req.Asking
 	if len(args) < 3 {
@@ -32,44 +33,73 @@ func (n *Node) eval(from int, req Request) Reply {
 	case numkeys < 0:
 		return errReply("ERR Number of keys can't be negative")
 	}
-	if args[1] != LoadHashScript || numkeys != 1 || len(args) != 5 {
-		return errReply("ERR the simulator runs one script only: `load hash KEY FIELDS`'s, with one key and one argument")
+	script, known := loadScripts[args[1]]
+	if !known || numkeys != 1 || len(args) != 5 {
+		return errReply("ERR the simulator runs only `load`'s scripts (cluster.LoadScripts), with one key and one argument")
 	}
 	key := args[3]
-	fields, err := strconv.Atoi(args[4])
-	if err != nil || fields < 0 {
-		// tonumber gives nil, and the for loop refuses it.
-		return errReply("ERR Error running script (call to f_" + scriptSHA + "): @user_script:1: user_script:1: 'for' limit must be a number")
-	}
 	if r, redirected := n.route([]string{key}, query{write: true, asking: asking}); redirected {
 		return r
 	}
-	if n.myself.isSlave() {
-		return errReply("READONLY You can't write against a read only replica. script: " + scriptSHA + ", on @user_script:1.")
+	old, exists := n.db.get(key)
+	wrongType := exists && old.kind != script.kind
+	// The list's script reads LLEN before the loop's limit is looked at.
+	if wrongType && script.kind == kindList {
+		return errReply(errWrongType + " script: " + script.sha + ", on @user_script:1.")
 	}
-	old, ok := n.db.get(key)
-	if ok && old.kind != kindHash {
-		return errReply(errWrongType + " script: " + scriptSHA + ", on @user_script:1.")
+	elems, err := strconv.Atoi(args[4])
+	if err != nil || elems < 0 {
+		// tonumber gives nil, and the for loop refuses it.
+		return errReply("ERR Error running script (call to f_" + script.sha + "): @user_script:1: user_script:1: 'for' limit must be a number")
 	}
-	if fields > old.fields {
-		v := value{kind: kindHash, fields: fields, presized: old.presized, scattered: old.scattered}
-		added := fields - old.fields
-		took := n.costs.buildCost(value{kind: kindHash, fields: added})
-		if n.repl.streaming() {
-			took += n.costs.propagateCost(added)
-			v.scattered = true
-		}
-		if took > busyReplyThreshold {
-			n.ctx.Busy(busyReplyThreshold)
-			n.script = &runningScript{client: from, id: req.ID, key: key, val: v, from: old.fields}
-			n.ctx.After(took, sim.Timer{Kind: timerScriptDone})
-			return Reply{}
-		}
-		n.ctx.Busy(took)
-		n.write(key, v, old.fields)
+	// The loop calls its write at least once (the list's loop starts past its length).
+	calls := elems >= 1
+	if script.kind == kindList {
+		calls = elems > old.elems
 	}
+	switch {
+	case !calls:
+		return nilReply()
+	case n.myself.isSlave():
+		return errReply("READONLY You can't write against a read only replica. script: " + script.sha + ", on @user_script:1.")
+	case wrongType:
+		return errReply(errWrongType + " script: " + script.sha + ", on @user_script:1.")
+	case elems <= old.elems:
+		return nilReply() // writes what is there already
+	}
+	v := value{kind: script.kind, elems: elems, presized: old.presized, scattered: old.scattered}
+	added := elems - old.elems
+	took := n.costs.buildCost(value{kind: script.kind, elems: added})
+	if n.repl.streaming() {
+		took += n.costs.propagateCost(added)
+		v.scattered = script.kind == kindHash
+	}
+	if took > busyReplyThreshold {
+		n.ctx.Busy(busyReplyThreshold)
+		n.script = &runningScript{client: from, id: req.ID, key: key, val: v, from: old.elems}
+		n.ctx.After(took, sim.Timer{Kind: timerScriptDone})
+		return Reply{}
+	}
+	n.ctx.Busy(took)
+	n.write(key, v, old.elems)
 	return nilReply()
 }
+
+// A loadScript is one of LoadScripts: the kind it writes, and its SHA1, which Redis names
+// the script by in its errors.
+type loadScript struct {
+	kind uint8
+	sha  string
+}
+
+var loadScripts = func() map[string]loadScript {
+	m := map[string]loadScript{}
+	for name, text := range LoadScripts {
+		k := uint8(slices.Index(kindNames[:], name))
+		m[text] = loadScript{kind: k, sha: fmt.Sprintf("%x", sha1.Sum([]byte(text)))}
+	}
+	return m
+}()
 
 // busyReplyThreshold is busy-reply-threshold (lua-time-limit), 5 s by default: how long a
 // script runs before Redis, between its steps, serves events again (processEventsWhileBlocked).
@@ -85,7 +115,7 @@ type runningScript struct {
 	id     uint64
 	key    string
 	val    value
-	from   int // the fields the hash had before
+	from   int // the elements the collection had before
 }
 
 // errBusyScript is what processCommand answers while a script runs past the threshold.
@@ -102,9 +132,6 @@ func (n *Node) scriptDone() {
 	n.ctx.Send(s.client, Response{ID: s.id, Reply: nilReply()}, 0)
 	n.replayDeferred()
 }
-
-// scriptSHA is LoadHashScript's SHA1, which Redis names the script by in its errors.
-var scriptSHA = fmt.Sprintf("%x", sha1.Sum([]byte(LoadHashScript)))
 
 // debugPopulate is DEBUG POPULATE count [prefix] [size]: keys prefix:0 … prefix:count-1
 // ("key" without a prefix) holding "value:j", or size bytes starting with it, the rest

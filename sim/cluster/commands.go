@@ -28,6 +28,9 @@ var keyCommands = map[string]keyCommand{
 	"type":   {firstKey: 1, minArgs: 2, maxArgs: 2},
 	"strlen": {firstKey: 1, minArgs: 2, maxArgs: 2},
 	"hlen":   {firstKey: 1, minArgs: 2, maxArgs: 2},
+	"llen":   {firstKey: 1, minArgs: 2, maxArgs: 2},
+	"scard":  {firstKey: 1, minArgs: 2, maxArgs: 2},
+	"zcard":  {firstKey: 1, minArgs: 2, maxArgs: 2},
 	"hget":   {firstKey: 1, minArgs: 3, maxArgs: 3},
 }
 
@@ -120,17 +123,17 @@ func (n *Node) execute(from int, req Request) Reply {
 				return statusReply(v.typeName())
 			}
 			return statusReply("none")
-		case "strlen", "hlen":
+		case "strlen", "hlen", "llen", "scard", "zcard":
 			v, ok := n.db.get(args[1])
 			switch {
 			case !ok:
 				return intReply(0)
-			case (v.kind == kindString) != (name == "strlen"):
+			case lengthCommand[v.kind] != name:
 				return errReply(errWrongType)
-			case v.kind == kindHash:
-				return intReply(int64(v.fields))
+			case v.kind == kindString:
+				return intReply(int64(len(v.str)))
 			}
-			return intReply(int64(len(v.str)))
+			return intReply(int64(v.elems))
 		case "hget":
 			v, ok := n.db.get(args[1])
 			switch {
@@ -139,7 +142,7 @@ func (n *Node) execute(from int, req Request) Reply {
 			case v.kind != kindHash:
 				return errReply(errWrongType)
 			}
-			if i, err := strconv.Atoi(strings.TrimPrefix(args[2], "field:")); err == nil && i >= 1 && i <= v.fields && args[2] == hashField(i) {
+			if i, err := strconv.Atoi(strings.TrimPrefix(args[2], "field:")); err == nil && i >= 1 && i <= v.elems && args[2] == hashField(i) {
 				return bulkReply(hashValue(i))
 			}
 			return nilReply()
@@ -197,7 +200,7 @@ func (n *Node) execute(from int, req Request) Reply {
 			for _, k := range args[2:] {
 				d := strings.Repeat("0", 40)
 				if v, ok := n.db.get(k); ok {
-					d = fmt.Sprintf("%x", sha1.Sum([]byte(v.typeName()+":"+v.str+":"+strconv.Itoa(v.fields))))
+					d = fmt.Sprintf("%x", sha1.Sum([]byte(v.typeName()+":"+v.str+":"+strconv.Itoa(v.elems))))
 				}
 				out = append(out, statusReply(d))
 			}
@@ -260,13 +263,16 @@ func match(pattern, s string) bool {
 	return s != "" && s[0] == pattern[0] && match(pattern[1:], s[1:])
 }
 
-// write sets a key and streams the write to the replicas: a SET, or for a hash the HSETs
-// that took it from fields from to v's.
+// lengthCommand is the command that counts a value of each kind: its bytes or elements.
+var lengthCommand = [numKinds]string{"strlen", "hlen", "llen", "scard", "zcard"}
+
+// write sets a key and streams the write to the replicas: a SET, or for a collection the
+// writes that took it from from elements to v's.
 func (n *Node) write(key string, v value, from int) {
 	n.db.set(key, v)
 	cmd := "set"
-	if v.kind == kindHash {
-		cmd = "hset"
+	if v.kind != kindString {
+		cmd = "elems"
 	}
 	n.repl.propagate(n, cmd, key, v, from)
 }

@@ -61,14 +61,16 @@ func (c costCurve) per(size int) float64 {
 	return c.perUnit[i-1] + f*(c.perUnit[i]-c.perUnit[i-1])
 }
 
-// costs holds a curve per kind of value (kindString, kindHash) for each kind of work.
+// costs holds a curve per kind of value (kindString, kindHash, …) for each kind of work.
 type costs struct {
-	build     [2]costCurve // writing the value: SET, `load hash`'s script
-	serialize [2]costCurve // MIGRATE on the source, the target's RESTORE and the free excluded
-	restore   [2]costCurve // RESTORE-ASKING on the target
-	free      [2]costCurve // deleting the value (DEL, and MIGRATE's delete on the source)
+	build     [numKinds]costCurve // writing the value: SET, a `load` script
+	serialize [numKinds]costCurve // MIGRATE on the source, the target's RESTORE and the free excluded
+	restore   [numKinds]costCurve // RESTORE-ASKING on the target
+	free      [numKinds]costCurve // deleting the value (DEL, and MIGRATE's delete on the source)
 
-	// `load hash`'s script with a replica, per field written.
+	// A `load` script with a replica, per element written: recorded for hashes, and taken
+	// for the other collections too, whose scripts replicate the same way (MULTI, a write
+	// per element, EXEC).
 	propagate costCurve // the master's extra work, beyond build, to stream the effects
 	receive   costCurve // the replica reading and queueing them, responsive meanwhile
 	exec      costCurve // the replica's EXEC, during which it answers nothing
@@ -136,7 +138,7 @@ func (c *costs) scaled(slowdown float64) *costs {
 		return costCurve{logSize: cv.logSize, perUnit: per}
 	}
 	s := &costs{scattered: c.scattered, jitter: c.jitter}
-	for k := range 2 {
+	for k := range numKinds {
 		s.build[k], s.serialize[k], s.restore[k], s.free[k] = scale(c.build[k]), scale(c.serialize[k]), scale(c.restore[k]), scale(c.free[k])
 	}
 	s.propagate, s.receive, s.exec = scale(c.propagate), scale(c.receive), scale(c.exec)
@@ -257,14 +259,11 @@ func readCostCells(text string) ([]costCell, error) {
 			return nil, fmt.Errorf("line %d: %d fields, want 11", i+1, len(f))
 		}
 		var k key
-		switch f[0] {
-		case "string":
-			k.kind = kindString
-		case "hash":
-			k.kind = kindHash
-		default:
+		kind := slices.Index(kindNames[:], f[0])
+		if kind < 0 {
 			return nil, fmt.Errorf("line %d: unknown kind %q", i+1, f[0])
 		}
+		k.kind = uint8(kind)
 		var err error
 		if k.size, err = strconv.Atoi(f[1]); err != nil || k.size <= 0 {
 			return nil, fmt.Errorf("line %d: size %q", i+1, f[1])
@@ -337,15 +336,16 @@ func readCosts(text string) (*costs, error) {
 		cv.perUnit = append(cv.perUnit, max(us, 0)*1000/float64(size))
 	}
 	// A string's MIGRATE is mostly its bytes going into the socket: what the target's
-	// RESTORE and a DEL of the string do not take is the source's serialization. A hash's
-	// is walking its table twice, to serialize it (as DUMP does, which is recorded) and to
-	// free it: a hash built one HSET at a time frees more slowly than the DEL recorded,
-	// which deletes the target's restored copy, so the source's free is what is left.
+	// RESTORE and a DEL of the string do not take is the source's serialization. A
+	// collection's is walking it twice, to serialize it (as DUMP does, which is recorded)
+	// and to free it: a hash built one HSET at a time frees more slowly than the DEL
+	// recorded, which deletes the target's restored copy, so the source's free is what is
+	// left.
 	for _, e := range cells {
 		k := e.kind
 		add(&c.build[k], e.size, e.build)
 		add(&c.restore[k], e.size, e.restore)
-		if k == kindHash {
+		if k != kindString {
 			add(&c.serialize[k], e.size, e.dump)
 			add(&c.free[k], e.size, e.migrate-e.restore-e.dump-max(overhead, 0))
 			continue
@@ -353,9 +353,9 @@ func readCosts(text string) (*costs, error) {
 		add(&c.free[k], e.size, e.free)
 		add(&c.serialize[k], e.size, e.migrate-e.restore-e.free-max(overhead, 0))
 	}
-	for k := range 2 {
+	for k := range numKinds {
 		if len(c.serialize[k].logSize) == 0 {
-			return nil, fmt.Errorf("no %s cells", []string{"string", "hash"}[k])
+			return nil, fmt.Errorf("no %s cells", kindNames[k])
 		}
 	}
 	var spreads []float64
@@ -371,17 +371,17 @@ func readCosts(text string) (*costs, error) {
 }
 
 // units is the size a value's costs are counted in, and the curve kind: bytes for a
-// string, fields for a hash held as a hash table. A hash small enough for a listpack is
+// string, elements for a collection. A hash or sorted set small enough for a listpack is
 // one blob to DUMP, RESTORE and free, and costs what a string of its bytes does; writing
-// it still takes an HSET per field.
+// it still takes a write per element.
 func units(v value) (kind uint8, n int) {
-	if v.kind == kindHash && !v.listpack() {
-		return kindHash, v.fields
+	switch {
+	case v.kind == kindString:
+		return kindString, len(v.str)
+	case v.listpack():
+		return kindString, listpackBytes(v)
 	}
-	if v.kind == kindHash {
-		return kindString, listpackBytes(v.fields)
-	}
-	return kindString, len(v.str)
+	return v.kind, v.elems
 }
 
 func (c *costs) serializeCost(v value) time.Duration {
@@ -394,7 +394,7 @@ func (c *costs) scatter(v value, d time.Duration) time.Duration {
 	if !v.scattered || v.kind != kindHash || v.listpack() || len(c.scattered.logSize) == 0 {
 		return d
 	}
-	return time.Duration(float64(d) * c.scattered.per(v.fields))
+	return time.Duration(float64(d) * c.scattered.per(v.elems))
 }
 
 func (c *costs) restoreCost(v value) time.Duration {
@@ -407,10 +407,11 @@ func (c *costs) freeCost(v value) time.Duration {
 	return c.vary(c.scatter(v, c.free[k].at(n)))
 }
 
-// buildCost is the time to write v: SET of a string, `load hash`'s fields one HSET each.
+// buildCost is the time to write v: SET of a string, a `load` script's one write per
+// element of a collection.
 func (c *costs) buildCost(v value) time.Duration {
-	if v.kind == kindHash {
-		return c.vary(c.build[kindHash].at(v.fields))
+	if v.kind != kindString {
+		return c.vary(c.build[v.kind].at(v.elems))
 	}
 	return c.vary(c.build[kindString].at(len(v.str)))
 }
@@ -422,19 +423,33 @@ func (c *costs) receiveCost(fields int) time.Duration   { return c.vary(c.receiv
 func (c *costs) execCost(fields int) time.Duration      { return c.vary(c.exec.at(fields)) }
 
 // payloadSize is the length of v's DUMP payload (rdbSaveObject, then the RDB version and a
-// CRC64): for a string its bytes and their length, for a hash table each field and value
-// with its length, for a listpack the blob.
+// CRC64): for a string its bytes and their length; for a hash or set table each field,
+// value or member with its length; for a sorted set's skiplist each member and its score,
+// a binary double; for a listpack the blob; for a list its quicklist's nodes, each a
+// container byte and its listpack. RDB compresses strings over 20 bytes with LZF where
+// that saves space, which the model does not do: exact for `load string`'s bytes, which
+// do not compress, and for the collections' elements, which are shorter; an upper bound
+// for listpacks, whose repeated prefixes compress.
 func payloadSize(v value) int {
 	const trailer = 1 + 2 + 8 // type, version, CRC
-	if v.kind == kindString {
-		return trailer + lenSize(len(v.str)) + len(v.str)
-	}
-	if v.listpack() {
-		n := listpackBytes(v.fields)
-		return trailer + lenSize(n) + n
+	blob := func(n int) int { return lenSize(n) + n }
+	n := v.elems
+	switch {
+	case v.kind == kindString:
+		return trailer + blob(len(v.str))
+	case v.listpack():
+		return trailer + blob(listpackBytes(v))
+	case v.kind == kindList:
+		size, nodes := 0, 0
+		quicklistNodes(n, func(lp int) { size += 1 + blob(lp); nodes++ })
+		return trailer + lenSize(nodes) + size
+	case v.kind == kindSet:
+		// "member:i" is 7 bytes and i's digits, with a 1-byte length.
+		return trailer + lenSize(n) + 8*n + digitSum(n)
+	case v.kind == kindZset:
+		return trailer + lenSize(n) + 16*n + digitSum(n)
 	}
 	// "field:i" and "value:i" are 6 bytes and i's digits, each with a 1-byte length.
-	n := v.fields
 	return trailer + lenSize(n) + 2*(7*n+digitSum(n))
 }
 
@@ -464,8 +479,8 @@ func lenSize(n int) int {
 // real redis-server 7.0.15 and moved to another on loopback, with the time the source
 // spent in the command (INFO commandstats), which its event loop was held for.
 type RecordedMigrate struct {
-	Type    string // "string" or "hash"
-	Size    int    // a string's bytes, a hash's fields
+	Type    string // "string", "hash", "list", "set" or "zset"
+	Size    int    // a string's bytes, a collection's elements
 	Blocked time.Duration
 }
 

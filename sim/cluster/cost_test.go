@@ -30,7 +30,7 @@ func TestMigrateCostMatchesRealRedis(t *testing.T) {
 		cells, err := readCostCells(string(text))
 		require.NoError(t, err)
 		for _, cell := range cells {
-			kind := []string{"string", "hash"}[cell.kind]
+			kind := kindNames[cell.kind]
 			t.Run(file[len("calibration/"):]+"/"+kind+"/"+strconv.Itoa(cell.size), func(t *testing.T) {
 				blocked, restore := simulateMigrate(t, cell)
 				real := time.Duration(cell.migrate) * time.Microsecond
@@ -55,15 +55,19 @@ func TestMigrateCostMatchesRealRedis(t *testing.T) {
 func simulateMigrate(t *testing.T, cell costCell) (blocked, restore time.Duration) {
 	c, procs, err := startPair(1, 0)
 	require.NoError(t, err)
-	blocked, err = migrateOnPair(c, procs, []string{"string", "hash"}[cell.kind], cell.size)
+	blocked, err = migrateOnPair(c, procs, kindNames[cell.kind], cell.size)
 	require.NoError(t, err)
 	v, ok := procs[1].Node().db.get("big")
 	require.True(t, ok, "the target has the key")
 	_, ok = procs[0].Node().db.get("big")
 	require.False(t, ok, "the source has freed it")
-	// The payload's size is exact, but for a listpack, which RDB compresses with LZF and
-	// the model does not. (It depends on the value alone, not on how a hash was built.)
-	if !(v.kind == kindHash && v.listpack()) {
+	// The payload's size is exact, but for listpacks (a small hash or sorted set, a list's
+	// nodes), which RDB compresses with LZF and the model does not: there it is an upper
+	// bound. (It depends on the value alone, not on how it was built.)
+	if v.listpack() || v.kind == kindList {
+		require.GreaterOrEqual(t, payloadSize(v), cell.payload, "DUMP payload size")
+		t.Logf("DUMP payload: real %d bytes, the model's upper bound %d", cell.payload, payloadSize(v))
+	} else {
 		require.Equal(t, cell.payload, payloadSize(v), "DUMP payload size")
 	}
 	return blocked, model.restoreCost(v)
@@ -74,7 +78,7 @@ func simulateMigrate(t *testing.T, cell costCell) (blocked, restore time.Duratio
 // same stream draws the same costs, and work under a millisecond stays exact.
 func TestCostJitter(t *testing.T) {
 	require.InDelta(t, 0.11, model.jitter, 0.03, "the spread of the recording's MIGRATEs of 100 ms and more")
-	hash := value{kind: kindHash, fields: 1_000_000}
+	hash := value{kind: kindHash, elems: 1_000_000}
 	median := model.serializeCost(hash)
 	draw := func(seed uint64) []time.Duration {
 		s := sim.NewStream(seed, "costs")

@@ -126,7 +126,7 @@ func (n *Node) restoreAsking(req Request) Reply {
 			continue
 		}
 		n.ctx.Busy(n.costs.restoreCost(v))
-		v.presized = v.kind == kindHash // rdbLoadObject sizes the table for its length
+		v.presized = v.kind != kindString // rdbLoadObject sizes a table for its length
 		v.scattered = false
 		n.db.set(k, v)
 		n.repl.propagate(n, "restore", k, v, 0)

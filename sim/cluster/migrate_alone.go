@@ -11,7 +11,8 @@ import (
 
 // SimulateMigrate measures one MIGRATE in simulation the way calibration/record-migrate-cost
 // measures it on real servers: two single-node clusters on loopback, a value written on one
-// (typ "string" of size bytes, or "hash" of size fields as `load hash` writes it) and
+// (typ "string" of size bytes, or "hash", "list", "set" or "zset" of size elements as
+// `load` writes it) and
 // moved to the other. It returns the time the source spent in the command, which its
 // event loop was held for: the client's wait less its round trip, as INFO commandstats
 // counts it. seed draws the nodes' costs; slowdown is Cluster.Slowdown.
@@ -56,10 +57,12 @@ func migrateOnPair(c *Cluster, procs []*Process, typ string, size int) (time.Dur
 	switch typ {
 	case "string":
 		err = pairDo(c, procs[0], "SET", "big", strings.Repeat("x", size))
-	case "hash":
-		err = pairDo(c, procs[0], "EVAL", LoadHashScript, "1", "big", strconv.Itoa(size))
 	default:
-		err = fmt.Errorf("cluster: type %q: want string or hash", typ)
+		script, ok := LoadScripts[typ]
+		if !ok {
+			return 0, fmt.Errorf("cluster: type %q: want string, hash, list, set or zset", typ)
+		}
+		err = pairDo(c, procs[0], "EVAL", script, "1", "big", strconv.Itoa(size))
 	}
 	if err != nil {
 		return 0, err

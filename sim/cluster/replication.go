@@ -26,25 +26,36 @@ const (
 
 // An op is one write in the replication stream, its size as RESP on the wire.
 type op struct {
-	cmd    string // "set", "hset" (a `load hash`), "del", "ping"
+	cmd    string // "set", "elems" (a `load` script's writes), "restore", "del", "ping"
 	key    string
 	val    value // the key's value after the write
-	from   int   // for "hset": the fields the key had before, which the stream does not repeat
+	from   int   // for "elems": the elements the key had before, which the stream does not repeat
 	size   int64
 	offset int64 // the stream offset after this op
 }
 
 func (o *op) String() string { return fmt.Sprintf("%s %s @%d", o.cmd, o.key, o.offset) }
 
-// hsetStreamSize is the length of what a master streams for `load hash`'s script taking
-// key from fields to fields: Redis 7 replicates a script's effects, MULTI, one HSET per
-// field written, EXEC.
-func hsetStreamSize(key string, from, fields int) int64 {
+// elemsStreamSize is the length of what a master streams for a `load` script taking a
+// collection of kind k at key from from elements to elems: Redis 7 replicates a script's
+// effects, MULTI, one write per element added (HSET, RPUSH, SADD or ZADD with its
+// elemArgs), EXEC.
+func elemsStreamSize(key string, k uint8, from, elems int) int64 {
 	size := respSize("MULTI") + respSize("EXEC")
-	head := respSize("HSET", key) // "*2" and "*4" are as long; the field and value follow
-	for i := from + 1; i <= fields; i++ {
+	bulk := func(l int) int64 { return int64(1 + len(itoa(l)) + 2 + l + 2) }
+	head := respSize(elemCommand[k], key) // "*2" and "*4" are as long; the arguments follow
+	for i := from + 1; i <= elems; i++ {
 		d := digits(i)
-		size += head + 2*int64(1+len(itoa(6+d))+2+6+d+2)
+		switch k {
+		case kindHash:
+			size += head + 2*bulk(6+d) // field:i value:i
+		case kindList:
+			size += head + bulk(6+d) // value:i
+		case kindSet:
+			size += head + bulk(7+d) // member:i
+		case kindZset:
+			size += head + bulk(d) + bulk(7+d) // i member:i
+		}
 	}
 	return size
 }
@@ -325,8 +336,8 @@ func (r *replication) propagate(n *Node, cmd, key string, v value, from int) {
 	switch cmd {
 	case "set":
 		size = respSize("SET", key, v.str)
-	case "hset":
-		size = hsetStreamSize(key, from, v.fields)
+	case "elems":
+		size = elemsStreamSize(key, v.kind, from, v.elems)
 	case "restore":
 		// The target streams the RESTORE-ASKING key 0 payload it ran ("*3" and "*4" are
 		// as long).
@@ -416,9 +427,9 @@ func (r *replication) step(n *Node, from int, msg any) bool {
 // read takes in one op of the stream: a script's transaction is queued while it is read,
 // the rest applied at once.
 func (r *replication) read(n *Node, o *op) {
-	if o.cmd == "hset" {
+	if o.cmd == "elems" {
 		r.inbox, r.inboxEpoch = []*op{o}, r.epoch
-		n.ctx.After(n.costs.receiveCost(o.val.fields-o.from), sim.Timer{Kind: timerReplExec, Arg: int64(r.epoch)})
+		n.ctx.After(n.costs.receiveCost(o.val.elems-o.from), sim.Timer{Kind: timerReplExec, Arg: int64(r.epoch)})
 		return
 	}
 	r.apply(n, o)
@@ -431,10 +442,10 @@ func (r *replication) exec(n *Node, epoch uint64) {
 	}
 	o, rest := r.inbox[0], r.inbox[1:]
 	r.inbox = nil
-	n.ctx.Busy(n.costs.execCost(o.val.fields - o.from))
+	n.ctx.Busy(n.costs.execCost(o.val.elems - o.from))
 	r.apply(n, o)
 	for i, o := range rest {
-		if o.cmd == "hset" {
+		if o.cmd == "elems" {
 			r.read(n, o)
 			r.inbox = append(r.inbox, rest[i+1:]...)
 			return
@@ -446,7 +457,7 @@ func (r *replication) exec(n *Node, epoch uint64) {
 // apply applies one op of the stream to the replica's data and offset.
 func (r *replication) apply(n *Node, o *op) {
 	switch o.cmd {
-	case "set", "hset", "restore":
+	case "set", "elems", "restore":
 		v := o.val
 		v.scattered = false // built here by the EXEC, or a RESTORE, with nothing in between
 		n.db.set(o.key, v)

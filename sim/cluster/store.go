@@ -175,7 +175,7 @@ func (s *store) load(snapshot map[string]value) {
 	slices.Sort(keys)
 	for i, k := range keys {
 		v := snapshot[k]
-		v.presized = v.kind == kindHash
+		v.presized = v.kind != kindString
 		v.scattered = false
 		s.keys[k] = entry{val: v, seq: uint64(i + 1)}
 	}

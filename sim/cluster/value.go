@@ -1,29 +1,39 @@
 package cluster
 
 import (
+	"math"
 	"math/bits"
 	"strconv"
 
 	"github.com/kvplace/kvplace/internal/splitmix"
 )
 
-// Kinds of value a key holds.
+// Kinds of value a key holds: a string, or one of the collections a runbook's `load`
+// writes one element at a time (hash, list, set, zset).
 const (
 	kindString uint8 = iota
 	kindHash
+	kindList
+	kindSet
+	kindZset
+	numKinds
 )
 
-// A value is what a key holds: a string, or a hash written the way `load hash` writes one
-// (fields field:1…field:N holding value:1…value:N), kept as its field count so that a
-// hash of millions of fields costs the simulator a few words.
+// kindNames are what TYPE answers for each kind, and the words `load` takes.
+var kindNames = [numKinds]string{"string", "hash", "list", "set", "zset"}
+
+// A value is what a key holds: a string, or a collection written the way `load` writes
+// one (LoadScripts: elements 1…N, each from its index), kept as its element count so that
+// a collection of millions of elements costs the simulator a few words.
 type value struct {
 	kind uint8
 	str  string // a string's bytes
-	// fields is a hash's field count.
-	fields int
-	// presized is set for a hash whose table was sized for its length at once (read from
-	// an RDB, restored by MIGRATE) rather than grown one HSET at a time: the two differ in
-	// MEMORY USAGE, as on a real server.
+	// elems is a collection's element count: a hash's fields, a list's, set's or sorted
+	// set's members.
+	elems int
+	// presized is set for a collection whose table was sized for its length at once (read
+	// from an RDB, restored by MIGRATE) rather than grown one write at a time: the two
+	// differ in MEMORY USAGE, as on a real server.
 	presized bool
 	// scattered is set for a hash a script wrote while the node streamed to a replica: a
 	// MIGRATE serializes and frees it more slowly (costs.scattered). A copy made by RESTORE,
@@ -34,12 +44,40 @@ type value struct {
 func stringValue(s string) value { return value{kind: kindString, str: s} }
 
 // typeName is what TYPE answers.
-func (v value) typeName() string {
-	if v.kind == kindHash {
-		return "hash"
-	}
-	return "string"
+func (v value) typeName() string { return kindNames[v.kind] }
+
+// LoadScripts are the scripts a runbook's `load KIND KEY N` runs for each collection kind,
+// with KEY their one key and N their one argument: each makes the collection hold
+// elements 1…N, one write each, as a loop of those writes would, in one call. A hash gets
+// fields field:i holding value:i (HSET), a list the values value:i pushed in order (RPUSH
+// from its length on, so that loading again grows it as it does the others), a set the
+// members member:i (SADD), a sorted set the members member:i scored i (ZADD). The
+// simulator runs exactly these scripts and no other.
+var LoadScripts = map[string]string{
+	"hash": LoadHashScript,
+	"list": "for i=redis.call('LLEN', KEYS[1])+1,tonumber(ARGV[1]) do redis.call('RPUSH', KEYS[1], 'value:'..i) end",
+	"set":  "for i=1,tonumber(ARGV[1]) do redis.call('SADD', KEYS[1], 'member:'..i) end",
+	"zset": "for i=1,tonumber(ARGV[1]) do redis.call('ZADD', KEYS[1], i, 'member:'..i) end",
 }
+
+// elemArgs are the arguments after the key of the write that adds element i of a
+// collection of kind k, as its script calls it and Redis replicates it.
+func elemArgs(k uint8, i int) []string {
+	switch k {
+	case kindHash:
+		return []string{hashField(i), hashValue(i)}
+	case kindList:
+		return []string{hashValue(i)}
+	case kindZset:
+		return []string{strconv.Itoa(i), setMember(i)}
+	}
+	return []string{setMember(i)}
+}
+
+// elemCommand is the write that adds one element of a collection of kind k.
+var elemCommand = [numKinds]string{kindHash: "HSET", kindList: "RPUSH", kindSet: "SADD", kindZset: "ZADD"}
+
+func setMember(i int) string { return "member:" + strconv.Itoa(i) }
 
 // Redis 7.0's defaults and sizes (config.c, server.h, dict.h; x86-64).
 const (
@@ -124,23 +162,42 @@ func isLongLong(s string) bool {
 
 // encoding is what OBJECT ENCODING answers.
 func (v value) encoding() string {
-	if v.kind == kindHash {
+	switch v.kind {
+	case kindString:
+		switch {
+		case isLongLong(v.str):
+			return "int"
+		case len(v.str) <= embstrSizeLimit:
+			return "embstr"
+		}
+		return "raw"
+	case kindList:
+		return "quicklist" // every list, in 7.0; listpack lists came in 7.2
+	case kindSet:
+		return "hashtable" // member:i is not an integer, so never an intset
+	case kindZset:
 		if v.listpack() {
 			return "listpack"
 		}
-		return "hashtable"
+		return "skiplist"
 	}
-	switch {
-	case isLongLong(v.str):
-		return "int"
-	case len(v.str) <= embstrSizeLimit:
-		return "embstr"
+	if v.listpack() {
+		return "listpack"
 	}
-	return "raw"
+	return "hashtable"
 }
 
+// listpack reports whether v is a hash or a sorted set small enough to be kept as one
+// listpack (hash-max-listpack-entries and -value; zset-max-listpack-entries and -value).
+// Lists are listpacks inside a quicklist, and are not counted here.
 func (v value) listpack() bool {
-	return v.fields <= hashMaxListpackEntries && len(hashValue(v.fields)) <= hashMaxListpackValue
+	switch v.kind {
+	case kindHash:
+		return v.elems <= hashMaxListpackEntries && len(hashValue(v.elems)) <= hashMaxListpackValue
+	case kindZset:
+		return v.elems <= zsetMaxListpackEntries && len(setMember(v.elems)) <= zsetMaxListpackValue
+	}
+	return false
 }
 
 func hashField(i int) string { return "field:" + strconv.Itoa(i) }
@@ -156,7 +213,9 @@ func memoryUsage(key string, v value) int64 {
 }
 
 func objectSize(v value) int64 {
-	if v.kind == kindString {
+	n := v.elems
+	switch {
+	case v.kind == kindString:
 		switch v.encoding() {
 		case "int":
 			return sizeofRobj
@@ -164,24 +223,156 @@ func objectSize(v value) int64 {
 			return int64(mallocSize(sizeofRobj + 3 + len(v.str) + 1))
 		}
 		return sizeofRobj + int64(sdsAlloc(len(v.str)))
-	}
-	n := v.fields
-	if v.listpack() {
-		return sizeofRobj + int64(mallocSize(listpackBytes(n)))
+	case v.listpack():
+		return sizeofRobj + int64(mallocSize(listpackBytes(v)))
+	case v.kind == kindList:
+		return sizeofRobj + sizeofQuicklist + quicklistNodesSize(n)
+	case v.kind == kindSet:
+		// Grown one SADD at a time, which rehashes one bucket per add (dictAddRaw).
+		elem := int64(sdsAlloc(len(setMember(n))) + sizeofDictEntry)
+		return sizeofRobj + sizeofDict + 8*tableSlots(n, v.presized, 1) + elem*int64(n)
+	case v.kind == kindZset:
+		// The skiplist's nodes have random heights, so a real server's answer varies with
+		// the five it samples: this is its expectation (skiplistNodeAlloc).
+		elem := float64(sdsAlloc(len(setMember(n)))+sizeofDictEntry) + skiplistNodeAlloc
+		fixed := sizeofRobj + sizeofZset + sizeofZskiplist + sizeofDict + int64(mallocSize(skiplistHeader))
+		// ZADD to a skiplist looks the member up and then adds it: two rehash steps.
+		return fixed + 8*tableSlots(n, v.presized, 2) + int64(elem*float64(n))
 	}
 	elem := int64(sdsAlloc(len(hashField(n))) + sdsAlloc(len(hashValue(n))) + sizeofDictEntry)
 	return sizeofRobj + sizeofDict + 8*hashSlots(n, v.presized) + elem*int64(n)
 }
 
-// listpackBytes is the size of a listpack holding hash fields 1..n and their values: a
-// 6-byte header, each string entry as its encoding byte(s), its bytes and its back
-// length, and the end byte (listpack.c).
-func listpackBytes(n int) int {
-	size := 6 + 1
+// Sizes of the structures behind lists and sorted sets (quicklist.h, server.h; x86-64).
+const (
+	sizeofQuicklist     = 40 // head, tail, count, len and the bit fields
+	sizeofQuicklistNode = 40 // prev, next, entry, sz and the bit fields
+	sizeofZset          = 16
+	sizeofZskiplist     = 32
+	// listMaxListpackSize is list-max-listpack-size's default, -2: a quicklist node's
+	// listpack grows to 8 kB (optimization_level[1]), and takes an element while its size,
+	// the element's length and SIZE_ESTIMATE_OVERHEAD (8) stay within it.
+	listMaxListpackSize    = 8192
+	sizeEstimateOverhead   = 8
+	zsetMaxListpackEntries = 128 // zset-max-listpack-entries
+	zsetMaxListpackValue   = 64  // zset-max-listpack-value
+	zskiplistMaxLevel      = 32  // ZSKIPLIST_MAXLEVEL
+	// skiplistHeader is the header node zslCreate allocates: the member, score and
+	// backward pointer, and a forward pointer and span per level, at every level.
+	skiplistHeader = 24 + 16*zskiplistMaxLevel
+)
+
+// skiplistNodeAlloc is the expected allocation of a skiplist node: 24 bytes and 16 per
+// level, with zslRandomLevel's heights, each level kept with probability ZSKIPLIST_P
+// (0.25) up to the maximum.
+var skiplistNodeAlloc = func() float64 {
+	sum, p := 0.0, 0.75
+	for level := 1; level <= zskiplistMaxLevel; level++ {
+		if level == zskiplistMaxLevel {
+			p /= 0.75 // the rest of the tail
+		}
+		sum += p * float64(mallocSize(24+16*level))
+		p *= 0.25
+	}
+	return sum
+}()
+
+// quicklistNodesSize is what objectComputeSize counts for the nodes of a list of n
+// elements (quicklistNodes): the average of the first five nodes, each its struct and its
+// listpack's allocation, times the number of nodes.
+func quicklistNodesSize(n int) int64 {
+	const samples = 5
+	sum, sampled, nodes := 0, 0, 0
+	quicklistNodes(n, func(lp int) {
+		if sampled < samples {
+			sum += sizeofQuicklistNode + mallocSize(lp)
+			sampled++
+		}
+		nodes++
+	})
+	if nodes == 0 {
+		return 0
+	}
+	return int64(float64(sum) / float64(sampled) * float64(nodes))
+}
+
+// quicklistNodes calls node with the listpack size of each node, in order, of a list of
+// the values value:1…value:n pushed one at a time: RPUSH opens a new node when the last
+// one cannot take the value (_quicklistNodeAllowInsert).
+func quicklistNodes(n int, node func(lpBytes int)) {
+	lp := 0 // the bytes of the last node's listpack
 	for i := 1; i <= n; i++ {
+		l := 6 + digits(i) // value:i
+		if lp == 0 || lp+l+sizeEstimateOverhead > listMaxListpackSize {
+			if lp > 0 {
+				node(lp)
+			}
+			lp = 7 // an empty listpack: its header and its end byte
+		}
+		lp += lpEntry(l)
+	}
+	if lp > 0 {
+		node(lp)
+	}
+}
+
+// tableSlots is dictSlots, the buckets MEMORY USAGE counts, of the hash table of a set or
+// a sorted set of n members. Presized (loaded from an RDB or a RESTORE payload), it is
+// the power of two that holds them. Grown one add at a time, the table doubled when it
+// was full (_dictExpandIfNeeded), and right after a doubling both tables are counted
+// until incremental rehashing has moved every non-empty bucket of the old one, steps a
+// write (one for SADD, two for ZADD: a lookup and an add).
+func tableSlots(n int, presized bool, steps int) int64 {
+	size := nextPower(n)
+	old := size / 2
+	if presized || old < dictInitialSize {
+		return int64(size)
+	}
+	// The add that found the old table full expanded it; the adds after it rehashed.
+	if float64(steps*(n-old-1)) < nonEmptyBuckets(old) {
+		return int64(size + old)
+	}
+	return int64(size)
+}
+
+// nonEmptyBuckets is the expected number of buckets that hold an entry, in a table of
+// size buckets holding size entries spread by a good hash.
+func nonEmptyBuckets(size int) float64 {
+	return float64(size) * (1 - math.Pow(1-1/float64(size), float64(size)))
+}
+
+// listpackBytes is the size of the listpack of a hash (fields 1..n and their values) or a
+// sorted set (members 1..n, each followed by its score, an integer): a 6-byte header,
+// each entry as its encoding byte(s), its bytes and its back length, and the end byte
+// (listpack.c).
+func listpackBytes(v value) int {
+	size := 6 + 1
+	for i := 1; i <= v.elems; i++ {
+		if v.kind == kindZset {
+			size += lpEntry(len(setMember(i))) + lpIntEntry(int64(i))
+			continue
+		}
 		size += lpEntry(len(hashField(i))) + lpEntry(len(hashValue(i)))
 	}
 	return size
+}
+
+// lpIntEntry is the size of an integer entry (lpEncodeIntegerGetType), its back length
+// included.
+func lpIntEntry(x int64) int {
+	switch {
+	case x >= 0 && x <= 127:
+		return 2
+	case x >= -4096 && x <= 4095:
+		return 3
+	case x >= -1<<15 && x < 1<<15:
+		return 4
+	case x >= -1<<23 && x < 1<<23:
+		return 5
+	case x >= -1<<31 && x < 1<<31:
+		return 6
+	}
+	return 10
 }
 
 func lpEntry(l int) int {

@@ -3,6 +3,7 @@ package cluster
 import (
 	"bufio"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,17 +41,27 @@ func TestMemoryUsageMatchesRealRedis(t *testing.T) {
 			v = stringValue(strings.Repeat("x", size))
 		case "int":
 			v = stringValue(strings.TrimPrefix(key, "i:"))
-		case "hash":
-			v = value{kind: kindHash, fields: size}
-		case "restored-hash":
-			v = value{kind: kindHash, fields: size, presized: true}
 		case "populate":
 			v = stringValue(populateValue(2, size))
 		default:
-			t.Fatalf("line %d: unknown kind %q", line, kind)
+			name, restored := strings.CutPrefix(kind, "restored-")
+			k := slices.Index(kindNames[:], name)
+			require.Positive(t, k, "line %d: unknown kind %q", line, kind)
+			v = value{kind: uint8(k), elems: size, presized: restored}
 		}
 		got := memoryUsage(key, v)
 		require.Equal(t, enc, v.encoding(), "line %d: %s", line, text)
+		off := float64(got-real) / float64(real)
+		if (v.kind == kindZset && !v.listpack()) || v.kind == kindSet {
+			// A skiplist's nodes have random heights, and a real server costs the members
+			// from the first five: the model takes their expectation. A set's table is
+			// counted twice while a doubling is rehashed, which ends when the old table's
+			// non-empty buckets are moved: near that end, the server's random hash seed
+			// decides (set:100 was 5664 in one recording and 5152 in the next).
+			require.InDelta(t, 0, off, 0.10, "line %d: %s: the model says %d, %+.1f%%", line, text, got, 100*off)
+			lines++
+			continue
+		}
 		require.Equal(t, real, got, "line %d: %s: the model says %d, %+.1f%%", line, text, got, 100*float64(got-real)/float64(real))
 		lines++
 	}
@@ -74,4 +85,14 @@ func TestLoadStringIsFixedAndIncompressible(t *testing.T) {
 		seen[a[i]]++
 	}
 	require.Greater(t, len(seen), 60, "drawn from all 64 letters, digits and signs")
+}
+
+// The memory recorder is a shell script with its own copies of the `load` scripts: they
+// must be the simulator's, or the recording measures other values.
+func TestMemoryRecorderWritesWhatLoadWrites(t *testing.T) {
+	text, err := os.ReadFile("calibration/record-memory-usage.sh")
+	require.NoError(t, err)
+	for name, script := range LoadScripts {
+		require.Contains(t, string(text), script, "record-memory-usage.sh writes a %s as `load %s` does", name, name)
+	}
 }

@@ -11,10 +11,11 @@ import (
 	"github.com/kvplace/kvplace/sim/cluster"
 )
 
-// request is what a LoadValue step sends: the one EVAL that writes the hash, or the SET.
+// request is what a LoadValue step sends: the one EVAL that writes the collection, or the
+// SET.
 func (l LoadValue) request() []string {
-	if l.Kind == "hash" {
-		return []string{"EVAL", cluster.LoadHashScript, "1", l.Key, strconv.Itoa(l.Size)}
+	if script, ok := cluster.LoadScripts[l.Kind]; ok {
+		return []string{"EVAL", script, "1", l.Key, strconv.Itoa(l.Size)}
 	}
 	return []string{"SET", l.Key, cluster.LoadString(l.Size)}
 }
@@ -37,9 +38,9 @@ func (l Load) report(out io.Writer, distinct, redirects, failures int) {
 
 // report prints what a LoadValue step did, the same line on both backends.
 func (l LoadValue) report(out io.Writer, redirects int, failure string) {
-	unit := "fields"
-	if l.Kind == "string" {
-		unit = "bytes"
+	unit := map[string]string{"string": "bytes", "hash": "fields"}[l.Kind]
+	if unit == "" {
+		unit = "elements"
 	}
 	fmt.Fprintf(out, "(load) %s %s of %d %s: %d redirects", l.Kind, l.Key, l.Size, unit, redirects)
 	if failure != "" {

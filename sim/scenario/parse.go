@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/kvplace/kvplace/sim/cluster"
 )
 
 // A Runbook is a parsed runbook: its steps in order.
@@ -119,12 +121,14 @@ type Load struct {
 
 // LoadValue writes one big value through a cluster client: `load hash KEY FIELDS`, a hash
 // with fields field:1…field:FIELDS holding value:1…, as a loop of HSETs would write it (one
-// EVAL of cluster.LoadHashScript, so one turn of the server's event loop); or `load string
-// KEY BYTES`, a SET of BYTES bytes of cluster.LoadString, which do not compress.
+// EVAL of cluster.LoadScripts' script, so one turn of the server's event loop); `load list
+// KEY ELEMENTS`, `load set KEY ELEMENTS` and `load zset KEY ELEMENTS` likewise, with RPUSH
+// of value:i, SADD of member:i and ZADD of member:i scored i; or `load string KEY BYTES`, a
+// SET of BYTES bytes of cluster.LoadString, which do not compress.
 type LoadValue struct {
-	Kind string // "hash" or "string"
+	Kind string // "string", "hash", "list", "set" or "zset"
 	Key  string
-	Size int // fields or bytes
+	Size int // bytes or elements
 }
 
 func (After) command()       {}
@@ -378,17 +382,19 @@ func parsePartition(spec string) (Command, error) {
 }
 
 // Limits of what load writes: a Redis string holds at most proto-max-bulk-len, 512 MB by
-// default; a hash of 10^8 fields would take a real server minutes to write.
+// default; a collection of 10^8 elements would take a real server minutes to write.
 const (
 	maxLoadBytes  = 512 << 20
 	maxLoadFields = 100_000_000
 )
 
 func parseLoad(args []string) (Command, error) {
-	if len(args) > 0 && (args[0] == "hash" || args[0] == "string") {
-		return parseLoadValue(args)
+	if len(args) > 0 {
+		if _, ok := cluster.LoadScripts[args[0]]; ok || args[0] == "string" {
+			return parseLoadValue(args)
+		}
 	}
-	const usage = "load takes a key count, optionally zipf S and size BYTES; or hash KEY FIELDS; or string KEY BYTES"
+	const usage = "load takes a key count, optionally zipf S and size BYTES; or hash KEY FIELDS; or list|set|zset KEY ELEMENTS; or string KEY BYTES"
 	if len(args) == 0 {
 		return nil, errors.New(usage)
 	}
@@ -423,9 +429,12 @@ func parseLoad(args []string) (Command, error) {
 
 func parseLoadValue(args []string) (Command, error) {
 	kind := args[0]
-	unit, limit := "FIELDS", maxLoadFields
-	if kind == "string" {
+	unit, limit := "ELEMENTS", maxLoadFields
+	switch kind {
+	case "string":
 		unit, limit = "BYTES", maxLoadBytes
+	case "hash":
+		unit = "FIELDS"
 	}
 	if len(args) != 3 {
 		return nil, fmt.Errorf("load %s takes a key and a count: load %s KEY %s", kind, kind, unit)

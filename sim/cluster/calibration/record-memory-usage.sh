@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Records MEMORY USAGE of strings and hashes on a real redis-server in cluster mode (one
-# node holding every slot), one line per key: "KIND SIZE KEY BYTES ENCODING". Strings are
-# written with SET (SIZE bytes), hashes with HSET field:i value:i for i in 1..SIZE in one
-# EVAL loop (what `load hash KEY SIZE` writes), restored hashes with DUMP and RESTORE, and
-# DEBUG POPULATE's keys as it makes them. MEMORY USAGE is exact, not a timing: one run
-# suffices, and two runs print the same file.
+# Records MEMORY USAGE of strings and collections on a real redis-server in cluster mode
+# (one node holding every slot), one line per key: "KIND SIZE KEY BYTES ENCODING". Strings
+# are written with SET (SIZE bytes); hashes, lists, sets and sorted sets of SIZE elements
+# with the EVAL loop `load KIND KEY SIZE` runs (cluster.LoadScripts, copied here: the
+# test that reads this recording checks the copies); restored ones with DUMP and RESTORE;
+# and DEBUG POPULATE's keys as it makes them. MEMORY USAGE is exact but for sorted sets,
+# whose skiplist nodes have random heights, and their sample of five differs from run to
+# run; everything else prints the same on every run.
 #   bash sim/cluster/calibration/record-memory-usage.sh > sim/cluster/calibration/memory-usage.txt
 set -euo pipefail
 port=${PORT:-7391}
@@ -33,9 +35,33 @@ for n in 1 10 64 128 129 200 1000 1025 5000 100000 1000000; do
   r eval "for i=1,tonumber(ARGV[1]) do redis.call('HSET', KEYS[1], 'field:'..i, 'value:'..i) end" 1 "h:$n" "$n" >/dev/null
   line hash "$n" "h:$n"
 done
+restore() { # KIND SIZE KEY
+  r --no-raw eval "local d = redis.call('DUMP', KEYS[1]); redis.call('RESTORE', KEYS[2], 0, d); return 1" 2 "$3" "{$3}r" >/dev/null
+  line "restored-$1" "$2" "{$3}r"
+}
 for n in 200 1025 100000; do
-  r --no-raw eval "local d = redis.call('DUMP', KEYS[1]); redis.call('RESTORE', KEYS[2], 0, d); return 1" 2 "h:$n" "{h:$n}r" >/dev/null
-  line restored-hash "$n" "{h:$n}r"
+  restore hash "$n" "h:$n"
+done
+for n in 1 10 100 1000 1100 5000 100000 1000000; do
+  r eval "for i=redis.call('LLEN', KEYS[1])+1,tonumber(ARGV[1]) do redis.call('RPUSH', KEYS[1], 'value:'..i) end" 1 "l:$n" "$n" >/dev/null
+  line list "$n" "l:$n"
+done
+for n in 1 4 5 10 100 1000 1025 5000 100000 1000000; do
+  r eval "for i=1,tonumber(ARGV[1]) do redis.call('SADD', KEYS[1], 'member:'..i) end" 1 "set:$n" "$n" >/dev/null
+  line set "$n" "set:$n"
+done
+for n in 1 10 128 129 200 1000 1025 5000 100000 1000000; do
+  r eval "for i=1,tonumber(ARGV[1]) do redis.call('ZADD', KEYS[1], i, 'member:'..i) end" 1 "z:$n" "$n" >/dev/null
+  line zset "$n" "z:$n"
+done
+for n in 1000 100000; do
+  restore list "$n" "l:$n"
+done
+for n in 10 1000 5000 100000; do
+  restore set "$n" "set:$n"
+done
+for n in 200 100000; do
+  restore zset "$n" "z:$n"
 done
 r debug populate 3 >/dev/null
 line populate 0 key:2

@@ -1,8 +1,8 @@
 // Command record-migrate-cost measures what a MIGRATE of one big key costs on real
 // redis-server processes on loopback, the recording sim/cluster's MIGRATE model is held
 // to. Two single-node clusters, each owning every slot, with appendonly off: the source
-// writes the value (SET of `load string`'s bytes, or `load hash`'s script), then MIGRATEs
-// it to the target. Each run prints one line:
+// writes the value (SET of `load string`'s bytes, or the script `load hash|list|set|zset`
+// runs, cluster.LoadScripts), then MIGRATEs it to the target. Each run prints one line:
 //
 //	kind size run build_us migrate_us wall_us restore_us dump_us del_us payload load1
 //
@@ -16,7 +16,7 @@
 //	go run ./sim/cluster/calibration/record-migrate-cost > sim/cluster/calibration/migrate-cost.txt
 //
 // -cells kind:size,... records other cells (the validation cells the model is not fitted
-// to: -cells string:30000000,hash:500,hash:300000).
+// to: -cells string:30000000,hash:500,hash:300000,list:300000,set:300000,zset:300000,zset:100).
 package main
 
 import (
@@ -44,8 +44,8 @@ func main() {
 		for _, c := range strings.Split(*only, ",") {
 			kind, size, _ := strings.Cut(c, ":")
 			n, err := strconv.Atoi(size)
-			if (kind != "string" && kind != "hash") || err != nil || n <= 0 {
-				fmt.Fprintf(os.Stderr, "record-migrate-cost: -cells: %q is not kind:size with kind string or hash\n", c)
+			if _, ok := cluster.LoadScripts[kind]; (!ok && kind != "string") || err != nil || n <= 0 {
+				fmt.Fprintf(os.Stderr, "record-migrate-cost: -cells: %q is not kind:size with kind string, hash, list, set or zset\n", c)
 				os.Exit(2)
 			}
 			cells = append(cells, cell{kind, n})
@@ -66,6 +66,9 @@ var cells = []cell{
 	{"string", 1000}, {"string", 100_000}, {"string", 1_000_000}, {"string", 10_000_000},
 	{"string", 100_000_000}, {"string", 300_000_000},
 	{"hash", 1000}, {"hash", 10_000}, {"hash", 100_000}, {"hash", 1_000_000}, {"hash", 3_000_000},
+	{"list", 1000}, {"list", 10_000}, {"list", 100_000}, {"list", 1_000_000}, {"list", 3_000_000},
+	{"set", 1000}, {"set", 10_000}, {"set", 100_000}, {"set", 1_000_000}, {"set", 3_000_000},
+	{"zset", 1000}, {"zset", 10_000}, {"zset", 100_000}, {"zset", 1_000_000}, {"zset", 3_000_000},
 }
 
 func record(runs int) error {
@@ -121,13 +124,13 @@ func record(runs int) error {
 				}
 				_, err = c.Do("SET", key, strs[ce.size])
 			} else {
-				_, err = c.Do("EVAL", cluster.LoadHashScript, "1", key, strconv.Itoa(ce.size))
+				_, err = c.Do("EVAL", cluster.LoadScripts[ce.kind], "1", key, strconv.Itoa(ce.size))
 			}
 			if err != nil {
 				return fmt.Errorf("writing %s %d: %w", ce.kind, ce.size, err)
 			}
 			build := usec(src, "set")
-			if ce.kind == "hash" {
+			if ce.kind != "string" {
 				build = usec(src, "eval")
 			}
 			began := time.Now()
