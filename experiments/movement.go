@@ -28,11 +28,12 @@ type MovementConfig struct {
 	Schemes     []Scheme      `json:"schemes"`
 	From        int           `json:"from"`
 	To          int           `json:"to"`
-	Keys        int           `json:"keys"`         // stored before the first event
-	ValueSize   int           `json:"value_size"`   // bytes per stored value
-	NodeTimeout time.Duration `json:"node_timeout"` // cluster-node-timeout
-	Outage      time.Duration `json:"outage"`       // how long a killed master stays down
-	Bandwidth   float64       `json:"bandwidth"`    // bytes per second on each link
+	Keys        int           `json:"keys"`          // stored before the first event
+	ValueSize   int           `json:"value_size"`    // bytes per stored value, unless Size is set
+	Size        SizeSpec      `json:"size,omitzero"` // when set, each stored value's length, drawn per key
+	NodeTimeout time.Duration `json:"node_timeout"`  // cluster-node-timeout
+	Outage      time.Duration `json:"outage"`        // how long a killed master stays down
+	Bandwidth   float64       `json:"bandwidth"`     // bytes per second on each link
 	Clients     int           `json:"clients"`
 	Rate        float64       `json:"rate"`   // requests per second, all clients
 	Writes      float64       `json:"writes"` // fraction of requests that write a new key
@@ -152,6 +153,8 @@ func (c MovementConfig) Validate() error {
 		return fmt.Errorf("movement: -to %d is beyond Redis Cluster's 1000 nodes", c.To)
 	case c.Keys < 0 || c.ValueSize < 1:
 		return fmt.Errorf("movement: -keys %d and -value-size %d must be ≥ 0 and ≥ 1", c.Keys, c.ValueSize)
+	case c.Size.Validate() != nil:
+		return fmt.Errorf("movement: -%w", c.Size.Validate())
 	case c.NodeTimeout < 100*time.Millisecond:
 		return fmt.Errorf("movement: -node-timeout %v is below 100ms", c.NodeTimeout)
 	case c.Outage <= 0:
@@ -424,7 +427,10 @@ func (r *movementRun) populate(procs []*cluster.Process) error {
 	cc := client.NewGoRedis(r.c, "loader", client.Options{}, procs[0].Addr())
 	cc.Load()
 	r.c.Sim.RunFor(time.Second)
-	value := cluster.LoadString(r.cfg.ValueSize) // incompressible, as most payloads are: DUMP would shrink a repeated byte
+	values, err := r.cfg.storedValues()
+	if err != nil {
+		return err
+	}
 	pending := 0
 	var failed error
 	for i := range r.cfg.Keys {
@@ -443,7 +449,7 @@ func (r *movementRun) populate(procs []*cluster.Process) error {
 					failed = fmt.Errorf("storing %s: %s", key, res.Reply.Str)
 				}
 				pending--
-			}, "SET", key, value)
+			}, "SET", key, values(i))
 		}
 		try()
 	}
@@ -454,6 +460,27 @@ func (r *movementRun) populate(procs []*cluster.Process) error {
 	}
 	r.c.Sim.RunFor(10 * time.Second) // replicas synchronised, AOF written
 	return nil
+}
+
+// storedValues returns the value stored key i gets: ValueSize bytes of cluster.LoadString,
+// which do not compress, as most payloads do not (DUMP would shrink a repeated byte); or,
+// with Size, a length drawn for i. Every value is a prefix of one string, so the values
+// cost the memory of the longest.
+func (c MovementConfig) storedValues() (func(i int) string, error) {
+	if !c.Size.Sized() {
+		v := cluster.LoadString(c.ValueSize)
+		return func(int) string { return v }, nil
+	}
+	sz, err := c.Size.newSizer(c.Seed)
+	if err != nil {
+		return nil, err
+	}
+	longest := int64(1)
+	for i := range c.Keys {
+		longest = max(longest, sz.of(int64(i)))
+	}
+	filler := cluster.LoadString(int(longest))
+	return func(i int) string { return filler[:sz.of(int64(i))] }, nil
 }
 
 // startLoad starts the application: open-loop clients that read stored keys and write
@@ -746,8 +773,12 @@ func WriteMovementTable(w io.Writer, res *MovementResult) error {
 	if c.KeysFile != "" {
 		from = " (from " + c.KeysFile + ")"
 	}
-	fmt.Fprintf(w, "%d keys%s of %d bytes stored first; %g requests/s from %d clients, %.0f%% writes of new keys, the rest reads of stored keys; node timeout %v; links %s; seed %d\n\n",
-		c.Keys, from, c.ValueSize, c.Rate, c.Clients, 100*c.Writes, c.NodeTimeout, bandwidth(c.Bandwidth), c.Seed)
+	size := fmt.Sprintf("%d bytes", c.ValueSize)
+	if c.Size.Sized() {
+		size = "sizes " + c.Size.String()
+	}
+	fmt.Fprintf(w, "%d keys%s of %s stored first; %g requests/s from %d clients, %.0f%% writes of new keys, the rest reads of stored keys; node timeout %v; links %s; seed %d\n\n",
+		c.Keys, from, size, c.Rate, c.Clients, 100*c.Writes, c.NodeTimeout, bandwidth(c.Bandwidth), c.Seed)
 	head := "%-15s %-16s %-7s %-15s %3s %7s %7s %7s %6s %8s %8s %6s %6s %6s %6s %5s\n"
 	fmt.Fprintf(w, head, "scheme", "part", "event", "node", "N", "stored", "moved", "minimum", "×min", "MB", "settle", "reqs", "failed", "redir", "missed", "lost")
 	for _, st := range res.Steps {

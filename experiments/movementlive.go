@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/kvplace/kvplace/sim/client"
-	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/kvplace/kvplace/sim/live"
 	"github.com/kvplace/kvplace/slot"
 )
@@ -190,11 +189,14 @@ func (m *liveMovement) populate() error {
 	cc := client.NewReal(client.Options{}, m.addrs())
 	defer cc.Close()
 	ctx := context.Background()
-	value := cluster.LoadString(m.cfg.ValueSize) // the simulated run's values
+	values, err := m.cfg.storedValues() // the simulated run's values
+	if err != nil {
+		return err
+	}
 	for lo := 0; lo < m.cfg.Keys; lo += 1000 {
 		p := cc.Pipeline()
 		for i := lo; i < min(lo+1000, m.cfg.Keys); i++ {
-			p.Set(ctx, m.cfg.keyName(i), value, 0)
+			p.Set(ctx, m.cfg.keyName(i), values(i), 0)
 		}
 		if _, err := p.Exec(ctx); err != nil {
 			return fmt.Errorf("storing the keys: %w", err)

@@ -40,6 +40,7 @@ shrinks and loses a master, and reports keys moved, time to settle and failed re
 	fs.IntVar(&cfg.Keys, "keys", cfg.Keys, "keys stored before the first event")
 	keysFile := fs.String("keys-file", "", "store the keys in this `FILE`, one per line (redis-cli --scan > FILE), instead of key:0, key:1, …")
 	fs.IntVar(&cfg.ValueSize, "value-size", cfg.ValueSize, "bytes per stored value")
+	size := fs.String("size", "none", "stored values' lengths in bytes, drawn per key in place of -value-size: fixed:BYTES, lognormal:MEDIAN:SIGMA, pareto:MIN:ALPHA, file:PATH (redis-cli --memkeys output, or KEY BYTES [TYPE ELEMENTS] lines), or none")
 	fs.DurationVar(&cfg.NodeTimeout, "node-timeout", cfg.NodeTimeout, "cluster-node-timeout")
 	fs.DurationVar(&cfg.Outage, "outage", cfg.Outage, "how long a killed master stays down")
 	fs.Float64Var(&cfg.Bandwidth, "bandwidth", cfg.Bandwidth, "bytes per second on each link (0: unlimited)")
@@ -62,11 +63,18 @@ shrinks and loses a master, and reports keys moved, time to settle and failed re
 	if *asJSON && *asCSV {
 		return command.Usagef(fs, "-csv and -json exclude each other")
 	}
+	sizes, err := experiments.ParseSize(*size)
+	if err != nil {
+		return command.Usagef(fs, "-%v", err) // every ParseSize error starts with "size"
+	}
+	if sizes.Sized() && command.Given(fs, "value-size") {
+		return command.Usagef(fs, "-size and -value-size exclude each other")
+	}
+	cfg.Size = sizes
 	// Output for programs (JSON, CSV) comes without figures unless -out asks for them.
 	if (*asJSON || *asCSV) && !command.Given(fs, "out") {
 		*out = ""
 	}
-	var err error
 	if *keysFile != "" {
 		if command.Given(fs, "keys") {
 			return command.Usagef(fs, "-keys is the number of keys in -keys-file")

@@ -102,3 +102,48 @@ func TestKeysFile(t *testing.T) {
 	err := run([]string{"-keys-file", path, "-keys", "5", "-q"}, &out, &errs)
 	assert.True(t, command.IsUsage(err), "%v", err)
 }
+
+// -size draws each stored value's length: the keys then weigh what the distribution says,
+// the moved bytes follow, the header names the distribution, and the JSON carries it.
+// Bad sizes, and -size with -value-size, are usage errors.
+func TestSizes(t *testing.T) {
+	moved := func(args ...string) (moved, keys int64, dist string) {
+		var out bytes.Buffer
+		base := []string{"-to", "4", "-keys", "1000", "-schemes", "slots", "-writes", "0", "-json", "-q"}
+		require.NoError(t, run(append(base, args...), &out, &bytes.Buffer{}))
+		var got struct {
+			Config struct {
+				Size map[string]any `json:"size"`
+			} `json:"config"`
+			Steps []struct {
+				Event string `json:"event"`
+				Moved int64  `json:"moved_keys"`
+				Bytes int64  `json:"moved_bytes"`
+			} `json:"steps"`
+		}
+		require.NoError(t, json.Unmarshal(out.Bytes(), &got))
+		require.Equal(t, "join", got.Steps[0].Event)
+		return got.Steps[0].Bytes, got.Steps[0].Moved, fmt.Sprint(got.Config.Size["dist"])
+	}
+	fixed, keys, dist := moved()
+	assert.Equal(t, "<nil>", dist, "no -size, no size in the JSON")
+	thousand, keys1000, dist := moved("-size", "fixed:1000")
+	assert.Equal(t, "fixed", dist)
+	assert.InEpsilon(t, keys, keys1000, 0.02, "sizes do not change which keys move")
+	perKey := float64(thousand)/float64(keys1000) - float64(fixed)/float64(keys)
+	assert.InEpsilon(t, 900, perKey, 0.15, "900 more bytes a key, about 900 more bytes a moved key (no new keys are written)")
+	tail, _, _ := moved("-size", "pareto:100:1.2")
+	again, _, _ := moved("-size", "pareto:100:1.2")
+	assert.Equal(t, tail, again, "the same seed draws the same sizes")
+	assert.Greater(t, tail, 2*fixed, "a heavy tail of at least 100 bytes weighs more than 100 bytes each")
+
+	var out bytes.Buffer
+	require.NoError(t, run([]string{"-to", "4", "-keys", "200", "-schemes", "slots", "-size", "lognormal:1kb:1", "-q", "-out", ""}, &out, &bytes.Buffer{}))
+	assert.Contains(t, out.String(), "200 keys of sizes lognormal:1024:1 stored first")
+
+	for _, args := range [][]string{{"-size", "pareto:100"}, {"-size", "fixed:1k", "-value-size", "10"}} {
+		err := run(append(args, "-q"), &out, &bytes.Buffer{})
+		require.Error(t, err, "%v", args)
+		assert.True(t, command.IsUsage(err), "%v: %v", args, err)
+	}
+}
