@@ -30,9 +30,9 @@ type MigrationConfig struct {
 	// gives them to skew), written before the reshard.
 	Keys int      `json:"keys"`
 	Size SizeSpec `json:"size"`
-	// BigHashes are the field counts of hashes written as `load hash` writes them, one
-	// EVAL each, spread over the three masters in slots the reshard moves.
-	BigHashes    []int           `json:"big_hashes"`
+	// Big are the big collections, written as `load` writes them, one EVAL each, spread
+	// over the three masters in slots the reshard moves.
+	Big          []BigValue      `json:"big"`
 	NodeTimeouts []time.Duration `json:"node_timeouts"`
 	Pipelines    []int           `json:"pipelines"`       // --cluster-pipeline
 	Timeout      time.Duration   `json:"cluster_timeout"` // --cluster-timeout, MIGRATE's
@@ -52,15 +52,43 @@ type MigrationConfig struct {
 func DefaultMigrationConfig() MigrationConfig {
 	return MigrationConfig{
 		Seed: 1, Runs: 5, Keys: 20000, Size: DefaultSizes,
-		BigHashes:    []int{1_000_000, 3_000_000},
+		Big:          []BigValue{{"hash", 1_000_000}, {"hash", 3_000_000}},
 		NodeTimeouts: []time.Duration{time.Second, 2 * time.Second, 15 * time.Second},
 		Pipelines:    []int{1, 10, 100},
 		Timeout:      60 * time.Second, Clients: 4, Rate: 1000, Slowdown: 1,
 	}
 }
 
-// maxBigHashFields bounds a big hash: 10^8 fields is about 7 GB in a real server.
-const maxBigHashFields = 100_000_000
+// maxBigElements bounds a big collection: a hash of 10^8 fields is about 7 GB in a real
+// server.
+const maxBigElements = 100_000_000
+
+// A BigValue is a big collection a migration run stores: a hash, list, set or sorted set
+// of Elements elements, as a runbook's `load TYPE KEY ELEMENTS` writes it.
+type BigValue struct {
+	Type     string `json:"type"`
+	Elements int    `json:"elements"`
+}
+
+func (b BigValue) String() string { return b.Type + ":" + strconv.Itoa(b.Elements) }
+
+// ParseBigValues reads big values as -big gives them: TYPE:ELEMENTS, comma-separated, or
+// "none".
+func ParseBigValues(s string) ([]BigValue, error) {
+	if s == "" || s == "none" {
+		return nil, nil
+	}
+	var out []BigValue
+	for _, f := range strings.Split(s, ",") {
+		typ, n, _ := strings.Cut(strings.TrimSpace(f), ":")
+		elems, err := strconv.Atoi(n)
+		if _, ok := cluster.LoadScripts[typ]; !ok || err != nil {
+			return nil, fmt.Errorf("big value %q: want TYPE:ELEMENTS, TYPE hash, list, set or zset (e.g. hash:1000000)", f)
+		}
+		out = append(out, BigValue{typ, elems})
+	}
+	return out, nil
+}
 
 // Validate refuses a configuration the run cannot honour, naming the setting at fault.
 func (c MigrationConfig) Validate() error {
@@ -93,9 +121,12 @@ func (c MigrationConfig) Validate() error {
 			return fmt.Errorf("migration: pipeline %d: want 1 or more", p)
 		}
 	}
-	for _, f := range c.BigHashes {
-		if f < 1 || f > maxBigHashFields {
-			return fmt.Errorf("migration: big hash of %d fields: want 1 to %d", f, maxBigHashFields)
+	for _, b := range c.Big {
+		if _, ok := cluster.LoadScripts[b.Type]; !ok {
+			return fmt.Errorf("migration: big value %s: want a hash, list, set or zset", b)
+		}
+		if b.Elements < 1 || b.Elements > maxBigElements {
+			return fmt.Errorf("migration: big %s of %d elements: want 1 to %d", b.Type, b.Elements, maxBigElements)
 		}
 	}
 	if c.Size.Dist == SizeFile {
@@ -171,8 +202,8 @@ type MigrationMark struct {
 // MigrationResult is every run, and what they recommend.
 type MigrationResult struct {
 	Config MigrationConfig `json:"config"`
-	// Values are the big hashes and the largest string, with the master each lived on and
-	// its MEMORY USAGE.
+	// Values are the big collections and the largest string, with the slot each lived in
+	// and its MEMORY USAGE.
 	Values []MigrationValue `json:"values"`
 	Runs   []MigrationRun   `json:"runs"`
 	// SafeTimeout is the smallest node timeout none of whose runs failed over (0 when every
@@ -184,11 +215,11 @@ type MigrationResult struct {
 
 // A MigrationValue is one of the big values a run stores.
 type MigrationValue struct {
-	Key    string `json:"key"`
-	Type   string `json:"type"`
-	Fields int    `json:"fields,omitempty"`
-	Bytes  int64  `json:"bytes"` // MEMORY USAGE
-	Slot   int    `json:"slot"`
+	Key      string `json:"key"`
+	Type     string `json:"type"`
+	Elements int    `json:"elements,omitempty"` // a collection's
+	Bytes    int64  `json:"bytes"`              // MEMORY USAGE
+	Slot     int    `json:"slot"`
 }
 
 // RunMigration runs every cell's runs, Workers at a time; each run is a simulation of its
@@ -318,12 +349,12 @@ func (res *MigrationResult) Median(t time.Duration, pipeline int, f func(Migrati
 	return xs[(len(xs)-1)/2]
 }
 
-// bigHashKey finds, for the i-th big hash, a key in the first slots of master i%3's range
+// bigKey finds, for the i-th big value, a key in the first slots of master i%3's range
 // (0-5460, 5461-10922, 10923-16383 after create), which a reshard from all moves first.
-func bigHashKey(i int) (string, int) {
+func bigKey(typ string, i int) (string, int) {
 	lo := []int{0, 5461, 10923}[i%3]
 	for j := 0; ; j++ {
-		key := "hash:big:" + strconv.Itoa(i) + ":" + strconv.Itoa(j)
+		key := typ + ":big:" + strconv.Itoa(i) + ":" + strconv.Itoa(j)
 		if s := slot.Of(key); s >= lo && s < lo+1000 {
 			return key, s
 		}
@@ -387,17 +418,17 @@ func migrateOnce(cfg MigrationConfig, run MigrationRun) (MigrationRun, []Migrati
 		return run, nil, failed
 	}
 	var values []MigrationValue
-	for i, fields := range cfg.BigHashes {
-		key, s := bigHashKey(i)
+	for i, b := range cfg.Big {
+		key, s := bigKey(b.Type, i)
 		owner := procs[0].Node().Owner(s)
-		r, err := raw.Do(owner, "EVAL", cluster.LoadHashScript, "1", key, strconv.Itoa(fields))
+		r, err := raw.Do(owner, "EVAL", cluster.LoadScripts[b.Type], "1", key, strconv.Itoa(b.Elements))
 		if err != nil {
 			return run, nil, err
 		}
 		if r.IsError() {
 			return run, nil, fmt.Errorf("writing %s: %s", key, r.Str)
 		}
-		values = append(values, MigrationValue{Key: key, Type: "hash", Fields: fields, Slot: s})
+		values = append(values, MigrationValue{Key: key, Type: b.Type, Elements: b.Elements, Slot: s})
 	}
 	if largestKey != "" {
 		values = append(values, MigrationValue{Key: largestKey, Type: "string", Slot: slot.Of(largestKey)})

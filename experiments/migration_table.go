@@ -23,9 +23,12 @@ func WriteMigrationTable(w io.Writer, res *MigrationResult) error {
 	tw := p.table()
 	fmt.Fprintln(tw, "value\ttype\tsize\tMEMORY USAGE\tslot\t")
 	for _, v := range res.Values {
-		size := strconv.Itoa(v.Fields) + " fields"
-		if v.Type == "string" {
+		size := strconv.Itoa(v.Elements) + " elements"
+		switch v.Type {
+		case "string":
 			size = "largest of the keys"
+		case "hash":
+			size = strconv.Itoa(v.Elements) + " fields"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t\n", v.Key, v.Type, size, mb(v.Bytes), v.Slot)
 	}

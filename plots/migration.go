@@ -34,64 +34,73 @@ func MigrationFigures(res *experiments.MigrationResult, dir string) ([]string, e
 	return saveAll(figs, dir)
 }
 
-// stallSizes are the sizes the simulated curve is drawn at: the recording's range, three
-// points a decade.
+// stallSizes are the sizes the simulated curves are drawn at: the recording's range, three
+// points a decade; a string's in bytes, a collection's in elements.
 var stallSizes = map[string][]int{
-	"string": {1e3, 3e3, 1e4, 3e4, 1e5, 3e5, 1e6, 3e6, 1e7, 3e7, 1e8, 3e8},
-	"hash":   {1e3, 3e3, 1e4, 3e4, 1e5, 3e5, 1e6, 3e6},
+	"string":     {1e3, 3e3, 1e4, 3e4, 1e5, 3e5, 1e6, 3e6, 1e7, 3e7, 1e8, 3e8},
+	"collection": {1e3, 3e3, 1e4, 3e4, 1e5, 3e5, 1e6, 3e6},
 }
 
+// stallFigure draws two panels: a string by its bytes, and the collections (hash, list,
+// set, sorted set) by their elements, each a simulated curve and the recording's runs.
 func stallFigure(res *experiments.MigrationResult) (Figure, error) {
 	recorded := cluster.RecordedMigrates()
 	var panels []*plot.Plot
-	for _, typ := range []string{"string", "hash"} {
+	for _, panel := range [][]string{{"string"}, {"hash", "list", "set", "zset"}} {
 		p := plot.New()
-		unit := "bytes"
-		if typ == "hash" {
-			unit = "fields"
-			p.Title.Text = "… and of a hash, by its fields"
-		} else {
+		sizes := stallSizes["collection"]
+		if panel[0] == "string" {
+			sizes = stallSizes["string"]
 			p.Title.Text = fmt.Sprintf("How long one MIGRATE holds its source (host slowdown %g): a string, by its bytes …", res.Config.Slowdown)
+			p.X.Label.Text = "string size, bytes"
+		} else {
+			p.Title.Text = "… and a collection, by its elements (`load` writes them)"
+			p.X.Label.Text = "collection size, elements"
 		}
-		p.X.Label.Text = typ + " size, " + unit
 		p.Y.Label.Text = "source blocked, s"
-		var sim plotter.XYs
-		for _, n := range stallSizes[typ] {
-			d, err := experiments.SimulatedMigrate(typ, n, res.Config.Slowdown)
+		lo, hi := math.Inf(1), 0.0
+		for k, typ := range panel {
+			var sim plotter.XYs
+			for _, n := range sizes {
+				d, err := experiments.SimulatedMigrate(typ, n, res.Config.Slowdown)
+				if err != nil {
+					return Figure{}, err
+				}
+				sim = append(sim, plotter.XY{X: float64(n), Y: d.Seconds()})
+			}
+			var real plotter.XYs
+			for _, r := range recorded {
+				if r.Type == typ {
+					real = append(real, plotter.XY{X: float64(r.Size), Y: r.Blocked.Seconds()})
+				}
+			}
+			line, err := plotter.NewLine(sim)
 			if err != nil {
 				return Figure{}, err
 			}
-			sim = append(sim, plotter.XY{X: float64(n), Y: d.Seconds()})
-		}
-		var real plotter.XYs
-		for _, r := range recorded {
-			if r.Type == typ {
-				real = append(real, plotter.XY{X: float64(r.Size), Y: r.Blocked.Seconds()})
+			line.Color, line.Width = colour(k), vg.Points(1.5)
+			dots, err := plotter.NewScatter(real)
+			if err != nil {
+				return Figure{}, err
 			}
-		}
-		line, err := plotter.NewLine(sim)
-		if err != nil {
-			return Figure{}, err
-		}
-		line.Color, line.Width = colour(0), vg.Points(1.5)
-		dots, err := plotter.NewScatter(real)
-		if err != nil {
-			return Figure{}, err
-		}
-		dots.Color, dots.Shape, dots.Radius = colour(1), draw.CircleGlyph{}, vg.Points(2.5)
-		p.Add(line, dots)
-		p.Legend.Add("simulated (median of 3 seeds)", line)
-		p.Legend.Add("real redis-server 7.0.15, each run", dots)
-		lo, hi := math.Inf(1), 0.0
-		for _, xy := range append(append(plotter.XYs{}, sim...), real...) {
-			lo, hi = min(lo, xy.X), max(hi, xy.X)
+			dots.Color, dots.Shape, dots.Radius = colour(k), draw.CircleGlyph{}, vg.Points(2)
+			p.Add(line, dots)
+			if len(panel) == 1 {
+				p.Legend.Add("simulated (median of 3 seeds)", line)
+				p.Legend.Add("real redis-server 7.0.15, each run", dots)
+			} else {
+				p.Legend.Add(typ+": simulated (line), real runs (dots)", line, dots)
+			}
+			for _, xy := range append(append(plotter.XYs{}, sim...), real...) {
+				lo, hi = min(lo, xy.X), max(hi, xy.X)
+			}
 		}
 		for i, t := range res.Config.NodeTimeouts {
 			l, err := plotter.NewLine(plotter.XYs{{X: lo, Y: t.Seconds()}, {X: hi, Y: t.Seconds()}})
 			if err != nil {
 				return Figure{}, err
 			}
-			l.LineStyle = dashed(colour(2 + i))
+			l.LineStyle = dashed(colour(4 + i))
 			p.Add(l)
 			p.Legend.Add("node timeout "+t.String(), l)
 		}

@@ -11,7 +11,7 @@
 // pipeline. Figures go to ./out/migration.
 //
 //	go run ./experiments/migration                                  # the default, about 25 s
-//	go run ./experiments/migration -big-hashes 500000 -node-timeouts 1s,5s
+//	go run ./experiments/migration -big hash:500000,zset:1000000 -node-timeouts 1s,5s
 //	go run ./experiments/migration -size lognormal:1kb:1.5 -pipelines 10,1000 -csv
 package main
 
@@ -43,7 +43,7 @@ time, with the node timeout and pipeline it recommends.`)
 	fs.IntVar(&cfg.Runs, "runs", cfg.Runs, "runs per node timeout and pipeline, seeds -seed, -seed+1, …")
 	fs.IntVar(&cfg.Keys, "keys", cfg.Keys, "string keys stored before the reshard")
 	size := fs.String("size", cfg.Size.String(), "the keys' sizes in bytes of memory: fixed:BYTES, lognormal:MEDIAN:SIGMA or pareto:MIN:ALPHA (units k, kb, m, mb, g, gb), or none")
-	hashes := fs.String("big-hashes", joinInts(cfg.BigHashes), "field counts of the big hashes, comma-separated (none: no big hash)")
+	big := fs.String("big", joinBig(cfg.Big), "the big collections, TYPE:ELEMENTS comma-separated, TYPE hash, list, set or zset, written as a runbook's load writes them (none: no big value)")
 	timeouts := fs.String("node-timeouts", joinDurations(cfg.NodeTimeouts), "cluster-node-timeout values to try, comma-separated")
 	pipelines := fs.String("pipelines", joinInts(cfg.Pipelines), "--cluster-pipeline values to try, comma-separated")
 	fs.DurationVar(&cfg.Timeout, "cluster-timeout", cfg.Timeout, "--cluster-timeout: how long redis-cli's MIGRATE waits")
@@ -71,8 +71,8 @@ time, with the node timeout and pipeline it recommends.`)
 	if cfg.Size, err = experiments.ParseSize(*size); err != nil {
 		return command.Usagef(fs, "-%v", err)
 	}
-	if cfg.BigHashes, err = parseInts("big-hashes", *hashes); err != nil {
-		return command.Usagef(fs, "%v", err)
+	if cfg.Big, err = experiments.ParseBigValues(*big); err != nil {
+		return command.Usagef(fs, "-%v", err) // every ParseBigValues error starts with "big"
 	}
 	if cfg.Pipelines, err = parseInts("pipelines", *pipelines); err != nil {
 		return command.Usagef(fs, "%v", err)
@@ -86,8 +86,8 @@ time, with the node timeout and pipeline it recommends.`)
 	start := time.Now()
 	if !*quiet {
 		cfg.Progress = command.Progress(stderr)
-		fmt.Fprintf(stderr, "migration: seed %d, %d runs a cell, node timeouts %s, pipelines %s, big hashes %s\n",
-			cfg.Seed, cfg.Runs, *timeouts, *pipelines, *hashes)
+		fmt.Fprintf(stderr, "migration: seed %d, %d runs a cell, node timeouts %s, pipelines %s, big values %s\n",
+			cfg.Seed, cfg.Runs, *timeouts, *pipelines, *big)
 	}
 	res, err := experiments.RunMigration(cfg)
 	if err != nil {
@@ -114,6 +114,14 @@ time, with the node timeout and pipeline it recommends.`)
 }
 
 // parseInts reads a comma-separated list of positive integers; "none" or "" is empty.
+func joinBig(bs []experiments.BigValue) string {
+	var s []string
+	for _, b := range bs {
+		s = append(s, b.String())
+	}
+	return strings.Join(s, ",")
+}
+
 func parseInts(flag, s string) ([]int, error) {
 	if s == "" || s == "none" {
 		return nil, nil
