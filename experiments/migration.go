@@ -20,9 +20,9 @@ import (
 )
 
 // MigrationConfig configures RunMigration: the seed tutorial's scale-out (3 masters with a
-// replica each, a fourth master added and 4096 slots resharded to it from all) on a
-// cluster that holds keys of a size distribution and a few big hashes, under application
-// load, for every node timeout and --cluster-pipeline asked for, Runs seeds each.
+// replica each, a fourth master added, and 4096 slots moved to it from all) on a cluster
+// that holds keys of a size distribution and a few big collections, under application
+// load, for every scheme, node timeout and --cluster-pipeline asked for, Runs seeds each.
 type MigrationConfig struct {
 	Seed uint64 `json:"seed"` // the first run's; run i uses Seed+i
 	Runs int    `json:"runs"` // per node timeout and pipeline
@@ -32,7 +32,13 @@ type MigrationConfig struct {
 	Size SizeSpec `json:"size"`
 	// Big are the big collections, written as `load` writes them, one EVAL each, spread
 	// over the three masters in slots the reshard moves.
-	Big          []BigValue      `json:"big"`
+	Big []BigValue `json:"big"`
+	// Schemes are how the slots move: MigrationReshard, the seed's `--cluster reshard`
+	// of 4096 slots from all, or MigrationRebalance, `--cluster rebalance
+	// --cluster-use-empty-masters`, which evens the four out. On the seed's even cluster
+	// both move the first slots of each master's range to the new one, the same MIGRATEs
+	// in another order, and take the same time.
+	Schemes      []string        `json:"schemes"`
 	NodeTimeouts []time.Duration `json:"node_timeouts"`
 	Pipelines    []int           `json:"pipelines"`       // --cluster-pipeline
 	Timeout      time.Duration   `json:"cluster_timeout"` // --cluster-timeout, MIGRATE's
@@ -53,11 +59,19 @@ func DefaultMigrationConfig() MigrationConfig {
 	return MigrationConfig{
 		Seed: 1, Runs: 5, Keys: 20000, Size: DefaultSizes,
 		Big:          []BigValue{{"hash", 1_000_000}, {"hash", 3_000_000}},
+		Schemes:      []string{MigrationReshard},
 		NodeTimeouts: []time.Duration{time.Second, 2 * time.Second, 15 * time.Second},
 		Pipelines:    []int{1, 10, 100},
 		Timeout:      60 * time.Second, Clients: 4, Rate: 1000, Slowdown: 1,
 	}
 }
+
+// The schemes a migration run moves slots by: the slot schemes of the movement experiment,
+// the only ones whose moves Redis makes with MIGRATE.
+const (
+	MigrationReshard   = "slots"           // redis-cli --cluster reshard, 4096 slots from all
+	MigrationRebalance = "slots:rebalance" // redis-cli --cluster rebalance --cluster-use-empty-masters
+)
 
 // maxBigElements bounds a big collection: a hash of 10^8 fields is about 7 GB in a real
 // server.
@@ -102,6 +116,8 @@ func (c MigrationConfig) Validate() error {
 		return fmt.Errorf("migration: -keys %d: want 0 to %d (each is simulated)", c.Keys, MaxMovementKeys)
 	case len(c.NodeTimeouts) == 0:
 		return errors.New("migration: no node timeout")
+	case len(c.Schemes) == 0:
+		return errors.New("migration: no scheme")
 	case len(c.Pipelines) == 0:
 		return errors.New("migration: no pipeline")
 	case c.Timeout < time.Millisecond:
@@ -114,6 +130,11 @@ func (c MigrationConfig) Validate() error {
 	for _, t := range c.NodeTimeouts {
 		if t < 100*time.Millisecond || t > time.Hour {
 			return fmt.Errorf("migration: node timeout %v: want 100ms to 1h", t)
+		}
+	}
+	for _, s := range c.Schemes {
+		if s != MigrationReshard && s != MigrationRebalance {
+			return fmt.Errorf("migration: scheme %q: want slots (reshard) or slots:rebalance; only Redis's slots move keys with MIGRATE", s)
 		}
 	}
 	for _, p := range c.Pipelines {
@@ -138,6 +159,7 @@ func (c MigrationConfig) Validate() error {
 // A MigrationRun is one reshard: what it took, what it did to each master and what the
 // application saw while it ran.
 type MigrationRun struct {
+	Scheme      string        `json:"scheme"`
 	NodeTimeout time.Duration `json:"node_timeout"`
 	Pipeline    int           `json:"pipeline"`
 	Seed        uint64        `json:"seed"`
@@ -207,9 +229,10 @@ type MigrationResult struct {
 	Values []MigrationValue `json:"values"`
 	Runs   []MigrationRun   `json:"runs"`
 	// SafeTimeout is the smallest node timeout none of whose runs failed over (0 when every
-	// one did); BestPipeline the pipeline with the shortest median reshard among that
-	// timeout's runs.
+	// one did); BestScheme and BestPipeline the cell with the shortest median reshard among
+	// that timeout's runs.
 	SafeTimeout  time.Duration `json:"safe_node_timeout"`
+	BestScheme   string        `json:"best_scheme"`
 	BestPipeline int           `json:"best_pipeline"`
 }
 
@@ -233,10 +256,12 @@ func RunMigration(cfg MigrationConfig) (*MigrationResult, error) {
 		run MigrationRun
 	}
 	var jobs []job
-	for _, t := range cfg.NodeTimeouts {
-		for _, p := range cfg.Pipelines {
-			for k := range cfg.Runs {
-				jobs = append(jobs, job{i: len(jobs), run: MigrationRun{NodeTimeout: t, Pipeline: p, Seed: cfg.Seed + uint64(k)}})
+	for _, sc := range cfg.Schemes {
+		for _, t := range cfg.NodeTimeouts {
+			for _, p := range cfg.Pipelines {
+				for k := range cfg.Runs {
+					jobs = append(jobs, job{i: len(jobs), run: MigrationRun{Scheme: sc, NodeTimeout: t, Pipeline: p, Seed: cfg.Seed + uint64(k)}})
+				}
 			}
 		}
 	}
@@ -259,7 +284,7 @@ func RunMigration(cfg MigrationConfig) (*MigrationResult, error) {
 				run, vals, err := migrateOnce(cfg, j.run)
 				mu.Lock()
 				if err != nil && first == nil {
-					first = fmt.Errorf("migration: node timeout %v, pipeline %d, seed %d: %w", j.run.NodeTimeout, j.run.Pipeline, j.run.Seed, err)
+					first = fmt.Errorf("migration: %s, node timeout %v, pipeline %d, seed %d: %w", j.run.Scheme, j.run.NodeTimeout, j.run.Pipeline, j.run.Seed, err)
 				}
 				res.Runs[j.i] = run
 				if j.i == 0 {
@@ -288,7 +313,7 @@ func RunMigration(cfg MigrationConfig) (*MigrationResult, error) {
 }
 
 // recommend finds the smallest node timeout that no run failed over at and, at it, the
-// pipeline with the shortest median reshard.
+// scheme and pipeline with the shortest median reshard.
 func (res *MigrationResult) recommend() {
 	timeouts := slices.Clone(res.Config.NodeTimeouts)
 	slices.Sort(timeouts)
@@ -304,9 +329,11 @@ func (res *MigrationResult) recommend() {
 		}
 		res.SafeTimeout = t
 		best := time.Duration(-1)
-		for _, p := range res.Config.Pipelines {
-			if m := res.Median(t, p, func(r MigrationRun) time.Duration { return r.Reshard }); best < 0 || m < best {
-				best, res.BestPipeline = m, p
+		for _, sc := range res.Config.Schemes {
+			for _, p := range res.Config.Pipelines {
+				if m := res.Median(sc, t, p, func(r MigrationRun) time.Duration { return r.Reshard }); best < 0 || m < best {
+					best, res.BestScheme, res.BestPipeline = m, sc, p
+				}
 			}
 		}
 		return
@@ -325,11 +352,11 @@ func (res *MigrationResult) keepOneTimeline() {
 	}
 }
 
-// Cell returns the runs of one node timeout and pipeline.
-func (res *MigrationResult) Cell(t time.Duration, pipeline int) []MigrationRun {
+// Cell returns the runs of one scheme, node timeout and pipeline.
+func (res *MigrationResult) Cell(scheme string, t time.Duration, pipeline int) []MigrationRun {
 	var out []MigrationRun
 	for _, r := range res.Runs {
-		if r.NodeTimeout == t && r.Pipeline == pipeline {
+		if r.Scheme == scheme && r.NodeTimeout == t && r.Pipeline == pipeline {
 			out = append(out, r)
 		}
 	}
@@ -337,9 +364,9 @@ func (res *MigrationResult) Cell(t time.Duration, pipeline int) []MigrationRun {
 }
 
 // Median is the median of f over one cell's runs (the lower of the middle two).
-func (res *MigrationResult) Median(t time.Duration, pipeline int, f func(MigrationRun) time.Duration) time.Duration {
+func (res *MigrationResult) Median(scheme string, t time.Duration, pipeline int, f func(MigrationRun) time.Duration) time.Duration {
 	var xs []time.Duration
-	for _, r := range res.Cell(t, pipeline) {
+	for _, r := range res.Cell(scheme, t, pipeline) {
 		xs = append(xs, f(r))
 	}
 	if len(xs) == 0 {
@@ -499,7 +526,11 @@ func migrateOnce(cfg MigrationConfig, run MigrationRun) (MigrationRun, []Migrati
 	cli.Pipeline, cli.Timeout = run.Pipeline, int(cfg.Timeout.Milliseconds())
 	out.Reset()
 	m.start, m.measure = c.Sim.Now(), true
-	err = cli.Reshard(first, rediscli.ReshardOptions{From: "all", To: p.Node().ID(), Slots: slot.Count / 4, Yes: true})
+	if run.Scheme == MigrationRebalance {
+		err = cli.Rebalance(first, rediscli.RebalanceOptions{Threshold: slot.DefaultThreshold, UseEmptyMasters: true})
+	} else {
+		err = cli.Reshard(first, rediscli.ReshardOptions{From: "all", To: p.Node().ID(), Slots: slot.Count / 4, Yes: true})
+	}
 	run.Reshard = time.Duration(c.Sim.Now() - m.start)
 	if err != nil {
 		if !errors.Is(err, rediscli.ErrCLI) {

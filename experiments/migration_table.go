@@ -17,7 +17,7 @@ func WriteMigrationTable(w io.Writer, res *MigrationResult) error {
 	}
 	cfg := res.Config
 	p := &printer{w: w}
-	p.printf("kvplace migration: the seed tutorial's reshard of 4096 slots to a fourth master, with big values, under load\n")
+	p.printf("kvplace migration: the seed tutorial's 4096 slots moved to a fourth master, by reshard (slots) or rebalance\n(slots:rebalance), with big values, under load\n")
 	p.printf("(3 masters + 3 replicas, %d keys of sizes %s, %d GETs/s from %d clients, --cluster-timeout %v, %d runs a cell from seed %d, host slowdown %g)\n\n",
 		cfg.Keys, cfg.Size, int(cfg.Rate), cfg.Clients, cfg.Timeout, cfg.Runs, cfg.Seed, cfg.Slowdown)
 	tw := p.table()
@@ -35,28 +35,30 @@ func WriteMigrationTable(w io.Writer, res *MigrationResult) error {
 	p.flush(tw)
 	p.printf("\n")
 	tw = p.table()
-	fmt.Fprintln(tw, "node timeout\tpipeline\treshard\tlongest stall\tfailed over\treshard stopped\tleft down\tGETs failed\tslowest GET\t")
-	for _, t := range cfg.NodeTimeouts {
-		for _, pl := range cfg.Pipelines {
-			runs := res.Cell(t, pl)
-			failedOver, stopped, down := 0, 0, 0
-			for _, r := range runs {
-				if len(r.FailedOver) > 0 {
-					failedOver++
+	fmt.Fprintln(tw, "scheme\tnode timeout\tpipeline\treshard\tlongest stall\tfailed over\treshard stopped\tleft down\tGETs failed\tslowest GET\t")
+	for _, sc := range cfg.Schemes {
+		for _, t := range cfg.NodeTimeouts {
+			for _, pl := range cfg.Pipelines {
+				runs := res.Cell(sc, t, pl)
+				failedOver, stopped, down := 0, 0, 0
+				for _, r := range runs {
+					if len(r.FailedOver) > 0 {
+						failedOver++
+					}
+					if r.Error != "" {
+						stopped++
+					}
+					if len(r.NodesDown) > 0 {
+						down++
+					}
 				}
-				if r.Error != "" {
-					stopped++
-				}
-				if len(r.NodesDown) > 0 {
-					down++
-				}
+				med := func(f func(MigrationRun) time.Duration) string { return secs(res.Median(sc, t, pl, f)) }
+				failed := res.Median(sc, t, pl, func(r MigrationRun) time.Duration { return time.Duration(r.Failed) })
+				fmt.Fprintf(tw, "%s\t%v\t%d\t%s\t%s\t%d of %d\t%d of %d\t%d of %d\t%d\t%s\t\n", sc, t, pl,
+					med(func(r MigrationRun) time.Duration { return r.Reshard }), med(MigrationRun.Stall),
+					failedOver, len(runs), stopped, len(runs), down, len(runs), int64(failed),
+					med(func(r MigrationRun) time.Duration { return r.Slowest }))
 			}
-			med := func(f func(MigrationRun) time.Duration) string { return secs(res.Median(t, pl, f)) }
-			failed := res.Median(t, pl, func(r MigrationRun) time.Duration { return time.Duration(r.Failed) })
-			fmt.Fprintf(tw, "%v\t%d\t%s\t%s\t%d of %d\t%d of %d\t%d of %d\t%d\t%s\t\n", t, pl,
-				med(func(r MigrationRun) time.Duration { return r.Reshard }), med(MigrationRun.Stall),
-				failedOver, len(runs), stopped, len(runs), down, len(runs), int64(failed),
-				med(func(r MigrationRun) time.Duration { return r.Slowest }))
 		}
 	}
 	p.flush(tw)
@@ -64,7 +66,7 @@ func WriteMigrationTable(w io.Writer, res *MigrationResult) error {
 	p.printf("   big value): it answers neither clients nor the cluster bus's pings meanwhile. Left down: a node still answered\n")
 	p.printf("   CLUSTERDOWN a minute after the reshard.\n")
 	if run := res.firstError(); run != nil {
-		p.printf("   A stopped reshard (node timeout %v, pipeline %d, seed %d): %s\n", run.NodeTimeout, run.Pipeline, run.Seed, run.Error)
+		p.printf("   A stopped reshard (%s, node timeout %v, pipeline %d, seed %d): %s\n", run.Scheme, run.NodeTimeout, run.Pipeline, run.Seed, run.Error)
 		if len(run.NodesDown) > 0 {
 			p.printf("   It left %d open slot(s) and %s in cluster_state:fail: the slot being moved stays importing on the new\n", run.OpenSlots, strings.Join(run.NodesDown, ", "))
 			p.printf("   master, and once its source is a replica that master holds the slot unassigned and refuses every key\n")
@@ -83,7 +85,11 @@ func WriteMigrationTable(w io.Writer, res *MigrationResult) error {
 	}
 	p.printf("Recommendation: cluster-node-timeout %v or more, the smallest tried that no run failed over at (the largest\n", res.SafeTimeout)
 	p.printf("value stalls its master up to %s; node timeouts below that let the other masters mark it FAIL and promote its\n", secs(longest))
-	p.printf("replica mid-reshard), and --cluster-pipeline %d, the fastest reshard at that timeout.\n", res.BestPipeline)
+	how := "redis-cli --cluster reshard"
+	if res.BestScheme == MigrationRebalance {
+		how = "redis-cli --cluster rebalance"
+	}
+	p.printf("replica mid-reshard), and %s with --cluster-pipeline %d, the fastest at that timeout.\n", how, res.BestPipeline)
 	return p.err
 }
 
@@ -111,13 +117,13 @@ func mb(n int64) string {
 // error,longest_stall_ms,stalls_ms (each master's, space-separated, in the order of
 // masters),masters,failed_over (space-separated),pfail_flags,open_slots,nodes_down
 // (space-separated),moved_keys,moved_bytes,
-// keys_before,keys_after,requests,failed,redirected,slowest_ms.
+// keys_before,keys_after,requests,failed,redirected,slowest_ms,scheme.
 func WriteMigrationCSV(w io.Writer, res *MigrationResult) error {
 	if res == nil {
 		return errors.New("migration: no result")
 	}
 	header := []string{"node_timeout_ms", "pipeline", "seed", "reshard_ms", "error", "longest_stall_ms", "stalls_ms", "masters", "failed_over",
-		"pfail_flags", "open_slots", "nodes_down", "moved_keys", "moved_bytes", "keys_before", "keys_after", "requests", "failed", "redirected", "slowest_ms"}
+		"pfail_flags", "open_slots", "nodes_down", "moved_keys", "moved_bytes", "keys_before", "keys_after", "requests", "failed", "redirected", "slowest_ms", "scheme"}
 	i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
 	var rows [][]string
 	for _, r := range res.Runs {
@@ -128,7 +134,7 @@ func WriteMigrationCSV(w io.Writer, res *MigrationResult) error {
 		rows = append(rows, []string{ms(r.NodeTimeout), strconv.Itoa(r.Pipeline), strconv.FormatUint(r.Seed, 10), ms(r.Reshard), r.Error,
 			ms(r.Stall()), strings.Join(stalls, " "), strings.Join(r.Masters, " "), strings.Join(r.FailedOver, " "),
 			strconv.Itoa(r.PFail), strconv.Itoa(r.OpenSlots), strings.Join(r.NodesDown, " "), i64(r.MovedKeys), i64(r.MovedBytes), i64(r.KeysBefore), i64(r.KeysAfter),
-			strconv.Itoa(r.Requests), strconv.Itoa(r.Failed), strconv.Itoa(r.Redirected), ms(r.Slowest)})
+			strconv.Itoa(r.Requests), strconv.Itoa(r.Failed), strconv.Itoa(r.Redirected), ms(r.Slowest), r.Scheme})
 	}
 	return writeCSV(w, header, rows)
 }

@@ -140,7 +140,7 @@ func migrationTimelineFigure(res *experiments.MigrationResult) (Figure, bool, er
 	if len(run.FailedOver) > 0 {
 		what = fmt.Sprintf("%v failed over", run.FailedOver)
 	}
-	p.Title.Text = fmt.Sprintf("The reshard at node timeout %v, pipeline %d, seed %d: %s", run.NodeTimeout, run.Pipeline, run.Seed, what)
+	p.Title.Text = fmt.Sprintf("The reshard (%s) at node timeout %v, pipeline %d, seed %d: %s", run.Scheme, run.NodeTimeout, run.Pipeline, run.Seed, what)
 	p.X.Label.Text = "seconds from the reshard's start"
 	p.Y.Label.Text = "GETs/s"
 	for _, s := range []struct {

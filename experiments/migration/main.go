@@ -44,6 +44,7 @@ time, with the node timeout and pipeline it recommends.`)
 	fs.IntVar(&cfg.Keys, "keys", cfg.Keys, "string keys stored before the reshard")
 	size := fs.String("size", cfg.Size.String(), "the keys' sizes in bytes of memory: fixed:BYTES, lognormal:MEDIAN:SIGMA or pareto:MIN:ALPHA (units k, kb, m, mb, g, gb), or none")
 	big := fs.String("big", joinBig(cfg.Big), "the big collections, TYPE:ELEMENTS comma-separated, TYPE hash, list, set or zset, written as a runbook's load writes them (none: no big value)")
+	schemes := fs.String("schemes", strings.Join(cfg.Schemes, ","), "how the slots move, comma-separated: slots (redis-cli --cluster reshard of 4096 slots from all, as the seed tutorial) or slots:rebalance (--cluster rebalance --cluster-use-empty-masters)")
 	timeouts := fs.String("node-timeouts", joinDurations(cfg.NodeTimeouts), "cluster-node-timeout values to try, comma-separated")
 	pipelines := fs.String("pipelines", joinInts(cfg.Pipelines), "--cluster-pipeline values to try, comma-separated")
 	fs.DurationVar(&cfg.Timeout, "cluster-timeout", cfg.Timeout, "--cluster-timeout: how long redis-cli's MIGRATE waits")
@@ -74,6 +75,7 @@ time, with the node timeout and pipeline it recommends.`)
 	if cfg.Big, err = experiments.ParseBigValues(*big); err != nil {
 		return command.Usagef(fs, "-%v", err) // every ParseBigValues error starts with "big"
 	}
+	cfg.Schemes = strings.Split(*schemes, ",")
 	if cfg.Pipelines, err = parseInts("pipelines", *pipelines); err != nil {
 		return command.Usagef(fs, "%v", err)
 	}

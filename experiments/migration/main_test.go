@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -26,8 +27,8 @@ func TestRecommendsTheTimeoutThatSurvives(t *testing.T) {
 	require.NoError(t, run(append(small, "-out", ""), &out, &errs))
 	text := out.String()
 	assert.Regexp(t, `hash:big:0:1 +hash +1000000 fields +64\.4 MB +346`, text)
-	assert.Regexp(t, `\n500ms +10 +[0-9.]+ s +0\.[0-9]+ s +2 of 2 +2 of 2 `, text, "both runs at 500 ms fail the master over and stop the reshard")
-	assert.Regexp(t, `\n15s +10 +[0-9.]+ s +1\.[0-9]+ s +0 of 2 +0 of 2 +0 of 2 `, text, "none at 15 s")
+	assert.Regexp(t, `\nslots +500ms +10 +[0-9.]+ s +0\.[0-9]+ s +2 of 2 +2 of 2 `, text, "both runs at 500 ms fail the master over and stop the reshard")
+	assert.Regexp(t, `\nslots +15s +10 +[0-9.]+ s +1\.[0-9]+ s +0 of 2 +0 of 2 +0 of 2 `, text, "none at 15 s")
 	assert.Contains(t, text, "Recommendation: cluster-node-timeout 15s or more")
 	assert.Contains(t, text, "--cluster-pipeline 10")
 	assert.Empty(t, errs.String(), "-q keeps stderr quiet")
@@ -92,6 +93,7 @@ func TestBadFlags(t *testing.T) {
 		"-runs 0":                          "migration: -runs 0: want 1 to 1000",
 		"-node-timeouts 10ms":              "migration: node timeout 10ms: want 100ms to 1h",
 		"-big hash:1000000000":             "migration: big hash of 1000000000 elements: want 1 to 100000000",
+		"-schemes ring:100":                `migration: scheme "ring:100": want slots (reshard) or slots:rebalance; only Redis's slots move keys with MIGRATE`,
 		"-big zset:0":                      "migration: big zset of 0 elements: want 1 to 100000000",
 		"extra":                            `unexpected argument "extra"`,
 		"-json -csv":                       "-csv and -json exclude each other",
@@ -117,5 +119,27 @@ func TestBigCollections(t *testing.T) {
 	assert.Regexp(t, `list:big:0:\d+ +list +100000 elements +1\.3 MB `, text)
 	assert.Regexp(t, `set:big:1:\d+ +set +100000 elements +5\.6 MB `, text)
 	assert.Regexp(t, `zset:big:2:\d+ +zset +100000 elements +10\.4 MB `, text)
-	assert.Regexp(t, `\n15s +10 +[0-9.]+ s +0\.[0-9]+ s +0 of 1 +0 of 1 +0 of 1 `, text, "none of them stalls a master for a second")
+	assert.Regexp(t, `\nslots +15s +10 +[0-9.]+ s +0\.[0-9]+ s +0 of 1 +0 of 1 +0 of 1 `, text, "none of them stalls a master for a second")
+}
+
+// -schemes runs each way of moving the slots: on the seed's even cluster a rebalance onto
+// the empty master moves the same slots as the reshard from all, so the same MIGRATEs in
+// another order, and takes as long. The CSV names each row's scheme.
+func TestSchemes(t *testing.T) {
+	args := []string{"-keys", "500", "-big", "hash:100000", "-schemes", "slots,slots:rebalance", "-node-timeouts", "15s", "-pipelines", "10", "-runs", "1", "-q", "-out", ""}
+	var out bytes.Buffer
+	require.NoError(t, run(args, &out, &bytes.Buffer{}))
+	reshard := regexp.MustCompile(`\nslots +15s +10 +([0-9.]+ s) `).FindStringSubmatch(out.String())
+	rebalance := regexp.MustCompile(`\nslots:rebalance +15s +10 +([0-9.]+ s) `).FindStringSubmatch(out.String())
+	require.NotNil(t, reshard, out.String())
+	require.NotNil(t, rebalance, out.String())
+	assert.Equal(t, reshard[1], rebalance[1])
+
+	var cs bytes.Buffer
+	require.NoError(t, run(append(args, "-csv"), &cs, &bytes.Buffer{}))
+	rows, err := csv.NewReader(&cs).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, rows, 3)
+	last := len(rows[0]) - 1
+	assert.Equal(t, []string{"scheme", "slots", "slots:rebalance"}, []string{rows[0][last], rows[1][last], rows[2][last]})
 }
