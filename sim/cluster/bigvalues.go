@@ -11,8 +11,8 @@ import (
 	"github.com/kvplace/kvplace/sim"
 )
 
-// The commands runbooks use to write big values and look at them: EVAL of `load hash`'s
-// script, DEBUG POPULATE, MEMORY USAGE and OBJECT ENCODING, with Redis 7.0.15's replies.
+// The commands runbooks use to write big values and look at them: EVAL of `load`'s
+// scripts, DEBUG POPULATE, MEMORY USAGE and OBJECT ENCODING, with Redis 7.0.15's replies.
 
 // eval runs `EVAL script numkeys key... arg...` for the scripts the simulator knows,
 // LoadScripts: the key's collection gains elements up to ARGV[1], one write each, all in

@@ -163,7 +163,7 @@ func (s *store) reindex() {
 	s.seq = maxSeq
 }
 
-// load replaces the contents with snapshot, adding keys in sorted order. A hash read from
+// load replaces the contents with snapshot, adding keys in sorted order. A collection read from
 // a snapshot (an RDB, an AOF rewrite's base) has its table sized at once.
 func (s *store) load(snapshot map[string]value) {
 	s.keys = map[string]entry{}
