@@ -272,18 +272,24 @@ func (s *liveSchedule) stop() {
 	})
 }
 
-func (a *liveLoad) request(i int, cc *client.Real) {
-	a.mu.Lock()
-	key, value, write := a.load.next(a.rnd, &a.writes, a.ledger)
-	a.mu.Unlock()
+// sendDrawn sends a live load's drawn request through the real go-redis: SET key value
+// for a write, GET key for a read. acked says a write was acknowledged with OK.
+func sendDrawn(cc *client.Real, key, value string, write bool) (r client.RealResult, acked bool) {
 	args := []any{"GET", key}
 	if write {
 		args = []any{"SET", key, value}
 	}
-	r := cc.Do(context.Background(), args...)
+	r = cc.Do(context.Background(), args...)
+	return r, write && r.Err == nil && r.Reply == "OK"
+}
+
+func (a *liveLoad) request(i int, cc *client.Real) {
+	a.mu.Lock()
+	key, value, write := a.load.next(a.rnd, &a.writes, a.ledger)
+	a.mu.Unlock()
+	r, acked := sendDrawn(cc, key, value, write)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	acked := write && r.Err == nil && r.Reply == "OK"
 	if acked {
 		_ = a.ledger.Ack(key, value) // value came from the ledger
 	}

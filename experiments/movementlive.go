@@ -704,14 +704,9 @@ func (a *liveMovementLoad) request(cc *client.Real) {
 	step := a.step
 	key, value, write := a.cfg.nextRequest(a.rnd, &a.writes, a.ledger)
 	a.mu.Unlock()
-	args := []any{"GET", key}
-	if write {
-		args = []any{"SET", key, value}
-	}
-	r := cc.Do(context.Background(), args...)
+	r, acked := sendDrawn(cc, key, value, write)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	acked := write && r.Err == nil && r.Reply == "OK"
 	second := int(r.Start.Sub(a.base) / time.Second)
 	if acked {
 		_ = a.ledger.Ack(key, value) // value came from the ledger
