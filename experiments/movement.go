@@ -352,26 +352,8 @@ func runMovementPart(cfg MovementConfig, s Scheme, part string) ([]MovementStep,
 	}
 	r.startLoad(procs)
 	c.Sim.RunFor(time.Second)
-	switch part {
-	case PartScale:
-		for n := cfg.From; n < cfg.To; n++ {
-			if err := r.join(); err != nil {
-				return nil, tl, err
-			}
-		}
-		for n := cfg.To; n > cfg.From; n-- {
-			if err := r.leave(); err != nil {
-				return nil, tl, err
-			}
-		}
-	case PartReplica, PartNoReplica:
-		victim := r.masters[0]
-		if err := r.kill(victim); err != nil {
-			return nil, tl, err
-		}
-		if err := r.restart(victim); err != nil {
-			return nil, tl, err
-		}
+	if err := runPart(cfg, part, r); err != nil {
+		return nil, tl, err
 	}
 	r.stopped = true
 	c.Sim.RunFor(2 * time.Second) // the last replies
@@ -380,6 +362,41 @@ func runMovementPart(cfg MovementConfig, s Scheme, part string) ([]MovementStep,
 	}
 	tl.Starts, tl.Seconds = r.starts, r.seconds
 	return r.steps, tl, nil
+}
+
+// movementSteps are the steps of a movement part on one backend, simulated or live.
+type movementSteps interface {
+	join() error  // a master joins, and the scheme moves keys to it
+	leave() error // the last master to join leaves
+	crash() error // the first master is killed, and restarted after the outage
+}
+
+// runPart runs part's steps: for PartScale, From → To masters one at a time and back; for
+// the crash parts, one crash of the first master.
+func runPart(cfg MovementConfig, part string, s movementSteps) error {
+	if part != PartScale {
+		return s.crash()
+	}
+	for n := cfg.From; n < cfg.To; n++ {
+		if err := s.join(); err != nil {
+			return err
+		}
+	}
+	for n := cfg.To; n > cfg.From; n-- {
+		if err := s.leave(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// crash kills the first master and restarts it.
+func (r *movementRun) crash() error {
+	victim := r.masters[0]
+	if err := r.kill(victim); err != nil {
+		return err
+	}
+	return r.restart(victim)
 }
 
 // StartMasters is the number of masters, with slots or without, in a CLUSTER NODES reply,

@@ -117,26 +117,8 @@ func runMovementPartLive(cfg MovementConfig, s Scheme, part string) ([]MovementS
 	}
 	defer m.load.stop()
 	time.Sleep(time.Second)
-	switch part {
-	case PartScale:
-		for n := cfg.From; n < cfg.To; n++ {
-			if err := m.join(); err != nil {
-				return nil, tl, err
-			}
-		}
-		for n := cfg.To; n > cfg.From; n-- {
-			if err := m.leave(); err != nil {
-				return nil, tl, err
-			}
-		}
-	default:
-		victim := m.masters[0]
-		if err := m.kill(victim); err != nil {
-			return nil, tl, err
-		}
-		if err := m.restart(victim); err != nil {
-			return nil, tl, err
-		}
+	if err := runPart(cfg, part, m); err != nil {
+		return nil, tl, err
 	}
 	m.load.stop()
 	lost, ackedIn, ackedAt, err := m.load.readBack(m.addrs())
@@ -602,6 +584,15 @@ func (m *liveMovement) leave() error {
 		return err
 	}
 	return m.finish(start, before, settleLimit)
+}
+
+// crash kills the first master and restarts it.
+func (m *liveMovement) crash() error {
+	victim := m.masters[0]
+	if err := m.kill(victim); err != nil {
+		return err
+	}
+	return m.restart(victim)
 }
 
 // kill crashes a master with SIGKILL. With a replica, the step lasts until the cluster has
