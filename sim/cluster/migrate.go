@@ -15,6 +15,7 @@ type migrateCall struct {
 	id      uint64 // the client's request
 	call    uint64 // the RESTORE-ASKING request to the target
 	keys    []string
+	bytes   []int // each key's name and DUMP payload, as sent
 	copy    bool
 	timeout int64 // Unix ms
 	reply   Reply // set once the target has answered, while the moved keys are freed
@@ -74,13 +75,15 @@ func (n *Node) migrate(from int, req Request) Reply {
 		restore[1] = "REPLACE"
 	}
 	size := 0
+	var sizes []int
 	var work time.Duration
 	for _, k := range keys {
 		if v, ok := n.db.get(k); ok {
 			present = append(present, k)
 			vals = append(vals, v)
 			restore = append(restore, k)
-			size += len(k) + payloadSize(v)
+			sizes = append(sizes, len(k)+payloadSize(v))
+			size += sizes[len(sizes)-1]
 			work += n.costs.serializeCost(v)
 		}
 	}
@@ -98,7 +101,7 @@ func (n *Node) migrate(from int, req Request) Reply {
 	// and the read's timeout counts from there (syncWrite, then syncReadLine).
 	n.ctx.Busy(work)
 	n.linkEpoch++
-	n.mig = &migrateCall{client: from, id: req.ID, call: n.linkEpoch, keys: present, copy: copyKeys, timeout: n.now + work.Milliseconds() + timeout}
+	n.mig = &migrateCall{client: from, id: req.ID, call: n.linkEpoch, keys: present, bytes: sizes, copy: copyKeys, timeout: n.now + work.Milliseconds() + timeout}
 	n.ctx.SendOrBounce(target, Request{ID: n.linkEpoch, Args: restore, vals: vals}, size)
 	n.ctx.After(work+time.Duration(timeout)*time.Millisecond, sim.Timer{Kind: timerMigrateTimeout, Arg: int64(n.linkEpoch)})
 	return Reply{}
@@ -155,7 +158,7 @@ func (n *Node) migrateStep(from int, msg any) bool {
 			if !mc.copy && i < len(mc.keys) {
 				if v, ok := n.db.get(mc.keys[i]); ok {
 					n.metrics.MigratedKeys++
-					n.metrics.MigratedBytes += int64(len(mc.keys[i]) + payloadSize(v))
+					n.metrics.MigratedBytes += int64(mc.bytes[i])
 					free += n.costs.freeCost(v)
 				}
 				n.remove(mc.keys[i])
