@@ -38,11 +38,10 @@ func (o *op) String() string { return fmt.Sprintf("%s %s @%d", o.cmd, o.key, o.o
 
 // elemsStreamSize is the length of what a master streams for a `load` script taking a
 // collection of kind k at key from from elements to elems: Redis 7 replicates a script's
-// effects, MULTI, one write per element added (HSET, RPUSH, SADD or ZADD with its
-// elemArgs), EXEC.
+// effects, MULTI, one write per element added (HSET key field:i value:i, RPUSH key value:i,
+// SADD key member:i or ZADD key i member:i), EXEC.
 func elemsStreamSize(key string, k uint8, from, elems int) int64 {
 	size := respSize("MULTI") + respSize("EXEC")
-	bulk := func(l int) int64 { return int64(1 + len(itoa(l)) + 2 + l + 2) }
 	head := respSize(elemCommand[k], key) // "*2" and "*4" are as long; the arguments follow
 	for i := from + 1; i <= elems; i++ {
 		d := digits(i)
@@ -72,10 +71,13 @@ func digits(i int) int {
 func respSize(args ...string) int64 {
 	n := int64(1 + len(itoa(len(args))) + 2)
 	for _, a := range args {
-		n += int64(1 + len(itoa(len(a))) + 2 + len(a) + 2)
+		n += bulk(len(a))
 	}
 	return n
 }
+
+// bulk is the length of a RESP bulk string of l bytes: $, the length, CRLF, the bytes, CRLF.
+func bulk(l int) int64 { return int64(1 + len(itoa(l)) + 2 + l + 2) }
 
 // Replication messages.
 type (
@@ -342,7 +344,7 @@ func (r *replication) propagate(n *Node, cmd, key string, v value, from int) {
 		// The target streams the RESTORE-ASKING key 0 payload it ran ("*3" and "*4" are
 		// as long).
 		p := payloadSize(v)
-		size = respSize("RESTORE-ASKING", key, "0") + int64(1+len(itoa(p))+2+p+2)
+		size = respSize("RESTORE-ASKING", key, "0") + bulk(p)
 	case "del":
 		size = respSize("DEL", key)
 	default:

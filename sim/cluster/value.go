@@ -60,20 +60,6 @@ var LoadScripts = map[string]string{
 	"zset": "for i=1,tonumber(ARGV[1]) do redis.call('ZADD', KEYS[1], i, 'member:'..i) end",
 }
 
-// elemArgs are the arguments after the key of the write that adds element i of a
-// collection of kind k, as its script calls it and Redis replicates it.
-func elemArgs(k uint8, i int) []string {
-	switch k {
-	case kindHash:
-		return []string{hashField(i), hashValue(i)}
-	case kindList:
-		return []string{hashValue(i)}
-	case kindZset:
-		return []string{strconv.Itoa(i), setMember(i)}
-	}
-	return []string{setMember(i)}
-}
-
 // elemCommand is the write that adds one element of a collection of kind k.
 var elemCommand = [numKinds]string{kindHash: "HSET", kindList: "RPUSH", kindSet: "SADD", kindZset: "ZADD"}
 
