@@ -24,7 +24,10 @@ func goRedisCluster(t *testing.T, seed uint64) (*cluster.Cluster, []*cluster.Pro
 	cfg.NodeTimeout = time.Second
 	c, procs, err := rediscli.Build(cluster.Options{Seed: seed, Masters: 3, Replicas: 1, Config: cfg, Link: cluster.Loopback()})
 	require.NoError(t, err)
-	c.Sim.RunFor(10 * time.Second)
+	// Past the masters' first PING to their replicas, at their replication cron's tenth
+	// run after the replicas attach: until a replica's offset is above 0, CLUSTER SLOTS
+	// leaves it out (isReplicaAvailable), and go-redis cannot read from it.
+	c.Sim.RunFor(12 * time.Second)
 	var addrs []string
 	for _, p := range procs {
 		addrs = append(addrs, p.Addr())

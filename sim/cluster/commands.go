@@ -34,6 +34,32 @@ var keyCommands = map[string]keyCommand{
 	"hget":   {firstKey: 1, minArgs: 3, maxArgs: 3},
 }
 
+// loadingCommands are the commands a node serves while it loads a full copy, those Redis
+// 7.0 flags CMD_LOADING (of the ones simulated); the rest get errLoading.
+var loadingCommands = map[string]bool{
+	"info": true, "role": true, "config": true, "debug": true, "readonly": true,
+	"readwrite": true, "multi": true, "exec": true, "discard": true,
+}
+
+const errLoading = "LOADING Redis is loading the dataset in memory"
+
+// refuseLoading is processCommand's answer, while the node loads, to a command without
+// CMD_LOADING: a data command is still redirected first, as the cluster check comes
+// before the loading one.
+func (n *Node) refuseLoading(name string, req Request) Reply {
+	args := req.Args
+	if kc, ok := keyCommands[name]; ok && len(args) >= kc.minArgs && (kc.maxArgs == 0 || len(args) <= kc.maxArgs) {
+		keys := args[kc.firstKey : kc.firstKey+1]
+		if kc.allKeys {
+			keys = args[kc.firstKey:]
+		}
+		if r, redirected := n.route(keys, query{write: kc.write, asking: req.Asking, readOnly: req.ReadOnly}); redirected {
+			return r
+		}
+	}
+	return errReply(errLoading)
+}
+
 const errWrongType = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
 // request handles a client's command. Writes wait while a manual failover pauses clients,
@@ -80,6 +106,9 @@ func (n *Node) releaseHeld() {
 func (n *Node) execute(from int, req Request) Reply {
 	args := req.Args
 	name := strings.ToLower(args[0])
+	if n.repl.loading != nil && !loadingCommands[name] {
+		return n.refuseLoading(name, req)
+	}
 	if r, done := n.transaction(from, name, req); done {
 		return r
 	}

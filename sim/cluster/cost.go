@@ -3,6 +3,7 @@ package cluster
 import (
 	_ "embed"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 	"strconv"
@@ -32,6 +33,13 @@ var migrateCostRecording string
 //
 //go:embed calibration/script-replication.txt
 var scriptReplicationRecording string
+
+// What a full synchronisation costs (calibration/full-sync.txt, made by
+// calibration/record-full-sync.sh): the master's child writing the RDB, the replica
+// flushing the data it had and loading the copy, for hashes and strings.
+//
+//go:embed calibration/full-sync.txt
+var fullSyncRecording string
 
 // A costCurve is a cost per unit (byte or field) at increasing sizes.
 type costCurve struct {
@@ -79,6 +87,10 @@ type costs struct {
 	// explained; the allocations of the stream between the hash's own are a guess.
 	scattered costCurve
 
+	// A full synchronisation's, per value in the dataset: the master's child writing it
+	// into the RDB, the replica's flush of the copy it had, its load of the new one.
+	rdbSave, rdbFlush, rdbLoad [numKinds]costCurve
+
 	// jitter is how much one big value's work varies from run to run on the same host: the
 	// standard deviation of its logarithm. Each cell of migrate-cost.txt is ten MIGRATEs of
 	// the same value; jitter is the median, over the cells whose MIGRATE takes 100 ms or
@@ -106,7 +118,7 @@ func (c *costs) vary(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * math.Exp(c.jitter*c.draws.NormFloat64()))
 }
 
-var model = mustReadCosts(migrateCostRecording, scriptReplicationRecording)
+var model = mustReadCosts(migrateCostRecording, scriptReplicationRecording, fullSyncRecording)
 
 // forHost returns the costs on a host slowdown times slower than the recording's (0
 // means 1), each drawing its run-to-run spread from draws (nil: none).
@@ -140,12 +152,13 @@ func (c *costs) scaled(slowdown float64) *costs {
 	s := &costs{scattered: c.scattered, jitter: c.jitter}
 	for k := range numKinds {
 		s.build[k], s.serialize[k], s.restore[k], s.free[k] = scale(c.build[k]), scale(c.serialize[k]), scale(c.restore[k]), scale(c.free[k])
+		s.rdbSave[k], s.rdbFlush[k], s.rdbLoad[k] = scale(c.rdbSave[k]), scale(c.rdbFlush[k]), scale(c.rdbLoad[k])
 	}
 	s.propagate, s.receive, s.exec = scale(c.propagate), scale(c.receive), scale(c.exec)
 	return s
 }
 
-func mustReadCosts(migrate, script string) *costs {
+func mustReadCosts(migrate, script, fullSync string) *costs {
 	c, err := readCosts(migrate)
 	if err != nil {
 		panic("cluster: calibration/migrate-cost.txt: " + err.Error())
@@ -153,7 +166,103 @@ func mustReadCosts(migrate, script string) *costs {
 	if err := c.readScriptReplication(script); err != nil {
 		panic("cluster: calibration/script-replication.txt: " + err.Error())
 	}
+	cells, err := readFullSyncCells(fullSync)
+	if err == nil {
+		err = c.readFullSync(cells)
+	}
+	if err != nil {
+		panic("cluster: calibration/full-sync.txt: " + err.Error())
+	}
 	return c
+}
+
+// A fullSyncCell is the recorded full synchronisations of a master holding one value of
+// a kind and size: per sync, in milliseconds, the master's child writing the RDB, the
+// replica's flush of its old copy and its load of the new one.
+type fullSyncCell struct {
+	kind              uint8
+	size              int
+	save, flush, load []float64
+}
+
+// readFullSyncCells reads lines of "kind n run save_ms flush_ms load_ms total_ms" and #
+// comments, a cell per kind and size in the order they first appear.
+func readFullSyncCells(text string) ([]*fullSyncCell, error) {
+	var cells []*fullSyncCell
+	for i, line := range strings.Split(text, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		if len(f) != 7 {
+			return nil, fmt.Errorf("line %d: %d fields, want 7", i+1, len(f))
+		}
+		kind := slices.Index(kindNames[:], f[0])
+		if kind < 0 {
+			return nil, fmt.Errorf("line %d: unknown kind %q", i+1, f[0])
+		}
+		size, err := strconv.Atoi(f[1])
+		if err != nil || size <= 0 {
+			return nil, fmt.Errorf("line %d: size %q", i+1, f[1])
+		}
+		var ms [3]float64
+		for j := range ms {
+			if ms[j], err = strconv.ParseFloat(f[3+j], 64); err != nil || ms[j] < 0 {
+				return nil, fmt.Errorf("line %d: %q is not a time", i+1, f[3+j])
+			}
+		}
+		c := &fullSyncCell{kind: uint8(kind), size: size}
+		if n := len(cells); n > 0 && cells[n-1].kind == c.kind && cells[n-1].size == size {
+			c = cells[n-1]
+		} else {
+			cells = append(cells, c)
+		}
+		c.save, c.flush, c.load = append(c.save, ms[0]), append(c.flush, ms[1]), append(c.load, ms[2])
+	}
+	if len(cells) == 0 {
+		return nil, fmt.Errorf("no runs")
+	}
+	return cells, nil
+}
+
+// readFullSync makes the full synchronisation's curves from the cells' medians, per unit
+// of each recorded kind. A kind not recorded (lists, sets, sorted sets) takes its MIGRATE
+// curve (serialize, free, restore) times the ratio the hashes show between the two at the
+// same element count: a full copy's work per element against MIGRATE's.
+func (c *costs) readFullSync(cells []*fullSyncCell) error {
+	slices.SortStableFunc(cells, func(a, b *fullSyncCell) int { return a.size - b.size })
+	for _, e := range cells {
+		x := math.Log10(float64(e.size))
+		for _, w := range []struct {
+			cv *costCurve
+			ms []float64
+		}{{&c.rdbSave[e.kind], e.save}, {&c.rdbFlush[e.kind], e.flush}, {&c.rdbLoad[e.kind], e.load}} {
+			w.cv.logSize = append(w.cv.logSize, x)
+			w.cv.perUnit = append(w.cv.perUnit, median(w.ms)*1e6/float64(e.size))
+		}
+	}
+	for _, k := range []uint8{kindString, kindHash} {
+		if len(c.rdbSave[k].logSize) == 0 {
+			return fmt.Errorf("no %s cells", kindNames[k])
+		}
+	}
+	for k := range uint8(numKinds) {
+		if len(c.rdbSave[k].logSize) > 0 {
+			continue
+		}
+		for _, w := range []struct{ to, hash, migrate, hashMigrate *costCurve }{
+			{&c.rdbSave[k], &c.rdbSave[kindHash], &c.serialize[k], &c.serialize[kindHash]},
+			{&c.rdbFlush[k], &c.rdbFlush[kindHash], &c.free[k], &c.free[kindHash]},
+			{&c.rdbLoad[k], &c.rdbLoad[kindHash], &c.restore[k], &c.restore[kindHash]},
+		} {
+			for _, x := range w.hash.logSize {
+				n := int(math.Round(math.Pow(10, x)))
+				w.to.logSize = append(w.to.logSize, x)
+				w.to.perUnit = append(w.to.perUnit, w.migrate.per(n)*w.hash.per(n)/w.hashMigrate.per(n))
+			}
+		}
+	}
+	return nil
 }
 
 // readScriptReplication reads lines of "fields replica run master_ms receive_ms exec_ms
@@ -405,6 +514,33 @@ func (c *costs) restoreCost(v value) time.Duration {
 func (c *costs) freeCost(v value) time.Duration {
 	k, n := units(v)
 	return c.vary(c.scatter(v, c.free[k].at(n)))
+}
+
+// A full synchronisation's work on a whole dataset: the master's child writing the RDB
+// (the event loop left free), the replica flushing the data it had (emptyData, blocking)
+// and loading the copy (rdbLoad, answering -LOADING). Each value costs its curve's median; the spread is drawn once for
+// the whole, so that a dataset of small keys, which costs under a millisecond, draws none.
+func (c *costs) rdbSaveCost(values iter.Seq[value]) time.Duration {
+	return c.datasetCost(values, &c.rdbSave, true)
+}
+func (c *costs) flushCost(values iter.Seq[value]) time.Duration {
+	return c.datasetCost(values, &c.rdbFlush, true)
+}
+func (c *costs) rdbLoadCost(values iter.Seq[value]) time.Duration {
+	return c.datasetCost(values, &c.rdbLoad, false)
+}
+
+func (c *costs) datasetCost(values iter.Seq[value], curves *[numKinds]costCurve, scatters bool) time.Duration {
+	var d time.Duration
+	for v := range values {
+		k, n := units(v)
+		w := curves[k].at(n)
+		if scatters {
+			w = c.scatter(v, w)
+		}
+		d += w
+	}
+	return c.vary(d)
 }
 
 // buildCost is the time to write v: SET of a string, a `load` script's one write per

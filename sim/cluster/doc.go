@@ -1,6 +1,8 @@
 // Package cluster is Redis Cluster 7.0's redis-server, modelled on the deterministic engine
 // of package sim: gossip over the cluster bus, PFAIL and FAIL, replica elections and manual
-// failovers, asynchronous replication with PSYNC, MIGRATE, MOVED and ASK, CONFIG GET/SET,
+// failovers, asynchronous replication with PSYNC and full copies (the master's child
+// writing the RDB, the replica flushing its old data and answering -LOADING while it loads
+// the copy, each timed from recordings of a real 7.0.15), MIGRATE, MOVED and ASK, CONFIG GET/SET,
 // and keys placed by a ring or hash % N instead of slots (Placement). A Cluster is the
 // host the processes run on: Start, Stop, Kill, Restart, Pause.
 //

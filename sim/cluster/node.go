@@ -36,6 +36,9 @@ const (
 	timerReplExec                  // a replica has read a script's MULTI … EXEC and runs it
 	timerScriptDone                // a script that ran past busy-reply-threshold ends
 	timerAck                       // the peer's delayed ACK reaches an outbound link (Nagle)
+	timerRdbSent                   // a master has relayed its child's full copy to its replicas
+	timerLoadBegin                 // a replica has flushed its old data and loads a full copy
+	timerLoadDone                  // a replica has loaded a full copy
 )
 
 // Redis constants (cluster.h, cluster.c).
@@ -311,7 +314,7 @@ func (n *Node) Timer(ctx *sim.Context, t sim.Timer) {
 		n.acked(uint64(t.Arg), false)
 		return
 	}
-	if n.blocked(nil, &t) || (n.script != nil && t.Kind != timerScriptDone) {
+	if n.blocked(nil, &t) || (n.script != nil && t.Kind != timerScriptDone) || (n.repl.loading != nil && t.Kind != timerLoadBegin && t.Kind != timerLoadDone) {
 		n.deferred = append(n.deferred, deferredEvent{timer: t, isTimer: true})
 		return
 	}
@@ -349,6 +352,13 @@ func (n *Node) timer(t sim.Timer) {
 		n.repl.exec(n, uint64(t.Arg))
 	case timerScriptDone:
 		n.scriptDone()
+	case timerRdbSent:
+		n.repl.rdbSent(n, uint64(t.Arg))
+	case timerLoadBegin:
+		n.repl.loadBegin(n)
+	case timerLoadDone:
+		n.repl.loaded(n)
+		n.replayDeferred()
 	}
 }
 
@@ -369,6 +379,12 @@ func (n *Node) Step(ctx *sim.Context, from int, msg any) {
 		} else {
 			n.step(from, msg) // no beforeSleep: Redis runs only its vital part
 		}
+		return
+	}
+	if n.repl.loading != nil {
+		// rdbLoad's processEventsWhileBlocked: the bus and clients are served (most
+		// commands with -LOADING, which execute answers), the crons wait.
+		n.step(from, msg)
 		return
 	}
 	n.step(from, msg)

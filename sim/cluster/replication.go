@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -26,7 +27,7 @@ const (
 
 // An op is one write in the replication stream, its size as RESP on the wire.
 type op struct {
-	cmd    string // "set", "elems" (a `load` script's writes), "restore", "del", "ping"
+	cmd    string // "set", "elems" (a `load` script's writes), "restore", "del", "ping", "select"
 	key    string
 	val    value // the key's value after the write
 	from   int   // for "elems": the elements the key had before, which the stream does not repeat
@@ -127,9 +128,15 @@ func (s stream) String() string { return s.op.String() }
 
 // An attached replica, from the master's side.
 type attached struct {
-	proc    int
-	epoch   uint64
-	online  bool
+	proc   int
+	epoch  uint64
+	online bool
+	// copy is the full copy the master's child is writing to this replica, nil once it
+	// is written; pending the writes made meanwhile, which the master holds in the
+	// replica's output buffer and sends after the copy.
+	copy    *rdb
+	copyGen uint64
+	pending []*op
 	since   int64 // Unix seconds it started waiting for a full copy
 	ack     int64
 	ackTime int64
@@ -146,7 +153,18 @@ type replication struct {
 	backlogBytes    int64
 	backlogOn       bool // the backlog exists: since a replica first synced from this node, or this replica synced
 	replicas        []*attached
-	lastPing        int64
+	// cronLoops counts replicationCron's runs (replication_cron_loops). A master pings
+	// its replicas on every repl-ping-replica-period-th run, not by the clock: a master
+	// that was blocked for seconds does not ping the moment it wakes, unless its count
+	// says so.
+	cronLoops uint64
+	copies    uint64 // full copies started, to name the child that writes each
+	selected  int    // the database the stream last selected (slaveseldb), -1 for none
+
+	// loading is the full copy this replica is loading (rdbLoad), nil when none; loadHeld
+	// the stream that arrived meanwhile, which Redis reads once the load is done.
+	loading  *rdb
+	loadHeld []*op
 
 	master          *peer // the node replicated, nil if none
 	masterProc      int
@@ -174,6 +192,9 @@ func (r *replication) init(n *Node) {
 	r.secondOffset = -1
 	r.masterProc = -1
 	r.inbox = nil
+	r.cronLoops = 0
+	r.selected = -1
+	r.loading, r.loadHeld = nil, nil
 }
 
 func (r *replication) hasMaster() bool { return r.master != nil }
@@ -234,6 +255,7 @@ func (r *replication) unsetMaster(n *Node) {
 	r.secondOffset = r.processed + 1
 	r.replid = randomName(n.ctx.Rand)
 	r.masterOffset = r.processed
+	r.selected = -1
 	r.master, r.masterProc, r.state = nil, -1, replNone
 	r.epoch++
 }
@@ -303,10 +325,14 @@ func (r *replication) cron(n *Node) {
 			}
 		}
 	}
-	if len(r.replicas) > 0 && n.now-r.lastPing >= n.cfg.ReplPingReplicaPeriod.Milliseconds() && n.myself.isMaster() {
-		r.lastPing = n.now
+	// No PING while a manual failover pauses clients: it would move the offset the
+	// replica waits to reach.
+	period := uint64(max(n.cfg.ReplPingReplicaPeriod/time.Second, 1))
+	mf := n.mfEnd != 0 && n.pausedUntil > n.now
+	if r.cronLoops%period == 0 && len(r.replicas) > 0 && n.myself.isMaster() && !mf {
 		r.propagate(n, "ping", "", value{}, 0)
 	}
+	r.cronLoops++
 	// Start a diskless full copy once a waiting replica has waited long enough.
 	start := false
 	for _, a := range r.replicas {
@@ -315,27 +341,65 @@ func (r *replication) cron(n *Node) {
 		}
 	}
 	if start {
+		// A diskless copy (repl-diskless-sync yes): one child writes the RDB for every
+		// waiting replica, for as long as serializing the dataset takes, into a pipe the
+		// parent relays to their sockets (rdbPipeReadHandler), so a parent blocked
+		// meanwhile holds the copy back; the parent goes on serving, and buffers its
+		// writes for them.
 		data := n.db.copyAll()
+		r.copies++
+		r.selected = -1 // replicationSetupSlaveForFullResync
+		n.logf("Starting BGSAVE for SYNC with target: replicas sockets")
 		for _, a := range r.replicas {
 			if a.online {
 				continue
 			}
 			a.online = true
+			a.copy, a.copyGen, a.pending = &rdb{epoch: a.epoch, replid: r.replid, offset: r.masterOffset, data: data}, r.copies, nil
 			n.ctx.Send(a.proc, psyncReply{epoch: a.epoch, full: true, replid: r.replid, offset: r.masterOffset}, 0)
-			size := 0
-			for k, v := range data {
-				size += len(k) + payloadSize(v)
-			}
-			n.ctx.Send(a.proc, rdb{epoch: a.epoch, replid: r.replid, offset: r.masterOffset, data: data}, size)
 		}
+		n.ctx.After(n.costs.rdbSaveCost(maps.Values(data)), sim.Timer{Kind: timerRdbSent, Arg: int64(r.copies)})
 	}
+}
+
+// rdbSent is the end of the child that wrote full copy gen: each replica it was for gets
+// the RDB, then the writes buffered for it since.
+func (r *replication) rdbSent(n *Node, gen uint64) {
+	sent := 0
+	for _, a := range r.replicas {
+		if a.copy == nil || a.copyGen != gen {
+			continue
+		}
+		size := 0
+		for k, v := range a.copy.data {
+			size += len(k) + payloadSize(v)
+		}
+		n.ctx.Send(a.proc, *a.copy, size)
+		for _, o := range a.pending {
+			n.ctx.Send(a.proc, stream{epoch: a.epoch, op: o}, int(o.size))
+		}
+		a.copy, a.pending = nil, nil
+		sent++
+	}
+	n.logf("Diskless rdb transfer, done reading from pipe, %d replicas still up.", sent)
 }
 
 // propagate applies nothing itself: it appends a write already applied to the stream, the
 // backlog and every online replica.
 func (r *replication) propagate(n *Node, cmd, key string, v value, from int) {
+	if !r.backlogOn && len(r.replicas) == 0 {
+		return // replicationFeedSlaves: no backlog and no replica, no stream
+	}
+	if cmd != "ping" && r.selected != 0 {
+		// The stream selects database 0 before its first write after a full copy's
+		// setup or a promotion (slaveseldb); a PING selects nothing.
+		r.selected = 0
+		r.propagate(n, "select", "", value{}, 0)
+	}
 	var size int64
 	switch cmd {
+	case "select":
+		size = respSize("SELECT", "0")
 	case "set":
 		size = respSize("SET", key, v.str)
 	case "elems":
@@ -354,7 +418,10 @@ func (r *replication) propagate(n *Node, cmd, key string, v value, from int) {
 	o := &op{cmd: cmd, key: key, val: v, from: from, size: size, offset: r.masterOffset}
 	r.remember(n, o)
 	for _, a := range r.replicas {
-		if a.online {
+		switch {
+		case a.copy != nil:
+			a.pending = append(a.pending, o)
+		case a.online:
 			n.ctx.Send(a.proc, stream{epoch: a.epoch, op: o}, int(size))
 		}
 	}
@@ -391,29 +458,24 @@ func (r *replication) step(n *Node, from int, msg any) bool {
 		if m.epoch != r.epoch || (r.state != replTransfer && r.state != replConnecting) {
 			return true
 		}
-		n.db.load(m.data)
-		r.processed = m.offset
-		r.masterReplid = m.replid
-		r.backlog, r.backlogBytes = nil, 0
-		r.backlogOn = true // a replica keeps a backlog, to serve PSYNCs after a failover
-		r.state = replConnected
-		r.lastInteraction = n.now / 1000
-		r.synced = true
-		r.cachedReplid = ""
-		n.event(EvSynced, "", "MASTER <-> REPLICA sync: Finished with success")
+		// readSyncBulkPayload with repl-diskless-load disabled: the copy is on disk; the
+		// replica flushes what it had (emptyData, answering nothing), then loads the copy
+		// (rdbLoad), answering most commands -LOADING meanwhile.
+		r.state = replTransfer
+		r.loading, r.loadHeld = &m, nil
+		n.logf("MASTER <-> REPLICA sync: Flushing old data")
+		flush := n.costs.flushCost(n.db.values)
+		n.ctx.Busy(flush)
+		n.ctx.After(flush, sim.Timer{Kind: timerLoadBegin})
 	case stream:
+		if r.loading != nil && m.epoch == r.loading.epoch && m.epoch == r.epoch {
+			r.loadHeld = append(r.loadHeld, m.op)
+			return true
+		}
 		if m.epoch != r.epoch || r.state != replConnected {
 			return true
 		}
-		r.lastInteraction = n.now / 1000
-		if r.inboxEpoch != r.epoch {
-			r.inbox = nil
-		}
-		if len(r.inbox) > 0 {
-			r.inbox = append(r.inbox, m.op)
-			return true
-		}
-		r.read(n, m.op)
+		r.receive(n, m.op)
 	case replAck:
 		for _, a := range r.replicas {
 			if a.proc == from {
@@ -424,6 +486,61 @@ func (r *replication) step(n *Node, from int, msg any) bool {
 		return false
 	}
 	return true
+}
+
+// receive takes in one op of the stream on a connected link.
+func (r *replication) receive(n *Node, o *op) {
+	r.lastInteraction = n.now / 1000
+	if r.inboxEpoch != r.epoch {
+		r.inbox = nil
+	}
+	if len(r.inbox) > 0 {
+		r.inbox = append(r.inbox, o)
+		return
+	}
+	r.read(n, o)
+}
+
+// loadBegin starts loading the full copy, once the old data is flushed.
+func (r *replication) loadBegin(n *Node) {
+	if r.loading == nil {
+		return
+	}
+	n.logf("MASTER <-> REPLICA sync: Loading DB in memory")
+	n.ctx.After(n.costs.rdbLoadCost(maps.Values(r.loading.data)), sim.Timer{Kind: timerLoadDone})
+}
+
+// loaded ends a full copy's load: the replica has its master's data and offset. If the
+// link is still the one the copy came on, it is up, and the stream that waited is read;
+// if it broke meanwhile, Redis still keeps the loaded data, and a new link asks to go on
+// from it.
+func (r *replication) loaded(n *Node) {
+	m := r.loading
+	if m == nil {
+		return
+	}
+	held := r.loadHeld
+	r.loading, r.loadHeld = nil, nil
+	n.db.load(m.data)
+	r.processed = m.offset
+	r.masterReplid = m.replid
+	r.backlog, r.backlogBytes = nil, 0
+	r.backlogOn = true // a replica keeps a backlog, to serve PSYNCs after a failover
+	r.synced = true
+	if m.epoch != r.epoch || r.state != replTransfer {
+		r.cachedReplid, r.cachedOffset = m.replid, m.offset
+		return
+	}
+	r.state = replConnected
+	r.lastInteraction = n.now / 1000
+	r.cachedReplid = ""
+	n.event(EvSynced, "", "MASTER <-> REPLICA sync: Finished with success")
+	for _, o := range held {
+		if r.state != replConnected || r.epoch != m.epoch {
+			break
+		}
+		r.receive(n, o)
+	}
 }
 
 // read takes in one op of the stream: a script's transaction is queued while it is read,

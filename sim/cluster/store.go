@@ -39,6 +39,15 @@ func newStore(durable bool) *store {
 
 func (s *store) len() int { return len(s.keys) }
 
+// values yields every value, in no order.
+func (s *store) values(yield func(value) bool) {
+	for _, e := range s.keys {
+		if !yield(e.val) {
+			return
+		}
+	}
+}
+
 func (s *store) get(key string) (value, bool) {
 	e, ok := s.keys[key]
 	return e.val, ok
