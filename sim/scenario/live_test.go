@@ -50,13 +50,16 @@ func TestSeedRunbookLive(t *testing.T) {
 // listening on nodes free ports, with opt and a temporary directory, and returns the
 // transcript in the tutorial's ports.
 func runLiveOnFreePorts(t *testing.T, runbook string, nodes int, opt Options) string {
+	// opt.Dir, if set, keeps the servers' files (their logs) there for the caller to read.
 	t.Helper()
 	ports, err := live.FreePorts(nodes)
 	require.NoError(t, err)
 	there, back := portMaps(ports)
 	var out bytes.Buffer
 	start := time.Now()
-	opt.Dir = t.TempDir()
+	if opt.Dir == "" {
+		opt.Dir = t.TempDir()
+	}
 	err = RunLive(parseText(t, there(runbook)), &out, opt)
 	transcript := back(out.String())
 	require.NoError(t, err, transcript)
