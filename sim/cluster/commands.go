@@ -48,16 +48,30 @@ const errLoading = "LOADING Redis is loading the dataset in memory"
 // before the loading one.
 func (n *Node) refuseLoading(name string, req Request) Reply {
 	args := req.Args
-	if kc, ok := keyCommands[name]; ok && len(args) >= kc.minArgs && (kc.maxArgs == 0 || len(args) <= kc.maxArgs) {
-		keys := args[kc.firstKey : kc.firstKey+1]
-		if kc.allKeys {
-			keys = args[kc.firstKey:]
-		}
-		if r, redirected := n.route(keys, query{write: kc.write, asking: req.Asking, readOnly: req.ReadOnly}); redirected {
+	if kc, ok := keyCommands[name]; ok && kc.arityOK(args) {
+		if r, redirected := n.route(kc.keys(args), kc.query(req)); redirected {
 			return r
 		}
 	}
 	return errReply(errLoading)
+}
+
+// arityOK reports whether args has as many arguments as the command takes.
+func (kc keyCommand) arityOK(args []string) bool {
+	return len(args) >= kc.minArgs && (kc.maxArgs == 0 || len(args) <= kc.maxArgs)
+}
+
+// keys returns the command's key arguments.
+func (kc keyCommand) keys(args []string) []string {
+	if kc.allKeys {
+		return args[kc.firstKey:]
+	}
+	return args[kc.firstKey : kc.firstKey+1]
+}
+
+// query is what routing weighs of req besides its keys.
+func (kc keyCommand) query(req Request) query {
+	return query{write: kc.write, asking: req.Asking, readOnly: req.ReadOnly}
 }
 
 const errWrongType = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -113,14 +127,10 @@ func (n *Node) execute(from int, req Request) Reply {
 		return r
 	}
 	if kc, ok := keyCommands[name]; ok {
-		if len(args) < kc.minArgs || (kc.maxArgs > 0 && len(args) > kc.maxArgs) {
+		if !kc.arityOK(args) {
 			return errorf("ERR wrong number of arguments for '%s' command", name)
 		}
-		keys := args[kc.firstKey : kc.firstKey+1]
-		if kc.allKeys {
-			keys = args[kc.firstKey:]
-		}
-		if r, redirected := n.route(keys, query{write: kc.write, asking: req.Asking, readOnly: req.ReadOnly}); redirected {
+		if r, redirected := n.route(kc.keys(args), kc.query(req)); redirected {
 			return r
 		}
 		switch name {

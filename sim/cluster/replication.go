@@ -365,14 +365,16 @@ func (r *replication) cron(n *Node) {
 // rdbSent is the end of the child that wrote full copy gen: each replica it was for gets
 // the RDB, then the writes buffered for it since.
 func (r *replication) rdbSent(n *Node, gen uint64) {
-	sent := 0
+	sent, size := 0, -1
 	for _, a := range r.replicas {
 		if a.copy == nil || a.copyGen != gen {
 			continue
 		}
-		size := 0
-		for k, v := range a.copy.data {
-			size += len(k) + payloadSize(v)
+		if size < 0 { // one RDB, whichever replicas it goes to
+			size = 0
+			for k, v := range a.copy.data {
+				size += len(k) + payloadSize(v)
+			}
 		}
 		n.ctx.Send(a.proc, *a.copy, size)
 		for _, o := range a.pending {
