@@ -62,7 +62,8 @@ type Ring struct {
 	weights []float64 // weights[i] is members[i]'s
 	points  []uint64  // sorted point hashes
 	scan    []uint64  // points and a MaxUint64 sentinel after them, in the same array
-	owners  []uint32  // owners[p] is the member index of points[p]
+	owners  []uint32  // owners[p] is the member index of points[p]; owners[len(points)] is owners[0]
+	ends    []uint64  // points and, after them, points[0]: the point a slot ends at (see slot)
 	jump    []uint32  // jump[b] = first p with points[p]>>shift >= b; len 2^k+1
 	shift   uint
 	xx      bool // cfg.Hash is the default, xxHash64
@@ -168,10 +169,12 @@ func (r *Ring) build(total int) {
 	r.scan = make([]uint64, len(pts)+1)
 	r.scan[len(pts)] = math.MaxUint64
 	r.points = r.scan[:len(pts)]
-	r.owners = make([]uint32, len(pts))
+	r.owners = make([]uint32, len(pts)+1)
 	for p, pt := range pts {
 		r.points[p], r.owners[p] = pt.hash, pt.member
 	}
+	r.owners[len(pts)] = r.owners[0]
+	r.ends = append(slices.Clone(r.points), r.points[0])
 	// The jump table has about one bucket per point, so a lookup reads one bucket bound and
 	// scans about one point instead of binary-searching the whole ring.
 	k := min(max(bits.Len(uint(len(pts))), 1), 24)
@@ -188,6 +191,17 @@ func (r *Ring) build(total int) {
 
 // position returns the index of the first point at or clockwise after h.
 func (r *Ring) position(h uint64) int {
+	if p := r.slot(h); p < len(r.points) {
+		return p
+	}
+	return 0
+}
+
+// slot is position without the wrap past the top of the circle: len(points) for an h
+// after the last point. ends and owners have an entry there, the first point's, so that
+// a lookup needs no branch for the wrap, which on a ring of a few points is taken often
+// enough, and unpredictably enough, to cost more than the rest of the lookup.
+func (r *Ring) slot(h uint64) int {
 	p := int(r.jump[h>>r.shift])
 	// The first step without a branch: whether the bucket's first point is before h is a
 	// coin toss the processor would mispredict half the time. The points after a bucket
@@ -197,9 +211,6 @@ func (r *Ring) position(h uint64) int {
 	p += int(before)
 	for r.scan[p] < h {
 		p++
-	}
-	if p == len(r.points) {
-		return 0
 	}
 	return p
 }
@@ -215,11 +226,11 @@ func probe(h uint64, i int) uint64 {
 	return splitmix.Mix64(h + uint64(i)*phi)
 }
 
-// locate returns the index of the point that owns hash h: the first point at or after h,
-// or, on a multi-probe ring, the point nearest after any of h's probes.
+// locate returns the slot (see slot) of the point that owns hash h: the first point at
+// or after h, or, on a multi-probe ring, the point nearest after any of h's probes.
 func (r *Ring) locate(h uint64) int {
 	if r.probes == 1 {
-		return r.position(h)
+		return r.slot(h)
 	}
 	return r.nearest(h)
 }
@@ -228,12 +239,12 @@ func (r *Ring) locate(h uint64) int {
 // whose next point is the first one, past the top of the circle, comes out right; of two
 // probes as near, the earlier counts.
 func (r *Ring) nearest(h uint64) int {
-	best := r.position(h)
-	dist := r.points[best] - h
+	best := r.slot(h)
+	dist := r.ends[best] - h
 	for i := 1; i < r.probes; i++ {
 		q := probe(h, i)
-		p := r.position(q)
-		d := r.points[p] - q
+		p := r.slot(q)
+		d := r.ends[p] - q
 		if d < dist {
 			best = p
 		}

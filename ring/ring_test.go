@@ -406,9 +406,10 @@ func TestPlacingAHashedKey(t *testing.T) {
 // every point finds: the first point at or after the key (ties by member name, then point
 // number), or, with probes, the first point after the probe nearest to one.
 func TestOwnerMatchesBruteForce(t *testing.T) {
-	for _, c := range []struct{ v, probes int }{{1, 1}, {7, 1}, {100, 1}, {1, 21}, {7, 3}} {
+	// Three members of one point each: a third of the lookups wrap past the top of the circle.
+	for _, c := range []struct{ n, v, probes int }{{37, 1, 1}, {37, 7, 1}, {37, 100, 1}, {37, 1, 21}, {37, 7, 3}, {3, 1, 1}, {3, 1, 21}} {
 		v := c.v
-		members := names(37)
+		members := names(c.n)
 		r, err := ring.New(members, ring.Config{VNodes: v, Probes: c.probes})
 		require.NoError(t, err)
 		type point struct {
@@ -447,7 +448,7 @@ func TestOwnerMatchesBruteForce(t *testing.T) {
 			}
 			return best
 		}
-		rnd := rand.New(rand.NewPCG(uint64(v), 1))
+		rnd := rand.New(rand.NewPCG(uint64(v), uint64(c.n)))
 		for range 3000 {
 			k := strconv.FormatUint(rnd.Uint64(), 36)
 			h := xxhash.Sum64String(k)
