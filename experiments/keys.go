@@ -124,6 +124,9 @@ func (k KeySpec) weight(i int64) float64 {
 	if k.Zipf == 0 {
 		return 1
 	}
+	if k.Zipf == 1 { // the default, and math.Pow is a tenth of a movement pass
+		return 1 / float64(i+1)
+	}
 	return math.Pow(float64(i+1), -k.Zipf)
 }
 

@@ -106,6 +106,7 @@ func (s slotsScheme) shrink(r *movementRun, p *cluster.Process, id string) error
 type slotLayout struct {
 	p        *slot.Partitioner
 	names    []string // masters, then replica nodes when replicas is set
+	masters  int      // how many of names are masters
 	bySlot   *[slot.Count]int32
 	replicas bool
 }
@@ -114,6 +115,7 @@ func replicaOf(master string) string { return master + "/replica" }
 
 func newSlotLayout(p *slot.Partitioner, replicas bool) slotLayout {
 	l := slotLayout{p: p, names: p.Members(), bySlot: new([slot.Count]int32), replicas: replicas}
+	l.masters = len(l.names)
 	if replicas {
 		for _, m := range p.Members() {
 			l.names = append(l.names, replicaOf(m))
@@ -130,7 +132,7 @@ func newSlotLayout(p *slot.Partitioner, replicas bool) slotLayout {
 	return l
 }
 
-func (l slotLayout) members() []string      { return l.names[:len(l.p.Members())] }
+func (l slotLayout) members() []string      { return l.names[:l.masters] }
 func (l slotLayout) holders() []string      { return l.names }
 func (l slotLayout) owner(k *placedKey) int { return int(l.bySlot[k.slot()]) }
 func (l slotLayout) locate(k *placedKey) (int, int) {
@@ -138,7 +140,7 @@ func (l slotLayout) locate(k *placedKey) (int, int) {
 	if !l.replicas || o < 0 {
 		return o, -1
 	}
-	return o, o + len(l.p.Members())
+	return o, o + l.masters // a copy of Members a key: a fifth of a crash pass
 }
 func (l slotLayout) join(m string) (layout, error) {
 	p, err := l.p.Join(m)
