@@ -43,17 +43,51 @@ var loadingCommands = map[string]bool{
 
 const errLoading = "LOADING Redis is loading the dataset in memory"
 
-// refuseLoading is processCommand's answer, while the node loads, to a command without
-// CMD_LOADING: a data command is still redirected first, as the cluster check comes
-// before the loading one.
-func (n *Node) refuseLoading(name string, req Request) Reply {
-	args := req.Args
-	if kc, ok := keyCommands[name]; ok && kc.arityOK(args) {
-		if r, redirected := n.route(kc.keys(args), kc.query(req)); redirected {
-			return r
+// refuse is what processCommand answers before a command runs or is queued in MULTI, in
+// its order: a key command's arity, the cluster's redirect of the command's keys, and
+// LOADING while the node loads a full copy, for a command without CMD_LOADING.
+func (n *Node) refuse(name string, req Request) (Reply, bool) {
+	keys, q, arityOK := n.commandKeys(name, req)
+	if !arityOK {
+		return errorf("ERR wrong number of arguments for '%s' command", name), true
+	}
+	if len(keys) > 0 {
+		if r, redirected := n.route(keys, q); redirected {
+			return r, true
 		}
 	}
-	return errReply(errLoading)
+	if n.repl.loading != nil && !loadingCommands[name] {
+		return errReply(errLoading), true
+	}
+	return Reply{}, false
+}
+
+// commandKeys returns the keys the cluster routes a command by, as Redis's key specs find
+// them, and what routing weighs besides; arityOK is false for a key command with the wrong
+// number of arguments. MEMORY USAGE, OBJECT ENCODING and EVAL check their arguments when
+// they run: an EVAL whose numkeys is not a count of its arguments has no keys here.
+func (n *Node) commandKeys(name string, req Request) (keys []string, q query, arityOK bool) {
+	args := req.Args
+	if kc, ok := keyCommands[name]; ok {
+		if !kc.arityOK(args) {
+			return nil, query{}, false
+		}
+		return kc.keys(args), kc.query(req), true
+	}
+	q = query{asking: req.Asking, readOnly: req.ReadOnly}
+	switch name {
+	case "memory", "object":
+		if len(args) >= 3 {
+			keys = args[2:3]
+		}
+	case "eval":
+		if len(args) >= 3 {
+			if k, err := strconv.Atoi(args[2]); err == nil && k >= 0 && k <= len(args)-3 {
+				keys, q.write = args[3:3+k], true
+			}
+		}
+	}
+	return keys, q, true
 }
 
 // arityOK reports whether args has as many arguments as the command takes.
@@ -120,10 +154,11 @@ func (n *Node) releaseHeld() {
 func (n *Node) execute(from int, req Request) Reply {
 	args := req.Args
 	name := strings.ToLower(args[0])
-	if n.repl.loading != nil && !loadingCommands[name] {
-		return n.refuseLoading(name, req)
-	}
 	if r, done := n.transaction(from, name, req); done {
+		return r
+	}
+	if n.repl.loading != nil && !loadingCommands[name] {
+		r, _ := n.refuse(name, req)
 		return r
 	}
 	if kc, ok := keyCommands[name]; ok {
@@ -425,19 +460,29 @@ func atoiArg(s string) (int64, bool) {
 	return v, err == nil
 }
 
+// multiState is a client's transaction: the commands it queued, and whether one was
+// refused (flagTransaction), so that EXEC discards them all.
+type multiState struct {
+	queue   []Request
+	aborted bool
+}
+
 // transaction handles MULTI, EXEC and DISCARD, and queues a client's commands between MULTI
 // and EXEC, which runs them one after the other in one turn of the event loop, nothing
-// else in between. done is false for a command to run now.
+// else in between. A command refused when queued (see refuse) flags the transaction, and
+// EXEC then answers EXECABORT; EXEC is itself redirected by the keys of all the commands
+// it would run, and a redirected EXEC discards them. done is false for a command to run
+// now.
 func (n *Node) transaction(from int, name string, req Request) (r Reply, done bool) {
-	queue, inMulti := n.multi[from]
+	m, inMulti := n.multi[from]
 	switch {
 	case name == "multi" && inMulti:
 		return errReply("ERR MULTI calls can not be nested"), true
 	case name == "multi":
 		if n.multi == nil {
-			n.multi = map[int][]Request{}
+			n.multi = map[int]*multiState{}
 		}
-		n.multi[from] = []Request{}
+		n.multi[from] = &multiState{}
 		return okReply(), true
 	case name == "exec" && !inMulti:
 		return errReply("ERR EXEC without MULTI"), true
@@ -448,13 +493,31 @@ func (n *Node) transaction(from int, name string, req Request) (r Reply, done bo
 		return okReply(), true
 	case name == "exec":
 		delete(n.multi, from)
-		out := make([]Reply, len(queue))
-		for i, q := range queue {
-			out[i] = n.execute(from, q)
+		if m.aborted {
+			return errReply("EXECABORT Transaction discarded because of previous errors."), true
+		}
+		var keys []string
+		q := query{asking: req.Asking, readOnly: req.ReadOnly}
+		for _, c := range m.queue {
+			k, cq, _ := n.commandKeys(strings.ToLower(c.Args[0]), c)
+			keys, q.write = append(keys, k...), q.write || cq.write
+		}
+		if len(keys) > 0 {
+			if r, redirected := n.route(keys, q); redirected {
+				return r, true
+			}
+		}
+		out := make([]Reply, len(m.queue))
+		for i, c := range m.queue {
+			out[i] = n.execute(from, c)
 		}
 		return arrayReply(out...), true
 	case inMulti:
-		n.multi[from] = append(queue, req)
+		if r, refused := n.refuse(name, req); refused {
+			m.aborted = true
+			return r, true
+		}
+		m.queue = append(m.queue, req)
 		return statusReply("QUEUED"), true
 	}
 	return Reply{}, false

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kvplace/kvplace/sim"
+	"github.com/kvplace/kvplace/slot"
 )
 
 // A full synchronisation's three costs, as the simulator draws them for a dataset of one
@@ -105,6 +106,21 @@ func TestFullSyncLoading(t *testing.T) {
 				r, err = c.Client().Do(replica.Addr(), "INFO", "replication")
 				require.NoError(t, err)
 				assert.Contains(t, r.Str, "master_sync_in_progress:1")
+				// The cluster's redirect comes before LOADING, for every command with keys.
+				moved := "MOVED " + strconv.Itoa(slot.Of("big")) + " " + master.Addr()
+				for _, cmd := range [][]string{{"HLEN", "big"}, {"MEMORY", "USAGE", "big"}, {"OBJECT", "ENCODING", "big"}} {
+					r, err = c.Client().Do(replica.Addr(), cmd...)
+					require.NoError(t, err)
+					assert.Equal(t, moved, r.Str, "%v while loading", cmd)
+				}
+				r = readOnlyDo(t, c, replica.Addr(), "HLEN", "big")
+				assert.Equal(t, errLoading, r.Str, "HLEN on a READONLY connection while loading")
+				// A command refused in MULTI aborts the transaction.
+				for _, step := range [][2]string{{"MULTI", "OK"}, {"CLUSTER NODES", errLoading}, {"EXEC", "EXECABORT Transaction discarded because of previous errors."}} {
+					r, err = c.Client().Do(replica.Addr(), strings.Fields(step[0])...)
+					require.NoError(t, err)
+					assert.Equal(t, step[1], r.Str, step[0])
+				}
 			}
 		}
 	}
@@ -116,10 +132,8 @@ func TestFullSyncLoading(t *testing.T) {
 	assert.Greater(t, load, time.Second, "a 3e6-field hash takes seconds to load")
 
 	c.Sim.RunFor(time.Second)
-	for _, cmd := range [][]string{{"READONLY"}, {"HLEN", "big"}, {"GET", "during"}} {
-		_, err := c.Client().Do(replica.Addr(), cmd...)
-		require.NoError(t, err)
-	}
+	assert.Equal(t, int64(3000000), readOnlyDo(t, c, replica.Addr(), "HLEN", "big").Int)
+	assert.Equal(t, "copy", readOnlyDo(t, c, replica.Addr(), "GET", "during").Str)
 	big, ok := replica.Node().db.get("big")
 	require.True(t, ok, "the replica has the hash")
 	assert.Equal(t, 3000000, big.elems)
@@ -127,4 +141,16 @@ func TestFullSyncLoading(t *testing.T) {
 	require.True(t, ok, "the write made during the copy reached the replica")
 	assert.Equal(t, "copy", v.str)
 	assert.Equal(t, master.Node().repl.masterOffset, replica.Node().repl.processed)
+}
+
+// readOnlyDo sends args to addr on a READONLY connection and runs the simulation until
+// the reply comes.
+func readOnlyDo(t *testing.T, c *Cluster, addr string, args ...string) Reply {
+	t.Helper()
+	var got *Reply
+	c.Client().SendReadOnly(addr, args, false, 10*time.Second, func(r Reply) { got = &r })
+	for got == nil {
+		require.True(t, c.Sim.Step(), "the simulation ran out of events before %v's reply", args)
+	}
+	return *got
 }

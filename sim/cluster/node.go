@@ -121,15 +121,15 @@ type Node struct {
 	db   *store
 	repl replication
 
-	pausedUntil int64             // client writes paused until then (manual failover)
-	held        []heldRequest     // requests waiting for the pause or a MIGRATE to end
-	mig         *migrateCall      // the MIGRATE this node is blocked in, if any
-	deferred    []deferredEvent   // what reached the node while it was blocked in mig
-	script      *runningScript    // a script past busy-reply-threshold, nil if none
-	disk        *Persisted        // what to load at Start; nil for a new node
-	place       *placer           // nil when keys are placed by slots
-	touch       uint16            // flags read only to bring peers into the cache (buildPing)
-	multi       map[int][]Request // commands queued by each client in MULTI, by its engine index
+	pausedUntil int64               // client writes paused until then (manual failover)
+	held        []heldRequest       // requests waiting for the pause or a MIGRATE to end
+	mig         *migrateCall        // the MIGRATE this node is blocked in, if any
+	deferred    []deferredEvent     // what reached the node while it was blocked in mig
+	script      *runningScript      // a script past busy-reply-threshold, nil if none
+	disk        *Persisted          // what to load at Start; nil for a new node
+	place       *placer             // nil when keys are placed by slots
+	touch       uint16              // flags read only to bring peers into the cache (buildPing)
+	multi       map[int]*multiState // each client's transaction in MULTI, by its engine index
 	links       map[uint64]*peer
 	lastCron    sim.Time // when the cron last ran, for stalls; zero before the first
 	stalls      []Stall
