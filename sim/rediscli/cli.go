@@ -584,6 +584,11 @@ func atoi(s string) int {
 type CreateOptions struct {
 	Replicas int  // --cluster-replicas
 	Yes      bool // --cluster-yes; without it, the prompt is printed and answered "yes"
+	// Pairing, when set, is the final pairing to take (replica address → master address)
+	// instead of the one the anti-affinity swaps draw: a comparison with a real run
+	// conditions on what that run's redis-cli drew from its clock. A replica it does not
+	// name keeps the drawn master.
+	Pairing map[string]string
 }
 
 // Create is `redis-cli --cluster create addrs...`.
@@ -608,6 +613,17 @@ func (cli *CLI) Create(addrs []string, opt CreateOptions) error {
 	if err != nil {
 		cli.printf("%s\n", err)
 		return ErrCLI
+	}
+	for i, e := range plan.ReplicaEntry {
+		m, ok := opt.Pairing[addrs[e[0]]]
+		if !ok {
+			continue
+		}
+		j := slices.Index(addrs, m)
+		if j < 0 || !slices.Contains(plan.MasterEntry, j) {
+			return fmt.Errorf("the pairing given makes %s a replica of %s, which is no master of this create", addrs[e[0]], m)
+		}
+		plan.ReplicaEntry[i][1], plan.Replicas[i].Master = j, m
 	}
 	// By position, not address: an address given twice is two entries of one node, each
 	// with its own part of the plan, as in redis-cli.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 )
 
 // DiffOptions configure Diff.
@@ -19,9 +20,13 @@ type DiffOptions struct {
 // A DiffResult is what Diff found: the runbook's steps, and those whose real outcome no
 // seed of the simulation reached.
 type DiffResult struct {
-	Steps      int
-	Divergent  []Divergence
-	LiveFailed error // the live run stopped at a step; the steps before it are compared
+	Steps int
+	// Compared is how many steps the live run reached, and Facts how many lines of their
+	// real outcomes, in normal form, were compared (a step that printed nothing counts
+	// one: that it printed nothing).
+	Compared, Facts int
+	Divergent       []Divergence
+	LiveFailed      error // the live run stopped at a step; the steps before it are compared
 }
 
 // A Divergence is one step whose real outcome (in normal form) is none of the simulated
@@ -41,6 +46,11 @@ type Divergence struct {
 // a step whose outcome depends on timing may go one way or another. It writes each step
 // that disagrees to out, the real lines against the first seed's (- real, + simulated).
 //
+// A create's replica pairing is not compared but imposed: redis-cli's anti-affinity swaps
+// draw from rand() seeded by its clock, so on one host the pairing is a random permutation
+// that no seed can be expected to match, and every later step that names a replica would
+// differ with it. The simulated runs take the real run's pairing (RealPairing).
+//
 // Some outcomes depend on node IDs, which both backends draw at random: which replica
 // moves when replica migration gives an orphaned master one (clusterHandleSlaveMigration
 // picks the ok replica with the smallest ID), and so which replica a later step names.
@@ -54,10 +64,11 @@ func Diff(rb *Runbook, out io.Writer, opt DiffOptions) (*DiffResult, error) {
 	}
 	var realOut bytes.Buffer
 	liveErr := RunLive(rb, &realOut, Options{Seed: 1, Dir: opt.Dir})
+	pairing := RealPairing(realOut.String())
 	var sims []string
 	for seed := uint64(1); seed <= uint64(opt.Seeds); seed++ {
 		var b bytes.Buffer
-		if err := RunSim(rb, &b, Options{Seed: seed, Slowdown: opt.Slowdown}); err != nil {
+		if err := RunSim(rb, &b, Options{Seed: seed, Slowdown: opt.Slowdown, Pairing: pairing}); err != nil {
 			return nil, fmt.Errorf("simulation, seed %d: %w", seed, err)
 		}
 		sims = append(sims, b.String())
@@ -81,6 +92,8 @@ func diffTranscripts(rb *Runbook, real string, sims []string) *DiffResult {
 			break // the live run stopped before this step
 		}
 		d := Divergence{Step: i + 1, Line: step.Line, Cmd: step.Text, Real: realSteps[i].lines}
+		res.Compared++
+		res.Facts += max(1, len(d.Real))
 		agree := false
 		for _, ss := range simSteps {
 			var lines []string
@@ -150,4 +163,40 @@ func lineDiff(a, b []string) []string {
 // String summarises the result in one line.
 func (res *DiffResult) String() string {
 	return fmt.Sprintf("%d of %d steps differ", len(res.Divergent), res.Steps)
+}
+
+// RealPairing reads the final replica pairing of each `redis-cli --cluster create` in a
+// transcript, from the M: and S: listing create prints after its anti-affinity pass
+// ("S: ID ADDR" and, under it, "replicates MASTERID"): replica address → master address.
+func RealPairing(transcript string) map[string]string {
+	pairing := map[string]string{}
+	for _, s := range splitTranscript(transcript) {
+		if !strings.Contains(s.cmd, "--cluster create") {
+			continue
+		}
+		addr := map[string]string{}
+		var replica string
+	lines:
+		for _, l := range s.lines {
+			f := strings.Fields(l)
+			switch {
+			case strings.HasPrefix(l, ">>> Nodes configuration updated"):
+				break lines // the listing is over; a check's follows
+			case len(f) == 3 && (f[0] == "M:" || f[0] == "S:"):
+				addr[f[1]] = f[2]
+				replica = ""
+				if f[0] == "S:" {
+					replica = f[2]
+				}
+			case len(f) == 2 && f[0] == "replicates" && replica != "":
+				pairing[replica] = f[1] // an ID for now
+			}
+		}
+		for r, id := range pairing {
+			if a, ok := addr[id]; ok {
+				pairing[r] = a
+			}
+		}
+	}
+	return pairing
 }

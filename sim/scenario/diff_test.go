@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -113,4 +114,65 @@ func freePortMaps(t *testing.T, n int) (there, back func(string) string) {
 	ports, err := live.FreePorts(n)
 	require.NoError(t, err)
 	return portMaps(ports)
+}
+
+// TestRealPairing reads the final pairing from a create's listing, not from its "Adding
+// replica" lines, which come before the anti-affinity swaps; and a simulated create given
+// it prints that pairing.
+func TestRealPairing(t *testing.T) {
+	real := `$ redis-cli --cluster create 127.0.0.1:6381 127.0.0.1:6382 127.0.0.1:6383 127.0.0.1:6384 127.0.0.1:6385 127.0.0.1:6386 --cluster-replicas 1 --cluster-yes
+Adding replica 127.0.0.1:6385 to 127.0.0.1:6381
+Adding replica 127.0.0.1:6386 to 127.0.0.1:6382
+Adding replica 127.0.0.1:6384 to 127.0.0.1:6383
+M: 1111111111111111111111111111111111111111 127.0.0.1:6381
+   slots:[0-5460] (5461 slots) master
+M: 2222222222222222222222222222222222222222 127.0.0.1:6382
+   slots:[5461-10922] (5462 slots) master
+M: 3333333333333333333333333333333333333333 127.0.0.1:6383
+   slots:[10923-16383] (5461 slots) master
+S: 4444444444444444444444444444444444444444 127.0.0.1:6384
+   replicates 2222222222222222222222222222222222222222
+S: 5555555555555555555555555555555555555555 127.0.0.1:6385
+   replicates 3333333333333333333333333333333333333333
+S: 6666666666666666666666666666666666666666 127.0.0.1:6386
+   replicates 1111111111111111111111111111111111111111
+>>> Nodes configuration updated
+S: 4444444444444444444444444444444444444444 127.0.0.1:6384
+   replicates 1111111111111111111111111111111111111111
+`
+	want := map[string]string{"127.0.0.1:6384": "127.0.0.1:6382", "127.0.0.1:6385": "127.0.0.1:6383", "127.0.0.1:6386": "127.0.0.1:6381"}
+	require.Equal(t, want, RealPairing(real))
+
+	var lines []string
+	for i := range 6 {
+		lines = append(lines, fmt.Sprintf("docker run -d --name redis-node-%d --net host redis:7.0.15 --cluster-enabled yes --port %d", i+1, 6381+i))
+	}
+	lines = append(lines, strings.SplitN(strings.TrimPrefix(real, "$ "), "\n", 2)[0])
+	for seed := uint64(1); seed <= 5; seed++ {
+		var out bytes.Buffer
+		require.NoError(t, RunSim(parseText(t, strings.Join(lines, "\n")+"\n"), &out, Options{Seed: seed, Pairing: want}))
+		require.Equal(t, want, RealPairing(out.String()), "seed %d", seed)
+	}
+}
+
+// A rebalance's moves of as many slots to one target are sorted (redis-cli's order among
+// them is its hash table's); moves of other sizes or targets keep their place.
+func TestNormalMoves(t *testing.T) {
+	text := "$ redis-cli --cluster rebalance 127.0.0.1:7008\n" +
+		">>> Rebalancing across 6 nodes. Total weight = 7.00\n" +
+		"Moving 490 slots from 127.0.0.1:7005 to 127.0.0.1:7002\n###\n" +
+		"Moving 391 slots from 127.0.0.1:7010 to 127.0.0.1:7002\n##\n" +
+		"Moving 391 slots from 127.0.0.1:7001 to 127.0.0.1:7002\n##\n" +
+		"Moving 391 slots from 127.0.0.1:7004 to 127.0.0.1:7003\n##\n" +
+		"Moving 12 slots from 127.0.0.1:7003 to 127.0.0.1:7002\n#\n" +
+		"Moving 391 slots from 127.0.0.1:7006 to 127.0.0.1:7002\n##\n"
+	assert.Equal(t, []string{
+		">>> Rebalancing across 6 nodes. Total weight = 7.00",
+		"Moving 490 slots from 127.0.0.1:7005 to 127.0.0.1:7002", "###",
+		"Moving 391 slots from 127.0.0.1:7001 to 127.0.0.1:7002", "##",
+		"Moving 391 slots from 127.0.0.1:7010 to 127.0.0.1:7002", "##",
+		"Moving 391 slots from 127.0.0.1:7004 to 127.0.0.1:7003", "##",
+		"Moving 12 slots from 127.0.0.1:7003 to 127.0.0.1:7002", "#",
+		"Moving 391 slots from 127.0.0.1:7006 to 127.0.0.1:7002", "##",
+	}, normalSteps(text)[0].lines)
 }

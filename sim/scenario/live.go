@@ -44,6 +44,9 @@ func RunLive(rb *Runbook, out io.Writer, opt Options) error {
 	if opt.Slowdown != 0 {
 		return errors.New("a slowdown is the simulated host's: a live run's host works at its own speed")
 	}
+	if len(opt.Pairing) > 0 {
+		return errors.New("a replica pairing is imposed on simulated runs: a live run's redis-cli draws its own")
+	}
 	if _, _, err := live.Binaries(); err != nil {
 		return err
 	}

@@ -38,6 +38,8 @@ var (
 	shortID   = regexp.MustCompile(`\(([0-9a-f]{8})\.\.\.\)`)
 	blockHead = regexp.MustCompile(`^\s*[MS]: `)
 	nodeLine  = regexp.MustCompile(`^[0-9a-f]{40} \S+@\d+ `)
+	// movingHead is a rebalance's "Moving N slots from A to B", followed by a line of #.
+	movingHead = regexp.MustCompile(`^Moving (\d+) slots from \S+ to (\S+)$`)
 )
 
 // nodeAddrs maps every node ID a transcript shows to the address it had.
@@ -131,12 +133,24 @@ func normalSteps(text string) []stepOut {
 	return out
 }
 
-// sortRuns sorts each run of consecutive node lines, and each run of consecutive M:/S:
-// blocks (a head line with the more-indented lines under it), keeping everything else.
+// sortRuns sorts each run of consecutive node lines, each run of consecutive M:/S:
+// blocks (a head line with the more-indented lines under it), and each run of a
+// rebalance's moves of as many slots to one target (see sortMoves), keeping everything
+// else.
 func sortRuns(lines []string) []string {
 	var out []string
 	for i := 0; i < len(lines); {
 		switch {
+		case movingHead.MatchString(lines[i]):
+			j := i
+			for j < len(lines) && movingHead.MatchString(lines[j]) {
+				j++
+				for j < len(lines) && strings.Trim(lines[j], "#") == "" && lines[j] != "" {
+					j++
+				}
+			}
+			out = append(out, sortMoves(lines[i:j])...)
+			i = j
 		case nodeLine.MatchString(stripAddr(lines[i])) || strings.Contains(lines[i], ") -> "):
 			j := i
 			for j < len(lines) && lines[j] != "" && (nodeLine.MatchString(stripAddr(lines[j])) || strings.Contains(lines[j], ") -> ")) {
@@ -181,4 +195,38 @@ func stripAddr(l string) string {
 		}
 	}
 	return l
+}
+
+// sortMoves sorts the moves of a rebalance that carry as many slots to the same target one
+// after the other. redis-cli sorts the masters by how many slots they must give or take
+// with qsort, and masters that must give as many come in the order of its node list, the
+// order of a CLUSTER NODES reply, which is its hash table's: random at every start. Which
+// source gives first does not change what any source gives, nor the slots that move.
+func sortMoves(lines []string) []string {
+	type move struct {
+		key   string // slots and target
+		lines []string
+	}
+	var moves []move
+	for _, l := range lines {
+		if m := movingHead.FindStringSubmatch(l); m != nil {
+			moves = append(moves, move{key: m[1] + " " + m[2], lines: []string{l}})
+			continue
+		}
+		moves[len(moves)-1].lines = append(moves[len(moves)-1].lines, l)
+	}
+	var out []string
+	for i := 0; i < len(moves); {
+		j := i
+		for j < len(moves) && moves[j].key == moves[i].key {
+			j++
+		}
+		run := moves[i:j]
+		slices.SortStableFunc(run, func(a, b move) int { return strings.Compare(a.lines[0], b.lines[0]) })
+		for _, m := range run {
+			out = append(out, m.lines...)
+		}
+		i = j
+	}
+	return out
 }

@@ -31,6 +31,11 @@ type Options struct {
 	// of big values were recorded on (cluster.Cluster.Slowdown); 0 means 1. A live run
 	// refuses it: its host is what it is.
 	Slowdown float64
+	// Pairing, for a simulated run, is the replica pairing its creates take (replica
+	// address → master address) instead of drawing redis-cli's anti-affinity swaps, which
+	// real redis-cli seeds from its clock: Diff takes the real run's (see RealPairing). A
+	// live run refuses it.
+	Pairing map[string]string
 }
 
 // A backend carries out runbook commands: in simulation or against real Redis.

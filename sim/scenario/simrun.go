@@ -39,6 +39,7 @@ type simBackend struct {
 	client     *cluster.Client
 	containers []*container
 	byName     map[string]*container
+	pairing    map[string]string // Options.Pairing
 	load       sim.Stream
 	apps       int              // load steps' clients so far, for their names
 	failed     scheduledFailure // what the steps of `after` lines returned
@@ -54,7 +55,7 @@ func newSimBackend(opt Options) (*simBackend, error) {
 	}
 	c := cluster.NewCluster(s)
 	c.Slowdown = opt.Slowdown
-	b := &simBackend{seed: opt.Seed, c: c, byName: map[string]*container{}, load: s.Stream("load")}
+	b := &simBackend{seed: opt.Seed, c: c, byName: map[string]*container{}, load: s.Stream("load"), pairing: opt.Pairing}
 	b.client = c.NewClient("redis-cli")
 	return b, nil
 }
@@ -68,7 +69,7 @@ func copySimBackend(opt Options) (*simBackend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &simBackend{seed: opt.Seed, c: c, byName: map[string]*container{}, load: c.Sim.Stream("load")}
+	b := &simBackend{seed: opt.Seed, c: c, byName: map[string]*container{}, load: c.Sim.Stream("load"), pairing: opt.Pairing}
 	b.client = c.NewClient("redis-cli")
 	for _, p := range procs {
 		host, port, err := slot.ParseAddr(p.Addr())
@@ -276,7 +277,7 @@ func (b *simBackend) clusterTool(t ClusterTool, out io.Writer) error {
 	var err error
 	switch t.Sub {
 	case "create":
-		err = cli.Create(t.Args, rediscli.CreateOptions{Replicas: t.Replicas, Yes: t.Yes})
+		err = cli.Create(t.Args, rediscli.CreateOptions{Replicas: t.Replicas, Yes: t.Yes, Pairing: b.pairing})
 	case "check":
 		err = cli.Check(t.Args[0])
 	case "fix":
