@@ -1,0 +1,250 @@
+package experiments
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/kvplace/kvplace/sim/live"
+	"github.com/kvplace/kvplace/sim/scenario"
+)
+
+// FidelityConfig configures Fidelity.
+type FidelityConfig struct {
+	Seed     uint64 // case i (from 0) is the runbook scenario.Generate draws from Seed+i
+	Cases    int
+	SimSeeds int // simulated runs per case, seeds 1..SimSeeds, whose outcomes a real step may match
+	// Partitions lets the generated runbooks cut the network (the live runs then need root
+	// for iptables).
+	Partitions bool
+	// Shrink bounds the live runs spent, per divergent case, on removing steps while its
+	// first divergence stays (0: no shrinking).
+	Shrink int
+	// Progress, if not nil, receives a line per case as it finishes.
+	Progress io.Writer
+}
+
+// A FidelityCase is one generated runbook run live and simulated.
+type FidelityCase struct {
+	Seed    uint64 `json:"seed"`
+	Runbook string `json:"runbook"` // as generated, on ports 7001…
+	Steps   int    `json:"steps"`
+	// Compared steps (those the live run reached) and the facts in them: each line of a
+	// real outcome in normal form (scenario.DiffResult).
+	Compared   int    `json:"compared_steps"`
+	Facts      int    `json:"facts"`
+	LiveFailed string `json:"live_failed,omitempty"` // why the live run stopped at a step
+	// Divergent are the steps whose real outcome no seed reached; Report is Diff's text.
+	Divergent []scenario.Divergence `json:"divergent"`
+	Report    string                `json:"report,omitempty"`
+	// Shrunk is the shortest runbook found (on ports 7001…) whose run still shows the
+	// first divergence, when shrinking found one shorter than Runbook.
+	Shrunk string `json:"shrunk,omitempty"`
+}
+
+// A FidelityResult is what Fidelity measured.
+type FidelityResult struct {
+	Config    FidelityConfig `json:"config"`
+	Cases     []FidelityCase `json:"cases"`
+	Compared  int            `json:"compared_steps"`
+	Facts     int            `json:"facts"`
+	Divergent int            `json:"divergent_steps"`
+	// DivergentCases counts the cases with a divergent step.
+	DivergentCases int `json:"divergent_cases"`
+}
+
+// Fidelity generates cfg.Cases runbooks and runs each on real redis-server processes once
+// and in simulation over cfg.SimSeeds seeds (scenario.Diff), counting the steps and facts
+// compared and the steps whose real outcome no seed reached. The live runs are one after
+// the other, on ports found free once.
+func Fidelity(cfg FidelityConfig) (*FidelityResult, error) {
+	if cfg.Cases < 1 || cfg.SimSeeds < 1 || cfg.Shrink < 0 {
+		return nil, fmt.Errorf("fidelity: %d cases, %d seeds, %d shrinking runs: want at least 1, 1 and 0", cfg.Cases, cfg.SimSeeds, cfg.Shrink)
+	}
+	if _, _, err := live.Binaries(); err != nil {
+		return nil, err
+	}
+	ports, err := live.FreePorts(scenario.MaxGenNodes)
+	if err != nil {
+		return nil, err
+	}
+	res := &FidelityResult{Config: cfg}
+	for i := range cfg.Cases {
+		seed := cfg.Seed + uint64(i)
+		c, err := fidelityCase(seed, ports, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("case %d (seed %d): %w", i+1, seed, err)
+		}
+		res.Cases = append(res.Cases, *c)
+		res.Compared += c.Compared
+		res.Facts += c.Facts
+		res.Divergent += len(c.Divergent)
+		if len(c.Divergent) > 0 {
+			res.DivergentCases++
+		}
+		if cfg.Progress != nil {
+			fmt.Fprintf(cfg.Progress, "fidelity: %s\n", c.summary(i+1))
+		}
+	}
+	return res, nil
+}
+
+func fidelityCase(seed uint64, ports []int, cfg FidelityConfig) (*FidelityCase, error) {
+	opt := scenario.GenOptions{Partitions: cfg.Partitions}
+	c := &FidelityCase{Seed: seed, Runbook: scenario.Generate(seed, opt)}
+	opt.Ports = ports
+	text := scenario.Generate(seed, opt)
+	res, report, err := diffText(text, cfg.SimSeeds)
+	if err != nil {
+		return nil, err
+	}
+	c.Steps, c.Compared, c.Facts = res.Steps, res.Compared, res.Facts
+	if res.LiveFailed != nil {
+		c.LiveFailed = res.LiveFailed.Error()
+	}
+	back := portsBack(ports)
+	for _, d := range res.Divergent {
+		d.Cmd = back(d.Cmd)
+		for i := range d.Real {
+			d.Real[i] = back(d.Real[i])
+		}
+		for _, s := range d.Sim {
+			for i := range s {
+				s[i] = back(s[i])
+			}
+		}
+		c.Divergent = append(c.Divergent, d)
+	}
+	if len(c.Divergent) > 0 {
+		c.Report = back(report)
+		if cfg.Shrink > 0 {
+			cmd := res.Divergent[0].Cmd
+			shrunk, err := shrinkCase(text, cmd, cfg.Shrink, func(ls []string) (bool, error) {
+				res, _, err := diffText(strings.Join(ls, "\n")+"\n", cfg.SimSeeds)
+				if err != nil {
+					return false, err
+				}
+				return slices.ContainsFunc(res.Divergent, func(d scenario.Divergence) bool { return d.Cmd == cmd }), nil
+			})
+			if err != nil {
+				return nil, err
+			}
+			if shrunk != text {
+				c.Shrunk = back(shrunk)
+			}
+		}
+	}
+	return c, nil
+}
+
+// diffText runs a runbook's text live and simulated (scenario.Diff).
+func diffText(text string, seeds int) (*scenario.DiffResult, string, error) {
+	rb, err := scenario.ParseNamed("generated", strings.NewReader(text))
+	if err != nil {
+		return nil, "", fmt.Errorf("the generated runbook does not parse: %w", err)
+	}
+	var report bytes.Buffer
+	res, err := scenario.Diff(rb, &report, scenario.DiffOptions{Seeds: seeds})
+	return res, report.String(), err
+}
+
+// shrinkCase removes the steps of text, one at a time from the last before the divergent
+// command cmd back to just after the create, keeping each removal after which diverges
+// (a live run and its simulations) says cmd still diverges, within budget calls; the steps
+// after the first cmd go first, in one removal. It returns the shortest text found.
+func shrinkCase(text, cmd string, budget int, diverges func(lines []string) (bool, error)) (string, error) {
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	at := slices.Index(lines, cmd)
+	create := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "--cluster create") })
+	if at < 0 || create < 0 || at < create {
+		return text, nil // the divergence is in the setup: nothing to remove
+	}
+	try := func(ls []string) (bool, error) {
+		budget--
+		return diverges(ls)
+	}
+	best := lines[:at+1]
+	if at+1 < len(lines) && budget > 0 {
+		ok, err := try(best)
+		if err != nil || !ok {
+			best = lines // the later steps matter (or the divergence did not recur): keep them
+			if err != nil {
+				return text, err
+			}
+		}
+	}
+	for i := slices.Index(best, cmd) - 1; i > create && budget > 0; i-- {
+		if strings.HasPrefix(best[i], "#") {
+			continue
+		}
+		shorter := slices.Concat(best[:i], best[i+1:])
+		ok, err := try(shorter)
+		if err != nil {
+			return strings.Join(best, "\n") + "\n", err
+		}
+		if ok {
+			best = shorter
+		}
+	}
+	return strings.Join(best, "\n") + "\n", nil
+}
+
+// portsBack rewrites the free ports a case ran on, and their bus ports, to the
+// generator's own, 7001… and 17001…, wherever a transcript shows them.
+func portsBack(ports []int) func(string) string {
+	to := map[string]string{}
+	for i, p := range ports {
+		to[strconv.Itoa(p)] = strconv.Itoa(7001 + i)
+		to[strconv.Itoa(p+10000)] = strconv.Itoa(17001 + i)
+	}
+	number := regexp.MustCompile(`\b\d{4,5}\b`)
+	return func(s string) string {
+		return number.ReplaceAllStringFunc(s, func(n string) string {
+			if q, ok := to[n]; ok {
+				return q
+			}
+			return n
+		})
+	}
+}
+
+func (c *FidelityCase) summary(i int) string {
+	s := fmt.Sprintf("case %d (seed %d): %d of %d steps compared, %d facts, %d divergent", i, c.Seed, c.Compared, c.Steps, c.Facts, len(c.Divergent))
+	if c.LiveFailed != "" {
+		s += "; the live run stopped: " + c.LiveFailed
+	}
+	return s
+}
+
+// WriteText prints each case's summary and divergences, and the totals.
+func (r *FidelityResult) WriteText(w io.Writer) {
+	for i, c := range r.Cases {
+		fmt.Fprintln(w, c.summary(i+1))
+		if len(c.Divergent) == 0 {
+			continue
+		}
+		for _, l := range strings.Split(strings.TrimRight(c.Report, "\n"), "\n") {
+			fmt.Fprintln(w, "  "+l)
+		}
+		if c.Shrunk != "" {
+			fmt.Fprintln(w, "  shortest runbook found that still diverges there:")
+			for _, l := range strings.Split(strings.TrimRight(c.Shrunk, "\n"), "\n") {
+				fmt.Fprintln(w, "    "+l)
+			}
+		}
+	}
+	rate := 0.0
+	if r.Compared > 0 {
+		rate = 100 * float64(r.Divergent) / float64(r.Compared)
+	}
+	fmt.Fprintf(w, "%d cases: %d steps and %d facts compared; %d steps divergent (%.1f %%), in %d cases\n",
+		len(r.Cases), r.Compared, r.Facts, r.Divergent, rate, r.DivergentCases)
+}
+
+// ErrDivergent is returned by the fidelity command when some step diverged.
+var ErrDivergent = errors.New("divergent steps")

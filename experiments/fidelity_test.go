@@ -1,0 +1,70 @@
+package experiments
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kvplace/kvplace/internal/livetest"
+)
+
+// shrinkCase drops what follows the divergent step in one go, then every step between the
+// create and it that the divergence does not need, within its budget, and never the setup.
+func TestShrinkCase(t *testing.T) {
+	text := "docker run a\ndocker run b\nredis-cli --cluster create x y\nstep 1\nneeded\nstep 3\nDIVERGES\nafter 1\nafter 2\n"
+	calls := 0
+	diverges := func(ls []string) (bool, error) {
+		calls++
+		return slices.Contains(ls, "needed") && slices.Contains(ls, "DIVERGES"), nil
+	}
+	got, err := shrinkCase(text, "DIVERGES", 10, diverges)
+	require.NoError(t, err)
+	assert.Equal(t, "docker run a\ndocker run b\nredis-cli --cluster create x y\nneeded\nDIVERGES\n", got)
+	assert.Equal(t, 4, calls, "the tail, then step 3, needed and step 1")
+
+	calls = 0
+	got, err = shrinkCase(text, "DIVERGES", 2, diverges)
+	require.NoError(t, err)
+	assert.Equal(t, 2, calls, "the budget bounds the runs")
+	assert.Equal(t, "docker run a\ndocker run b\nredis-cli --cluster create x y\nstep 1\nneeded\nDIVERGES\n", got)
+
+	got, err = shrinkCase(text, "docker run b", 10, diverges)
+	require.NoError(t, err)
+	assert.Equal(t, text, got, "a divergence in the setup is not shrunk")
+}
+
+// portsBack maps a case's free ports and bus ports back to the generator's, whole numbers
+// only.
+func TestPortsBack(t *testing.T) {
+	back := portsBack([]int{23456, 23457})
+	assert.Equal(t, "127.0.0.1:7002 @17001 -p 7001 port=7002 234567 3456 (integer) 7002",
+		back("127.0.0.1:23457 @33456 -p 23456 port=23457 234567 3456 (integer) 23457"))
+}
+
+// TestFidelityLive runs one generated case (seed 25: 3 masters with a replica each, about
+// 20 steps, sleeps of about 6 s) live and over 3 simulated seeds. Whether a step diverges
+// is what the command measures and may change as the model does, so this test holds the
+// run's accounting: every step compared, facts counted, divergences reported with their
+// lines on the generator's ports.
+func TestFidelityLive(t *testing.T) {
+	livetest.Need(t)
+	t.Parallel()
+	res, err := Fidelity(FidelityConfig{Seed: 25, Cases: 1, SimSeeds: 3})
+	require.NoError(t, err)
+	require.Len(t, res.Cases, 1)
+	c := res.Cases[0]
+	t.Logf("%s", c.summary(1))
+	assert.Empty(t, c.LiveFailed)
+	assert.Equal(t, c.Steps, c.Compared, "the live run reached every step")
+	assert.Greater(t, c.Facts, c.Steps, "steps print lines")
+	assert.Equal(t, len(c.Divergent), res.Divergent)
+	assert.Contains(t, c.Runbook, "--port 7001")
+	for _, d := range c.Divergent {
+		t.Logf("divergent step %d: %s\n%s", d.Step, d.Cmd, strings.Join(d.Real, "\n"))
+		assert.Len(t, d.Sim, 3)
+		assert.Contains(t, c.Runbook, d.Cmd+"\n", "the step is named as generated")
+	}
+}
