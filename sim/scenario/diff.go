@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -21,30 +22,47 @@ type DiffOptions struct {
 // seed of the simulation reached.
 type DiffResult struct {
 	Steps int
-	// Compared is how many steps the live run reached, and Facts how many lines of their
-	// real outcomes, in normal form, were compared (a step that printed nothing counts
-	// one: that it printed nothing).
+	// Compared is how many steps the live run reached, and Facts how many facts of theirs
+	// were compared: the distinct lines in normal form the real run or a seed printed.
 	Compared, Facts int
 	Divergent       []Divergence
-	LiveFailed      error // the live run stopped at a step; the steps before it are compared
+	Transcript      string   // the live run's
+	LiveFailed      error    // the live run stopped at a step; the steps before it are compared
+	SimStopped      []string // the seeds whose simulation stopped at a step, and why
 }
 
-// A Divergence is one step whose real outcome (in normal form) is none of the simulated
-// ones: Real is the real lines, Sim the lines of each seed's run (seed i+1 in Sim[i]).
+// A Divergence is one step with a fact no seed shows as the real run does: Real is the
+// real lines (in normal form), Sim the lines of each seed's run (seed i+1 in Sim[i]), and
+// Facts the facts that differ.
 type Divergence struct {
-	Step int // from 1, in the runbook's order
-	Line int // in the runbook
-	Cmd  string
-	Real []string
-	Sim  [][]string
+	Step  int // from 1, in the runbook's order
+	Line  int // in the runbook
+	Cmd   string
+	Real  []string
+	Sim   [][]string
+	Facts []Fact
+}
+
+// A Fact is one line a step printed, in normal form, and how many times it printed it:
+// Real times in the real run, Sim[i] times in seed i+1's. A fact agrees when some seed
+// printed the line as many times as the real run did, none included.
+type Fact struct {
+	Line string
+	Real int
+	Sim  []int
 }
 
 // Diff runs rb on real redis-server processes once and in simulation with seeds 1..Seeds,
 // puts every transcript in normal form (normalSteps: node IDs by address, clocks, counters
 // and offsets masked, redis-cli's waiting dots dropped, node listings sorted) and compares
-// them step by step: a step agrees when its real outcome is the outcome of some seed, for
-// a step whose outcome depends on timing may go one way or another. It writes each step
-// that disagrees to out, the real lines against the first seed's (- real, + simulated).
+// them step by step and, within a step, fact by fact: each line a step printed is a fact
+// (a node's role and master, a slot range, cluster_state, an error's text, a key count),
+// and it agrees when some seed printed it as many times as the real run did. A step whose
+// outcome depends on timing may go one way or another, and fact by fact: which of five
+// replicas a node has heard of 3 s after a create is five facts, each of which some seed
+// reaches long before one seed reaches all five as the real run did. It writes each step
+// with a fact no seed reaches to out: those facts, and the real lines against the first
+// seed's (- real, + simulated).
 //
 // A create's replica pairing is not compared but imposed: redis-cli's anti-affinity swaps
 // draw from rand() seeded by its clock, so on one host the pairing is a random permutation
@@ -64,19 +82,40 @@ func Diff(rb *Runbook, out io.Writer, opt DiffOptions) (*DiffResult, error) {
 	}
 	var realOut bytes.Buffer
 	liveErr := RunLive(rb, &realOut, Options{Seed: 1, Dir: opt.Dir})
-	pairing := RealPairing(realOut.String())
-	var sims []string
-	for seed := uint64(1); seed <= uint64(opt.Seeds); seed++ {
-		var b bytes.Buffer
-		if err := RunSim(rb, &b, Options{Seed: seed, Slowdown: opt.Slowdown, Pairing: pairing}); err != nil {
-			return nil, fmt.Errorf("simulation, seed %d: %w", seed, err)
-		}
-		sims = append(sims, b.String())
-	}
-	res := diffTranscripts(rb, realOut.String(), sims)
+	res := diffSims(rb, realOut.String(), opt)
 	res.LiveFailed = liveErr
 	res.write(out, opt.Seeds)
 	return res, nil
+}
+
+// DiffRecorded is Diff against a real transcript recorded before (a live run's output,
+// RunLive's or a fidelity case's): it runs only the simulations, with opt.Seeds seeds.
+func DiffRecorded(rb *Runbook, real string, out io.Writer, opt DiffOptions) *DiffResult {
+	if opt.Seeds <= 0 {
+		opt.Seeds = 5
+	}
+	res := diffSims(rb, real, opt)
+	res.write(out, opt.Seeds)
+	return res
+}
+
+// diffSims runs rb's simulations, seeds 1..opt.Seeds, with the real run's replica pairing,
+// and compares them with the real transcript. A simulation that stops at a step is
+// compared as far as it went, and the steps after it count as printing nothing.
+func diffSims(rb *Runbook, real string, opt DiffOptions) *DiffResult {
+	pairing := RealPairing(real)
+	var sims []string
+	var stopped []string
+	for seed := uint64(1); seed <= uint64(opt.Seeds); seed++ {
+		var b bytes.Buffer
+		if err := RunSim(rb, &b, Options{Seed: seed, Slowdown: opt.Slowdown, Pairing: pairing}); err != nil {
+			stopped = append(stopped, fmt.Sprintf("seed %d: %v", seed, err))
+		}
+		sims = append(sims, b.String())
+	}
+	res := diffTranscripts(rb, real, sims)
+	res.Transcript, res.SimStopped = real, stopped
+	return res
 }
 
 // diffTranscripts compares a real transcript of rb with simulated ones, step by step.
@@ -93,27 +132,57 @@ func diffTranscripts(rb *Runbook, real string, sims []string) *DiffResult {
 		}
 		d := Divergence{Step: i + 1, Line: step.Line, Cmd: step.Text, Real: realSteps[i].lines}
 		res.Compared++
-		res.Facts += max(1, len(d.Real))
-		agree := false
+		real := countLines(d.Real)
+		all := maps.Clone(real)
+		var sims []map[string]int
 		for _, ss := range simSteps {
-			var lines []string
+			var ls []string
 			if i < len(ss) {
-				lines = ss[i].lines
+				ls = ss[i].lines
 			}
-			d.Sim = append(d.Sim, lines)
-			agree = agree || slices.Equal(lines, d.Real)
+			d.Sim = append(d.Sim, ls)
+			sims = append(sims, countLines(ls))
+			maps.Copy(all, sims[len(sims)-1])
 		}
-		if !agree {
+		lines := slices.Sorted(maps.Keys(all))
+		res.Facts += len(lines)
+		for _, l := range lines {
+			f := Fact{Line: l, Real: real[l]}
+			agree := false
+			for _, s := range sims {
+				f.Sim = append(f.Sim, s[l])
+				agree = agree || s[l] == f.Real
+			}
+			if !agree {
+				d.Facts = append(d.Facts, f)
+			}
+		}
+		if len(d.Facts) > 0 {
 			res.Divergent = append(res.Divergent, d)
 		}
 	}
 	return res
 }
 
+// countLines counts each line of lines.
+func countLines(lines []string) map[string]int {
+	n := map[string]int{}
+	for _, l := range lines {
+		n[l]++
+	}
+	return n
+}
+
 func (res *DiffResult) write(w io.Writer, seeds int) {
+	diverged := 0
 	for _, d := range res.Divergent {
+		diverged += len(d.Facts)
 		fmt.Fprintf(w, "step %d (line %d): %s\n", d.Step, d.Line, d.Cmd)
-		fmt.Fprintf(w, "  no seed of 1..%d gives the real outcome; - real, + simulated (seed 1):\n", seeds)
+		fmt.Fprintf(w, "  facts no seed of 1..%d shows as the real run does (times printed, real and by each seed):\n", seeds)
+		for _, f := range d.Facts {
+			fmt.Fprintf(w, "    %s   (real %d; seeds %s)\n", f.Line, f.Real, strings.Trim(fmt.Sprint(f.Sim), "[]"))
+		}
+		fmt.Fprintf(w, "  the step, - real, + simulated (seed 1):\n")
 		for _, l := range lineDiff(d.Real, d.Sim[0]) {
 			fmt.Fprintf(w, "  %s\n", l)
 		}
@@ -121,8 +190,11 @@ func (res *DiffResult) write(w io.Writer, seeds int) {
 	if res.LiveFailed != nil {
 		fmt.Fprintf(w, "the live run stopped: %v\n", res.LiveFailed)
 	}
-	fmt.Fprintf(w, "%d of %d steps: the real outcome is one the simulation reaches (seeds 1..%d); %d differ\n",
-		res.Steps-len(res.Divergent), res.Steps, seeds, len(res.Divergent))
+	for _, s := range res.SimStopped {
+		fmt.Fprintf(w, "the simulation stopped, %s\n", s)
+	}
+	fmt.Fprintf(w, "%d of %d steps and %d of %d facts: the real outcome is one the simulation reaches (seeds 1..%d); %d steps differ\n",
+		res.Compared-len(res.Divergent), res.Compared, res.Facts-diverged, res.Facts, seeds, len(res.Divergent))
 }
 
 // lineDiff is a line diff of a and b by their longest common subsequence: "  " lines in

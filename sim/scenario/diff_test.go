@@ -13,15 +13,16 @@ import (
 	"github.com/kvplace/kvplace/sim/live"
 )
 
-// diffTranscripts takes a step whose real outcome one of the seeds reaches as agreeing,
-// and reports one none reaches, with a line diff against the first seed.
+// diffTranscripts takes a step whose every fact some seed shows as agreeing, and reports
+// the facts none shows, with a line diff against the first seed; message counters are
+// dropped.
 func TestDiffTranscripts(t *testing.T) {
 	rb := parseText(t, "redis-cli -p 6381 ping\nredis-cli -p 6381 cluster info\n")
 	real := "$ redis-cli -p 6381 ping\nPONG\n$ redis-cli -p 6381 cluster info\ncluster_state:fail\ncluster_stats_messages_sent:12\n"
 	seed1 := "$ redis-cli -p 6381 ping\nPONG\n$ redis-cli -p 6381 cluster info\ncluster_state:ok\ncluster_stats_messages_sent:7\n"
 	seed2 := "$ redis-cli -p 6381 ping\nPONG\n$ redis-cli -p 6381 cluster info\ncluster_state:fail\ncluster_stats_messages_sent:3\n"
 	res := diffTranscripts(rb, real, []string{seed1, seed2})
-	assert.Empty(t, res.Divergent, "seed 2 reaches the real outcome; the counters are masked")
+	assert.Empty(t, res.Divergent, "seed 2 reaches the real outcome; the counters are dropped")
 	res = diffTranscripts(rb, real, []string{seed1})
 	require.Len(t, res.Divergent, 1)
 	d := res.Divergent[0]
@@ -30,12 +31,28 @@ func TestDiffTranscripts(t *testing.T) {
 	var out bytes.Buffer
 	res.write(&out, 1)
 	assert.Equal(t, `step 2 (line 2): redis-cli -p 6381 cluster info
-  no seed of 1..1 gives the real outcome; - real, + simulated (seed 1):
+  facts no seed of 1..1 shows as the real run does (times printed, real and by each seed):
+    cluster_state:fail   (real 1; seeds 0)
+    cluster_state:ok   (real 0; seeds 1)
+  the step, - real, + simulated (seed 1):
   - cluster_state:fail
   + cluster_state:ok
-    cluster_stats_messages_sent:N
-1 of 2 steps: the real outcome is one the simulation reaches (seeds 1..1); 1 differ
+1 of 2 steps and 1 of 3 facts: the real outcome is one the simulation reaches (seeds 1..1); 1 steps differ
 `, out.String())
+
+	// Fact by fact: each node line of the real run is some seed's, though no seed has both.
+	rb = parseText(t, "redis-cli -p 6381 cluster nodes\n")
+	node := func(port, role string) string {
+		return strings.Repeat(port[3:], 10) + " 127.0.0.1:" + port + "@1" + port + " " + role + " 0 0 1 connected\n"
+	}
+	real = "$ redis-cli -p 6381 cluster nodes\n" + node("6384", "slave 1111111111111111111111111111111111111111") + node("6385", "master -")
+	seed1 = "$ redis-cli -p 6381 cluster nodes\n" + node("6384", "slave 1111111111111111111111111111111111111111") + node("6385", "slave 1111111111111111111111111111111111111111")
+	seed2 = "$ redis-cli -p 6381 cluster nodes\n" + node("6384", "master -") + node("6385", "master -")
+	assert.Empty(t, diffTranscripts(rb, real, []string{seed1, seed2}).Divergent)
+	res = diffTranscripts(rb, real, []string{seed1})
+	require.Len(t, res.Divergent, 1)
+	require.Len(t, res.Divergent[0].Facts, 2, "6385 a master in the real run, a replica in seed 1's")
+	assert.Equal(t, []int{0}, res.Divergent[0].Facts[0].Sim)
 }
 
 // The normal form: node IDs by the address they had, clocks and offsets (INFO's and
@@ -105,7 +122,7 @@ redis-cli --cluster check 127.0.0.1:6381
 	require.NoError(t, err)
 	assert.NoError(t, res.LiveFailed)
 	assert.Empty(t, res.Divergent, back(out.String()))
-	assert.True(t, strings.HasSuffix(out.String(), "8 of 8 steps: the real outcome is one the simulation reaches (seeds 1..2); 0 differ\n"), out.String())
+	assert.Regexp(t, `8 of 8 steps and (\d+) of (\d+) facts: the real outcome is one the simulation reaches \(seeds 1..2\); 0 steps differ\n$`, out.String())
 }
 
 // freePortMaps returns portMaps for n free ports.

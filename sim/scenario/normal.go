@@ -72,7 +72,12 @@ func comparable(text string) []string {
 
 // volatile are the INFO and CLUSTER INFO fields whose values are clocks, counters or
 // replication offsets: their names stay, their values are masked.
-var volatile = regexp.MustCompile(`^(cluster_stats_messages_\w+|(master|slave)_repl_offset|second_repl_offset|master_replid2?|repl_backlog_\w+|master_last_io_seconds_ago|master_sync_\w+|slave_read_repl_offset|total_cluster_links_buffer_limit_exceeded):`)
+var volatile = regexp.MustCompile(`^((master|slave)_repl_offset|second_repl_offset|master_replid2?|repl_backlog_\w+|master_last_io_seconds_ago|master_sync_\w+|slave_read_repl_offset):`)
+
+// counter matches CLUSTER INFO's message counters, dropped: a node prints one only once it
+// sent or received a message of its type, so even its presence is a matter of timing
+// (which node happened to send a FAIL or an UPDATE), not a fact about the cluster.
+var counter = regexp.MustCompile(`^(cluster_stats_messages_[\w-]+|total_cluster_links_buffer_limit_exceeded):`)
 
 // replicaField is INFO replication's line about one replica, whose offset and lag move.
 var replicaField = regexp.MustCompile(`^(slave\d+:ip=[^,]+,port=\d+,state=\w+),offset=\d+,lag=\d+$`)
@@ -104,7 +109,7 @@ func normalSteps(text string) []stepOut {
 		role := strings.EqualFold(s.cmd[strings.LastIndex(s.cmd, " ")+1:], "role")
 		var lines []string
 		for _, l := range s.lines {
-			if strings.TrimSpace(l) == "" || strings.HasPrefix(l, "-> Redirected") || strings.Trim(l, ".") == "" {
+			if strings.TrimSpace(l) == "" || strings.HasPrefix(l, "-> Redirected") || strings.Trim(l, ".") == "" || counter.MatchString(l) {
 				continue
 			}
 			l = strings.TrimRight(strings.TrimPrefix(l, "(error) "), "\r")
