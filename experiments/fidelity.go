@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -36,24 +38,30 @@ type FidelityCase struct {
 	Steps   int    `json:"steps"`
 	// Compared steps (those the live run reached) and the facts in them: each line of a
 	// real outcome in normal form (scenario.DiffResult).
-	Compared   int    `json:"compared_steps"`
-	Facts      int    `json:"facts"`
-	LiveFailed string `json:"live_failed,omitempty"` // why the live run stopped at a step
+	Compared       int      `json:"compared_steps"`
+	Facts          int      `json:"facts"`
+	DivergentFacts int      `json:"divergent_facts"`
+	LiveFailed     string   `json:"live_failed,omitempty"` // why the live run stopped at a step
+	SimStopped     []string `json:"sim_stopped,omitempty"` // the seeds whose simulation stopped at a step, and why
 	// Divergent are the steps whose real outcome no seed reached; Report is Diff's text.
 	Divergent []scenario.Divergence `json:"divergent"`
 	Report    string                `json:"report,omitempty"`
 	// Shrunk is the shortest runbook found (on ports 7001…) whose run still shows the
 	// first divergence, when shrinking found one shorter than Runbook.
 	Shrunk string `json:"shrunk,omitempty"`
+	// Real is the live run's transcript (on ports 7001…) when a step diverged: with
+	// Runbook, what a regression test replays the simulation against.
+	Real string `json:"real,omitempty"`
 }
 
 // A FidelityResult is what Fidelity measured.
 type FidelityResult struct {
-	Config    FidelityConfig `json:"config"`
-	Cases     []FidelityCase `json:"cases"`
-	Compared  int            `json:"compared_steps"`
-	Facts     int            `json:"facts"`
-	Divergent int            `json:"divergent_steps"`
+	Config         FidelityConfig `json:"config"`
+	Cases          []FidelityCase `json:"cases"`
+	Compared       int            `json:"compared_steps"`
+	Facts          int            `json:"facts"`
+	Divergent      int            `json:"divergent_steps"`
+	DivergentFacts int            `json:"divergent_facts"`
 	// DivergentCases counts the cases with a divergent step.
 	DivergentCases int `json:"divergent_cases"`
 }
@@ -84,6 +92,7 @@ func Fidelity(cfg FidelityConfig) (*FidelityResult, error) {
 		res.Compared += c.Compared
 		res.Facts += c.Facts
 		res.Divergent += len(c.Divergent)
+		res.DivergentFacts += c.DivergentFacts
 		if len(c.Divergent) > 0 {
 			res.DivergentCases++
 		}
@@ -107,6 +116,7 @@ func fidelityCase(seed uint64, ports []int, cfg FidelityConfig) (*FidelityCase, 
 	if res.LiveFailed != nil {
 		c.LiveFailed = res.LiveFailed.Error()
 	}
+	c.SimStopped = res.SimStopped
 	back := portsBack(ports)
 	for _, d := range res.Divergent {
 		d.Cmd = back(d.Cmd)
@@ -118,10 +128,14 @@ func fidelityCase(seed uint64, ports []int, cfg FidelityConfig) (*FidelityCase, 
 				s[i] = back(s[i])
 			}
 		}
+		for i := range d.Facts {
+			d.Facts[i].Line = back(d.Facts[i].Line)
+		}
 		c.Divergent = append(c.Divergent, d)
+		c.DivergentFacts += len(d.Facts)
 	}
 	if len(c.Divergent) > 0 {
-		c.Report = back(report)
+		c.Report, c.Real = back(report), back(res.Transcript)
 		if cfg.Shrink > 0 {
 			cmd := res.Divergent[0].Cmd
 			shrunk, err := shrinkCase(text, cmd, cfg.Shrink, func(ls []string) (bool, error) {
@@ -214,9 +228,12 @@ func portsBack(ports []int) func(string) string {
 }
 
 func (c *FidelityCase) summary(i int) string {
-	s := fmt.Sprintf("case %d (seed %d): %d of %d steps compared, %d facts, %d divergent", i, c.Seed, c.Compared, c.Steps, c.Facts, len(c.Divergent))
+	s := fmt.Sprintf("case %d (seed %d): %d of %d steps compared, %d facts; %d steps divergent, %d facts", i, c.Seed, c.Compared, c.Steps, c.Facts, len(c.Divergent), c.DivergentFacts)
 	if c.LiveFailed != "" {
 		s += "; the live run stopped: " + c.LiveFailed
+	}
+	if len(c.SimStopped) > 0 {
+		s += "; the simulation stopped, " + strings.Join(c.SimStopped, "; ")
 	}
 	return s
 }
@@ -238,13 +255,37 @@ func (r *FidelityResult) WriteText(w io.Writer) {
 			}
 		}
 	}
-	rate := 0.0
-	if r.Compared > 0 {
-		rate = 100 * float64(r.Divergent) / float64(r.Compared)
+	pct := func(a, b int) float64 {
+		if b == 0 {
+			return 0
+		}
+		return 100 * float64(a) / float64(b)
 	}
-	fmt.Fprintf(w, "%d cases: %d steps and %d facts compared; %d steps divergent (%.1f %%), in %d cases\n",
-		len(r.Cases), r.Compared, r.Facts, r.Divergent, rate, r.DivergentCases)
+	fmt.Fprintf(w, "%d cases: %d steps and %d facts compared; %d steps divergent (%.1f %%), %d facts (%.2f %%), in %d cases\n",
+		len(r.Cases), r.Compared, r.Facts, r.Divergent, pct(r.Divergent, r.Compared), r.DivergentFacts, pct(r.DivergentFacts, r.Facts), r.DivergentCases)
 }
 
 // ErrDivergent is returned by the fidelity command when some step diverged.
 var ErrDivergent = errors.New("divergent steps")
+
+// Save writes each divergent case's runbook (seed-N.txt) and the live run's transcript
+// (seed-N.real.txt) into dir, which it makes if need be: `scenario -diff -real` replays the
+// simulation against them without a live run.
+func (r *FidelityResult) Save(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, c := range r.Cases {
+		if len(c.Divergent) == 0 {
+			continue
+		}
+		base := filepath.Join(dir, fmt.Sprintf("seed-%d", c.Seed))
+		if err := os.WriteFile(base+".txt", []byte(c.Runbook), 0o644); err != nil {
+			return err
+		}
+		if err := os.WriteFile(base+".real.txt", []byte(c.Real), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -12,6 +12,8 @@
 //	go run ./experiments/fidelity                      # 3 cases, about 3 minutes
 //	go run ./experiments/fidelity -cases 300 -seed 1   # the README's run, about 5 hours
 //	go run ./experiments/fidelity -cases 20 -shrink 10 -json > fidelity.json
+//	go run ./experiments/fidelity -cases 20 -save out/fidelity   # then, offline:
+//	go run ./experiments/scenario -diff -real out/fidelity/seed-7.real.txt out/fidelity/seed-7.txt
 package main
 
 import (
@@ -39,6 +41,7 @@ reports the steps whose real outcome no simulated seed reaches (exit 1 if any).`
 	fs.IntVar(&cfg.SimSeeds, "seeds", cfg.SimSeeds, "simulated runs per case, seeds 1..N, whose outcomes a real step may match")
 	fs.BoolVar(&cfg.Partitions, "partitions", cfg.Partitions, "let runbooks cut the network with iptables (needs root; the default when run as root)")
 	fs.IntVar(&cfg.Shrink, "shrink", 0, "live runs to spend per divergent case on removing steps while its first divergence stays (0: none)")
+	save := fs.String("save", "", "write each divergent case's runbook and real transcript to `DIR` (seed-N.txt, seed-N.real.txt), for scenario -diff -real")
 	asJSON := fs.Bool("json", false, "print every case as JSON")
 	quiet := fs.Bool("q", false, "no progress on stderr")
 	if err := command.Parse(fs, args); err != nil {
@@ -65,6 +68,11 @@ reports the steps whose real outcome no simulated seed reaches (exit 1 if any).`
 	res, err := experiments.Fidelity(cfg)
 	if err != nil {
 		return err
+	}
+	if *save != "" {
+		if err := res.Save(*save); err != nil {
+			return err
+		}
 	}
 	if *asJSON {
 		if err := command.JSON(stdout, res); err != nil {

@@ -9,6 +9,7 @@
 //	go run ./experiments/scenario -seed 7 -time runbook.txt
 //	go run ./experiments/scenario -live runbook.txt
 //	go run ./experiments/scenario -diff runbook.txt   # live against simulated, step by step
+//	go run ./experiments/scenario -diff -real live.txt runbook.txt   # against a recorded live run
 //	cat runbook.txt | go run ./experiments/scenario -
 //	go run ./experiments/scenario -nodes nodes.txt runbook.txt   # on a copy of your cluster
 package main
@@ -49,6 +50,7 @@ loopback, and prints what each command prints.`)
 	cluster := command.ClusterFlags(fs, "run on a simulated copy of")
 	diff := fs.Bool("diff", false, "run FILE on real redis-server and in simulation, and print the steps whose real outcome no seed reaches (exit 1 if any)")
 	seeds := fs.Int("seeds", 5, "with -diff: the simulated runs, seeds 1..N, whose outcomes a real step may match")
+	realPath := fs.String("real", "", "with -diff: compare with this `FILE`, a live run's transcript recorded before (-live's output, or fidelity -save's), instead of running FILE live")
 	slowdown := fs.Float64("slowdown", 1, "simulate a host this many times slower than the one big values' costs were recorded on (MIGRATE, RESTORE, building and freeing them)")
 	brief := fs.Bool("brief", false, "fold redis-cli's per-slot \"Moving slot\" lines into one line per source and target")
 	if err := command.Parse(fs, args); err != nil {
@@ -79,15 +81,26 @@ loopback, and prints what each command prints.`)
 		if err != nil {
 			return err
 		}
-		defer live.HandleInterrupts()()
-		res, err := scenario.Diff(rb, stdout, scenario.DiffOptions{Seeds: *seeds, Slowdown: *slowdown})
-		if err != nil {
-			return err
+		var res *scenario.DiffResult
+		if *realPath != "" {
+			real, err := os.ReadFile(*realPath)
+			if err != nil {
+				return err
+			}
+			res = scenario.DiffRecorded(rb, string(real), stdout, scenario.DiffOptions{Seeds: *seeds, Slowdown: *slowdown})
+		} else {
+			defer live.HandleInterrupts()()
+			if res, err = scenario.Diff(rb, stdout, scenario.DiffOptions{Seeds: *seeds, Slowdown: *slowdown}); err != nil {
+				return err
+			}
 		}
 		if len(res.Divergent) > 0 {
 			return fmt.Errorf("%s: %v", fs.Arg(0), res)
 		}
 		return nil
+	}
+	if *realPath != "" {
+		return command.Usagef(fs, "-real goes with -diff")
 	}
 	if *liveMode && (command.Given(fs, "nodes") || command.Given(fs, "addr")) {
 		return command.Usagef(fs, "-nodes and -addr start a simulated copy of a cluster; -live starts its own servers")

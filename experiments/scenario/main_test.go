@@ -145,3 +145,38 @@ redis-cli -p 6381 memory usage hash:big
 		assert.True(t, command.IsUsage(err), "%q: %v", args, err)
 	}
 }
+
+// TestDiffRecorded: -diff -real compares a runbook's simulations with a transcript recorded
+// before, here a simulated run of another seed standing in for a live one, fact by fact;
+// a fact no seed shows makes it exit 1 naming the step; -real alone is bad usage.
+func TestDiffRecorded(t *testing.T) {
+	runbook := "docker run -d --name n1 --net host redis:7.0.15 --cluster-enabled yes --port 7001\n" +
+		"docker run -d --name n2 --net host redis:7.0.15 --cluster-enabled yes --port 7002\n" +
+		"docker run -d --name n3 --net host redis:7.0.15 --cluster-enabled yes --port 7003\n" +
+		"redis-cli --cluster create 127.0.0.1:7001 127.0.0.1:7002 127.0.0.1:7003 --cluster-yes\n" +
+		"sleep 3s\n" +
+		"redis-cli -p 7001 cluster info\n" +
+		"redis-cli -c -p 7001 set k1 v1\n"
+	dir := t.TempDir()
+	book := filepath.Join(dir, "runbook.txt")
+	require.NoError(t, os.WriteFile(book, []byte(runbook), 0o644))
+	var real, errs bytes.Buffer
+	require.NoError(t, run([]string{"-seed", "9", book}, strings.NewReader(""), &real, &errs), errs.String())
+	recorded := filepath.Join(dir, "real.txt")
+	require.NoError(t, os.WriteFile(recorded, real.Bytes(), 0o644))
+
+	var out bytes.Buffer
+	require.NoError(t, run([]string{"-diff", "-real", recorded, "-seeds", "2", book}, strings.NewReader(""), &out, &errs), out.String())
+	assert.Regexp(t, `7 of 7 steps and \d+ of \d+ facts: the real outcome is one the simulation reaches \(seeds 1..2\); 0 steps differ`, out.String())
+
+	wrong := strings.Replace(real.String(), "cluster_state:ok", "cluster_state:fail", 1)
+	require.NoError(t, os.WriteFile(recorded, []byte(wrong), 0o644))
+	out.Reset()
+	err := run([]string{"-diff", "-real", recorded, book}, strings.NewReader(""), &out, &errs)
+	require.Error(t, err)
+	assert.False(t, command.IsUsage(err))
+	assert.Contains(t, out.String(), "step 6 (line 6): redis-cli -p 7001 cluster info")
+	assert.Contains(t, out.String(), "cluster_state:fail   (real 1; seeds 0 0 0 0 0)")
+
+	assert.True(t, command.IsUsage(run([]string{"-real", recorded, book}, strings.NewReader(""), &out, &errs)))
+}
