@@ -270,6 +270,7 @@ func (b *simBackend) clusterTool(t ClusterTool, out io.Writer) error {
 		b.cli = cli
 	}
 	cli.SetOutput(out)
+	t = b.withIDs(t)
 	cli.Pipeline, cli.Timeout = t.Pipeline, t.Timeout
 	cli.FixWithUnreachableMasters = t.FixUnreachable
 	cli.SearchMultipleOwners = t.MultipleOwners
@@ -298,6 +299,52 @@ func (b *simBackend) clusterTool(t ClusterTool, out io.Writer) error {
 		err = cli.SetTimeout(t.Args[0], t.Args[1])
 	}
 	return cliFailure(err)
+}
+
+// withIDs translates the HOST:PORT arguments of t that redis-cli wants as node IDs (the
+// node to delete, --cluster-from, -to, -master-id and -weight) to the IDs the entry node's
+// CLUSTER NODES gives them, as the live backend does before it runs the real redis-cli:
+// a node the entry knows only in handshake is then named by its handshake ID, which
+// redis-cli does not know either.
+func (b *simBackend) withIDs(t ClusterTool) ClusterTool {
+	entry := t.Args[0]
+	if t.Sub == "add-node" {
+		entry = t.Args[1]
+	}
+	ids := map[string]string{}
+	if p, ok := b.c.Process(entry); ok && p.Up() {
+		if r, err := b.c.Client().Do(entry, "CLUSTER", "NODES"); err == nil && r.Kind != cluster.Error {
+			if nodes, err := slot.ParseNodes(r.Str); err == nil {
+				for _, n := range nodes {
+					ids[n.Addr] = n.ID
+				}
+			}
+		}
+	}
+	id := func(ref string) string {
+		if v, ok := ids[ref]; ok {
+			return v
+		}
+		return ref
+	}
+	refs := func(list string) string {
+		rs := strings.Split(list, ",")
+		for i := range rs {
+			rs[i] = id(rs[i])
+		}
+		return strings.Join(rs, ",")
+	}
+	t.Args = slices.Clone(t.Args)
+	if t.Sub == "del-node" && len(t.Args) > 1 {
+		t.Args[1] = id(t.Args[1])
+	}
+	t.From, t.To, t.MasterID = refs(t.From), refs(t.To), id(t.MasterID)
+	t.Weights = slices.Clone(t.Weights)
+	for i, w := range t.Weights {
+		name, v, _ := strings.Cut(w, "=")
+		t.Weights[i] = id(name) + "=" + v
+	}
+	return t
 }
 
 // entry returns the address of a running node to send a load's writes to first.
