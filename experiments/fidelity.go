@@ -209,20 +209,23 @@ func shrinkCase(text, cmd string, budget int, diverges func(lines []string) (boo
 }
 
 // portsBack rewrites the free ports a case ran on, and their bus ports, to the
-// generator's own, 7001… and 17001…, wherever a transcript shows them.
+// generator's own, 7001… and 17001…, where a transcript writes a port: after "host:",
+// "@", "-p ", "--port ", "port=", a quote (ROLE's replies) or "(integer) ". Other numbers,
+// slots among them, stay as they are, whatever their value.
 func portsBack(ports []int) func(string) string {
 	to := map[string]string{}
 	for i, p := range ports {
 		to[strconv.Itoa(p)] = strconv.Itoa(7001 + i)
 		to[strconv.Itoa(p+10000)] = strconv.Itoa(17001 + i)
 	}
-	number := regexp.MustCompile(`\b\d{4,5}\b`)
+	port := regexp.MustCompile(`(:|@|-p |--port |port=|"|\(integer\) )(\d{4,5})\b`)
 	return func(s string) string {
-		return number.ReplaceAllStringFunc(s, func(n string) string {
-			if q, ok := to[n]; ok {
-				return q
+		return port.ReplaceAllStringFunc(s, func(m string) string {
+			sub := port.FindStringSubmatch(m)
+			if q, ok := to[sub[2]]; ok {
+				return sub[1] + q
 			}
-			return n
+			return m
 		})
 	}
 }

@@ -36,12 +36,12 @@ func TestShrinkCase(t *testing.T) {
 	assert.Equal(t, text, got, "a divergence in the setup is not shrunk")
 }
 
-// portsBack maps a case's free ports and bus ports back to the generator's, whole numbers
-// only.
+// portsBack maps a case's free ports and bus ports back to the generator's where a port
+// is written, and leaves slot numbers alone.
 func TestPortsBack(t *testing.T) {
-	back := portsBack([]int{23456, 23457})
-	assert.Equal(t, "127.0.0.1:7002 @17001 -p 7001 port=7002 234567 3456 (integer) 7002",
-		back("127.0.0.1:23457 @33456 -p 23456 port=23457 234567 3456 (integer) 23457"))
+	back := portsBack([]int{13456, 13457})
+	assert.Equal(t, `127.0.0.1:7002 @17001 -p 7001 port=7002 134567 3456 (integer) 7002 "7001" slot 13456 [13457-16383]`,
+		back(`127.0.0.1:13457 @23456 -p 13456 port=13457 134567 3456 (integer) 13457 "13456" slot 13456 [13457-16383]`))
 }
 
 // TestFidelityLive runs one generated case (seed 25: 3 masters with a replica each, about

@@ -193,3 +193,14 @@ func TestNormalMoves(t *testing.T) {
 		"Moving 391 slots from 127.0.0.1:7006 to 127.0.0.1:7002", "##",
 	}, normalSteps(text)[0].lines)
 }
+
+// A prompt reads the same whether a terminal echoed the "yes" typed after it (the
+// simulated redis-cli) or a pipe did not (a live run, where the next line follows on the
+// prompt's).
+func TestNormalPrompt(t *testing.T) {
+	q := "Fix these slots by covering with a random node? (type 'yes' to accept): "
+	sim := normalSteps("$ redis-cli --cluster fix 127.0.0.1:7006\n" + q + "yes\n>>> Covering slot 660 with 127.0.0.1:7006\n")
+	real := normalSteps("$ redis-cli --cluster fix 127.0.0.1:7006\n" + q + ">>> Covering slot 660 with 127.0.0.1:7006\n")
+	assert.Equal(t, real, sim)
+	assert.Equal(t, []string{strings.TrimSuffix(q, " "), ">>> Covering slot 660 with 127.0.0.1:7006"}, real[0].lines)
+}

@@ -106,6 +106,7 @@ func normalSteps(text string) []stepOut {
 			out = append(out, stepOut{cmd: s.cmd})
 			continue
 		}
+		s.lines = splitPrompts(s.lines)
 		role := strings.EqualFold(s.cmd[strings.LastIndex(s.cmd, " ")+1:], "role")
 		var lines []string
 		for _, l := range s.lines {
@@ -134,6 +135,29 @@ func normalSteps(text string) []stepOut {
 			lines = append(lines, l)
 		}
 		out = append(out, stepOut{cmd: s.cmd, lines: sortRuns(lines)})
+	}
+	return out
+}
+
+// prompt ends the question redis-cli asks before a change (create, fix). A terminal echoes
+// the "yes" typed after it; a live run types it on redis-cli's stdin, which does not echo,
+// so what redis-cli prints next follows on the prompt's line.
+const prompt = "(type 'yes' to accept): "
+
+// splitPrompts ends each line at a prompt, drops the echoed "yes" after it and puts
+// anything else after it on a line of its own.
+func splitPrompts(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		i := strings.Index(l, prompt)
+		if i < 0 {
+			out = append(out, l)
+			continue
+		}
+		out = append(out, l[:i+len(prompt)-1])
+		if rest := l[i+len(prompt):]; rest != "" && rest != "yes" {
+			out = append(out, rest)
+		}
 	}
 	return out
 }
