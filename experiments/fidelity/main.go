@@ -9,8 +9,8 @@
 // simulated lines and, with -shrink, the shortest runbook found that still diverges. It
 // exits 1 when a step diverged.
 //
-//	go run ./experiments/fidelity                      # 3 cases, about 3 minutes
-//	go run ./experiments/fidelity -cases 300 -seed 1   # the README's run, about 5 hours
+//	go run ./experiments/fidelity                      # 3 cases, about 4 minutes on 2 cores
+//	go run ./experiments/fidelity -cases 300 -seed 1   # about 7 hours
 //	go run ./experiments/fidelity -cases 20 -shrink 10 -json > fidelity.json
 //	go run ./experiments/fidelity -cases 20 -save out/fidelity   # then, offline:
 //	go run ./experiments/scenario -diff -real out/fidelity/seed-7.real.txt out/fidelity/seed-7.txt
