@@ -157,17 +157,15 @@ func (n *Node) execute(from int, req Request) Reply {
 	if r, done := n.transaction(from, name, req); done {
 		return r
 	}
-	if n.repl.loading != nil && !loadingCommands[name] {
-		r, _ := n.refuse(name, req)
-		return r
-	}
-	if kc, ok := keyCommands[name]; ok {
-		if !kc.arityOK(args) {
-			return errorf("ERR wrong number of arguments for '%s' command", name)
-		}
-		if r, redirected := n.route(kc.keys(args), kc.query(req)); redirected {
+	// A key command is checked as it is before being queued; so is every command while
+	// the node loads. The others check their own arguments and keys where they run.
+	_, isKey := keyCommands[name]
+	if isKey || (n.repl.loading != nil && !loadingCommands[name]) {
+		if r, refused := n.refuse(name, req); refused {
 			return r
 		}
+	}
+	if isKey {
 		switch name {
 		case "get":
 			v, ok := n.db.get(args[1])
