@@ -18,7 +18,6 @@ import (
 	"github.com/kvplace/kvplace/sim"
 	"github.com/kvplace/kvplace/sim/client"
 	"github.com/kvplace/kvplace/sim/live"
-	"github.com/kvplace/kvplace/slot"
 )
 
 // RunLive runs a runbook against real redis-server processes on loopback, one per `docker
@@ -366,11 +365,7 @@ func (b *liveBackend) clusterTool(s Step, t ClusterTool, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	entry := t.Args[0]
-	if t.Sub == "add-node" {
-		entry = t.Args[1] // the new node knows nobody yet; ask the cluster it joins
-	}
-	ids := b.nodeIDs(entry)
+	ids := b.nodeIDs(idEntry(t))
 	id := func(ref string) string {
 		if v, ok := ids[ref]; ok {
 			return v
@@ -423,14 +418,7 @@ func (b *liveBackend) nodeIDs(addr string) map[string]string {
 	if err != nil {
 		return ids
 	}
-	nodes, err := slot.ParseNodes(text)
-	if err != nil {
-		return ids
-	}
-	for _, n := range nodes {
-		ids[n.Addr] = n.ID
-	}
-	return ids
+	return idsByAddr(text)
 }
 
 // entry returns the address of a running server to send a load's writes to first.

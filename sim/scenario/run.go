@@ -124,3 +124,26 @@ func scheduledNodes(cmd Command) []string {
 	}
 	return nil
 }
+
+// idEntry is the node whose view of the cluster names t's nodes by ID: the first
+// argument, or for add-node the node of the cluster it joins (the new one knows nobody).
+func idEntry(t ClusterTool) string {
+	if t.Sub == "add-node" {
+		return t.Args[1]
+	}
+	return t.Args[0]
+}
+
+// idsByAddr maps each node's HOST:PORT in a CLUSTER NODES reply to its ID; it is empty
+// when the reply does not parse.
+func idsByAddr(nodes string) map[string]string {
+	ids := map[string]string{}
+	parsed, err := slot.ParseNodes(nodes)
+	if err != nil {
+		return ids
+	}
+	for _, n := range parsed {
+		ids[n.Addr] = n.ID
+	}
+	return ids
+}

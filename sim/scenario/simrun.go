@@ -307,18 +307,11 @@ func (b *simBackend) clusterTool(t ClusterTool, out io.Writer) error {
 // a node the entry knows only in handshake is then named by its handshake ID, which
 // redis-cli does not know either.
 func (b *simBackend) withIDs(t ClusterTool) ClusterTool {
-	entry := t.Args[0]
-	if t.Sub == "add-node" {
-		entry = t.Args[1]
-	}
+	entry := idEntry(t)
 	ids := map[string]string{}
 	if p, ok := b.c.Process(entry); ok && p.Up() {
 		if r, err := b.c.Client().Do(entry, "CLUSTER", "NODES"); err == nil && r.Kind != cluster.Error {
-			if nodes, err := slot.ParseNodes(r.Str); err == nil {
-				for _, n := range nodes {
-					ids[n.Addr] = n.ID
-				}
-			}
+			ids = idsByAddr(r.Str)
 		}
 	}
 	id := func(ref string) string {
