@@ -9,6 +9,14 @@ import (
 	"strings"
 )
 
+// seeds is Seeds, or its default, 5.
+func (o DiffOptions) seeds() int {
+	if o.Seeds <= 0 {
+		return 5
+	}
+	return o.Seeds
+}
+
 // DiffOptions configure Diff.
 type DiffOptions struct {
 	Seeds int    // simulated runs, seeds 1..Seeds; 0 means 5
@@ -77,9 +85,7 @@ type Fact struct {
 // time in 32: a divergence on such a step alone is a reason to run more seeds, not a
 // fidelity bug. The counts (replicas per master) do not depend on IDs and must agree.
 func Diff(rb *Runbook, out io.Writer, opt DiffOptions) (*DiffResult, error) {
-	if opt.Seeds <= 0 {
-		opt.Seeds = 5
-	}
+	opt.Seeds = opt.seeds()
 	var realOut bytes.Buffer
 	liveErr := RunLive(rb, &realOut, Options{Seed: 1, Dir: opt.Dir})
 	res := diffSims(rb, realOut.String(), opt)
@@ -91,9 +97,7 @@ func Diff(rb *Runbook, out io.Writer, opt DiffOptions) (*DiffResult, error) {
 // DiffRecorded is Diff against a real transcript recorded before (a live run's output,
 // RunLive's or a fidelity case's): it runs only the simulations, with opt.Seeds seeds.
 func DiffRecorded(rb *Runbook, real string, out io.Writer, opt DiffOptions) *DiffResult {
-	if opt.Seeds <= 0 {
-		opt.Seeds = 5
-	}
+	opt.Seeds = opt.seeds()
 	res := diffSims(rb, real, opt)
 	res.write(out, opt.Seeds)
 	return res
