@@ -2,10 +2,12 @@ package rediscli
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -98,25 +100,29 @@ func readGossipRace(t *testing.T, path string) map[int][][]int {
 
 // TestGossipRaceMatchesRealRedis: how many nodes have not yet learned of a node
 // add-node just added, 1, 3, 5 and 10 s after it, at 8 and 30 nodes, in simulation against
-// real redis-server (calibration/gossip-race.txt, made by record-gossip-race). For each
-// size and time the nodes not knowing, summed over the runs, are a proportion of the
-// nodes asked; the simulation's (40 seeds) and the real one's must not differ by a
-// two-proportion z-test at the 1 % level (|z| < 2.58). The race is the one behind the seed
-// tutorial's del-node refused with ERR Unknown node.
+// real redis-server (calibration/gossip-race.txt, made by record-gossip-race on an idle
+// machine). The race is the one behind the seed tutorial's del-node refused with ERR
+// Unknown node.
 //
-// It fails today, and so runs only with KVPLACE_OPEN_DIVERGENCES=1: an open divergence of
-// issue 20, kept as its reproduction. The simulation spreads the news more slowly (at 30
-// nodes, 3 s after add-node, 90 % have not heard of it against 74 % in the real runs,
-// z ≈ -7.7; at 8 nodes z ≈ -2.9 at 3 s). Two leads, measured: the simulated nodes send 8 %
-// fewer PINGs a second at 30 nodes (2.44 against 2.66 in steady state); and a simulated
-// cluster's processes all start at one instant, so their once-a-second random PINGs come
-// in step (nodes learn of the new one at whole seconds), where real ones start 45 ms
-// apart. Starting them that far apart brings 8 nodes within the test's bounds and leaves
-// 30 nodes outside; it also moves every seeded transcript and failover timing, so it is
-// not in yet.
+// The unit is the run: within one run the nodes learn from each other, so their answers
+// are not independent draws, and the counts vary far more from run to run than node-level
+// draws would (at 30 nodes 10 s after add-node, one real run had 1 node not knowing and
+// another 28). For each size and time, the real runs' counts and the simulated runs' (40
+// seeds) must not differ by a two-sided Mann-Whitney test at the 1 % level (|z| < 2.58,
+// normal approximation with the tie correction).
+//
+// It fails in one cell today, and so runs only with KVPLACE_OPEN_DIVERGENCES=1, as issue
+// 20's reproduction: at 8 nodes 1 s after add-node, 6.50 simulated nodes of 8 do not know
+// the new one against 5.60 real (z -2.76); the other seven cells pass (|z| up to 2.33). The
+// cause found: simulated servers start at one instant, so their once-a-second random PINGs
+// come within 100 ms of each other and news spreads in bursts, where real servers started
+// about 30 ms apart ping at phases spread over the second. Modelling that (the branch
+// wip/start-phase: a server's first cron 1 ms after its start, servers started a measured
+// startup time apart) passes every cell and the failover timings, and breaks two
+// recovery-after-restart comparisons not yet understood.
 func TestGossipRaceMatchesRealRedis(t *testing.T) {
 	if os.Getenv("KVPLACE_OPEN_DIVERGENCES") == "" {
-		t.Skip("an open divergence (issue 20): the simulation spreads a new node's news more slowly than real Redis; KVPLACE_OPEN_DIVERGENCES=1 runs it")
+		t.Skip("an open divergence (issue 20): at 8 nodes, 1 s after add-node, the simulation has spread the news less far than real Redis; KVPLACE_OPEN_DIVERGENCES=1 runs it")
 	}
 	real := readGossipRace(t, "../cluster/calibration/gossip-race.txt")
 	for _, n := range []int{8, 30} {
@@ -126,32 +132,80 @@ func TestGossipRaceMatchesRealRedis(t *testing.T) {
 			simRuns = append(simRuns, simGossipRace(t, seed, n))
 		}
 		for i, k := range gossipRaceKs {
-			r, s := sumAt(real[n], i), sumAt(simRuns, i)
-			rn, sn := n*len(real[n]), n*len(simRuns)
-			z := twoProportionZ(r, rn, s, sn)
-			t.Logf("%d nodes, %v after add-node: not known by %d of %d real (%.3f), %d of %d simulated (%.3f), z %.2f",
-				n, k, r, rn, float64(r)/float64(rn), s, sn, float64(s)/float64(sn), z)
+			r, s := column(real[n], i), column(simRuns, i)
+			z := mannWhitneyZ(r, s)
+			t.Logf("%d nodes, %v after add-node: not known by %.2f of %d nodes in a real run (%d runs), %.2f simulated (%d seeds), Mann-Whitney z %.2f",
+				n, k, mean(r), n, len(r), mean(s), len(s), z)
 			assert.Less(t, math.Abs(z), 2.58, fmt.Sprintf("%d nodes, %v", n, k))
 		}
 	}
 }
 
-func sumAt(runs [][]int, i int) int {
-	s := 0
+// column is the i-th count of every run.
+func column(runs [][]int, i int) []int {
+	var xs []int
 	for _, r := range runs {
-		s += r[i]
+		xs = append(xs, r[i])
 	}
-	return s
+	return xs
 }
 
-// twoProportionZ is the z statistic of x1 of n1 against x2 of n2, with the pooled
-// proportion; 0 when both are 0 or both are all.
-func twoProportionZ(x1, n1, x2, n2 int) float64 {
-	p1, p2 := float64(x1)/float64(n1), float64(x2)/float64(n2)
-	p := float64(x1+x2) / float64(n1+n2)
-	se := math.Sqrt(p * (1 - p) * (1/float64(n1) + 1/float64(n2)))
-	if se == 0 {
+func mean(xs []int) float64 {
+	s := 0
+	for _, x := range xs {
+		s += x
+	}
+	return float64(s) / float64(len(xs))
+}
+
+// mannWhitneyZ is the Mann-Whitney U statistic of xs against ys as a z score: the normal
+// approximation with the correction for ties, positive when xs tend to be larger; 0 when
+// every value is the same.
+func mannWhitneyZ(xs, ys []int) float64 {
+	type obs struct {
+		v     int
+		fromX bool
+	}
+	all := make([]obs, 0, len(xs)+len(ys))
+	for _, x := range xs {
+		all = append(all, obs{x, true})
+	}
+	for _, y := range ys {
+		all = append(all, obs{y, false})
+	}
+	slices.SortFunc(all, func(a, b obs) int { return cmp.Compare(a.v, b.v) })
+	n1, n2 := float64(len(xs)), float64(len(ys))
+	n := n1 + n2
+	rankSumX, ties := 0.0, 0.0
+	for i := 0; i < len(all); {
+		j := i
+		for j < len(all) && all[j].v == all[i].v {
+			j++
+		}
+		rank := float64(i+j+1) / 2 // the mean of ranks i+1..j
+		for _, o := range all[i:j] {
+			if o.fromX {
+				rankSumX += rank
+			}
+		}
+		t := float64(j - i)
+		ties += t*t*t - t
+		i = j
+	}
+	u := rankSumX - n1*(n1+1)/2
+	variance := n1 * n2 / 12 * ((n + 1) - ties/(n*(n-1)))
+	if variance <= 0 {
 		return 0
 	}
-	return (p1 - p2) / se
+	return (u - n1*n2/2) / math.Sqrt(variance)
+}
+
+func TestMannWhitneyZ(t *testing.T) {
+	// No overlap, no ties: U = 0 against a mean of 4.5 and a variance of 3·3·7/12.
+	assert.InDelta(t, -4.5/math.Sqrt(5.25), mannWhitneyZ([]int{1, 2, 3}, []int{4, 5, 6}), 1e-12)
+	assert.InDelta(t, 4.5/math.Sqrt(5.25), mannWhitneyZ([]int{4, 5, 6}, []int{1, 2, 3}), 1e-12)
+	// Ties: xs {1,2,2}, ys {2,3}: ranks 1, 3, 3 | 3, 5; U = 7-6 = 1 against 3; tie term 3³-3
+	// = 24, variance 3·2/12·(6 - 24/20) = 2.4.
+	assert.InDelta(t, -2/math.Sqrt(2.4), mannWhitneyZ([]int{1, 2, 2}, []int{2, 3}), 1e-12)
+	assert.Zero(t, mannWhitneyZ([]int{0, 0}, []int{0, 0, 0}))
 }
