@@ -117,9 +117,10 @@ func readGossipRace(t *testing.T, path string) map[int][][]int {
 // cause found: simulated servers start at one instant, so their once-a-second random PINGs
 // come within 100 ms of each other and news spreads in bursts, where real servers started
 // about 30 ms apart ping at phases spread over the second. Modelling that (the branch
-// wip/start-phase: a server's first cron 1 ms after its start, servers started a measured
-// startup time apart) passes every cell and the failover timings, and breaks two
-// recovery-after-restart comparisons not yet understood.
+// wip/start-phase: servers started a measured startup time apart, at a random phase of
+// the wall clock's second) passes every cell, the failover timings and the live movement
+// and go-redis comparisons, but leaves two simulated seeds of the partition runbook with
+// slots unassigned after the heal, which is not understood yet.
 func TestGossipRaceMatchesRealRedis(t *testing.T) {
 	if os.Getenv("KVPLACE_OPEN_DIVERGENCES") == "" {
 		t.Skip("an open divergence (issue 20): at 8 nodes, 1 s after add-node, the simulation has spread the news less far than real Redis; KVPLACE_OPEN_DIVERGENCES=1 runs it")
