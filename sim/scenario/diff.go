@@ -43,21 +43,21 @@ type DiffResult struct {
 // real lines (in normal form), Sim the lines of each seed's run (seed i+1 in Sim[i]), and
 // Facts the facts that differ.
 type Divergence struct {
-	Step  int // from 1, in the runbook's order
-	Line  int // in the runbook
-	Cmd   string
-	Real  []string
-	Sim   [][]string
-	Facts []Fact
+	Step  int        `json:"step"` // from 1, in the runbook's order
+	Line  int        `json:"line"` // in the runbook
+	Cmd   string     `json:"cmd"`
+	Real  []string   `json:"real"`
+	Sim   [][]string `json:"sim"`
+	Facts []Fact     `json:"facts"`
 }
 
 // A Fact is one line a step printed, in normal form, and how many times it printed it:
 // Real times in the real run, Sim[i] times in seed i+1's. A fact agrees when some seed
 // printed the line as many times as the real run did, none included.
 type Fact struct {
-	Line string
-	Real int
-	Sim  []int
+	Line string `json:"line"`
+	Real int    `json:"real"`
+	Sim  []int  `json:"sim"`
 }
 
 // Diff runs rb on real redis-server processes once and in simulation with seeds 1..Seeds,

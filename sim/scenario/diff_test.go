@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -203,4 +204,15 @@ func TestNormalPrompt(t *testing.T) {
 	real := normalSteps("$ redis-cli --cluster fix 127.0.0.1:7006\n" + q + ">>> Covering slot 660 with 127.0.0.1:7006\n")
 	assert.Equal(t, real, sim)
 	assert.Equal(t, []string{strings.TrimSuffix(q, " "), ">>> Covering slot 660 with 127.0.0.1:7006"}, real[0].lines)
+}
+
+// A divergence reads the same in fidelity's -json as in Go: lower-case names, one per
+// field, with each fact's counts per seed.
+func TestDivergenceJSON(t *testing.T) {
+	d := Divergence{Step: 3, Line: 7, Cmd: "redis-cli -p 7001 cluster info", Real: []string{"cluster_state:ok"},
+		Sim: [][]string{{"cluster_state:fail"}}, Facts: []Fact{{Line: "cluster_state:ok", Real: 1, Sim: []int{0}}}}
+	b, err := json.Marshal(d)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"step":3,"line":7,"cmd":"redis-cli -p 7001 cluster info","real":["cluster_state:ok"],
+		"sim":[["cluster_state:fail"]],"facts":[{"line":"cluster_state:ok","real":1,"sim":[0]}]}`, string(b))
 }
