@@ -204,36 +204,45 @@ func createRanges(m int) []Range {
 // host with its master (or with a sibling), swap the masters of a random offending replica
 // and a random other replica, reverting only swaps that raise the score. It edits
 // replicaOf in place and returns the final message, or "" when the score was 0 at once.
+//
+// On one host (loopback) the score never reaches 0, so redis-cli's 500 iterations per
+// node all run: 30 000 scorings at 60 nodes, which is why the scoring reuses its memory.
 func optimizeAntiAffinity(hosts, ipOrder []string, same, replicaOf []int, rnd Rand) string {
-	score, _ := antiAffinity(hosts, ipOrder, same, replicaOf)
+	a := newAffinity(hosts, ipOrder, same)
+	score, _ := a.score(replicaOf)
 	if score == 0 {
 		return ""
 	}
 	if rnd != nil {
+		var replicas []int // which entries are replicas does not change with the swaps
+		for i, m := range replicaOf {
+			if m >= 0 {
+				replicas = append(replicas, i)
+			}
+		}
 		for iter := 500 * len(hosts); iter > 0; iter-- {
 			var offenders []int
-			score, offenders = antiAffinity(hosts, ipOrder, same, replicaOf)
+			score, offenders = a.score(replicaOf)
 			if score == 0 || len(offenders) == 0 {
 				break
 			}
 			first := offenders[rnd.IntN(len(offenders))]
-			var others []int
-			for i, m := range replicaOf {
-				if i != first && m >= 0 {
-					others = append(others, i)
-				}
-			}
-			if len(others) == 0 {
+			// The second is drawn from the replicas other than first, in list order.
+			if len(replicas) < 2 {
 				break
 			}
-			second := others[rnd.IntN(len(others))]
+			k := rnd.IntN(len(replicas) - 1)
+			if replicas[k] >= first {
+				k++ // skip first itself (replicas is sorted, and first is in it)
+			}
+			second := replicas[k]
 			replicaOf[first], replicaOf[second] = replicaOf[second], replicaOf[first]
-			if s, _ := antiAffinity(hosts, ipOrder, same, replicaOf); s > score {
+			if s, _ := a.score(replicaOf); s > score {
 				replicaOf[first], replicaOf[second] = replicaOf[second], replicaOf[first]
 			}
 		}
 	}
-	switch score, _ = antiAffinity(hosts, ipOrder, same, replicaOf); {
+	switch score, _ = a.score(replicaOf); {
 	case score == 0:
 		return "[OK] Perfect anti-affinity obtained!"
 	case score >= 10000:
@@ -243,59 +252,76 @@ func optimizeAntiAffinity(hosts, ipOrder []string, same, replicaOf []int, rnd Ra
 	}
 }
 
-// antiAffinity is clusterManagerGetAntiAffinityScore. On each host, nodes are grouped by
+// affinity is clusterManagerGetAntiAffinityScore. On each host, nodes are grouped by
 // master (a master by itself, a replica by the master it replicates); a group of k ≥ 2
 // costs 10000·(k-1) if it holds the master, else k. For each costly group the first
 // replica in list order is an offender. Groups are visited in order of first appearance
 // on their host (redis-cli walks a dict, whose order is arbitrary). Groups are keyed by
 // node ID, as redis-cli keys them: same[i] is the first entry of i's node, so that an
 // address given twice is one master seen twice, a group of two.
-func antiAffinity(hosts, ipOrder []string, same, replicaOf []int) (score int, offenders []int) {
+type affinity struct {
+	onHost [][]int // the entries on each host of ipOrder, in list order
+	same   []int
+	// Per group, keyed by same[·] (an entry index): reused by every scoring.
+	size      []int
+	hasMaster []bool
+	firstRepl []int
+	order     []int
+	offenders []int
+}
+
+func newAffinity(hosts, ipOrder []string, same []int) *affinity {
+	n := len(hosts)
+	a := &affinity{same: same, size: make([]int, n), hasMaster: make([]bool, n), firstRepl: make([]int, n)}
 	for _, h := range ipOrder {
-		type group struct {
-			size      int
-			hasMaster bool
-			firstRepl int
-		}
-		var order []int
-		groups := map[int]*group{}
+		var on []int
 		for i, host := range hosts {
-			if host != h {
-				continue
-			}
-			key := same[i]
-			if replicaOf[i] >= 0 {
-				key = same[replicaOf[i]]
-			}
-			g := groups[key]
-			if g == nil {
-				g = &group{firstRepl: -1}
-				groups[key] = g
-				order = append(order, key)
-			}
-			g.size++
-			if replicaOf[i] < 0 {
-				g.hasMaster = true
-			} else if g.firstRepl < 0 {
-				g.firstRepl = i
+			if host == h {
+				on = append(on, i)
 			}
 		}
-		for _, key := range order {
-			g := groups[key]
-			if g.size < 2 {
-				continue
+		a.onHost = append(a.onHost, on)
+	}
+	return a
+}
+
+// score returns the score of replicaOf and its offenders; the offenders slice is valid
+// until the next call.
+func (a *affinity) score(replicaOf []int) (score int, offenders []int) {
+	a.offenders = a.offenders[:0]
+	for _, on := range a.onHost {
+		a.order = a.order[:0]
+		for _, i := range on {
+			key := a.same[i]
+			if replicaOf[i] >= 0 {
+				key = a.same[replicaOf[i]]
 			}
-			if g.hasMaster {
-				score += 10000 * (g.size - 1)
-			} else {
-				score += g.size
+			if a.size[key] == 0 {
+				a.hasMaster[key], a.firstRepl[key] = false, -1
+				a.order = append(a.order, key)
 			}
-			if g.firstRepl >= 0 {
-				offenders = append(offenders, g.firstRepl)
+			a.size[key]++
+			if replicaOf[i] < 0 {
+				a.hasMaster[key] = true
+			} else if a.firstRepl[key] < 0 {
+				a.firstRepl[key] = i
 			}
+		}
+		for _, key := range a.order {
+			if k := a.size[key]; k >= 2 {
+				if a.hasMaster[key] {
+					score += 10000 * (k - 1)
+				} else {
+					score += k
+				}
+				if a.firstRepl[key] >= 0 {
+					a.offenders = append(a.offenders, a.firstRepl[key])
+				}
+			}
+			a.size[key] = 0
 		}
 	}
-	return score, offenders
+	return score, a.offenders
 }
 
 // Lines returns what redis-cli prints while planning, from ">>> Performing hash slots
