@@ -1,10 +1,12 @@
 package experiments
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"runtime"
 	"slices"
 	"strconv"
 	"time"
@@ -35,6 +37,10 @@ type FailoverConfig struct {
 	// MeasureLiveFailover), under load from go-redis clients with Load.Client's options,
 	// instead of simulating it; Seed then only labels the runs and seeds their load's draws.
 	Live bool `json:"live,omitempty"`
+	// Workers is how many simulated runs go at a time (0: GOMAXPROCS). The results do
+	// not depend on it: every run has its own seed and cluster, and they are reported in
+	// run order. Live runs go one at a time.
+	Workers int `json:"-"`
 }
 
 // DefaultFailoverConfig is what `go run ./experiments/failover` runs with no flags: the
@@ -178,25 +184,55 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 	ccfg.NodeTimeout = cfg.NodeTimeout
 	ccfg.AppendOnly = true
 	res := &FailoverResult{Config: cfg}
+	var mine []int // the run indexes of this shard
 	for i := range cfg.Runs {
-		if !cfg.Shard.Has(i) {
-			continue
+		if cfg.Shard.Has(i) {
+			mine = append(mine, i)
 		}
+	}
+	one := func(k int) (FailoverTiming, error) {
+		i := mine[k]
 		seed := cfg.Seed + uint64(i)
+		var l *Load
 		if load != nil {
-			load.Keep = i == 0
+			c := *load
+			c.Keep = i == 0
+			l = &c
 		}
-		trace := cfg.Trace != nil && i == 0
 		var tm FailoverTiming
+		var err error
 		if cfg.Live {
-			tm, err = measureLive(cfg, seed, fault, load)
+			tm, err = measureLive(cfg, seed, fault, l)
 		} else {
-			tm, err = MeasureFailoverUnder(cluster.Options{Seed: seed, Masters: cfg.Masters, Replicas: cfg.Replicas, Config: ccfg, Link: cluster.Loopback(), Trace: trace}, fault, load)
+			trace := cfg.Trace != nil && i == 0
+			tm, err = MeasureFailoverUnder(cluster.Options{Seed: seed, Masters: cfg.Masters, Replicas: cfg.Replicas, Config: ccfg, Link: cluster.Loopback(), Trace: trace}, fault, l)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("failover: seed %d: %w", seed, err)
+			return tm, fmt.Errorf("failover: seed %d: %w", seed, err)
 		}
-		if trace {
+		if tm.Load != nil && tm.Load.Linearizability != nil && tm.Load.Linearizability.Linearizable {
+			tm.Load.Linearizability.h = nil // only a history that is not linearizable is drawn
+		}
+		return tm, nil
+	}
+	// Simulated runs share nothing and go on every core; live runs share the machine's
+	// ports and CPU with the servers they measure, and go one at a time.
+	workers := cmp.Or(cfg.Workers, runtime.GOMAXPROCS(0))
+	if cfg.Live {
+		workers = 1
+	}
+	finished := func(done int) {
+		if cfg.Progress != nil && (done%50 == 0 || done == len(mine) || cfg.Live) {
+			fmt.Fprintf(cfg.Progress, "failover: %d/%d runs\n", done, len(mine))
+		}
+	}
+	runs, err := inParallel(len(mine), workers, one, finished)
+	if err != nil {
+		return nil, err
+	}
+	for k, tm := range runs {
+		i := mine[k]
+		if cfg.Trace != nil && i == 0 {
 			if err := tm.Trace.WriteChrome(cfg.Trace); err != nil {
 				return nil, fmt.Errorf("failover: writing the trace: %w", err)
 			}
@@ -209,15 +245,12 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 			// Keep the history of the first run that is not linearizable, for its picture;
 			// let the others go.
 			if v := tm.Load.Linearizability; !v.Linearizable && res.FirstAnomaly == nil {
-				res.FirstAnomaly, res.FirstAnomalySeed = v, seed
+				res.FirstAnomaly, res.FirstAnomalySeed = v, cfg.Seed+uint64(i)
 			} else {
 				v.h = nil
 			}
 		}
 		res.Runs = append(res.Runs, tm)
-		if cfg.Progress != nil && ((i+1)%50 == 0 || i+1 == cfg.Runs || cfg.Live) {
-			fmt.Fprintf(cfg.Progress, "failover: %d/%d runs\n", i+1, cfg.Runs)
-		}
 	}
 	return res, res.summarise()
 }
