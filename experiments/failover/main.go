@@ -27,6 +27,7 @@ import (
 )
 
 func main() {
+	command.SimulationGC()
 	os.Exit(command.Exit("failover", run(os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
 }
 

@@ -326,7 +326,7 @@ func (n *Node) buildPing(typ msgType) *packet {
 	// first, in the same order, and touched together, so that the memory fetches of a
 	// hundred scattered peers overlap instead of following one another. The draws and
 	// the choices are exactly those of the plain loop.
-	var batch [128]*peer
+	batch := &n.batch // a field: a local array of pointers would be zeroed on every ping
 	for iter := wanted * 3; freshnodes > 0 && len(pkt.gossip) < wanted && iter > 0; {
 		k := min(wanted-len(pkt.gossip), iter, freshnodes, len(batch))
 		var touch uint16

@@ -258,31 +258,43 @@ func (n *Node) updateSlotsConfigWith(sender *peer, configEpoch uint64, c *claim)
 	var newmaster *peer
 	var dirty []int
 	senderSlots, migratedOurs := 0, 0
-	for j := range slot.Count {
-		if c.set.Has(j) {
-			senderSlots++
-			if n.slots[j] == sender {
-				n.notClaiming.Remove(j)
-				continue
+	claimed := func(j int) {
+		senderSlots++
+		if n.slots[j] == sender {
+			n.notClaiming.Remove(j)
+			return
+		}
+		if n.importing[j] != nil {
+			return
+		}
+		if n.unclaimed(j) || n.slots[j].configEpoch < configEpoch {
+			if n.slots[j] == n.myself && n.db.countInSlot(j) > 0 && sender != n.myself {
+				dirty = append(dirty, j)
 			}
-			if n.importing[j] != nil {
-				continue
+			if n.slots[j] == curmaster && curmaster != nil {
+				newmaster = sender
+				migratedOurs++
 			}
-			if n.unclaimed(j) || n.slots[j].configEpoch < configEpoch {
-				if n.slots[j] == n.myself && n.db.countInSlot(j) > 0 && sender != n.myself {
-					dirty = append(dirty, j)
-				}
-				if n.slots[j] == curmaster && curmaster != nil {
-					newmaster = sender
-					migratedOurs++
-				}
-				n.delSlot(j)
-				n.addSlot(sender, j)
-				n.notClaiming.Remove(j)
-				n.todo |= todoUpdateState
+			n.delSlot(j)
+			n.addSlot(sender, j)
+			n.notClaiming.Remove(j)
+			n.todo |= todoUpdateState
+		}
+	}
+	if sender.numslots == 0 {
+		// Nothing here is the sender's yet, so only the slots it claims can change: visit
+		// those alone, not all 16384 (a new cluster's masters meet their claims this way,
+		// each node once per master).
+		for j := range c.set.All() {
+			claimed(j)
+		}
+	} else {
+		for j := range slot.Count {
+			if c.set.Has(j) {
+				claimed(j)
+			} else if n.slots[j] == sender {
+				n.notClaiming.Add(j)
 			}
-		} else if n.slots[j] == sender {
-			n.notClaiming.Add(j)
 		}
 	}
 	if newmaster != nil && curmaster.numslots == 0 && (n.cfg.AllowReplicaMigration || senderSlots == migratedOurs) {

@@ -129,6 +129,7 @@ type Node struct {
 	disk        *Persisted          // what to load at Start; nil for a new node
 	place       *placer             // nil when keys are placed by slots
 	touch       uint16              // flags read only to bring peers into the cache (buildPing)
+	batch       [128]*peer          // buildPing's draws, kept here so they are not zeroed per ping
 	multi       map[int]*multiState // each client's transaction in MULTI, by its engine index
 	links       map[uint64]*peer
 	lastCron    sim.Time // when the cron last ran, for stalls; zero before the first
