@@ -34,7 +34,9 @@ func ReadLog(path string) ([]LogLine, error) {
 		if m == nil {
 			continue
 		}
-		at, err := time.Parse("02 Jan 2006 15:04:05.000", m[1])
+		// Redis writes its local time (strftime of localtime): read it so, and the line can
+		// be compared with this process's clock.
+		at, err := time.ParseInLocation("02 Jan 2006 15:04:05.000", m[1], time.Local)
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
 		}

@@ -1,0 +1,131 @@
+// Command record-failover-size records real failovers on clusters of many nodes, for
+// issue 18's question: does failure detection at 30, 60 or 100 masters go as the
+// simulation says? experiments' TestSizedFailoverMatchesRealRedis holds the simulation
+// to what it prints.
+//
+// Each trial starts M masters with a replica each on loopback (Redis from the PATH),
+// lets the cluster run 15 s and a random part of a second after the replicas synced,
+// SIGKILLs the first master (or two masters, or the master and its replica: -faults) and
+// measures, from the kill, the first PFAIL flag on a
+// surviving master (polled), the first FAIL, the replica's election and the last node's
+// return to cluster_state:ok (from the servers' logs); see live.MeasureSizedFailover.
+// Each trial prints one line:
+//
+//	masters=M node_timeout_ms=T fault=F trial=K pfail_ms= fail_ms= promoted_ms= ok_ms= poll_ms= cpu_busy= load1=
+//
+// poll_ms is how late PFAIL can be (the longest time between two polls of one master);
+// cpu_busy the share of the host's CPU in use from the kill to the end; load1 the 1-minute
+// load average at the end. Run from the repository root with the machine otherwise idle:
+//
+//	go run ./experiments/recordings/record-failover-size -masters 30,60 -node-timeouts 2000 -runs 10 >> experiments/recordings/failover-size.txt
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kvplace/kvplace/sim/live"
+)
+
+func main() {
+	runs := flag.Int("runs", 10, "trials per cell")
+	mastersText := flag.String("masters", "30", "cluster sizes in masters, each with one replica, comma-separated")
+	timeoutsText := flag.String("node-timeouts", "2000", "cluster-node-timeout values in milliseconds, comma-separated")
+	faultsText := flag.String("faults", "kill", "kill (the first master), kill2 (the first two masters at once) or kill-pair (the first master and its replica), comma-separated")
+	flag.Usage = func() {
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: record-failover-size [-runs N] [-masters 30,60] [-node-timeouts 2000,15000] [-faults kill,kill2,kill-pair]")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	masters, err1 := ints(*mastersText, 3, 500)
+	timeouts, err2 := ints(*timeoutsText, 100, 3600000)
+	switch {
+	case err1 != nil:
+		fmt.Fprintf(os.Stderr, "record-failover-size: -masters: %v\n", err1)
+		os.Exit(2)
+	case err2 != nil:
+		fmt.Fprintf(os.Stderr, "record-failover-size: -node-timeouts: %v\n", err2)
+		os.Exit(2)
+	case badFault(*faultsText) != "":
+		fmt.Fprintf(os.Stderr, "record-failover-size: -faults: %q is not kill, kill2 or kill-pair\n", badFault(*faultsText))
+		os.Exit(2)
+	case flag.NArg() > 0 || *runs < 1:
+		flag.Usage()
+		os.Exit(2)
+	}
+	if err := record(masters, timeouts, strings.Split(*faultsText, ","), *runs); err != nil {
+		fmt.Fprintln(os.Stderr, "record-failover-size:", err)
+		os.Exit(1)
+	}
+}
+
+func badFault(text string) string {
+	for _, f := range strings.Split(text, ",") {
+		if f != "kill" && f != "kill2" && f != "kill-pair" {
+			return f
+		}
+	}
+	return ""
+}
+
+func record(masters, timeouts []int, faults []string, runs int) error {
+	defer live.Cleanup()
+	stop := live.HandleInterrupts()
+	defer stop()
+	fmt.Printf("# %s, record-failover-size -runs %d -masters %s -node-timeouts %s -faults %s, %s\n",
+		live.Version(), runs, join(masters), join(timeouts), strings.Join(faults, ","), time.Now().UTC().Format("2006-01-02"))
+	for _, m := range masters {
+		ports, err := live.FreePorts(2 * m)
+		if err != nil {
+			return err
+		}
+		for _, fault := range faults {
+			for _, ms := range timeouts {
+				for trial := 1; trial <= runs; trial++ {
+					r, err := once(ports, m, time.Duration(ms)*time.Millisecond, fault)
+					if err != nil {
+						return fmt.Errorf("%d masters, %s, node timeout %d ms, trial %d: %w", m, fault, ms, trial, err)
+					}
+					fmt.Printf("masters=%d node_timeout_ms=%d fault=%s trial=%d pfail_ms=%d fail_ms=%d promoted_ms=%d ok_ms=%d poll_ms=%d cpu_busy=%.2f load1=%s\n",
+						m, ms, fault, trial, r.PFail.Milliseconds(), r.Fail.Milliseconds(), r.Promoted.Milliseconds(), r.OK.Milliseconds(),
+						r.PollEvery.Milliseconds(), r.CPUBusy, live.Load1())
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func once(ports []int, masters int, nodeTimeout time.Duration, fault string) (live.SizedFailover, error) {
+	dir, err := os.MkdirTemp("", "kvplace-failover-size-")
+	if err != nil {
+		return live.SizedFailover{}, err
+	}
+	forget := live.RemoveOnInterrupt(dir)
+	defer func() { os.RemoveAll(dir); forget() }()
+	return live.MeasureSizedFailover(dir, ports, masters, nodeTimeout, fault)
+}
+
+func ints(text string, lo, hi int) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(text, ",") {
+		v, err := strconv.Atoi(f)
+		if err != nil || v < lo || v > hi {
+			return nil, fmt.Errorf("%q: want integers from %d to %d, comma-separated", text, lo, hi)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func join(xs []int) string {
+	var s []string
+	for _, x := range xs {
+		s = append(s, strconv.Itoa(x))
+	}
+	return strings.Join(s, ",")
+}

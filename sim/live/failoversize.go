@@ -1,0 +1,263 @@
+package live
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A SizedFailover is one real failover measured on a cluster of many nodes, by
+// MeasureSizedFailover. Times are from the kill; 0 means it was not seen.
+type SizedFailover struct {
+	Masters     int
+	NodeTimeout time.Duration
+	Fault       string        // kill, kill2 or kill-pair
+	PFail       time.Duration // a surviving master first shows the victim "fail?" (polled)
+	Fail        time.Duration // the first node logs the victim failing (quorum reached)
+	Promoted    time.Duration // the victim's replica logs winning the election
+	OK          time.Duration // the last surviving node logs "Cluster state changed: ok"
+	// PollEvery is the longest time between two polls of one master while PFAIL was
+	// awaited: PFail is late by up to that much.
+	PollEvery time.Duration
+	// CPUBusy is the share of the host's CPU time, all cores, that was not idle from the
+	// kill to the end of the watch: the servers' own work, the watch's and anything else.
+	CPUBusy float64
+}
+
+// MeasureSizedFailover starts masters masters with a replica each on ports (2·masters of
+// them) in dir, lets the cluster run for 15 s and a random part of a second after every
+// replica has synchronised, as experiments.MeasureFailoverUnder lets a simulated one,
+// and SIGKILLs the first master ("kill"), the first two masters ("kill2") or the first
+// master and its replica ("kill-pair"). The times are about the first master. It
+// watches until every surviving node says cluster_state:ok again (kill-pair: until a
+// node marked the master FAIL, and three node timeouts), or until 10 node timeouts and
+// 10 s have passed.
+//
+// The watch is kept light, since on a small host the servers' own gossip is already a
+// load, and a poll of every node every millisecond, as WatchFailover does on 6 nodes,
+// would be a larger one. FAIL, the promotion and the return to ok are read afterwards
+// from the servers' logs, which stamp them to the millisecond (Redis logs them at the
+// default level). Only PFAIL, which Redis logs at debug level alone, is polled: no
+// master can flag it before a node timeout has passed since the kill (the ping it
+// times out was sent after the kill, or was answered), so the polls of the surviving
+// masters' CLUSTER NODES start then, one master after another, and stop at the first
+// "fail?".
+func MeasureSizedFailover(dir string, ports []int, masters int, nodeTimeout time.Duration, fault string) (SizedFailover, error) {
+	run := SizedFailover{Masters: masters, NodeTimeout: nodeTimeout, Fault: fault}
+	if fault != "kill" && fault != "kill2" && fault != "kill-pair" {
+		return run, fmt.Errorf("live: fault %q: want kill, kill2 or kill-pair", fault)
+	}
+	c, err := StartCluster(ClusterSpec{Dir: dir, Ports: ports, Masters: masters, Replicas: 1,
+		Args: []string{"--cluster-node-timeout", strconv.FormatInt(nodeTimeout.Milliseconds(), 10)}})
+	if err != nil {
+		return run, err
+	}
+	defer c.Close()
+	time.Sleep(15*time.Second + time.Duration(rand.Int64N(int64(time.Second))))
+
+	victim := c.Servers[0]
+	id, err := String(victim.Do("CLUSTER", "MYID"))
+	if err != nil {
+		return run, err
+	}
+	replicas := c.ReplicasOf(victim)
+	killed := []*Server{victim}
+	switch fault {
+	case "kill2":
+		killed = append(killed, c.Servers[1])
+	case "kill-pair":
+		killed = append(killed, replicas...)
+	}
+	var others, survivingMasters []*Conn
+	for i, s := range c.Servers {
+		if slices.Contains(killed, s) {
+			continue
+		}
+		conn, err := Dial(s.Addr(), 2*time.Second)
+		if err != nil {
+			return run, err
+		}
+		defer conn.Close()
+		others = append(others, conn)
+		if i < masters {
+			survivingMasters = append(survivingMasters, conn)
+		}
+	}
+	before, err := readCPU()
+	if err != nil {
+		return run, err
+	}
+	for _, s := range killed {
+		if err := s.Kill(); err != nil {
+			return run, err
+		}
+	}
+	at := time.Now()
+	deadline := at.Add(10*nodeTimeout + 10*time.Second)
+
+	time.Sleep(time.Until(at.Add(nodeTimeout - 50*time.Millisecond)))
+	round := time.Now()
+	for i := 0; run.PFail == 0 && time.Now().Before(deadline); i++ {
+		if i%len(survivingMasters) == 0 {
+			run.PollEvery = max(run.PollEvery, time.Since(round))
+			round = time.Now()
+		}
+		text, err := String(survivingMasters[i%len(survivingMasters)].Do("CLUSTER", "NODES"))
+		if err != nil {
+			return run, err
+		}
+		if flags, ok := flagsOf(text, id); ok && (flags["fail?"] || flags["fail"]) {
+			run.PFail = time.Since(at)
+		}
+	}
+
+	// Then the replica's role, every 20 ms, until it is master; then every surviving
+	// node's cluster_state, every 100 ms, until all are ok again.
+	if fault == "kill-pair" {
+		// Nothing will be promoted and the cluster stays down: give FAIL its time.
+		time.Sleep(time.Until(at.Add(3 * nodeTimeout)))
+		replicas = nil
+	}
+	var rconns []*Conn
+	for _, r := range replicas {
+		conn, err := Dial(r.Addr(), 2*time.Second)
+		if err != nil {
+			return run, err
+		}
+		defer conn.Close()
+		rconns = append(rconns, conn)
+	}
+	for promoted := len(rconns) == 0; !promoted && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		for _, conn := range rconns {
+			promoted = promoted || answersMaster(conn)
+		}
+	}
+	for ok := fault == "kill-pair"; !ok && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		ok = true
+		for _, conn := range others {
+			info, err := String(conn.Do("CLUSTER", "INFO"))
+			if err != nil {
+				return run, err
+			}
+			if !strings.Contains(info, "cluster_state:ok") {
+				ok = false
+				break
+			}
+		}
+	}
+	after, err := readCPU()
+	if err != nil {
+		return run, err
+	}
+	run.CPUBusy = after.busySince(before)
+
+	for _, s := range c.Servers {
+		if slices.Contains(killed, s) {
+			continue
+		}
+		lines, err := ReadLog(filepath.Join(s.Dir, "redis.log"))
+		if err != nil {
+			return run, err
+		}
+		isReplica := false
+		for _, r := range replicas {
+			isReplica = isReplica || r == s
+		}
+		for _, l := range lines {
+			d := l.At.Sub(at)
+			if d < 0 {
+				continue
+			}
+			switch {
+			case l.Text == fmt.Sprintf("Marking node %s as failing (quorum reached).", id) ||
+				strings.HasPrefix(l.Text, "FAIL message received from ") && strings.HasSuffix(l.Text, " about "+id):
+				if run.Fail == 0 || d < run.Fail {
+					run.Fail = d
+				}
+			case isReplica && l.Text == "Failover election won: I'm the new master.":
+				if run.Promoted == 0 || d < run.Promoted {
+					run.Promoted = d
+				}
+			case l.Text == "Cluster state changed: ok":
+				run.OK = max(run.OK, d)
+			}
+		}
+	}
+	if run.Fail == 0 || fault != "kill-pair" && (run.Promoted == 0 || run.OK == 0) {
+		return run, fmt.Errorf("live: no complete failover within %v of the kill: %+v", deadline.Sub(at), run)
+	}
+	return run, nil
+}
+
+// flagsOf returns the flags of node id in a CLUSTER NODES text, without parsing the
+// other lines: on a large cluster the poll must stay light. Only a line that starts with
+// id is id's: a replica's line names its master's ID too.
+func flagsOf(text, id string) (map[string]bool, bool) {
+	i := 0
+	if !strings.HasPrefix(text, id+" ") {
+		i = strings.Index(text, "\n"+id+" ")
+		if i < 0 {
+			return nil, false
+		}
+		i++
+	}
+	line := text[i:]
+	if j := strings.IndexByte(line, '\n'); j >= 0 {
+		line = line[:j]
+	}
+	f := strings.Fields(line)
+	if len(f) < 3 {
+		return nil, false
+	}
+	flags := map[string]bool{}
+	for _, fl := range strings.Split(f[2], ",") {
+		flags[fl] = true
+	}
+	return flags, true
+}
+
+// cpuTimes are the host's CPU times from /proc/stat's "cpu" line, in clock ticks.
+type cpuTimes struct{ idle, total uint64 }
+
+func readCPU() (cpuTimes, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return cpuTimes{}, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		return cpuTimes{}, errors.New("live: /proc/stat: no cpu line")
+	}
+	var t cpuTimes
+	for i, s := range f[1:] {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return cpuTimes{}, fmt.Errorf("live: /proc/stat: %w", err)
+		}
+		if i >= 8 { // guest and guest_nice are already in user and nice
+			break
+		}
+		t.total += v
+		if i == 3 || i == 4 { // idle, iowait
+			t.idle += v
+		}
+	}
+	return t, nil
+}
+
+func (t cpuTimes) busySince(before cpuTimes) float64 {
+	total := t.total - before.total
+	if total == 0 {
+		return 0
+	}
+	return 1 - float64(t.idle-before.idle)/float64(total)
+}
