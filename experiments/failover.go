@@ -43,6 +43,16 @@ type FailoverConfig struct {
 	Workers int `json:"-"`
 }
 
+// AtATime is how many runs RunFailover runs at a time: simulated runs share nothing and go
+// on every core (Workers, or GOMAXPROCS); live runs share the machine's ports and CPU
+// with the servers they measure, and go one at a time.
+func (cfg FailoverConfig) AtATime() int {
+	if cfg.Live {
+		return 1
+	}
+	return cmp.Or(cfg.Workers, runtime.GOMAXPROCS(0))
+}
+
 // DefaultFailoverConfig is what `go run ./experiments/failover` runs with no flags: the
 // seed tutorial's 3 masters + 3 replicas at the 1 s node timeout of the real recordings,
 // a SIGKILL, under DefaultLoad.
@@ -75,8 +85,12 @@ func (cfg FailoverConfig) Validate() error {
 	case cfg.NodeTimeout > MaxNodeTimeout:
 		return fmt.Errorf("failover: node timeout %v: want at most %v", cfg.NodeTimeout, MaxNodeTimeout)
 	}
-	if _, err := ParseFault(cfg.Fault); err != nil {
+	fault, err := ParseFault(cfg.Fault)
+	if err != nil {
 		return fmt.Errorf("failover: %w", err)
+	}
+	if (fault == KillTwo || fault == KillPair) && (cfg.Load.Rate != 0 || cfg.Live) {
+		return fmt.Errorf("failover: fault %s: simulated without client load only (-rate 0): the load's accounting follows one failed master", fault)
 	}
 	if cfg.Live && cfg.Trace != nil {
 		return errLiveTrace
@@ -98,7 +112,7 @@ type FailoverResult struct {
 	Runs        []FailoverTiming `json:"runs"`
 	Summary     []PhaseSummary   `json:"summary"`
 	LoadSummary *LoadSummary     `json:"load_summary,omitempty"`
-	Real        []RealFailover   `json:"-"` // the recordings at this node timeout
+	Real        []RealFailover   `json:"-"` // the recordings of this fault at this node timeout and cluster size
 	Timeline    []AppRequest     `json:"-"`
 	// FirstAnomaly is porcupine's verdict on the first run whose history is not
 	// linearizable (seed FirstAnomalySeed), with that history, for WriteHTML; nil when every
@@ -146,7 +160,7 @@ type Quantile struct {
 
 // A FailoverPhase reads one phase's time from a simulated run and from a real recording.
 type FailoverPhase struct {
-	Name string // pfail, fail, promoted
+	Name string // pfail, fail, promoted, ok
 	Sim  func(FailoverTiming) time.Duration
 	Real func(RealFailover) time.Duration
 }
@@ -156,10 +170,11 @@ var failoverPhases = [...]FailoverPhase{
 	{"pfail", func(t FailoverTiming) time.Duration { return t.PFail }, func(r RealFailover) time.Duration { return r.PFail }},
 	{"fail", func(t FailoverTiming) time.Duration { return t.Fail }, func(r RealFailover) time.Duration { return r.Fail }},
 	{"promoted", func(t FailoverTiming) time.Duration { return t.Promoted }, func(r RealFailover) time.Duration { return r.Promoted }},
+	{"ok", func(t FailoverTiming) time.Duration { return t.OK }, func(r RealFailover) time.Duration { return r.OK }},
 }
 
 // FailoverPhases returns the phases every failover summary and figure reports, in order:
-// pfail, fail, promoted.
+// pfail, fail, promoted, ok (the last surviving node's cluster_state back to ok).
 func FailoverPhases() []FailoverPhase { return slices.Clone(failoverPhases[:]) }
 
 // RunFailover simulates cfg.Runs failovers with MeasureFailover: each builds the
@@ -215,18 +230,12 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 		}
 		return tm, nil
 	}
-	// Simulated runs share nothing and go on every core; live runs share the machine's
-	// ports and CPU with the servers they measure, and go one at a time.
-	workers := cmp.Or(cfg.Workers, runtime.GOMAXPROCS(0))
-	if cfg.Live {
-		workers = 1
-	}
 	finished := func(done int) {
 		if cfg.Progress != nil && (done%50 == 0 || done == len(mine) || cfg.Live) {
 			fmt.Fprintf(cfg.Progress, "failover: %d/%d runs\n", done, len(mine))
 		}
 	}
-	runs, err := inParallel(len(mine), workers, one, finished)
+	runs, err := inParallel(len(mine), cfg.AtATime(), one, finished)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +265,8 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 }
 
 // summarise adds the summaries of res.Runs: each phase next to the real recordings at the
-// same node timeout, and under load what the application saw.
+// same node timeout, cluster size and fault (all recordings have one replica per master),
+// and under load what the application saw.
 func (res *FailoverResult) summarise() error {
 	cfg := res.Config
 	real, err := RealFailovers()
@@ -265,7 +275,7 @@ func (res *FailoverResult) summarise() error {
 	}
 	var recorded []RealFailover
 	for _, r := range real {
-		if r.NodeTimeout == cfg.NodeTimeout {
+		if r.NodeTimeout == cfg.NodeTimeout && r.Masters == cfg.Masters && r.Fault == cfg.Fault && cfg.Replicas == 1 {
 			recorded = append(recorded, r)
 		}
 	}
@@ -361,12 +371,17 @@ func WriteFailoverCSV(w io.Writer, res *FailoverResult) error {
 	if res == nil {
 		return errors.New("failover: no result")
 	}
-	header := []string{"seed", "pfail_ms", "fail_ms", "promoted_ms", "promoted_replica"}
+	header, rows := failoverCSV(res)
+	return writeCSV(w, header, rows)
+}
+
+// failoverCSV returns WriteFailoverCSV's header and rows.
+func failoverCSV(res *FailoverResult) (header []string, rows [][]string) {
+	header = []string{"seed", "pfail_ms", "fail_ms", "promoted_ms", "promoted_replica"}
 	if res.LoadSummary != nil {
 		header = append(header, "unserved_ms", "requests", "failed", "redirected", "acked_writes", "lost_writes")
 	}
 	itoa := strconv.Itoa
-	var rows [][]string
 	for _, r := range res.Runs {
 		row := []string{strconv.FormatUint(r.Seed, 10), msSeen(r.PFail), msSeen(r.Fail), msSeen(r.Promoted), r.Replica}
 		if l := r.Load; l != nil {
@@ -378,17 +393,19 @@ func WriteFailoverCSV(w io.Writer, res *FailoverResult) error {
 		}
 		rows = append(rows, row)
 	}
-	return writeCSV(w, header, rows)
+	return header, rows
 }
 
 // WriteFailoverTable prints the phase summaries as a table, simulation next to reality,
 // and under load what the application saw.
 func WriteFailoverTable(w io.Writer, res *FailoverResult) error {
 	c := res.Config
-	what := "Failover of a master"
-	if c.Fault == "isolate" {
-		what = "Failover of a master isolated from the cluster (not from its clients)"
-	}
+	what := map[string]string{
+		"kill":      "Failover of a master",
+		"isolate":   "Failover of a master isolated from the cluster (not from its clients)",
+		"kill2":     "Two masters killed at once, times of the first",
+		"kill-pair": "A master killed with its replica (nothing to promote)",
+	}[c.Fault]
 	fmt.Fprintf(w, "%s at node timeout %v: %d masters × %d replicas, %d simulated runs (seeds %d..%d)\n\n",
 		what, c.NodeTimeout, c.Masters, c.Replicas, len(res.Runs), c.Seed, c.Seed+uint64(len(res.Runs))-1)
 	fmt.Fprintf(w, "%-9s %-5s %5s %7s %7s %7s %7s %7s\n", "phase", "", "n", "min", "p10", "median", "p90", "max")

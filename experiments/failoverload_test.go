@@ -133,7 +133,7 @@ func TestLoadErrors(t *testing.T) {
 		assert.EqualError(t, err, tc.err)
 	}
 	_, err := ParseFault("partition")
-	assert.EqualError(t, err, `fault "partition": want kill or isolate`)
+	assert.EqualError(t, err, `fault "partition": want kill, isolate, kill2 or kill-pair`)
 }
 
 // A failover run refuses, before it builds anything, a cluster beyond Redis's 1000 nodes
@@ -147,7 +147,7 @@ func TestFailoverConfigBounds(t *testing.T) {
 		{func(c *FailoverConfig) { c.Masters, c.Replicas = 334, 2 }, "failover: 334 masters with 2 replicas each: Redis Cluster goes to 1000 nodes at most"},
 		{func(c *FailoverConfig) { c.NodeTimeout = 100 * time.Hour }, "failover: node timeout 100h0m0s: want at most 1h0m0s"},
 		{func(c *FailoverConfig) { c.Load.Clients = 1_000_000 }, "failover: load: clients 1000000: want 1 to 10000"},
-		{func(c *FailoverConfig) { c.Fault = "partition" }, `failover: fault "partition": want kill or isolate`},
+		{func(c *FailoverConfig) { c.Fault = "partition" }, `failover: fault "partition": want kill, isolate, kill2 or kill-pair`},
 	} {
 		cfg := DefaultFailoverConfig()
 		tc.edit(&cfg)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kvplace/kvplace/sim"
@@ -27,8 +28,11 @@ type FailoverTiming struct {
 	// LastPFail is when the last surviving master first flagged it PFAIL: with two
 	// surviving masters, FAIL needs both suspicions and cannot come earlier.
 	LastPFail time.Duration
-	Replica   string // the promoted replica's address
-	Load      *LoadOutcome
+	// OK is when the last surviving node changed its cluster_state to ok, after the
+	// fault: the cluster serves every slot everywhere again. Zero if none changed.
+	OK      time.Duration `json:",omitempty"`
+	Replica string        // the promoted replica's address
+	Load    *LoadOutcome
 	// Trace is the run's whole trace when the cluster was built with Options.Trace.
 	Trace *sim.Trace `json:"-"`
 }
@@ -45,27 +49,31 @@ const (
 	// writes that its replica never receives until it notices, after a node timeout, that
 	// it lost the majority.
 	Isolate
+	// KillTwo SIGKILLs the first two masters at once; the times are the first one's.
+	// With 3 masters the one left is no majority, and neither is ever marked FAIL.
+	KillTwo
+	// KillPair SIGKILLs the first master and its replicas at once: nothing is promoted,
+	// and with cluster-require-full-coverage the cluster stays down.
+	KillPair
 )
 
+var faultNames = [...]string{Kill: "kill", Isolate: "isolate", KillTwo: "kill2", KillPair: "kill-pair"}
+
 func (f Fault) String() string {
-	switch f {
-	case Kill:
-		return "kill"
-	case Isolate:
-		return "isolate"
+	if int(f) < len(faultNames) {
+		return faultNames[f]
 	}
 	return fmt.Sprintf("fault(%d)", uint8(f))
 }
 
-// ParseFault reads "kill" or "isolate".
+// ParseFault reads "kill", "isolate", "kill2" or "kill-pair".
 func ParseFault(s string) (Fault, error) {
-	switch s {
-	case "kill":
-		return Kill, nil
-	case "isolate":
-		return Isolate, nil
+	for f, name := range faultNames {
+		if s == name {
+			return Fault(f), nil
+		}
 	}
-	return 0, fmt.Errorf("fault %q: want kill or isolate", s)
+	return 0, fmt.Errorf("fault %q: want kill, isolate, kill2 or kill-pair", s)
 }
 
 // Load is application traffic during a failover measurement: Rate requests per second
@@ -197,8 +205,11 @@ func MeasureFailoverUnder(opt cluster.Options, fault Fault, load *Load) (Failove
 			return FailoverTiming{}, err
 		}
 	}
-	if fault != Kill && fault != Isolate {
+	switch {
+	case int(fault) >= len(faultNames):
 		return FailoverTiming{}, fmt.Errorf("measure: unknown %v", fault)
+	case load != nil && (fault == KillTwo || fault == KillPair):
+		return FailoverTiming{}, fmt.Errorf("measure: %v is measured without client load: the load's accounting follows one failed master", fault)
 	}
 	observe := load.observe(opt.Config.NodeTimeout)
 	c, procs, err := rediscli.Build(opt)
@@ -221,6 +232,16 @@ func MeasureFailoverUnder(opt cluster.Options, fault Fault, load *Load) (Failove
 	switch fault {
 	case Kill:
 		c.Kill(victim)
+	case KillTwo:
+		c.Kill(victim)
+		c.Kill(procs[1])
+	case KillPair:
+		c.Kill(victim)
+		for _, p := range procs { // in order: a map's would differ from run to run
+			if watch.replicas[p] {
+				c.Kill(p)
+			}
+		}
 	case Isolate:
 		var rest []int
 		for _, p := range procs[1:] {
@@ -425,7 +446,8 @@ func WatchFailover(c *cluster.Cluster, victim *cluster.Process) *FailoverWatch {
 }
 
 // Timing reads the times from the start of the watch to the first PFAIL flag set by a
-// master, the first FAIL, and the promotion of one of the victim's replicas.
+// master, the first FAIL, the promotion of one of the victim's replicas, and the last
+// surviving node's return to cluster_state:ok.
 func (w *FailoverWatch) Timing(seed uint64) FailoverTiming {
 	t := FailoverTiming{Seed: seed}
 	first := func(cur *time.Duration, at sim.Time) {
@@ -446,6 +468,8 @@ func (w *FailoverWatch) Timing(seed uint64) FailoverTiming {
 				continue
 			}
 			switch {
+			case e.Kind == cluster.EvState && strings.HasSuffix(e.Text, ": ok"):
+				t.OK = max(t.OK, e.At.Sub(w.at))
 			case e.Kind == cluster.EvPFail && e.About == w.id && n.IsMaster() && !isReplicaOf(n, w.id):
 				first(&t.PFail, e.At)
 				first(&mine, e.At)

@@ -21,7 +21,15 @@ func TestParseRecordingErrors(t *testing.T) {
 	require.EqualError(t, err, `x.txt line 2: fail_ms="soon" is not a number of milliseconds`)
 	runs, err := parseRecording("x.txt", "node_timeout_ms=1000 trial=7 pfail_ms=1 fail_ms=2 promoted_ms=3 election_delayed for 9\n")
 	require.NoError(t, err)
-	require.Equal(t, []RealFailover{{Source: "x.txt", Trial: 7, NodeTimeout: time.Second, PFail: time.Millisecond, Fail: 2 * time.Millisecond, Promoted: 3 * time.Millisecond}}, runs)
+	require.Equal(t, []RealFailover{{Source: "x.txt", Trial: 7, NodeTimeout: time.Second, PFail: time.Millisecond, Fail: 2 * time.Millisecond, Promoted: 3 * time.Millisecond, Masters: 3, Fault: "kill"}}, runs)
+	runs, err = parseRecording("x.txt", "masters=30 node_timeout_ms=2000 fault=kill trial=1 pfail_ms=2 fail_ms=3 promoted_ms=4 ok_ms=5 poll_ms=6 cpu_busy=0.25 load1=0.1\n")
+	require.NoError(t, err)
+	require.Equal(t, []RealFailover{{Source: "x.txt", Trial: 1, NodeTimeout: 2 * time.Second, PFail: 2 * time.Millisecond, Fail: 3 * time.Millisecond,
+		Promoted: 4 * time.Millisecond, OK: 5 * time.Millisecond, PollEvery: 6 * time.Millisecond, CPUBusy: 0.25, Masters: 30, Fault: "kill"}}, runs)
+	_, err = parseRecording("x.txt", "masters=two node_timeout_ms=1000 trial=1 pfail_ms=1 fail_ms=2 promoted_ms=3\n")
+	require.EqualError(t, err, `x.txt line 1: masters="two" is not a number of masters (3 or more)`)
+	_, err = parseRecording("x.txt", "node_timeout_ms=1000 trial=1 pfail_ms=1 fail_ms=2 promoted_ms=3 cpu_busy=1.5\n")
+	require.EqualError(t, err, `x.txt line 1: cpu_busy="1.5" is not a share from 0 to 1`)
 }
 
 // simulateFailovers runs MeasureFailover for seeds 1..n at one node timeout and returns the
@@ -89,6 +97,9 @@ func TestFailoverTimingMatchesRealRedis(t *testing.T) {
 	}
 	byTimeout := map[int][]*set{}
 	for _, r := range all {
+		if r.Masters != 3 || r.Fault != "kill" {
+			continue // TestSizedFailoverMatchesRealRedis
+		}
 		ms := int(r.NodeTimeout.Milliseconds())
 		sets := byTimeout[ms]
 		if len(sets) == 0 || sets[len(sets)-1].file != r.Source {

@@ -29,6 +29,20 @@ type RealFailover struct {
 	// LastPFail is when the last surviving master showed it "fail?" (or "fail"); zero in
 	// recordings made before it was measured.
 	LastPFail time.Duration
+	// Masters is the cluster's size in masters, each with one replica: 3 in the
+	// recordings that do not say (the seed tutorial's 3 + 3).
+	Masters int
+	// OK is when the last surviving node said cluster_state:ok again; zero in recordings
+	// that did not measure it.
+	OK time.Duration
+	// CPUBusy is the host's CPU share in use during the trial, where recorded (else 0).
+	CPUBusy float64
+	// Fault is how the master was taken away (as experiments' faults are named): "kill"
+	// in the recordings that do not say.
+	Fault string
+	// PollEvery is how late PFail can be, where the recorder polled masters in turn and
+	// said so (poll_ms); zero where it did not.
+	PollEvery time.Duration
 }
 
 // RealFailovers returns every recorded real failover, file by file in name order.
@@ -53,7 +67,8 @@ func RealFailovers() ([]RealFailover, error) {
 }
 
 // parseRecording reads lines of key=value words (node_timeout_ms, trial, pfail_ms, fail_ms,
-// promoted_ms, and optionally last_pfail_ms; other words are ignored), skipping blank lines and # comments.
+// promoted_ms, and optionally last_pfail_ms, masters, fault, ok_ms, poll_ms and cpu_busy; other words are
+// ignored), skipping blank lines and # comments.
 func parseRecording(source, text string) ([]RealFailover, error) {
 	var runs []RealFailover
 	sc := bufio.NewScanner(strings.NewReader(text))
@@ -81,12 +96,30 @@ func parseRecording(source, text string) ([]RealFailover, error) {
 		for _, f := range []struct {
 			key string
 			dst *time.Duration
-		}{{"node_timeout_ms", &r.NodeTimeout}, {"pfail_ms", &r.PFail}, {"fail_ms", &r.Fail}, {"promoted_ms", &r.Promoted}, {"last_pfail_ms", &r.LastPFail}} {
-			if _, ok := kv[f.key]; !ok && f.key == "last_pfail_ms" {
+		}{{"node_timeout_ms", &r.NodeTimeout}, {"pfail_ms", &r.PFail}, {"fail_ms", &r.Fail}, {"promoted_ms", &r.Promoted}, {"last_pfail_ms", &r.LastPFail}, {"ok_ms", &r.OK}, {"poll_ms", &r.PollEvery}} {
+			if _, ok := kv[f.key]; !ok && (f.key == "last_pfail_ms" || f.key == "ok_ms" || f.key == "poll_ms") {
 				continue // optional
 			}
 			if *f.dst, err = ms(f.key); err != nil {
 				return nil, err
+			}
+		}
+		r.Fault = "kill"
+		if v, ok := kv["fault"]; ok {
+			if _, err := ParseFault(v); err != nil {
+				return nil, fmt.Errorf("%s line %d: %w", source, n, err)
+			}
+			r.Fault = v
+		}
+		r.Masters = 3
+		if v, ok := kv["masters"]; ok {
+			if r.Masters, err = strconv.Atoi(v); err != nil || r.Masters < 3 {
+				return nil, fmt.Errorf("%s line %d: masters=%q is not a number of masters (3 or more)", source, n, v)
+			}
+		}
+		if v, ok := kv["cpu_busy"]; ok {
+			if r.CPUBusy, err = strconv.ParseFloat(v, 64); err != nil || r.CPUBusy < 0 || r.CPUBusy > 1 {
+				return nil, fmt.Errorf("%s line %d: cpu_busy=%q is not a share from 0 to 1", source, n, v)
 			}
 		}
 		runs = append(runs, r)

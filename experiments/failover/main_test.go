@@ -41,7 +41,7 @@ func TestBadFlags(t *testing.T) {
 	assert.ErrorContains(t, run([]string{"-csv", "-json"}, &out, &errs), "exclude each other")
 	assert.ErrorContains(t, run([]string{"extra"}, &out, &errs), `unexpected argument "extra"`)
 	assert.Error(t, run([]string{"-node-timeout", "soon"}, &out, &errs))
-	assert.ErrorContains(t, run([]string{"-fault", "reboot", "-q"}, &out, &errs), `fault "reboot": want kill or isolate`)
+	assert.ErrorContains(t, run([]string{"-fault", "reboot", "-q"}, &out, &errs), `fault "reboot": want kill, isolate, kill2 or kill-pair`)
 	assert.ErrorContains(t, run([]string{"-rate", "-5", "-q"}, &out, &errs), "load: rate -5 requests/s")
 	assert.ErrorContains(t, run([]string{"-observe", "-1s", "-q"}, &out, &errs), "load: observe -1s")
 	err := run([]string{"-live", "-trace", "t.json", "-q"}, &out, &errs)
@@ -197,4 +197,57 @@ func TestShardsAsProcesses(t *testing.T) {
 	var whole, errs bytes.Buffer
 	require.NoError(t, run([]string{"-runs", "4", "-csv", "-q"}, &whole, &errs))
 	assert.Equal(t, whole.String(), string(merged))
+}
+
+// TestSweepMasters: -sweep-masters runs each size with the same seeds, prints a table
+// (or CSV with the size first) and draws failover-sweep; the same flags give the same
+// bytes.
+func TestSweepMasters(t *testing.T) {
+	args := []string{"-sweep-masters", "3,5", "-runs", "3", "-rate", "0", "-node-timeout", "2s", "-q"}
+	var outs [2]string
+	dir := t.TempDir() // one folder, so that the lists of figures written agree too
+	for i := range outs {
+		var out, errs bytes.Buffer
+		require.NoError(t, run(append(args, "-out", dir), &out, &errs))
+		outs[i] = out.String()
+		assert.FileExists(t, filepath.Join(dir, "failover-sweep.png"))
+		assert.FileExists(t, filepath.Join(dir, "failover-sweep.svg"))
+	}
+	assert.Equal(t, outs[0], outs[1], "same seeds, same table")
+	assert.Contains(t, outs[0], "Failover against cluster size: kill at node timeout 2s, 1 replica(s) per master, 3 simulated runs a size (seeds 1..3)")
+	assert.Regexp(t, `(?m)^      5 pfail +\d+ +\d+ +\d+ \|`, outs[0])
+	assert.Regexp(t, `(?m)^        ok +\d+ +\d+ +\d+ \|`, outs[0])
+
+	var csv, errs bytes.Buffer
+	require.NoError(t, run(append(args, "-csv"), &csv, &errs))
+	lines := strings.Split(strings.TrimSpace(csv.String()), "\n")
+	require.Len(t, lines, 7)
+	assert.Equal(t, "masters,seed,pfail_ms,fail_ms,promoted_ms,promoted_replica", lines[0])
+	assert.Regexp(t, `^3,1,\d+,\d+,\d+,127\.0\.0\.1:\d+$`, lines[1])
+	assert.Regexp(t, `^5,3,\d+,\d+,\d+,127\.0\.0\.1:\d+$`, lines[6])
+
+	for _, bad := range [][]string{
+		{"-sweep-masters", "3,5", "-masters", "4"},
+		{"-sweep-masters", "3,5", "-shard", "0/2", "-csv"},
+		{"-sweep-masters", "3,x"},
+	} {
+		err := run(append(bad, "-q"), &csv, &errs)
+		assert.True(t, command.IsUsage(err), "%v: %v", bad, err)
+	}
+	assert.ErrorContains(t, run([]string{"-sweep-masters", "3,2", "-q"}, &csv, &errs), "failover: masters 2")
+}
+
+// TestDoubleFaults: kill2 and kill-pair run without client load only; kill-pair
+// promotes nothing and never brings the cluster back to ok.
+func TestDoubleFaults(t *testing.T) {
+	var out, errs bytes.Buffer
+	assert.ErrorContains(t, run([]string{"-fault", "kill2", "-q"}, &out, &errs), "fault kill2: simulated without client load only (-rate 0)")
+	require.NoError(t, run([]string{"-fault", "kill-pair", "-rate", "0", "-runs", "2", "-masters", "5", "-q", "-out", ""}, &out, &errs))
+	assert.Contains(t, out.String(), "A master killed with its replica (nothing to promote)")
+	assert.Regexp(t, `(?m)^promoted  sim +0 `, out.String())
+	assert.Regexp(t, `(?m)^ok        sim +0 `, out.String())
+	out.Reset()
+	require.NoError(t, run([]string{"-fault", "kill2", "-rate", "0", "-runs", "2", "-masters", "5", "-q", "-out", ""}, &out, &errs))
+	assert.Contains(t, out.String(), "Two masters killed at once, times of the first")
+	assert.Regexp(t, `(?m)^promoted  sim +2 `, out.String())
 }
