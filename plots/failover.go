@@ -173,11 +173,11 @@ func timelineFigure(res *experiments.FailoverResult) (Figure, error) {
 func distributionFigure(res *experiments.FailoverResult) (Figure, error) {
 	p := plot.New()
 	c := res.Config
-	p.Title.Text = fmt.Sprintf("Time from %s to PFAIL, FAIL and promotion at node timeout %v: %d simulated runs, %d real",
+	p.Title.Text = fmt.Sprintf("Time from %s to PFAIL, FAIL, promotion and ok at node timeout %v: %d simulated runs, %d real",
 		c.Fault, c.NodeTimeout, len(res.Runs), len(res.Real))
 	p.X.Label.Text = "milliseconds after the fault"
 	p.Y.Label.Text = "fraction of runs"
-	label := map[string]string{"pfail": "PFAIL", "fail": "FAIL", "promoted": "promoted"}
+	label := map[string]string{"pfail": "PFAIL", "fail": "FAIL", "promoted": "promoted", "ok": "cluster_state ok everywhere"}
 	for i, ph := range experiments.FailoverPhases() {
 		var sim, real []float64
 		for _, r := range res.Runs {
@@ -186,7 +186,9 @@ func distributionFigure(res *experiments.FailoverResult) (Figure, error) {
 			}
 		}
 		for _, r := range res.Real {
-			real = append(real, float64(ph.Real(r).Milliseconds()))
+			if d := ph.Real(r); d > 0 { // zero: not recorded (the 3 + 3 recordings have no ok)
+				real = append(real, float64(d.Milliseconds()))
+			}
 		}
 		if len(sim) > 0 {
 			l, err := plotter.NewLine(ecdf(sim, true))
@@ -208,10 +210,12 @@ func distributionFigure(res *experiments.FailoverResult) (Figure, error) {
 			p.Legend.Add(label[ph.Name]+", real Redis 7.0.15", s)
 		}
 	}
+	// Bottom right, small: the curves rise to the right, so that corner stays empty.
 	p.Legend.Top = false
 	p.Legend.Left = false
 	p.Legend.XOffs = -vg.Points(10)
 	p.Legend.YOffs = vg.Points(10)
+	p.Legend.TextStyle.Font.Size = vg.Points(9)
 	p.Y.Min, p.Y.Max = 0, 1
 	p.X.Tick.Marker, p.Y.Tick.Marker = linearTicks{}, linearTicks{}
 	grid := plotter.NewGrid()

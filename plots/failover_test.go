@@ -82,3 +82,21 @@ func TestMovementFiguresWithoutScaling(t *testing.T) {
 	assert.Equal(t, "movement-crash.png", filepath.Base(paths[0]))
 	assert.Equal(t, "movement-ring-10.png", filepath.Base(paths[2]))
 }
+
+// TestFailoverSweepFigureRepeats: the same sweep gives the same figure bytes.
+func TestFailoverSweepFigureRepeats(t *testing.T) {
+	cfg := experiments.DefaultFailoverConfig()
+	cfg.Runs, cfg.Load.Rate = 2, 0
+	var svgs [2][]byte
+	for i := range svgs {
+		sw, err := experiments.RunFailoverSweep(cfg, []int{3, 4})
+		require.NoError(t, err)
+		dir := t.TempDir()
+		paths, err := FailoverSweepFigure(sw, dir)
+		require.NoError(t, err)
+		require.Len(t, paths, 2)
+		svgs[i], err = os.ReadFile(filepath.Join(dir, "failover-sweep.svg"))
+		require.NoError(t, err)
+	}
+	assert.Equal(t, svgs[0], svgs[1])
+}

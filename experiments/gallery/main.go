@@ -1,5 +1,6 @@
 // Command gallery regenerates the figures the README shows, from the default run of every
-// experiment (and the failover experiment with -fault isolate), into plots/gallery. It takes
+// experiment (and the failover experiment with -fault isolate, and its sweep over cluster
+// sizes), into plots/gallery. It takes
 // about two and a half minutes on 2 cores (2 min 39 s measured), most of it simulating 1000
 // nodes. Run it from the repository root:
 //
@@ -10,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/kvplace/kvplace/experiments"
 	"github.com/kvplace/kvplace/internal/command"
@@ -60,6 +62,20 @@ func run(dir string) error {
 		}
 		paths = append(paths, more...)
 	}
+	// Failover against cluster size, at node timeout 2 s, where real clusters of 30 and 60
+	// masters were recorded.
+	wcfg := experiments.DefaultFailoverConfig()
+	wcfg.Runs, wcfg.NodeTimeout, wcfg.Load.Rate = 50, 2*time.Second, 0
+	wcfg.Progress = command.Progress(os.Stderr)
+	sw, err := experiments.RunFailoverSweep(wcfg, []int{3, 10, 30, 60})
+	if err != nil {
+		return err
+	}
+	more, err := plots.FailoverSweepFigure(sw, dir)
+	if err != nil {
+		return err
+	}
+	paths = append(paths, more...)
 	// Scaling 3 → 10 → 3 and crashes, for each scheme inside the simulated cluster.
 	mcfg := experiments.DefaultMovementConfig()
 	mcfg.Progress = command.Progress(os.Stderr)
@@ -67,7 +83,7 @@ func run(dir string) error {
 	if err != nil {
 		return err
 	}
-	more, err := plots.MovementFigures(mres, dir)
+	more, err = plots.MovementFigures(mres, dir)
 	if err != nil {
 		return err
 	}
