@@ -12,6 +12,10 @@ import (
 	"time"
 )
 
+// ErrSetup wraps MeasureSizedFailover's failures to start the cluster, before any fault:
+// a recorder may try again.
+var ErrSetup = errors.New("live: the cluster did not come up")
+
 // A SizedFailover is one real failover measured on a cluster of many nodes, by
 // MeasureSizedFailover. Times are from the kill; 0 means it was not seen.
 type SizedFailover struct {
@@ -56,7 +60,7 @@ func MeasureSizedFailover(dir string, ports []int, masters int, nodeTimeout time
 	c, err := StartCluster(ClusterSpec{Dir: dir, Ports: ports, Masters: masters, Replicas: 1,
 		Args: []string{"--cluster-node-timeout", strconv.FormatInt(nodeTimeout.Milliseconds(), 10)}})
 	if err != nil {
-		return run, err
+		return run, fmt.Errorf("%w: %w", ErrSetup, err)
 	}
 	defer c.Close()
 	time.Sleep(15*time.Second + time.Duration(rand.Int64N(int64(time.Second))))

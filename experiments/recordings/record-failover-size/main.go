@@ -21,6 +21,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -87,6 +88,13 @@ func record(masters, timeouts []int, faults []string, runs int) error {
 			for _, ms := range timeouts {
 				for trial := 1; trial <= runs; trial++ {
 					r, err := once(ports, m, time.Duration(ms)*time.Millisecond, fault)
+					for retry := 1; errors.Is(err, live.ErrSetup) && retry <= 3; retry++ {
+						// The cluster did not come up (at 60 masters on 2 cores, replicas can
+						// take over a minute to sync): that says nothing about failover, so
+						// say so and start again.
+						fmt.Printf("# trial %d: %v; again\n", trial, err)
+						r, err = once(ports, m, time.Duration(ms)*time.Millisecond, fault)
+					}
 					if err != nil {
 						return fmt.Errorf("%d masters, %s, node timeout %d ms, trial %d: %w", m, fault, ms, trial, err)
 					}
