@@ -70,7 +70,7 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 	}
 	// The extremes of a distribution need many draws: at 40 seeds the slowest simulated
 	// FAIL at 30 masters fell 48 ms short of the slowest of 30 real ones (a first recording,
-// whose PFAIL polling was wrong), at 100 seeds 7 ms.
+	// whose PFAIL polling was wrong), at 100 seeds 7 ms.
 	// By default 100 seeds, and the range may fall short of a real extreme by 3 %, as in
 	// TestFailoverTimingMatchesRealRedis; KVPLACE_HEAVY=1 runs 200 and allows no shortfall.
 	seeds, slack := 100, 0.03
