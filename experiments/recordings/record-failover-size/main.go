@@ -29,6 +29,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kvplace/kvplace/experiments"
 	"github.com/kvplace/kvplace/sim/live"
 )
 
@@ -42,14 +43,14 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	masters, err1 := ints(*mastersText, 3, 500)
-	timeouts, err2 := ints(*timeoutsText, 100, 3600000)
+	masters, err1 := ints("masters", *mastersText, 3, 500)
+	timeouts, err2 := ints("node-timeouts", *timeoutsText, 100, 3600000)
 	switch {
 	case err1 != nil:
-		fmt.Fprintf(os.Stderr, "record-failover-size: -masters: %v\n", err1)
+		fmt.Fprintf(os.Stderr, "record-failover-size: %v\n", err1)
 		os.Exit(2)
 	case err2 != nil:
-		fmt.Fprintf(os.Stderr, "record-failover-size: -node-timeouts: %v\n", err2)
+		fmt.Fprintf(os.Stderr, "record-failover-size: %v\n", err2)
 		os.Exit(2)
 	case badFault(*faultsText) != "":
 		fmt.Fprintf(os.Stderr, "record-failover-size: -faults: %q is not kill, kill2 or kill-pair\n", badFault(*faultsText))
@@ -118,16 +119,21 @@ func once(ports []int, masters int, nodeTimeout time.Duration, fault string) (li
 	return live.MeasureSizedFailover(dir, ports, masters, nodeTimeout, fault)
 }
 
-func ints(text string, lo, hi int) ([]int, error) {
-	var out []int
-	for _, f := range strings.Split(text, ",") {
-		v, err := strconv.Atoi(f)
-		if err != nil || v < lo || v > hi {
-			return nil, fmt.Errorf("%q: want integers from %d to %d, comma-separated", text, lo, hi)
-		}
-		out = append(out, v)
+// ints reads a flag's comma-separated whole numbers, each from lo to hi.
+func ints(flag, text string, lo, hi int) ([]int, error) {
+	xs, err := experiments.ParseInts(flag, text)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	for _, v := range xs {
+		if v < lo || v > hi {
+			return nil, fmt.Errorf("-%s %q: %d is not from %d to %d", flag, text, v, lo, hi)
+		}
+	}
+	if len(xs) == 0 {
+		return nil, fmt.Errorf("-%s %q: no values", flag, text)
+	}
+	return xs, nil
 }
 
 func join(xs []int) string {
