@@ -1,8 +1,7 @@
 // Command gallery regenerates the figures the README shows, from the default run of every
 // experiment (and the failover experiment with -fault isolate, and its sweep over cluster
-// sizes), into plots/gallery. It takes
-// about three minutes on 2 cores (3 min 12 s measured on 2026-12-06), most of it simulating 1000
-// nodes. Run it from the repository root:
+// sizes), into plots/gallery. It takes about three minutes on 2 cores (3 min 12 s measured
+// on 2026-12-06), most of it simulating 1000 nodes. Run it from the repository root:
 //
 //	go run ./experiments/gallery
 package main
