@@ -53,6 +53,20 @@ func ParseShard(text string) (Shard, error) {
 // does not: a Kubernetes Indexed Job sets JOB_COMPLETION_INDEX but not its completions.
 const ShardCountEnv = "KVPLACE_SHARDS"
 
+// ArrayIndexVars are the variables by which batch systems tell an array job's task its
+// index, in the order ShardFromEnv reads them.
+var ArrayIndexVars = []string{"JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID", "AWS_BATCH_JOB_ARRAY_INDEX"}
+
+// ArrayIndexVar returns the first of ArrayIndexVars that getenv finds set, or "".
+func ArrayIndexVar(getenv func(string) string) string {
+	for _, name := range ArrayIndexVars {
+		if getenv(name) != "" {
+			return name
+		}
+	}
+	return ""
+}
+
 // ShardFromEnv reads the shard an array job's task is, from the variables batch systems
 // set, with getenv (os.Getenv): Kubernetes Indexed Jobs' JOB_COMPLETION_INDEX (with the
 // count in KVPLACE_SHARDS, or count when it is not 0), Slurm's SLURM_ARRAY_TASK_ID and

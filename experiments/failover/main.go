@@ -99,6 +99,10 @@ shard's file and prints what the whole run prints, the same bytes.`)
 		if command.Given(fs, "masters") || *shardText != "" || *jsonl || cfg.Live || *tracePath != "" {
 			return command.Usagef(fs, "-sweep-masters sets the sizes itself, and runs simulated, whole and untraced: not with -masters, -shard, -jsonl, -live or -trace")
 		}
+		if name := experiments.ArrayIndexVar(getenv); name != "" {
+			// Each task would run the whole sweep and print it: N copies, not N shares.
+			return fmt.Errorf("-sweep-masters runs whole, and %s=%q says this is one task of an array job: run the sweep outside the array, or shard a single size's runs", name, getenv(name))
+		}
 		sizes, err := experiments.ParseInts("sweep-masters", *sweep)
 		if err != nil {
 			return command.Usagef(fs, "%v", err)

@@ -235,6 +235,11 @@ func TestSweepMasters(t *testing.T) {
 		assert.True(t, command.IsUsage(err), "%v: %v", bad, err)
 	}
 	assert.ErrorContains(t, run([]string{"-sweep-masters", "3,2", "-q"}, &csv, &errs), "failover: masters 2")
+
+	// In an array job every task would print the whole sweep: refused, naming the variable.
+	getenv = func(k string) string { return map[string]string{"SLURM_ARRAY_TASK_ID": "3"}[k] }
+	defer func() { getenv = os.Getenv }()
+	assert.ErrorContains(t, run([]string{"-sweep-masters", "3,5", "-q"}, &csv, &errs), `SLURM_ARRAY_TASK_ID="3" says this is one task of an array job`)
 }
 
 // TestDoubleFaults: kill2 and kill-pair run without client load only; kill-pair
