@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kvplace/kvplace/sim"
@@ -246,67 +244,55 @@ type MigrationValue struct {
 }
 
 // RunMigration runs every cell's runs, Workers at a time; each run is a simulation of its
-// own, so the result is the same whatever the number of workers.
+// own, so the result is the same whatever the number of workers. When runs fail, the
+// error is that of the first failed run in cell order, also whatever the number of
+// workers, and no further run starts.
 func RunMigration(cfg MigrationConfig) (*MigrationResult, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	type job struct {
-		i   int
-		run MigrationRun
-	}
-	var jobs []job
+	var jobs []MigrationRun
 	for _, sc := range cfg.Schemes {
 		for _, t := range cfg.NodeTimeouts {
 			for _, p := range cfg.Pipelines {
 				for k := range cfg.Runs {
-					jobs = append(jobs, job{i: len(jobs), run: MigrationRun{Scheme: sc, NodeTimeout: t, Pipeline: p, Seed: cfg.Seed + uint64(k)}})
+					jobs = append(jobs, MigrationRun{Scheme: sc, NodeTimeout: t, Pipeline: p, Seed: cfg.Seed + uint64(k)})
 				}
 			}
 		}
 	}
-	workers := cmp.Or(cfg.Workers, runtime.GOMAXPROCS(0))
-	res := &MigrationResult{Config: cfg, Runs: make([]MigrationRun, len(jobs))}
-	var (
-		mu     sync.Mutex
-		first  error
-		done   int
-		values []MigrationValue
-		wg     sync.WaitGroup
-	)
-	next := make(chan job)
+	type outcome struct {
+		run    MigrationRun
+		values []MigrationValue // the first run's only
+	}
 	started := time.Now()
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range next {
-				run, vals, err := migrateOnce(cfg, j.run)
-				mu.Lock()
-				if err != nil && first == nil {
-					first = fmt.Errorf("migration: %s, node timeout %v, pipeline %d, seed %d: %w", j.run.Scheme, j.run.NodeTimeout, j.run.Pipeline, j.run.Seed, err)
-				}
-				res.Runs[j.i] = run
-				if j.i == 0 {
-					values = vals
-				}
-				done++
-				if cfg.Progress != nil {
-					fmt.Fprintf(cfg.Progress, "migration: %d of %d runs in %.0fs\n", done, len(jobs), time.Since(started).Seconds())
-				}
-				mu.Unlock()
-			}
-		}()
+	var progress func(done int)
+	if cfg.Progress != nil {
+		progress = func(done int) {
+			fmt.Fprintf(cfg.Progress, "migration: %d of %d runs in %.0fs\n", done, len(jobs), time.Since(started).Seconds())
+		}
 	}
-	for _, j := range jobs {
-		next <- j
+	outs, err := inParallel(len(jobs), cfg.Workers, func(i int) (outcome, error) {
+		j := jobs[i]
+		run, values, err := migrateOnce(cfg, j)
+		if err != nil {
+			return outcome{}, fmt.Errorf("migration: %s, node timeout %v, pipeline %d, seed %d: %w", j.Scheme, j.NodeTimeout, j.Pipeline, j.Seed, err)
+		}
+		if i > 0 {
+			values = nil
+		}
+		return outcome{run, values}, nil
+	}, progress)
+	if err != nil {
+		return nil, err
 	}
-	close(next)
-	wg.Wait()
-	if first != nil {
-		return nil, first
+	res := &MigrationResult{Config: cfg, Runs: make([]MigrationRun, len(outs))}
+	for i, o := range outs {
+		res.Runs[i] = o.run
 	}
-	res.Values = values
+	if len(outs) > 0 {
+		res.Values = outs[0].values
+	}
 	res.recommend()
 	res.keepOneTimeline()
 	return res, nil
