@@ -61,12 +61,26 @@ type Cluster struct {
 	// build, MIGRATE, RESTORE or free of a big value take 1.3 times as long. A machine's
 	// speed drifts by that much from day to day, and users' hosts differ more. 0 means 1.
 	Slowdown float64
+
+	// Host, when set before the processes start, makes their host a busy one: each
+	// process waits for a core when it wakes (see HostLoad).
+	Host HostLoad
 }
 
 // costDraws is the stream the process at addr draws its big values' spread from in its
 // run'th incarnation: its own, so that drawing it moves no other random choice.
 func (c *Cluster) costDraws(addr string, run uint32) *sim.Stream {
 	s := c.Sim.Stream("costs/" + addr + "/" + strconv.Itoa(int(run)))
+	return &s
+}
+
+// hostDraws is the stream the process at addr draws its waits for a core from in its
+// run'th incarnation, nil on an idle host: its own, like costDraws.
+func (c *Cluster) hostDraws(addr string, run uint32) *sim.Stream {
+	if c.Host.Busy == 0 {
+		return nil
+	}
+	s := c.Sim.Stream("host/" + addr + "/" + strconv.Itoa(int(run)))
 	return &s
 }
 
@@ -106,7 +120,7 @@ func (c *Cluster) start(name, ip string, port int, cfg Config, disk *Persisted) 
 		return nil, fmt.Errorf("Redis port number too high. Cluster communication port is 10,000 port numbers higher than your Redis port. Your Redis port number must be 55535 or less.")
 	}
 	p := &Process{Name: name, IP: ip, Port: port, Config: cfg}
-	p.node = New(Spec{IP: ip, Port: port, Config: cfg, Registry: c.Reg, Metrics: &c.Metrics, Proc: c.Sim.Len(), Disk: disk, Placement: c.Placement, Slowdown: c.Slowdown, CostDraws: c.costDraws(addr, 0)})
+	p.node = New(Spec{IP: ip, Port: port, Config: cfg, Registry: c.Reg, Metrics: &c.Metrics, Proc: c.Sim.Len(), Disk: disk, Placement: c.Placement, Slowdown: c.Slowdown, CostDraws: c.costDraws(addr, 0), Host: c.Host, HostDraws: c.hostDraws(addr, 0)})
 	idx, err := c.Sim.AddNode(addr, p.node)
 	if err != nil {
 		return nil, err
@@ -148,7 +162,7 @@ func (c *Cluster) down(p *Process, how signal) {
 	c.Sim.Crash(p.Index)
 	p.down = true
 	p.runs++
-	p.node = New(Spec{IP: p.IP, Port: p.Port, Config: p.Config, Registry: c.Reg, Metrics: &c.Metrics, Proc: p.Index, Disk: disk, Incarnation: p.runs, Placement: c.Placement, Slowdown: c.Slowdown, CostDraws: c.costDraws(p.IP+":"+strconv.Itoa(p.Port), p.runs)})
+	p.node = New(Spec{IP: p.IP, Port: p.Port, Config: p.Config, Registry: c.Reg, Metrics: &c.Metrics, Proc: p.Index, Disk: disk, Incarnation: p.runs, Placement: c.Placement, Slowdown: c.Slowdown, CostDraws: c.costDraws(p.IP+":"+strconv.Itoa(p.Port), p.runs), Host: c.Host, HostDraws: c.hostDraws(p.IP+":"+strconv.Itoa(p.Port), p.runs)})
 }
 
 // Restart starts p again from what it persisted (docker start).

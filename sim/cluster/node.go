@@ -39,6 +39,7 @@ const (
 	timerRdbSent                   // a master has relayed its child's full copy to its replicas
 	timerLoadBegin                 // a replica has flushed its old data and loads a full copy
 	timerLoadDone                  // a replica has loaded a full copy
+	timerWake                      // a process waiting for a core on a busy host gets one
 )
 
 // Redis constants (cluster.h, cluster.c).
@@ -132,6 +133,7 @@ type Node struct {
 	batch       [128]*peer          // buildPing's draws, kept here so they are not zeroed per ping
 	multi       map[int]*multiState // each client's transaction in MULTI, by its engine index
 	links       map[uint64]*peer
+	cpu         *cpuWait // its waits for a core on a busy host; nil on an idle one
 	lastCron    sim.Time // when the cron last ran, for stalls; zero before the first
 	stalls      []Stall
 
@@ -209,6 +211,10 @@ type Spec struct {
 	// CostDraws, when set, is the stream the node draws the run-to-run spread of its big
 	// values' costs from (costs.jitter); nil makes each cost its recorded median.
 	CostDraws *sim.Stream
+	// Host is how busy the node's host is; the zero value is an idle one.
+	Host HostLoad
+	// HostDraws is the stream the node draws its waits for a core from on a busy host.
+	HostDraws *sim.Stream
 }
 
 // New returns a node for spec. The node does nothing until the engine starts it.
@@ -225,6 +231,7 @@ func New(spec Spec) *Node {
 		n.metrics = &Metrics{}
 	}
 	n.costs = model.forHost(spec.Slowdown, spec.CostDraws)
+	n.cpu = newCPUWait(spec.Host, spec.HostDraws)
 	if spec.Placement != nil {
 		n.place = &placer{build: spec.Placement, done: map[string]uint64{}, inFlight: map[string]bool{}}
 	}
@@ -315,6 +322,18 @@ func (n *Node) Timer(ctx *sim.Context, t sim.Timer) {
 		n.acked(uint64(t.Arg), false)
 		return
 	}
+	if t.Kind == timerWake {
+		n.wake()
+		return
+	}
+	if n.delay(deferredEvent{timer: t, isTimer: true}) {
+		return
+	}
+	n.runTimer(t)
+}
+
+// runTimer handles a timer once the process runs.
+func (n *Node) runTimer(t sim.Timer) {
 	if n.blocked(nil, &t) || (n.script != nil && t.Kind != timerScriptDone) || (n.repl.loading != nil && t.Kind != timerLoadBegin && t.Kind != timerLoadDone) {
 		n.deferred = append(n.deferred, deferredEvent{timer: t, isTimer: true})
 		return
@@ -370,6 +389,15 @@ func (n *Node) Step(ctx *sim.Context, from int, msg any) {
 		// The ACK a PONG carries is the kernel's to act on, whatever the process is doing.
 		n.acked(pkt.conn, true)
 	}
+	// The kernel completes a connection's handshake, whatever the process is doing.
+	if _, handshake := msg.(dial); !handshake && n.delay(deferredEvent{from: from, msg: msg}) {
+		return
+	}
+	n.runStep(from, msg)
+}
+
+// runStep handles a message once the process runs.
+func (n *Node) runStep(from int, msg any) {
 	if n.blocked(msg, nil) {
 		n.deferred = append(n.deferred, deferredEvent{from: from, msg: msg})
 		return

@@ -41,6 +41,9 @@ type Options struct {
 	Placement Placement
 	// Slowdown is the host's speed against the calibration's (Cluster.Slowdown); 0 means 1.
 	Slowdown float64
+	// Host is how busy the processes' host is (see HostLoad); the zero value is an idle
+	// host.
+	Host HostLoad
 }
 
 // WithDefaults returns o with its zero fields replaced by the defaults they stand for.

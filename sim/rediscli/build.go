@@ -28,12 +28,16 @@ func Build(opt cluster.Options) (*cluster.Cluster, []*cluster.Process, error) {
 	if n > cluster.MaxProcesses {
 		return nil, nil, fmt.Errorf("rediscli: %d processes do not fit in the ports from 6381 to 55535", n)
 	}
+	if err := opt.Host.Validate(); err != nil {
+		return nil, nil, err
+	}
 	s, err := sim.New(sim.Config{Seed: opt.Seed, Link: opt.Link, Hangups: true, Retransmit: true, KeepTrace: opt.Trace})
 	if err != nil {
 		return nil, nil, err
 	}
 	c := cluster.NewCluster(s)
 	c.Slowdown = opt.Slowdown
+	c.Host = opt.Host
 	c.Placement = opt.Placement
 	var procs []*cluster.Process
 	var addrs []string

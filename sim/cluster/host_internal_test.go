@@ -1,0 +1,58 @@
+package cluster
+
+import (
+	"testing"
+	"time"
+
+	"github.com/kvplace/kvplace/sim"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestErlangC(t *testing.T) {
+	// One server: an arrival waits exactly when the server is busy, a of the time.
+	assert.InDelta(t, 0.3, erlangC(1, 0.3), 1e-12)
+	// Two servers at offered load 1.3 (65 % each): (1.3²/2 · 2/0.7) / (1 + 1.3 + 1.3²/2 · 2/0.7).
+	assert.InDelta(t, 2.4142857/4.7142857, erlangC(2, 1.3), 1e-6)
+	// Textbook value: 4 servers at 80 % (a = 3.2) wait 59.6 % of the time.
+	assert.InDelta(t, 0.5964, erlangC(4, 3.2), 1e-4)
+}
+
+func TestHostLoadWaits(t *testing.T) {
+	chance, mean := HostLoad{}.waits()
+	assert.Zero(t, chance, "an idle host never waits")
+	assert.Zero(t, mean)
+	chance, mean = HostLoad{Busy: 0.65}.waits()
+	assert.InDelta(t, erlangC(2, 1.3), chance, 1e-12, "2 cores by default")
+	assert.InDelta(t, float64(DefaultBurst)/(2*0.35), float64(mean), 1)
+	_, mean = HostLoad{Busy: 0.5, Cores: 4, Burst: 8 * time.Millisecond}.waits()
+	assert.Equal(t, 4*time.Millisecond, mean, "8 ms / (4 × 0.5)")
+	assert.Nil(t, newCPUWait(HostLoad{}, nil), "an idle host needs no waits")
+}
+
+// TestCPUWaitDraws: the waits drawn are the model's, a free core with Erlang's C's
+// complement and otherwise an exponential wait of the model's mean.
+func TestCPUWaitDraws(t *testing.T) {
+	s := sim.NewStream(1, "test")
+	w := newCPUWait(HostLoad{Busy: 0.65}, &s)
+	require.NotNil(t, w)
+	const n = 200000
+	waited, total := 0, time.Duration(0)
+	for range n {
+		if d := w.draw(); d > 0 {
+			waited++
+			total += d
+		}
+	}
+	assert.InDelta(t, w.chance, float64(waited)/n, 0.005)
+	assert.InDelta(t, float64(w.mean), float64(total)/float64(waited), 0.02*float64(w.mean))
+}
+
+func TestHostLoadValidate(t *testing.T) {
+	require.NoError(t, HostLoad{}.Validate())
+	require.NoError(t, HostLoad{Busy: 0.99, Cores: 8, Burst: time.Millisecond}.Validate())
+	assert.EqualError(t, HostLoad{Busy: 1}.Validate(), "cluster: host busy 1: want a share from 0 to below 1")
+	assert.EqualError(t, HostLoad{Busy: -0.1}.Validate(), "cluster: host busy -0.1: want a share from 0 to below 1")
+	assert.EqualError(t, HostLoad{Busy: 0.5, Cores: -1}.Validate(), "cluster: host cores -1: want 1 or more (0 for 2)")
+	assert.EqualError(t, HostLoad{Busy: 0.5, Burst: -time.Second}.Validate(), "cluster: host burst -1s: want 0 (the default) or more")
+}
