@@ -104,10 +104,12 @@ func (c *Cluster) WatchFailover(victim *Server, fault func() error, nodeTimeout,
 		}
 	}
 
+	// Times count from the fault's start: a SIGKILL takes effect at once, but Kill returns
+	// only once the process is reaped, milliseconds later.
+	start := time.Now()
 	if err := fault(); err != nil {
 		return run, err
 	}
-	start := time.Now()
 	suspected := map[*Conn]time.Duration{}
 	done := func() bool {
 		return run.PFail != 0 && run.Fail != 0 && (run.Promoted != 0 || len(rcs) == 0) && (run.OthersDown == 0 || run.OthersUp != 0)

@@ -11,13 +11,19 @@
 // return to cluster_state:ok (from the servers' logs); see live.MeasureSizedFailover.
 // Each trial prints one line:
 //
-//	masters=M node_timeout_ms=T fault=F trial=K pfail_ms= fail_ms= promoted_ms= ok_ms= poll_ms= cpu_busy= load1=
+//	masters=M node_timeout_ms=T fault=F trial=K pfail_ms= fail_ms= promoted_ms= ok_ms= poll_ms= cpu_busy= load1= [extra_load=]
 //
 // poll_ms is how late PFAIL can be (the longest time between two polls of one master);
 // cpu_busy the share of the host's CPU in use from the kill to the end; load1 the 1-minute
-// load average at the end. Run from the repository root with the machine otherwise idle:
+// load average at the end; extra_load, with -extra-load, the share of the host stress-ng
+// was told to keep busy beside the servers. Run from the repository root with the machine
+// otherwise idle:
 //
 //	go run ./experiments/recordings/record-failover-size -masters 30,60 -node-timeouts 2000 -runs 10 >> experiments/recordings/failover-size.txt
+
+// and, on a host kept half busy besides (stress-ng from the PATH):
+//
+//	go run ./experiments/recordings/record-failover-size -masters 30 -extra-load 0.5 > experiments/recordings/failover-size-loaded.txt
 package main
 
 import (
@@ -38,8 +44,9 @@ func main() {
 	mastersText := flag.String("masters", "30", "cluster sizes in masters, each with one replica, comma-separated")
 	timeoutsText := flag.String("node-timeouts", "2000", "cluster-node-timeout values in milliseconds, comma-separated")
 	faultsText := flag.String("faults", "kill", "kill (the first master), kill2 (the first two masters at once) or kill-pair (the first master and its replica), comma-separated")
+	extra := flag.Float64("extra-load", 0, "keep this share of the host's CPU busy beside the servers with stress-ng (0.5: half of every core), for a recording on a loaded host")
 	flag.Usage = func() {
-		fmt.Fprintln(flag.CommandLine.Output(), "usage: record-failover-size [-runs N] [-masters 30,60] [-node-timeouts 2000,15000] [-faults kill,kill2,kill-pair]")
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: record-failover-size [-runs N] [-masters 30,60] [-node-timeouts 2000,15000] [-faults kill,kill2,kill-pair] [-extra-load 0.5]")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -55,11 +62,11 @@ func main() {
 	case badFault(*faultsText) != "":
 		fmt.Fprintf(os.Stderr, "record-failover-size: -faults: %q is not kill, kill2 or kill-pair\n", badFault(*faultsText))
 		os.Exit(2)
-	case flag.NArg() > 0 || *runs < 1:
+	case flag.NArg() > 0 || *runs < 1 || !(*extra >= 0 && *extra <= 1):
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := record(masters, timeouts, strings.Split(*faultsText, ","), *runs); err != nil {
+	if err := record(masters, timeouts, strings.Split(*faultsText, ","), *runs, *extra); err != nil {
 		fmt.Fprintln(os.Stderr, "record-failover-size:", err)
 		os.Exit(1)
 	}
@@ -74,12 +81,21 @@ func badFault(text string) string {
 	return ""
 }
 
-func record(masters, timeouts []int, faults []string, runs int) error {
+func record(masters, timeouts []int, faults []string, runs int, extra float64) error {
 	defer live.Cleanup()
 	stop := live.HandleInterrupts()
 	defer stop()
-	fmt.Printf("# %s, record-failover-size -runs %d -masters %s -node-timeouts %s -faults %s, %s\n",
-		live.Version(), runs, join(masters), join(timeouts), strings.Join(faults, ","), time.Now().UTC().Format("2006-01-02"))
+	extraFlag, extraWord := "", ""
+	if extra > 0 {
+		stopLoad, err := live.BusyHost(extra)
+		if err != nil {
+			return err
+		}
+		defer stopLoad()
+		extraFlag, extraWord = fmt.Sprintf(" -extra-load %.2f", extra), fmt.Sprintf(" extra_load=%.2f", extra)
+	}
+	fmt.Printf("# %s, record-failover-size -runs %d -masters %s -node-timeouts %s -faults %s%s, %s\n",
+		live.Version(), runs, join(masters), join(timeouts), strings.Join(faults, ","), extraFlag, time.Now().UTC().Format("2006-01-02"))
 	for _, m := range masters {
 		ports, err := live.FreePorts(2 * m)
 		if err != nil {
@@ -99,9 +115,9 @@ func record(masters, timeouts []int, faults []string, runs int) error {
 					if err != nil {
 						return fmt.Errorf("%d masters, %s, node timeout %d ms, trial %d: %w", m, fault, ms, trial, err)
 					}
-					fmt.Printf("masters=%d node_timeout_ms=%d fault=%s trial=%d pfail_ms=%d fail_ms=%d promoted_ms=%d ok_ms=%d poll_ms=%d cpu_busy=%.2f load1=%s\n",
+					fmt.Printf("masters=%d node_timeout_ms=%d fault=%s trial=%d pfail_ms=%d fail_ms=%d promoted_ms=%d ok_ms=%d poll_ms=%d cpu_busy=%.2f load1=%s%s\n",
 						m, ms, fault, trial, r.PFail.Milliseconds(), r.Fail.Milliseconds(), r.Promoted.Milliseconds(), r.OK.Milliseconds(),
-						r.PollEvery.Milliseconds(), r.CPUBusy, live.Load1())
+						r.PollEvery.Milliseconds(), r.CPUBusy, live.Load1(), extraWord)
 				}
 			}
 		}
