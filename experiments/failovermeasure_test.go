@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/kvplace/kvplace/sim/cluster"
@@ -30,6 +31,27 @@ func TestParseRecordingErrors(t *testing.T) {
 	require.EqualError(t, err, `x.txt line 1: masters="two" is not a number of masters (3 or more)`)
 	_, err = parseRecording("x.txt", "node_timeout_ms=1000 trial=1 pfail_ms=1 fail_ms=2 promoted_ms=3 cpu_busy=1.5\n")
 	require.EqualError(t, err, `x.txt line 1: cpu_busy="1.5" is not a share from 0 to 1`)
+	runs, err = parseRecording("x.txt", "masters=30 node_timeout_ms=2000 trial=1 pfail_ms=2 fail_ms=3 promoted_ms=4 cpu_busy=0.66 extra_load=0.50\n")
+	require.NoError(t, err)
+	require.Equal(t, 0.5, runs[0].ExtraLoad)
+	_, err = parseRecording("x.txt", "node_timeout_ms=1000 trial=1 pfail_ms=1 fail_ms=2 promoted_ms=3 extra_load=half\n")
+	require.EqualError(t, err, `x.txt line 1: extra_load="half" is not a share from 0 to 1`)
+}
+
+// TestRecordingOnHost: a simulation of an idle host is set beside the recordings made with
+// nothing else running; one of a busy host beside the trials whose host was about as busy,
+// loaded on purpose or by the servers themselves.
+func TestRecordingOnHost(t *testing.T) {
+	idle := RealFailover{CPUBusy: 0.65}
+	loaded := RealFailover{CPUBusy: 0.66, ExtraLoad: 0.5}
+	old := RealFailover{} // a recording that did not measure the host
+	assert.True(t, idle.onHost(0))
+	assert.False(t, loaded.onHost(0))
+	assert.True(t, old.onHost(0))
+	assert.True(t, idle.onHost(0.7))
+	assert.True(t, loaded.onHost(0.6))
+	assert.False(t, loaded.onHost(0.3))
+	assert.False(t, old.onHost(0.3), "nothing says how busy its host was")
 }
 
 // simulateFailovers runs MeasureFailover for seeds 1..n at one node timeout and returns the

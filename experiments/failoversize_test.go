@@ -15,8 +15,10 @@ import (
 // TestSizedFailoverMatchesRealRedis holds the simulation to real failovers on clusters of
 // 30 masters and more (recordings/failover-size.txt, made by
 // recordings/record-failover-size; issue 18). For every recorded cell (masters, node
-// timeout), `experiments/failover -masters M -replicas 1 -node-timeout T` without client
-// load, over 100 seeds (200 with KVPLACE_HEAVY=1), must have
+// timeout, fault, and CPU load added beside the servers), `experiments/failover -masters M
+// -replicas 1 -node-timeout T -host-busy B` without client load, over 100 seeds (200 with
+// KVPLACE_HEAVY=1), where B is the median of the real trials' measured CPU share (the
+// servers keep the host busy by themselves at these sizes), must have
 //   - its median within 15 % of the real median, for the first PFAIL, the first FAIL,
 //     the promotion and the last node's return to cluster_state:ok;
 //   - every real run inside its range, give or take how late the recorder could see
@@ -24,9 +26,8 @@ import (
 //     and by default 3 % (below).
 //
 // These are issue 18's bars. Some checks fail today and are logged as open divergences
-// (openDivergence; KVPLACE_OPEN_DIVERGENCES=1 makes them fail): the first PFAIL at 60
-// masters (its median, and a real run faster than any simulated one), and the slowest
-// return to ok.
+// (openDivergence; KVPLACE_OPEN_DIVERGENCES=1 makes them fail): the slowest return to ok,
+// and at 30 masters on an idle host the slowest promotion, by 7 ms.
 //
 // Cells of 30 masters run by default (about 15 s on 2 cores); larger ones with
 // KVPLACE_HEAVY=1, as CI runs, since their cost grows with the square of the size.
@@ -40,11 +41,12 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 		masters int
 		timeout time.Duration
 		fault   string
+		extra   float64 // the share of the host kept busy beside the servers
 	}
 	cells := map[cell][]RealFailover{}
 	for _, r := range all {
 		if r.Masters > 3 {
-			c := cell{r.Masters, r.NodeTimeout, r.Fault}
+			c := cell{r.Masters, r.NodeTimeout, r.Fault, r.ExtraLoad}
 			cells[c] = append(cells[c], r)
 		}
 	}
@@ -54,17 +56,14 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 	}
 	require.NotEmpty(t, keys, "no recording of a cluster larger than 3 masters")
 	slices.SortFunc(keys, func(a, b cell) int {
-		return cmp.Or(cmp.Compare(a.fault, b.fault), a.masters-b.masters, cmp.Compare(a.timeout, b.timeout))
+		return cmp.Or(cmp.Compare(a.fault, b.fault), cmp.Compare(a.extra, b.extra), a.masters-b.masters, cmp.Compare(a.timeout, b.timeout))
 	})
 	heavy := os.Getenv("KVPLACE_HEAVY") != ""
 	openDivergences := os.Getenv("KVPLACE_OPEN_DIVERGENCES") != ""
 	// What the simulation is known not to do yet (issue 18's note), by phase and check.
 	openDivergence := map[string]string{
-		"pfail median": "at 60 masters the first real PFAIL comes 10 to 200 ms after the node timeout (median 2060 ms), " +
-			"as if some master always had a ping to the victim just out; the simulated masters' pings follow the " +
-			"whole-second pong times of gossip, and the first PFAIL falls anywhere in the second after the timeout",
-		"pfail fastest": "the same early real PFAIL: at 60 masters one real run flagged it 10 ms after the node timeout, " +
-			"sooner than any simulated run",
+		"promoted slowest": "on an idle host at 30 masters one real promotion in ten (4988 ms) came 7 ms after the slowest " +
+			"of 200 simulated ones; it is the run whose last node also came back to ok a second late",
 		"ok slowest": "one real node in ten comes back to ok about a second after the promotion; every simulated " +
 			"node is back within about 60 ms of it",
 	}
@@ -78,15 +77,24 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 		seeds, slack = 200, 0
 	}
 	for _, c := range keys {
-		t.Run(fmt.Sprintf("%s/masters=%d/node-timeout=%v", c.fault, c.masters, c.timeout), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/masters=%d/node-timeout=%v/extra-load=%.2f", c.fault, c.masters, c.timeout, c.extra), func(t *testing.T) {
 			if c.masters > 30 && !heavy {
 				t.Skipf("%d masters: KVPLACE_HEAVY=1 runs it", c.masters)
 			}
+			real := cells[c]
+			// The simulated host is as busy as the real one was: the median of the
+			// trials' measured CPU share, to the hundredth as recorded.
+			var busy []float64
+			for _, r := range real {
+				busy = append(busy, r.CPUBusy)
+			}
+			slices.Sort(busy)
 			cfg := DefaultFailoverConfig()
 			cfg.Masters, cfg.NodeTimeout, cfg.Fault, cfg.Runs, cfg.Load.Rate = c.masters, c.timeout, c.fault, seeds, 0
+			cfg.HostBusy = math.Round(median(busy)*100) / 100
+			t.Logf("host busy %.2f (real trials %.2f to %.2f)", cfg.HostBusy, busy[0], busy[len(busy)-1])
 			res, err := RunFailover(cfg)
 			require.NoError(t, err)
-			real := cells[c]
 			for _, ph := range []struct {
 				name string
 				sim  func(FailoverTiming) time.Duration

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,10 @@ type RealFailover struct {
 	OK time.Duration
 	// CPUBusy is the host's CPU share in use during the trial, where recorded (else 0).
 	CPUBusy float64
+	// ExtraLoad is the share of the host's CPU time that work run beside the servers on
+	// purpose was set to take (extra_load: stress-ng's --cpu-load over all cores), 0 in
+	// recordings made with the machine otherwise idle.
+	ExtraLoad float64
 	// Fault is how the master was taken away (as experiments' faults are named): "kill"
 	// in the recordings that do not say.
 	Fault string
@@ -67,8 +72,8 @@ func RealFailovers() ([]RealFailover, error) {
 }
 
 // parseRecording reads lines of key=value words (node_timeout_ms, trial, pfail_ms, fail_ms,
-// promoted_ms, and optionally last_pfail_ms, masters, fault, ok_ms, poll_ms and cpu_busy; other words are
-// ignored), skipping blank lines and # comments.
+// promoted_ms, and optionally last_pfail_ms, masters, fault, ok_ms, poll_ms, cpu_busy and
+// extra_load; other words are ignored), skipping blank lines and # comments.
 func parseRecording(source, text string) ([]RealFailover, error) {
 	var runs []RealFailover
 	sc := bufio.NewScanner(strings.NewReader(text))
@@ -122,7 +127,23 @@ func parseRecording(source, text string) ([]RealFailover, error) {
 				return nil, fmt.Errorf("%s line %d: cpu_busy=%q is not a share from 0 to 1", source, n, v)
 			}
 		}
+		if v, ok := kv["extra_load"]; ok {
+			if r.ExtraLoad, err = strconv.ParseFloat(v, 64); err != nil || r.ExtraLoad < 0 || r.ExtraLoad > 1 {
+				return nil, fmt.Errorf("%s line %d: extra_load=%q is not a share from 0 to 1", source, n, v)
+			}
+		}
 		runs = append(runs, r)
 	}
 	return runs, sc.Err()
+}
+
+// onHost reports whether r was recorded on a host like the one a simulation with host
+// busy share busy models (FailoverConfig.HostBusy): 0, the idle host simulated by
+// default, matches the recordings with nothing run beside the servers; a busy share
+// matches the trials whose measured CPU share is within 0.1 of it, whatever made it busy.
+func (r RealFailover) onHost(busy float64) bool {
+	if busy == 0 {
+		return r.ExtraLoad == 0
+	}
+	return r.CPUBusy != 0 && math.Abs(r.CPUBusy-busy) <= 0.1
 }

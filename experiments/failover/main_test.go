@@ -47,6 +47,8 @@ func TestBadFlags(t *testing.T) {
 	err := run([]string{"-live", "-trace", "t.json", "-q"}, &out, &errs)
 	assert.True(t, command.IsUsage(err), "-live -trace: %v", err)
 	assert.ErrorContains(t, run([]string{"-live", "-pool-size", "-3", "-q"}, &out, &errs), "load: client: pool-size -3")
+	assert.ErrorContains(t, run([]string{"-host-busy", "1", "-q"}, &out, &errs), "failover: cluster: host busy 1: want a share from 0 to below 1")
+	assert.ErrorContains(t, run([]string{"-live", "-host-busy", "0.5", "-q"}, &out, &errs), "host busy applies to simulated runs")
 }
 
 // TestTraceOfTheFirstRun: -trace FILE writes the first run's Chrome/Perfetto trace, the
