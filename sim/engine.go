@@ -145,6 +145,7 @@ type nodeState struct {
 	down    bool
 	paused  bool
 	stalled []event // events that reached the node while it was paused
+	closing bool    // crashed, and its connections not yet closed (CrashClosing)
 	offset  time.Duration
 	// busyUntil is when the work of the node's last call ends (Context.Busy); events that
 	// reach the node earlier wait until then.
@@ -555,7 +556,14 @@ func (s *Sim) RunUntilIdle(limit Time) bool {
 // Crash stops node i as a crash would: its timers never fire, messages in flight to it are
 // lost (its connections broke), and its in-memory state is gone; Restart brings it back
 // with whatever state the caller rebuilds from what the node had persisted.
-func (s *Sim) Crash(i int) {
+func (s *Sim) Crash(i int) { s.CrashClosing(i, 0) }
+
+// CrashClosing is Crash for a process whose connections outlive it by closeAfter. A
+// SIGKILLed process runs no more from the signal on, but the kernel closes its sockets
+// only once it has torn the process down: until then what other nodes send it is taken
+// in and never answered, and none of them sees a connection end. Then each gets its
+// Hangup, as from Crash. A Restart meanwhile closes them first.
+func (s *Sim) CrashClosing(i int, closeAfter time.Duration) {
 	if !s.has(i) {
 		return
 	}
@@ -574,11 +582,28 @@ func (s *Sim) Crash(i int) {
 		s.net.dropHolds(i) // its TCP connections died with it
 	}
 	s.trace.add(Record{At: s.now, Node: i, Kind: KCrash, Peer: -1})
-	if s.hangups {
-		for j := range s.nodes {
-			if j != i && !s.nodes[j].down {
-				s.send(i, j, Hangup{}, 0)
-			}
+	if !s.hangups {
+		return
+	}
+	if closeAfter <= 0 {
+		s.closeConnections(i)
+		return
+	}
+	st.closing = true
+	gen := st.gen
+	s.After(closeAfter, func() {
+		if s.nodes[i].gen == gen { // else Restart closed them
+			s.closeConnections(i)
+		}
+	})
+}
+
+// closeConnections tells every node up that node i's connections closed.
+func (s *Sim) closeConnections(i int) {
+	s.nodes[i].closing = false
+	for j := range s.nodes {
+		if j != i && !s.nodes[j].down {
+			s.send(i, j, Hangup{}, 0)
 		}
 	}
 }
@@ -592,6 +617,9 @@ func (s *Sim) Restart(i int, n Node) {
 	st := &s.nodes[i]
 	if !st.down {
 		s.Crash(i)
+	}
+	if st.closing {
+		s.closeConnections(i)
 	}
 	st.down = false
 	st.gen++

@@ -651,3 +651,42 @@ func TestBusyHoldsEventsAndDelaysSends(t *testing.T) {
 		assert.Equal(t, sim.At(time.Duration(i+1)*100*time.Millisecond), d.Received)
 	}
 }
+
+// A process killed with CrashClosing runs no more at once, but its peers hear its
+// connections close only closeAfter later; what they send it meanwhile is lost unanswered.
+// A Restart before then closes them first.
+func TestCrashClosing(t *testing.T) {
+	s := newSim(t, sim.Config{Seed: 1, Link: sim.Link{Latency: sim.Constant(time.Millisecond)}, Hangups: true})
+	victim := &caller{dial: -1}
+	_, err := s.AddNode("victim", victim)
+	require.NoError(t, err)
+	peer := &caller{dial: -1}
+	_, err = s.AddNode("peer", peer)
+	require.NoError(t, err)
+	s.RunFor(time.Millisecond)
+
+	s.CrashClosing(0, 20*time.Millisecond)
+	s.Inject(1, 0, "ping", 0) // sent while the victim's sockets are still open
+	s.RunFor(20 * time.Millisecond)
+	assert.Empty(t, peer.got, "no hangup before the sockets close, and no answer")
+	assert.Empty(t, victim.got, "a killed process handles nothing")
+	s.RunFor(2 * time.Millisecond)
+	assert.Equal(t, []any{sim.Hangup{}}, peer.got, "the hangup, a latency after the close")
+
+	// Killed and started again before its sockets close: they close at the restart,
+	// and the later close of the old process closes nothing of the new one's.
+	s.Restart(0, victim)
+	s.RunFor(time.Millisecond)
+	peer.got = nil
+	s.CrashClosing(0, 50*time.Millisecond)
+	s.RunFor(5 * time.Millisecond)
+	s.Restart(0, victim)
+	s.RunFor(100 * time.Millisecond)
+	assert.Equal(t, []any{sim.Hangup{}}, peer.got, "one hangup, at the restart")
+
+	// CrashClosing with no delay is Crash.
+	peer.got = nil
+	s.CrashClosing(0, 0)
+	s.RunFor(time.Millisecond)
+	assert.Equal(t, []any{sim.Hangup{}}, peer.got)
+}
