@@ -159,10 +159,15 @@ func (c *Cluster) down(p *Process, how signal) {
 		c.Sim.Inject(p.Index, e.To, e.Msg, e.Size)
 	}
 	disk := p.node.Persist(graceful)
-	c.Sim.Crash(p.Index)
+	var closeAfter time.Duration
+	if how == sigkill {
+		closeAfter = p.node.exitTime()
+	}
+	c.Sim.CrashClosing(p.Index, closeAfter)
 	p.down = true
 	p.runs++
-	p.node = New(Spec{IP: p.IP, Port: p.Port, Config: p.Config, Registry: c.Reg, Metrics: &c.Metrics, Proc: p.Index, Disk: disk, Incarnation: p.runs, Placement: c.Placement, Slowdown: c.Slowdown, CostDraws: c.costDraws(p.IP+":"+strconv.Itoa(p.Port), p.runs), Host: c.Host, HostDraws: c.hostDraws(p.IP+":"+strconv.Itoa(p.Port), p.runs)})
+	addr := p.IP + ":" + strconv.Itoa(p.Port)
+	p.node = New(Spec{IP: p.IP, Port: p.Port, Config: p.Config, Registry: c.Reg, Metrics: &c.Metrics, Proc: p.Index, Disk: disk, Incarnation: p.runs, Placement: c.Placement, Slowdown: c.Slowdown, CostDraws: c.costDraws(addr, p.runs), Host: c.Host, HostDraws: c.hostDraws(addr, p.runs)})
 }
 
 // Restart starts p again from what it persisted (docker start).

@@ -21,7 +21,12 @@ import (
 // process draws its waits from a stream of its own, so a busy host moves no other random
 // choice of the run.
 //
-// The zero value is an idle host: no process ever waits.
+// A SIGKILLed process, too, waits for a core before the kernel can tear it down, and
+// its sockets close only after that (Exit): other nodes' pings meanwhile are taken in
+// and never answered.
+//
+// The zero value leaves the host out of the model: no process ever waits, and a killed
+// process's sockets close at the kill.
 type HostLoad struct {
 	// Busy is the share of the host's CPU time, all cores together, in use by
 	// everything on it, the servers themselves included: what mpstat or top show as not
@@ -33,14 +38,26 @@ type HostLoad struct {
 	// Burst is the mean time a process keeps a core once it has one: how long a waiting
 	// process waits, on average, for one of the Cores to come free. 0 means DefaultBurst.
 	Burst time.Duration
+	// Exit is how long the kernel takes to tear a SIGKILLed process down once it has a
+	// core, until its sockets close; 0 means DefaultExit. Until they close, what other
+	// nodes send the process is taken in and never answered, and the pings sent then
+	// are the ones that time out first.
+	Exit time.Duration
 }
 
-// DefaultBurst is HostLoad's Burst when none is given: fitted to the real first PFAIL on
-// 60 masters + 60 replicas sharing 2 cores at 61–72 % busy (experiments/recordings/
-// failover-size.txt), where a master has a ping to the killed master outstanding in most
-// kills (experiments/recordings/probes/ping-phase.txt); held, without refitting, to 30 masters
-// on an idle host and on one kept busy by stress-ng (failover-size-loaded.txt).
+// DefaultBurst is HostLoad's Burst when none is given: fitted to the real first PFAIL and
+// FAIL on 60 masters + 60 replicas sharing 2 cores at about 50 % busy (experiments/
+// recordings/failover-size.txt), among 0.1 to 30 ms (from 5 ms up no simulated FAIL
+// comes within 200 ms of the first PFAIL, as real ones can); held, without refitting, to
+// 30 masters on an idle host and on one kept busy by stress-ng (failover-size-loaded.txt).
 const DefaultBurst = 3 * time.Millisecond
+
+// DefaultExit is HostLoad's Exit when none is given: the median time from the SIGKILL
+// to the end of a connection held open to the killed master, 7.7 ms over ten kills
+// among 30 masters + 30 replicas on an otherwise idle 2-core host (4.6 to 24.3 ms;
+// close_ms in experiments/recordings/failover-size.txt), less the little a waiting
+// process waits there.
+const DefaultExit = 7500 * time.Microsecond
 
 // Validate refuses a host the model cannot describe, naming the value at fault.
 func (h HostLoad) Validate() error {
@@ -51,6 +68,8 @@ func (h HostLoad) Validate() error {
 		return fmt.Errorf("cluster: host cores %d: want 1 or more (0 for 2)", h.Cores)
 	case h.Burst < 0:
 		return fmt.Errorf("cluster: host burst %v: want 0 (the default) or more", h.Burst)
+	case h.Exit < 0:
+		return fmt.Errorf("cluster: host exit %v: want 0 (the default) or more", h.Exit)
 	}
 	return nil
 }
@@ -89,19 +108,33 @@ func erlangC(c int, a float64) float64 {
 type cpuWait struct {
 	chance  float64
 	mean    time.Duration
+	exit    time.Duration // HostLoad.Exit
 	draws   *sim.Stream
 	waiting bool            // a timerWake is set: the process waits for a core
 	queued  []deferredEvent // what reached it meanwhile, the one that woke it first
 }
 
-// newCPUWait returns the waits of a process on host h, drawn from draws; nil on an idle
-// host.
+// newCPUWait returns the waits of a process on host h, drawn from draws; nil without
+// draws, which Cluster.hostDraws gives only to the processes of a busy host.
 func newCPUWait(h HostLoad, draws *sim.Stream) *cpuWait {
-	chance, mean := h.waits()
-	if chance == 0 || draws == nil {
+	if draws == nil {
 		return nil
 	}
-	return &cpuWait{chance: chance, mean: mean, draws: draws}
+	chance, mean := h.waits()
+	exit := h.Exit
+	if exit == 0 {
+		exit = DefaultExit
+	}
+	return &cpuWait{chance: chance, mean: mean, exit: exit, draws: draws}
+}
+
+// exitTime is how long a SIGKILLed process's sockets stay open: its threads wait for a
+// core, as any process woken does, and the kernel then tears it down. 0 on an idle host.
+func (n *Node) exitTime() time.Duration {
+	if n.cpu == nil {
+		return 0
+	}
+	return n.cpu.draw() + n.cpu.exit
 }
 
 // draw returns how long a process waking now waits for a core: 0 when one is free.

@@ -55,4 +55,51 @@ func TestHostLoadValidate(t *testing.T) {
 	assert.EqualError(t, HostLoad{Busy: -0.1}.Validate(), "cluster: host busy -0.1: want a share from 0 to below 1")
 	assert.EqualError(t, HostLoad{Busy: 0.5, Cores: -1}.Validate(), "cluster: host cores -1: want 1 or more (0 for 2)")
 	assert.EqualError(t, HostLoad{Busy: 0.5, Burst: -time.Second}.Validate(), "cluster: host burst -1s: want 0 (the default) or more")
+	assert.EqualError(t, HostLoad{Busy: 0.5, Exit: -time.Millisecond}.Validate(), "cluster: host exit -1ms: want 0 (the default) or more")
+}
+
+// TestKilledSocketsLinger: on a busy host a SIGKILLed master's connections stay open
+// while the kernel tears it down (HostLoad.Exit, after a wait for a core), so the other
+// nodes keep their links to it that long; on an idle host they go at once.
+func TestKilledSocketsLinger(t *testing.T) {
+	linked := func(host HostLoad, after time.Duration) (links, survivors int) {
+		cfg := DefaultConfig()
+		cfg.NodeTimeout = time.Second
+		c, procs, err := BuildRestored(Options{Seed: 3, Masters: 3, Replicas: 1, Config: cfg, Link: Loopback(), Host: host})
+		require.NoError(t, err)
+		c.Sim.RunFor(5 * time.Second)
+		victim := procs[0]
+		c.Kill(victim)
+		c.Sim.RunFor(after)
+		for _, p := range procs[1:] {
+			for _, q := range p.Node().order {
+				if q.proc == victim.Index && q.link != nil && q.link.connected {
+					links++
+				}
+			}
+			survivors++
+		}
+		return links, survivors
+	}
+	busy := HostLoad{Busy: 0.3, Exit: 40 * time.Millisecond}
+	links, survivors := linked(busy, 30*time.Millisecond)
+	assert.Equal(t, survivors, links, "30 ms after the kill every link to it is still up")
+	links, _ = linked(busy, 200*time.Millisecond)
+	assert.Zero(t, links, "the sockets closed 40 ms and a wait for a core after the kill")
+	links, _ = linked(HostLoad{}, 2*time.Millisecond)
+	assert.Zero(t, links, "on an unmodelled host the links go at the kill")
+
+	// The time the sockets stay open: at least Exit, plus a core's wait as often as a
+	// waking process waits.
+	s := sim.NewStream(1, "test")
+	n := &Node{cpu: newCPUWait(HostLoad{Busy: 0.65, Exit: 5 * time.Millisecond}, &s)}
+	const draws = 100000
+	var total time.Duration
+	for range draws {
+		d := n.exitTime()
+		require.GreaterOrEqual(t, d, 5*time.Millisecond)
+		total += d
+	}
+	assert.InDelta(t, float64(5*time.Millisecond)+n.cpu.chance*float64(n.cpu.mean), float64(total)/draws, 0.03*float64(n.cpu.mean))
+	assert.Zero(t, (&Node{}).exitTime(), "nothing lingers on an unmodelled host")
 }
