@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,6 +27,11 @@ type SizedFailover struct {
 	Fail        time.Duration // the first node logs the victim failing (quorum reached)
 	Promoted    time.Duration // the victim's replica logs winning the election
 	OK          time.Duration // the last surviving node logs "Cluster state changed: ok"
+	// Closed is when the first victim's connections closed: the end of file on a client
+	// connection the recorder held open to it. Between the SIGKILL and then the process
+	// runs no more, but the kernel still holds its sockets open: what other nodes send it
+	// is taken in and never answered, and no node sees a link close.
+	Closed time.Duration
 	// PollEvery is the longest time between two polls of one master while PFAIL was
 	// awaited: PFail is late by up to that much.
 	PollEvery time.Duration
@@ -93,6 +99,17 @@ func MeasureSizedFailover(dir string, ports []int, masters int, nodeTimeout time
 			survivingMasters = append(survivingMasters, conn)
 		}
 	}
+	// A connection of our own to the first victim, idle, tells when its sockets close.
+	watch, err := net.DialTimeout("tcp", victim.Addr(), 2*time.Second)
+	if err != nil {
+		return run, err
+	}
+	defer watch.Close()
+	closed := make(chan time.Time, 1)
+	go func() {
+		_, _ = watch.Read(make([]byte, 1)) // nothing comes but the end of the connection
+		closed <- time.Now()
+	}()
 	before, err := readCPU()
 	if err != nil {
 		return run, err
@@ -108,6 +125,12 @@ func MeasureSizedFailover(dir string, ports []int, masters int, nodeTimeout time
 		}
 	}
 	deadline := at.Add(10*nodeTimeout + 10*time.Second)
+	select {
+	case t := <-closed:
+		run.Closed = t.Sub(at)
+	case <-time.After(time.Second):
+		return run, fmt.Errorf("live: %s's connections were still open a second after its SIGKILL", victim.Addr())
+	}
 
 	time.Sleep(time.Until(at.Add(nodeTimeout - 50*time.Millisecond)))
 	round := time.Now()

@@ -11,9 +11,11 @@
 // return to cluster_state:ok (from the servers' logs); see live.MeasureSizedFailover.
 // Each trial prints one line:
 //
-//	masters=M node_timeout_ms=T fault=F trial=K pfail_ms= fail_ms= promoted_ms= ok_ms= poll_ms= cpu_busy= load1= [extra_load=]
+//	masters=M node_timeout_ms=T fault=F trial=K pfail_ms= fail_ms= promoted_ms= ok_ms= poll_ms= close_ms= cpu_busy= load1= [extra_load=]
 //
 // poll_ms is how late PFAIL can be (the longest time between two polls of one master);
+// close_ms when the first victim's sockets closed, seen as the end of a connection the
+// recorder held open to it (recordings made before 2026-12-06's night have none);
 // cpu_busy the share of the host's CPU in use from the kill to the end; load1 the 1-minute
 // load average at the end; extra_load, with -extra-load, the share of the host stress-ng
 // was told to keep busy beside the servers. Run from the repository root with the machine
@@ -31,6 +33,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -44,9 +47,10 @@ func main() {
 	mastersText := flag.String("masters", "30", "cluster sizes in masters, each with one replica, comma-separated")
 	timeoutsText := flag.String("node-timeouts", "2000", "cluster-node-timeout values in milliseconds, comma-separated")
 	faultsText := flag.String("faults", "kill", "kill (the first master), kill2 (the first two masters at once) or kill-pair (the first master and its replica), comma-separated")
+	keep := flag.String("keep-logs", "", "copy each trial's server logs to `DIR`/<cell and trial>/, to read why a trial went as it did")
 	extra := flag.Float64("extra-load", 0, "keep this share of the host's CPU busy beside the servers with stress-ng (0.5: half of every core), for a recording on a loaded host")
 	flag.Usage = func() {
-		fmt.Fprintln(flag.CommandLine.Output(), "usage: record-failover-size [-runs N] [-masters 30,60] [-node-timeouts 2000,15000] [-faults kill,kill2,kill-pair] [-extra-load 0.5]")
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: record-failover-size [-runs N] [-masters 30,60] [-node-timeouts 2000,15000] [-faults kill,kill2,kill-pair] [-extra-load 0.5] [-keep-logs DIR]")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -66,7 +70,7 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := record(masters, timeouts, strings.Split(*faultsText, ","), *runs, *extra); err != nil {
+	if err := record(masters, timeouts, strings.Split(*faultsText, ","), *runs, *extra, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "record-failover-size:", err)
 		os.Exit(1)
 	}
@@ -81,7 +85,7 @@ func badFault(text string) string {
 	return ""
 }
 
-func record(masters, timeouts []int, faults []string, runs int, extra float64) error {
+func record(masters, timeouts []int, faults []string, runs int, extra float64, keep string) error {
 	defer live.Cleanup()
 	stop := live.HandleInterrupts()
 	defer stop()
@@ -104,20 +108,21 @@ func record(masters, timeouts []int, faults []string, runs int, extra float64) e
 		for _, fault := range faults {
 			for _, ms := range timeouts {
 				for trial := 1; trial <= runs; trial++ {
-					r, err := once(ports, m, time.Duration(ms)*time.Millisecond, fault)
+					label := fmt.Sprintf("masters%d-%s-%dms-trial%d", m, fault, ms, trial)
+					r, err := once(ports, m, time.Duration(ms)*time.Millisecond, fault, keep, label)
 					for retry := 1; errors.Is(err, live.ErrSetup) && retry <= 3; retry++ {
 						// The cluster did not come up (at 60 masters on 2 cores, replicas can
 						// take over a minute to sync): that says nothing about failover, so
 						// say so and start again.
 						fmt.Printf("# trial %d: %v; again\n", trial, err)
-						r, err = once(ports, m, time.Duration(ms)*time.Millisecond, fault)
+						r, err = once(ports, m, time.Duration(ms)*time.Millisecond, fault, keep, label)
 					}
 					if err != nil {
 						return fmt.Errorf("%d masters, %s, node timeout %d ms, trial %d: %w", m, fault, ms, trial, err)
 					}
-					fmt.Printf("masters=%d node_timeout_ms=%d fault=%s trial=%d pfail_ms=%d fail_ms=%d promoted_ms=%d ok_ms=%d poll_ms=%d cpu_busy=%.2f load1=%s%s\n",
+					fmt.Printf("masters=%d node_timeout_ms=%d fault=%s trial=%d pfail_ms=%d fail_ms=%d promoted_ms=%d ok_ms=%d poll_ms=%d close_ms=%.1f cpu_busy=%.2f load1=%s%s\n",
 						m, ms, fault, trial, r.PFail.Milliseconds(), r.Fail.Milliseconds(), r.Promoted.Milliseconds(), r.OK.Milliseconds(),
-						r.PollEvery.Milliseconds(), r.CPUBusy, live.Load1(), extraWord)
+						r.PollEvery.Milliseconds(), float64(r.Closed)/float64(time.Millisecond), r.CPUBusy, live.Load1(), extraWord)
 				}
 			}
 		}
@@ -125,14 +130,41 @@ func record(masters, timeouts []int, faults []string, runs int, extra float64) e
 	return nil
 }
 
-func once(ports []int, masters int, nodeTimeout time.Duration, fault string) (live.SizedFailover, error) {
+// once runs one trial in a temporary folder; with keep set, it first copies every
+// server's log to keep/<label>/<port>.log.
+func once(ports []int, masters int, nodeTimeout time.Duration, fault, keep, label string) (live.SizedFailover, error) {
 	dir, err := os.MkdirTemp("", "kvplace-failover-size-")
 	if err != nil {
 		return live.SizedFailover{}, err
 	}
 	forget := live.RemoveOnInterrupt(dir)
 	defer func() { os.RemoveAll(dir); forget() }()
-	return live.MeasureSizedFailover(dir, ports, masters, nodeTimeout, fault)
+	r, err := live.MeasureSizedFailover(dir, ports, masters, nodeTimeout, fault)
+	if keep != "" && err == nil {
+		err = keepLogs(dir, filepath.Join(keep, label))
+	}
+	return r, err
+}
+
+// keepLogs copies the redis.log of every server folder in dir to to/<folder>.log.
+func keepLogs(dir, to string) error {
+	logs, err := filepath.Glob(filepath.Join(dir, "*", "redis.log"))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(to, 0o755); err != nil {
+		return err
+	}
+	for _, l := range logs {
+		b, err := os.ReadFile(l)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(to, filepath.Base(filepath.Dir(l))+".log"), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ints reads a flag's comma-separated whole numbers, each from lo to hi.
