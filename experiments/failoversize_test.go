@@ -13,7 +13,7 @@ import (
 )
 
 // TestSizedFailoverMatchesRealRedis holds the simulation to real failovers on clusters of
-// 30 masters and more (recordings/failover-size.txt, made by
+// 30 masters and more (recordings/failover-size*.txt, made by
 // recordings/record-failover-size; issue 18). For every recorded cell (masters, node
 // timeout, fault, and CPU load added beside the servers), `experiments/failover -masters M
 // -replicas 1 -node-timeout T -host-busy B` without client load, over 100 seeds (200 with
@@ -26,11 +26,14 @@ import (
 //     and by default 3 % (below).
 //
 // These are issue 18's bars. Some checks fail today and are logged as open divergences
-// (openDivergence; KVPLACE_OPEN_DIVERGENCES=1 makes them fail): the slowest return to ok,
-// and at 30 masters on an idle host the slowest promotion, by 7 ms.
+// (openDivergence; KVPLACE_OPEN_DIVERGENCES=1 makes them fail): the slowest return to ok;
+// at 30 masters on an idle host the slowest promotion; the elections two masters killed
+// at once lose in real runs; and the early real first PFAIL where it passes 15 %.
 //
-// Cells of 30 masters run by default (about 15 s on 2 cores); larger ones with
-// KVPLACE_HEAVY=1, as CI runs, since their cost grows with the square of the size.
+// Cells of one master killed among 30 at a 2 s node timeout run by default (about 15 s
+// on 2 cores); larger clusters, double failures and the 15 s node timeout with
+// KVPLACE_HEAVY=1, as CI runs: a cell's cost grows with the square of the size and with
+// the node timeout.
 func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: simulates 40 failovers of 60 nodes and more")
@@ -60,12 +63,19 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 	})
 	heavy := os.Getenv("KVPLACE_HEAVY") != ""
 	openDivergences := os.Getenv("KVPLACE_OPEN_DIVERGENCES") != ""
-	// What the simulation is known not to do yet (issue 18's note), by phase and check.
+	// What the simulation is known not to do yet (issue 18's note), by phase and check, or
+	// by fault, phase and check for what only one fault shows.
 	openDivergence := map[string]string{
-		"promoted slowest": "on an idle host at 30 masters one real promotion in ten (4988 ms) came 7 ms after the slowest " +
+		"promoted slowest": "on an idle host at 30 masters one real promotion in twenty (4988 ms) came 69 ms after the slowest " +
 			"of 200 simulated ones; it is the run whose last node also came back to ok a second late",
 		"ok slowest": "one real node in ten comes back to ok about a second after the promotion; every simulated " +
 			"node is back within about 60 ms of it",
+		"kill2 promoted slowest": "two real kill2 runs in twenty promoted after 13 to 14 s, a failed election and its retry " +
+			"twice the failover timeout later; no simulated run of 200 failed an election",
+		"kill2 ok slowest": "the same two runs: back to ok after the retried election",
+		"kill-pair pfail median": "the first PFAIL comes early in real kills (median 2024 ms, 2136 for kill2, 2078 for kill: " +
+			"pings sent to the victim between the SIGKILL and the close of its sockets time out first); the simulated " +
+			"pings to a node gather after whole seconds, and few fall in that window",
 	}
 	// The extremes of a distribution need many draws: at 40 seeds the slowest simulated
 	// FAIL at 30 masters fell 48 ms short of the slowest of 30 real ones (a first recording,
@@ -78,8 +88,8 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 	}
 	for _, c := range keys {
 		t.Run(fmt.Sprintf("%s/masters=%d/node-timeout=%v/extra-load=%.2f", c.fault, c.masters, c.timeout, c.extra), func(t *testing.T) {
-			if c.masters > 30 && !heavy {
-				t.Skipf("%d masters: KVPLACE_HEAVY=1 runs it", c.masters)
+			if (c.masters > 30 || c.fault != "kill" || c.timeout != 2*time.Second) && !heavy {
+				t.Skip("beyond one master killed at 30 masters and a 2 s node timeout: KVPLACE_HEAVY=1 runs it")
 			}
 			real := cells[c]
 			// The simulated host is as busy as the real one was: the median of the
@@ -137,7 +147,11 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 						return
 					}
 					msg := fmt.Sprintf(ph.name+": "+format, args...)
-					if why, open := openDivergence[ph.name+" "+what]; open && !openDivergences {
+					why, open := openDivergence[c.fault+" "+ph.name+" "+what]
+					if !open {
+						why, open = openDivergence[ph.name+" "+what]
+					}
+					if open && !openDivergences {
 						t.Logf("open divergence (KVPLACE_OPEN_DIVERGENCES=1 fails on it): %s; %s", msg, why)
 						return
 					}
