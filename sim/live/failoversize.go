@@ -28,9 +28,9 @@ type SizedFailover struct {
 	Promoted    time.Duration // the victim's replica logs winning the election
 	OK          time.Duration // the last surviving node logs "Cluster state changed: ok"
 	// Closed is when the first victim's connections closed: the end of file on a client
-	// connection the recorder held open to it. Between the SIGKILL and then the process
-	// runs no more, but the kernel still holds its sockets open: what other nodes send it
-	// is taken in and never answered, and no node sees a link close.
+	// connection the recorder held open to it. From the SIGKILL on the process runs no
+	// more, but until then the kernel holds its sockets open: what other nodes send it is
+	// taken in and never answered, and no node sees a link close.
 	Closed time.Duration
 	// PollEvery is the longest time between two polls of one master while PFAIL was
 	// awaited: PFail is late by up to that much.
