@@ -82,7 +82,8 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 	// FAIL at 30 masters fell 48 ms short of the slowest of 30 real ones (a first recording,
 	// whose PFAIL polling was wrong), at 100 seeds 7 ms.
 	// By default 100 seeds, and the range may fall short of a real extreme by 3 %, as in
-	// TestFailoverTimingMatchesRealRedis; KVPLACE_HEAVY=1 runs 200 and allows no shortfall.
+	// TestFailoverTimingMatchesRealRedis; KVPLACE_HEAVY=1 runs 200 and allows no shortfall,
+	// except at 100 masters and more, which run 60 with the 3 %.
 	seeds, slack := 100, 0.03
 	if heavy {
 		seeds, slack = 200, 0
@@ -91,6 +92,11 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 		t.Run(fmt.Sprintf("%s/masters=%d/node-timeout=%v/extra-load=%.2f", c.fault, c.masters, c.timeout, c.extra), func(t *testing.T) {
 			if (c.masters > 30 || c.fault != "kill" || c.timeout != 2*time.Second) && !heavy {
 				t.Skip("beyond one master killed at 30 masters and a 2 s node timeout: KVPLACE_HEAVY=1 runs it")
+			}
+			seeds, slack := seeds, slack
+			if c.masters >= 100 {
+				// 200 servers for 40 virtual seconds each: 200 seeds take 7 minutes here.
+				seeds, slack = 60, 0.03
 			}
 			real := cells[c]
 			// The simulated host is as busy as the real one was: the median of the

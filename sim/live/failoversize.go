@@ -110,7 +110,7 @@ func MeasureSizedFailover(dir string, ports []int, masters int, nodeTimeout time
 		_, _ = watch.Read(make([]byte, 1)) // nothing comes but the end of the connection
 		closed <- time.Now()
 	}()
-	before, err := readCPU()
+	before, err := ReadCPU()
 	if err != nil {
 		return run, err
 	}
@@ -184,11 +184,11 @@ func MeasureSizedFailover(dir string, ports []int, masters int, nodeTimeout time
 			}
 		}
 	}
-	after, err := readCPU()
+	after, err := ReadCPU()
 	if err != nil {
 		return run, err
 	}
-	run.CPUBusy = after.busySince(before)
+	run.CPUBusy = after.BusySince(before)
 
 	for _, s := range c.Servers {
 		if slices.Contains(killed, s) {
@@ -255,40 +255,43 @@ func flagsOf(text, id string) (map[string]bool, bool) {
 	return flags, true
 }
 
-// cpuTimes are the host's CPU times from /proc/stat's "cpu" line, in clock ticks.
-type cpuTimes struct{ idle, total uint64 }
+// CPUTimes are the host's CPU times from /proc/stat's "cpu" line, all cores together, in
+// clock ticks: Idle (idle and iowait) of Total.
+type CPUTimes struct{ Idle, Total uint64 }
 
-func readCPU() (cpuTimes, error) {
+// ReadCPU reads the host's CPU times now.
+func ReadCPU() (CPUTimes, error) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return cpuTimes{}, err
+		return CPUTimes{}, err
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	f := strings.Fields(line)
 	if len(f) < 6 || f[0] != "cpu" {
-		return cpuTimes{}, errors.New("live: /proc/stat: no cpu line")
+		return CPUTimes{}, errors.New("live: /proc/stat: no cpu line")
 	}
-	var t cpuTimes
+	var t CPUTimes
 	for i, s := range f[1:] {
 		v, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
-			return cpuTimes{}, fmt.Errorf("live: /proc/stat: %w", err)
+			return CPUTimes{}, fmt.Errorf("live: /proc/stat: %w", err)
 		}
 		if i >= 8 { // guest and guest_nice are already in user and nice
 			break
 		}
-		t.total += v
+		t.Total += v
 		if i == 3 || i == 4 { // idle, iowait
-			t.idle += v
+			t.Idle += v
 		}
 	}
 	return t, nil
 }
 
-func (t cpuTimes) busySince(before cpuTimes) float64 {
-	total := t.total - before.total
+// BusySince is the share of the CPU time from before to t that was in use; 0 if none passed.
+func (t CPUTimes) BusySince(before CPUTimes) float64 {
+	total := t.Total - before.Total
 	if total == 0 {
 		return 0
 	}
-	return 1 - float64(t.idle-before.idle)/float64(total)
+	return 1 - float64(t.Idle-before.Idle)/float64(total)
 }

@@ -27,10 +27,10 @@ func TestFlagsOf(t *testing.T) {
 }
 
 func TestCPUBusy(t *testing.T) {
-	before := cpuTimes{idle: 100, total: 200}
-	assert.InDelta(t, 0.75, cpuTimes{idle: 125, total: 300}.busySince(before), 1e-9)
-	assert.Zero(t, before.busySince(before), "no time passed")
-	if _, err := readCPU(); err != nil {
+	before := CPUTimes{Idle: 100, Total: 200}
+	assert.InDelta(t, 0.75, CPUTimes{Idle: 125, Total: 300}.BusySince(before), 1e-9)
+	assert.Zero(t, before.BusySince(before), "no time passed")
+	if _, err := ReadCPU(); err != nil {
 		t.Skipf("no /proc/stat here: %v", err)
 	}
 }

@@ -112,25 +112,25 @@ func once(ports []int, masters int) (string, error) {
 	}
 	defer c.Close()
 	time.Sleep(settle)
-	var busy, total [bins]int64
-	prevBusy, prevTotal, err := cpuTimes()
+	var busy, total [bins]uint64
+	prev, err := live.ReadCPU()
 	if err != nil {
 		return "", err
 	}
 	for end := time.Now().Add(measure); time.Now().Before(end); {
 		time.Sleep(5 * time.Millisecond)
 		at := time.Now()
-		b, t, err := cpuTimes()
+		now, err := live.ReadCPU()
 		if err != nil {
 			return "", err
 		}
 		k := at.UnixMilli() % 1000 / binMs
-		busy[k] += b - prevBusy
-		total[k] += t - prevTotal
-		prevBusy, prevTotal = b, t
+		busy[k] += (now.Total - now.Idle) - (prev.Total - prev.Idle)
+		total[k] += now.Total - prev.Total
+		prev = now
 	}
 	var shares []string
-	var allBusy, allTotal int64
+	var allBusy, allTotal uint64
 	for k := range bins {
 		allBusy += busy[k]
 		allTotal += total[k]
@@ -140,29 +140,4 @@ func once(ports []int, masters int) (string, error) {
 		shares = append(shares, strconv.FormatFloat(float64(busy[k])/float64(total[k]), 'f', 2, 64))
 	}
 	return fmt.Sprintf("busy=%s cpu_busy=%.2f", strings.Join(shares, ","), float64(allBusy)/float64(allTotal)), nil
-}
-
-// cpuTimes reads the host's CPU time in use and in all, in clock ticks, from /proc/stat's
-// first line (idle and iowait are not in use).
-func cpuTimes() (busy, total int64, err error) {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0, 0, err
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	fields := strings.Fields(line)
-	if len(fields) < 5 || fields[0] != "cpu" {
-		return 0, 0, fmt.Errorf("/proc/stat: first line %q is not the cpu line", line)
-	}
-	for i, f := range fields[1:] {
-		v, err := strconv.ParseInt(f, 10, 64)
-		if err != nil {
-			return 0, 0, fmt.Errorf("/proc/stat: %q: %w", f, err)
-		}
-		total += v
-		if i != 3 && i != 4 {
-			busy += v
-		}
-	}
-	return busy, total, nil
 }
