@@ -113,10 +113,11 @@ func once(ports []int, masters int) (string, error) {
 	defer c.Close()
 	time.Sleep(settle)
 	var busy, total [bins]uint64
-	prev, err := live.ReadCPU()
+	first, err := live.ReadCPU()
 	if err != nil {
 		return "", err
 	}
+	prev := first
 	for end := time.Now().Add(measure); time.Now().Before(end); {
 		time.Sleep(5 * time.Millisecond)
 		at := time.Now()
@@ -130,14 +131,11 @@ func once(ports []int, masters int) (string, error) {
 		prev = now
 	}
 	var shares []string
-	var allBusy, allTotal uint64
 	for k := range bins {
-		allBusy += busy[k]
-		allTotal += total[k]
 		if total[k] == 0 {
 			return "", fmt.Errorf("no CPU time counted in bin %d: /proc/stat did not advance", k)
 		}
 		shares = append(shares, strconv.FormatFloat(float64(busy[k])/float64(total[k]), 'f', 2, 64))
 	}
-	return fmt.Sprintf("busy=%s cpu_busy=%.2f", strings.Join(shares, ","), float64(allBusy)/float64(allTotal)), nil
+	return fmt.Sprintf("busy=%s cpu_busy=%.2f", strings.Join(shares, ","), prev.BusySince(first)), nil
 }
