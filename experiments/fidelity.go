@@ -52,6 +52,10 @@ type FidelityCase struct {
 	// Real is the live run's transcript (on ports 7001…) when a step diverged: with
 	// Runbook, what a regression test replays the simulation against.
 	Real string `json:"real,omitempty"`
+	// Transcript is the live run's transcript (on ports 7001…), divergent or not: Save
+	// keeps every case, so that a later model can be measured again offline on the same
+	// live runs.
+	Transcript string `json:"-"`
 }
 
 // A FidelityResult is what Fidelity measured.
@@ -118,6 +122,7 @@ func fidelityCase(seed uint64, ports []int, cfg FidelityConfig) (*FidelityCase, 
 	}
 	c.SimStopped = res.SimStopped
 	back := portsBack(ports)
+	c.Transcript = back(res.Transcript)
 	for _, d := range res.Divergent {
 		d.Cmd = back(d.Cmd)
 		for i := range d.Real {
@@ -135,7 +140,7 @@ func fidelityCase(seed uint64, ports []int, cfg FidelityConfig) (*FidelityCase, 
 		c.DivergentFacts += len(d.Facts)
 	}
 	if len(c.Divergent) > 0 {
-		c.Report, c.Real = back(report), back(res.Transcript)
+		c.Report, c.Real = back(report), c.Transcript
 		if cfg.Shrink > 0 {
 			cmd := res.Divergent[0].Cmd
 			shrunk, err := shrinkCase(text, cmd, cfg.Shrink, func(ls []string) (bool, error) {
@@ -271,22 +276,20 @@ func (r *FidelityResult) WriteText(w io.Writer) {
 // ErrDivergent is returned by the fidelity command when some step diverged.
 var ErrDivergent = errors.New("divergent steps")
 
-// Save writes each divergent case's runbook (seed-N.txt) and the live run's transcript
-// (seed-N.real.txt) into dir, which it makes if need be: `scenario -diff -real` replays the
-// simulation against them without a live run.
+// Save writes every case's runbook (seed-N.txt) and the live run's transcript
+// (seed-N.real.txt) into dir, which it makes if need be, divergent or not: `scenario -diff
+// -real` replays the simulation against them without a live run, so a changed model can be
+// measured again on the same live runs.
 func (r *FidelityResult) Save(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	for _, c := range r.Cases {
-		if len(c.Divergent) == 0 {
-			continue
-		}
 		base := filepath.Join(dir, fmt.Sprintf("seed-%d", c.Seed))
 		if err := os.WriteFile(base+".txt", []byte(c.Runbook), 0o644); err != nil {
 			return err
 		}
-		if err := os.WriteFile(base+".real.txt", []byte(c.Real), 0o644); err != nil {
+		if err := os.WriteFile(base+".real.txt", []byte(c.Transcript), 0o644); err != nil {
 			return err
 		}
 	}

@@ -41,7 +41,7 @@ reports the steps whose real outcome no simulated seed reaches (exit 1 if any).`
 	fs.IntVar(&cfg.SimSeeds, "seeds", cfg.SimSeeds, "simulated runs per case, seeds 1..N, whose outcomes a real step may match")
 	fs.BoolVar(&cfg.Partitions, "partitions", cfg.Partitions, "let runbooks cut the network with iptables (needs root; the default when run as root)")
 	fs.IntVar(&cfg.Shrink, "shrink", 0, "live runs to spend per divergent case on removing steps while its first divergence stays (0: none)")
-	save := fs.String("save", "", "write each divergent case's runbook and real transcript to `DIR` (seed-N.txt, seed-N.real.txt), for scenario -diff -real")
+	save := fs.String("save", "", "write every case's runbook and real transcript to `DIR` (seed-N.txt, seed-N.real.txt), for scenario -diff -real")
 	asJSON := fs.Bool("json", false, "print every case as JSON")
 	quiet := fs.Bool("q", false, "no progress on stderr")
 	if err := command.Parse(fs, args); err != nil {
