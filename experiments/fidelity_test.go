@@ -77,7 +77,9 @@ func TestFidelityLive(t *testing.T) {
 // divergences were fixed, against the live transcripts they were found with
 // (testdata/fidelity/seed-N.txt and seed-N.real.txt, written by fidelity -save): every
 // fact must be one some seed reaches. Seed 6: del-node of a node the entry knew only in
-// handshake, refused by redis-cli with the handshake ID.
+// handshake, refused by redis-cli with the handshake ID. Seed 18: a rebalance whose
+// masters with as many slots to take are served in redis-cli's node-list order, which the
+// simulation learns from the real run.
 func TestFidelityRegressions(t *testing.T) {
 	books, err := filepath.Glob("testdata/fidelity/seed-*.real.txt")
 	require.NoError(t, err)

@@ -111,58 +111,9 @@ func (p *RebalancePlan) Moves() []Move {
 // slots", possible with negative weights), the plan holds the steps made before the error.
 func PlanRebalance(l Layout, opt RebalanceOptions) (*RebalancePlan, error) {
 	l = l.withTable()
-	weight := make(map[string]float32, len(l.Nodes))
-	for _, n := range l.Nodes {
-		weight[n.ID] = 1
-	}
-	for _, w := range opt.Weights {
-		n := l.nodeByPrefix(w.Node)
-		if n == nil {
-			return nil, fmt.Errorf("*** No such master node %s", w.Node)
-		}
-		weight[n.ID] = w.Weight
-	}
-	type node struct {
-		id      string
-		balance int
-	}
-	var (
-		involved []*node
-		total    float32
-	)
-	for _, n := range l.Nodes {
-		if n.IsReplica() {
-			continue
-		}
-		if !opt.UseEmptyMasters && l.Slots.Len(n.ID) == 0 {
-			continue
-		}
-		total += weight[n.ID]
-		involved = append(involved, &node{id: n.ID})
-	}
-	p := &RebalancePlan{Threshold: opt.Threshold, Nodes: len(involved), TotalWeight: total}
-	if len(involved) > 0 && total == 0 {
-		return nil, errors.New("slot: rebalance: the involved masters weigh 0 in all, so no master can expect any slot")
-	}
-
-	over, totalBalance := false, 0
-	for _, n := range involved {
-		have := l.Slots.Len(n.id)
-		expected := int(float32(float32(Count)/total) * weight[n.id])
-		n.balance = have - expected
-		totalBalance += n.balance
-		if opt.Threshold > 0 {
-			if have > 0 {
-				errPerc := float32(math.Abs(100 - 100.0*float64(expected)/float64(have)))
-				over = over || errPerc > opt.Threshold
-			} else if expected > 1 {
-				over = true
-			}
-		}
-	}
-	if !over {
-		p.Balanced = true
-		return p, nil
+	p, involved, totalBalance, err := rebalanceBalances(l, opt)
+	if err != nil || p.Balanced {
+		return p, err
 	}
 	// Rounding can leave more to give than to take: take one more slot each, in list order.
 	for totalBalance > 0 {
@@ -178,7 +129,7 @@ func PlanRebalance(l Layout, opt RebalanceOptions) (*RebalancePlan, error) {
 		}
 	}
 	sorted := slices.Clone(involved)
-	slices.SortStableFunc(sorted, func(a, b *node) int { return a.balance - b.balance })
+	slices.SortStableFunc(sorted, func(a, b *rebalanceNode) int { return a.balance - b.balance })
 
 	t := l.Slots.Clone()
 	for dst, src := 0, len(sorted)-1; dst < src; {
@@ -206,6 +157,65 @@ func PlanRebalance(l Layout, opt RebalanceOptions) (*RebalancePlan, error) {
 		}
 	}
 	return p, nil
+}
+
+// rebalanceBalances computes the plan's header and, in list order, the involved masters
+// and their balances before rounding (slots held less slots expected), with their sum. The
+// plan is Balanced when no master is over the threshold.
+func rebalanceBalances(l Layout, opt RebalanceOptions) (*RebalancePlan, []*rebalanceNode, int, error) {
+	weight := make(map[string]float32, len(l.Nodes))
+	for _, n := range l.Nodes {
+		weight[n.ID] = 1
+	}
+	for _, w := range opt.Weights {
+		n := l.nodeByPrefix(w.Node)
+		if n == nil {
+			return nil, nil, 0, fmt.Errorf("*** No such master node %s", w.Node)
+		}
+		weight[n.ID] = w.Weight
+	}
+	var (
+		involved []*rebalanceNode
+		total    float32
+	)
+	for _, n := range l.Nodes {
+		if n.IsReplica() {
+			continue
+		}
+		if !opt.UseEmptyMasters && l.Slots.Len(n.ID) == 0 {
+			continue
+		}
+		total += weight[n.ID]
+		involved = append(involved, &rebalanceNode{id: n.ID})
+	}
+	p := &RebalancePlan{Threshold: opt.Threshold, Nodes: len(involved), TotalWeight: total}
+	if len(involved) > 0 && total == 0 {
+		return nil, nil, 0, errors.New("slot: rebalance: the involved masters weigh 0 in all, so no master can expect any slot")
+	}
+
+	over, totalBalance := false, 0
+	for _, n := range involved {
+		have := l.Slots.Len(n.id)
+		expected := int(float32(float32(Count)/total) * weight[n.id])
+		n.balance = have - expected
+		totalBalance += n.balance
+		if opt.Threshold > 0 {
+			if have > 0 {
+				errPerc := float32(math.Abs(100 - 100.0*float64(expected)/float64(have)))
+				over = over || errPerc > opt.Threshold
+			} else if expected > 1 {
+				over = true
+			}
+		}
+	}
+	p.Balanced = !over
+	return p, involved, totalBalance, nil
+}
+
+// A rebalanceNode is an involved master and its balance: slots to give (> 0) or take.
+type rebalanceNode struct {
+	id      string
+	balance int
 }
 
 func abs(x int) int {

@@ -40,6 +40,10 @@ type CLI struct {
 	// (BUSYKEY), overwrite it without comparing the values first.
 	Replace bool
 
+	// Real, when not nil, is what the real run of the command being simulated showed of
+	// its node list: the simulated redis-cli takes it (see RealDraws).
+	Real *RealDraws
+
 	fixing      bool // running --cluster fix: check repairs the open slots it finds
 	unreachable int  // masters the last load could not reach (unreachable_masters)
 	aborted     bool // redis-cli exited in the middle of a fix
@@ -230,6 +234,7 @@ func (cli *CLI) load(addr string) ([]*mnode, error) {
 		}
 		nodes = append(nodes, f)
 	}
+	cli.ordered(nodes)
 	for _, n := range nodes {
 		if n.replicate != "" {
 			if m := byName(nodes, n.replicate); m != nil {
@@ -1176,7 +1181,7 @@ func (cli *CLI) Rebalance(addr string, flags RebalanceOptions) error {
 		cli.printf("*** Please fix your cluster problems before rebalancing\n")
 		return ErrCLI
 	}
-	plan, err := slot.PlanRebalance(l, opt)
+	plan, err := slot.PlanRebalance(cli.realRebalanceOrder(nodes, l, opt), opt)
 	if plan == nil && err != nil {
 		cli.printf("%s\n", err)
 		return ErrCLI

@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/kvplace/kvplace/sim/rediscli"
 )
 
 // seeds is Seeds, or its default, 5.
@@ -75,7 +79,11 @@ type Fact struct {
 // A create's replica pairing is not compared but imposed: redis-cli's anti-affinity swaps
 // draw from rand() seeded by its clock, so on one host the pairing is a random permutation
 // that no seed can be expected to match, and every later step that names a replica would
-// differ with it. The simulated runs take the real run's pairing (RealPairing).
+// differ with it. The simulated runs take the real run's pairing (RealPairing). So with
+// redis-cli's node list, whose order after the entry node is the entry node's hash
+// table's, under a seed each redis-server draws when it starts: the simulated redis-cli
+// takes the order a real command's cluster check printed, and a rebalance the order its
+// real steps follow from (RealListDraws).
 //
 // Some outcomes depend on node IDs, which both backends draw at random: which replica
 // moves when replica migration gives an orphaned master one (clusterHandleSlaveMigration
@@ -107,12 +115,12 @@ func DiffRecorded(rb *Runbook, real string, out io.Writer, opt DiffOptions) *Dif
 // and compares them with the real transcript. A simulation that stops at a step is
 // compared as far as it went, and the steps after it count as printing nothing.
 func diffSims(rb *Runbook, real string, opt DiffOptions) *DiffResult {
-	pairing := RealPairing(real)
+	pairing, draws := RealPairing(real), RealListDraws(rb, real)
 	var sims []string
 	var stopped []string
 	for seed := uint64(1); seed <= uint64(opt.Seeds); seed++ {
 		var b bytes.Buffer
-		if err := RunSim(rb, &b, Options{Seed: seed, Slowdown: opt.Slowdown, Pairing: pairing}); err != nil {
+		if err := RunSim(rb, &b, Options{Seed: seed, Slowdown: opt.Slowdown, Pairing: pairing, Draws: draws}); err != nil {
 			stopped = append(stopped, fmt.Sprintf("seed %d: %v", seed, err))
 		}
 		sims = append(sims, b.String())
@@ -240,6 +248,46 @@ func lineDiff(a, b []string) []string {
 func (res *DiffResult) String() string {
 	return fmt.Sprintf("%d of %d steps differ", len(res.Divergent), res.Steps)
 }
+
+// RealListDraws reads, for each redis-cli --cluster command of rb but create, what its
+// real run showed of redis-cli's node list (rediscli.RealDraws), by the command's runbook
+// line: the addresses of the M: and S: lines its first cluster check printed, in order,
+// and a rebalance's "Moving N slots from A to B" lines. The real transcript's steps are
+// rb's, in order. Commands that showed neither have no entry.
+func RealListDraws(rb *Runbook, transcript string) map[int]*rediscli.RealDraws {
+	draws := map[int]*rediscli.RealDraws{}
+	for i, s := range splitTranscript(transcript) {
+		if i >= len(rb.Steps) {
+			break
+		}
+		if t, ok := rb.Steps[i].Cmd.(ClusterTool); !ok || t.Sub == "create" {
+			continue
+		}
+		d := &rediscli.RealDraws{}
+		checks := 0
+		for _, l := range s.lines {
+			f := strings.Fields(l)
+			switch {
+			case strings.HasPrefix(l, ">>> Performing Cluster Check"):
+				checks++
+			case checks == 1 && len(f) == 3 && (f[0] == "M:" || f[0] == "S:"):
+				d.List = append(d.List, f[2])
+			default:
+				if m := movingStep.FindStringSubmatch(l); m != nil {
+					n, _ := strconv.Atoi(m[1])
+					d.Steps = append(d.Steps, rediscli.AddrStep{From: m[2], To: m[3], N: n})
+				}
+			}
+		}
+		if len(d.List) > 0 || len(d.Steps) > 0 {
+			draws[rb.Steps[i].Line] = d
+		}
+	}
+	return draws
+}
+
+// movingStep is a rebalance's "Moving N slots from A to B".
+var movingStep = regexp.MustCompile(`^Moving (\d+) slots from (\S+) to (\S+)$`)
 
 // RealPairing reads the final replica pairing of each `redis-cli --cluster create` in a
 // transcript, from the M: and S: listing create prints after its anti-affinity pass

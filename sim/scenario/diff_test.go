@@ -12,6 +12,7 @@ import (
 
 	"github.com/kvplace/kvplace/internal/livetest"
 	"github.com/kvplace/kvplace/sim/live"
+	"github.com/kvplace/kvplace/sim/rediscli"
 )
 
 // diffTranscripts takes a step whose every fact some seed shows as agreeing, and reports
@@ -170,6 +171,88 @@ S: 4444444444444444444444444444444444444444 127.0.0.1:6384
 		var out bytes.Buffer
 		require.NoError(t, RunSim(parseText(t, strings.Join(lines, "\n")+"\n"), &out, Options{Seed: seed, Pairing: want}))
 		require.Equal(t, want, RealPairing(out.String()), "seed %d", seed)
+	}
+}
+
+// TestRealListDraws reads, per --cluster command, the node list its first cluster check
+// printed and a rebalance's steps, by runbook line; and a simulated check given a list
+// prints its nodes in that order, whatever the seed.
+func TestRealListDraws(t *testing.T) {
+	var lines []string
+	for i := range 4 {
+		lines = append(lines, fmt.Sprintf("docker run -d --name redis-node-%d --net host redis:7.0.15 --cluster-enabled yes --port %d", i+1, 6381+i))
+	}
+	lines = append(lines,
+		"redis-cli --cluster create 127.0.0.1:6381 127.0.0.1:6382 127.0.0.1:6383 127.0.0.1:6384 --cluster-replicas 0 --cluster-yes",
+		"sleep 3s",
+		"redis-cli --cluster check 127.0.0.1:6382",
+		"redis-cli --cluster rebalance 127.0.0.1:6384 --cluster-weight 127.0.0.1:6384=0")
+	rb := parseText(t, strings.Join(lines, "\n")+"\n")
+	real := `$ redis-cli --cluster create 127.0.0.1:6381 127.0.0.1:6382 127.0.0.1:6383 127.0.0.1:6384 --cluster-replicas 0 --cluster-yes
+M: 1111111111111111111111111111111111111111 127.0.0.1:6381
+>>> Performing Cluster Check (using node 127.0.0.1:6381)
+M: 1111111111111111111111111111111111111111 127.0.0.1:6381
+$ sleep 3s
+$ redis-cli --cluster check 127.0.0.1:6382
+127.0.0.1:6382 (22222222...) -> 0 keys | 4096 slots | 0 slaves.
+>>> Performing Cluster Check (using node 127.0.0.1:6382)
+M: 2222222222222222222222222222222222222222 127.0.0.1:6382
+   slots:[4096-8191] (4096 slots) master
+M: 4444444444444444444444444444444444444444 127.0.0.1:6384
+   slots:[12288-16383] (4096 slots) master
+M: 1111111111111111111111111111111111111111 127.0.0.1:6381
+   slots:[0-4095] (4096 slots) master
+M: 3333333333333333333333333333333333333333 127.0.0.1:6383
+   slots:[8192-12287] (4096 slots) master
+[OK] All nodes agree about slots configuration.
+$ redis-cli --cluster rebalance 127.0.0.1:6384 --cluster-weight 127.0.0.1:6384=0
+>>> Performing Cluster Check (using node 127.0.0.1:6384)
+[OK] All nodes agree about slots configuration.
+>>> Rebalancing across 4 nodes. Total weight = 3.00
+Moving 1366 slots from 127.0.0.1:6384 to 127.0.0.1:6383
+####
+Moving 1365 slots from 127.0.0.1:6384 to 127.0.0.1:6381
+####
+Moving 1365 slots from 127.0.0.1:6384 to 127.0.0.1:6382
+####
+`
+	for i := 3; i >= 0; i-- {
+		real = "$ " + lines[i] + "\nredis-node-" + fmt.Sprint(i+1) + "\n" + real
+	}
+	draws := RealListDraws(rb, real)
+	require.Len(t, draws, 2, "the create's listing is its own, not a node list")
+	check, rebalance := draws[rb.Steps[6].Line], draws[rb.Steps[7].Line]
+	require.NotNil(t, check)
+	assert.Equal(t, []string{"127.0.0.1:6382", "127.0.0.1:6384", "127.0.0.1:6381", "127.0.0.1:6383"}, check.List)
+	assert.Empty(t, check.Steps)
+	require.NotNil(t, rebalance)
+	assert.Empty(t, rebalance.List, "a rebalance's check is quiet")
+	assert.Equal(t, []rediscli.AddrStep{{From: "127.0.0.1:6384", To: "127.0.0.1:6383", N: 1366}, {From: "127.0.0.1:6384", To: "127.0.0.1:6381", N: 1365}, {From: "127.0.0.1:6384", To: "127.0.0.1:6382", N: 1365}}, rebalance.Steps)
+
+	for seed := uint64(1); seed <= 3; seed++ {
+		var out bytes.Buffer
+		require.NoError(t, RunSim(rb, &out, Options{Seed: seed, Draws: draws}))
+		steps := splitTranscript(out.String())
+		var order []string
+		for _, l := range steps[6].lines {
+			if f := strings.Fields(l); len(f) == 3 && f[0] == "M:" {
+				order = append(order, f[2])
+			}
+		}
+		assert.Equal(t, check.List, order, "seed %d: the check lists the real order", seed)
+		var moves []string
+		for _, l := range steps[7].lines {
+			if strings.HasPrefix(l, "Moving ") {
+				moves = append(moves, l)
+			}
+		}
+		// The entry node, 6384, gives: the slot rounding leaves goes to the first taker
+		// in the entry's CLUSTER NODES order, which the real run shows was 6383.
+		assert.Equal(t, []string{
+			"Moving 1366 slots from 127.0.0.1:6384 to 127.0.0.1:6383",
+			"Moving 1365 slots from 127.0.0.1:6384 to 127.0.0.1:6381",
+			"Moving 1365 slots from 127.0.0.1:6384 to 127.0.0.1:6382",
+		}, moves, "seed %d: the rebalance serves the masters as the real one did", seed)
 	}
 }
 

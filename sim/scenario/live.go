@@ -46,6 +46,9 @@ func RunLive(rb *Runbook, out io.Writer, opt Options) error {
 	if len(opt.Pairing) > 0 {
 		return errors.New("a replica pairing is imposed on simulated runs: a live run's redis-cli draws its own")
 	}
+	if len(opt.Draws) > 0 {
+		return errors.New("a node list order is imposed on simulated runs: a live run's redis-cli gets its own")
+	}
 	if _, _, err := live.Binaries(); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/kvplace/kvplace/sim/rediscli"
 	"github.com/kvplace/kvplace/slot"
 )
 
@@ -36,6 +37,11 @@ type Options struct {
 	// real redis-cli seeds from its clock: Diff takes the real run's (see RealPairing). A
 	// live run refuses it.
 	Pairing map[string]string
+	// Draws, for a simulated run, are what the real run's redis-cli showed of its node
+	// list, by the runbook line of the --cluster command that showed it: the simulated
+	// redis-cli takes that order instead of its own (rediscli.RealDraws). Diff takes the
+	// real run's (see RealListDraws). A live run refuses them.
+	Draws map[int]*rediscli.RealDraws
 }
 
 // A backend carries out runbook commands: in simulation or against real Redis.

@@ -39,7 +39,8 @@ type simBackend struct {
 	client     *cluster.Client
 	containers []*container
 	byName     map[string]*container
-	pairing    map[string]string // Options.Pairing
+	pairing    map[string]string           // Options.Pairing
+	draws      map[int]*rediscli.RealDraws // Options.Draws
 	load       sim.Stream
 	apps       int              // load steps' clients so far, for their names
 	failed     scheduledFailure // what the steps of `after` lines returned
@@ -55,7 +56,7 @@ func newSimBackend(opt Options) (*simBackend, error) {
 	}
 	c := cluster.NewCluster(s)
 	c.Slowdown = opt.Slowdown
-	b := &simBackend{seed: opt.Seed, c: c, byName: map[string]*container{}, load: s.Stream("load"), pairing: opt.Pairing}
+	b := &simBackend{seed: opt.Seed, c: c, byName: map[string]*container{}, load: s.Stream("load"), pairing: opt.Pairing, draws: opt.Draws}
 	b.client = c.NewClient("redis-cli")
 	return b, nil
 }
@@ -69,7 +70,7 @@ func copySimBackend(opt Options) (*simBackend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &simBackend{seed: opt.Seed, c: c, byName: map[string]*container{}, load: c.Sim.Stream("load"), pairing: opt.Pairing}
+	b := &simBackend{seed: opt.Seed, c: c, byName: map[string]*container{}, load: c.Sim.Stream("load"), pairing: opt.Pairing, draws: opt.Draws}
 	b.client = c.NewClient("redis-cli")
 	for _, p := range procs {
 		host, port, err := slot.ParseAddr(p.Addr())
@@ -119,7 +120,7 @@ func (b *simBackend) exec(s Step, out io.Writer) error {
 	case RedisCLI:
 		b.redisCLI(c, out)
 	case ClusterTool:
-		return b.clusterTool(c, out)
+		return b.clusterTool(c, b.draws[s.Line], out)
 	case Partition:
 		var groups [][]int
 		for _, g := range c.Groups {
@@ -261,7 +262,9 @@ func printReply(out io.Writer, r cluster.Reply, raw bool) {
 	fmt.Fprintln(out, r.String())
 }
 
-func (b *simBackend) clusterTool(t ClusterTool, out io.Writer) error {
+// clusterTool runs a redis-cli --cluster command; real, when not nil, is what the real
+// run of it showed of its node list.
+func (b *simBackend) clusterTool(t ClusterTool, real *rediscli.RealDraws, out io.Writer) error {
 	cli := b.cli
 	if cli == nil {
 		cli = rediscli.New(b.c, out)
@@ -275,6 +278,7 @@ func (b *simBackend) clusterTool(t ClusterTool, out io.Writer) error {
 	cli.FixWithUnreachableMasters = t.FixUnreachable
 	cli.SearchMultipleOwners = t.MultipleOwners
 	cli.Replace = t.Replace
+	cli.Real = real
 	var err error
 	switch t.Sub {
 	case "create":
