@@ -331,6 +331,17 @@ func (s *Sim) At(t Time, fn func()) {
 // After runs fn after d.
 func (s *Sim) After(d time.Duration, fn func()) { s.At(s.now.Add(d), fn) }
 
+// Signal delivers t to node i now, as if a timer it had set fired: a signal sent to the
+// process from outside (a paused process takes it when it resumes, a busy one when its
+// event loop gets to it). It does nothing to a node that is down.
+func (s *Sim) Signal(i int, t Timer) {
+	if !s.has(i) || s.nodes[i].down {
+		return
+	}
+	s.ids++
+	s.schedule(s.now, evTimer, i, event{timer: t, id: s.ids, cause: s.cause}, nil)
+}
+
 // Inject delivers msg to node to as if node from had sent it now, through the network.
 func (s *Sim) Inject(from, to int, msg any, size int) { s.send(from, to, msg, size) }
 

@@ -690,3 +690,26 @@ func TestCrashClosing(t *testing.T) {
 	s.RunFor(time.Millisecond)
 	assert.Equal(t, []any{sim.Hangup{}}, peer.got)
 }
+
+// signalled records the timers it is handed.
+type signalled struct{ got []sim.Time }
+
+func (n *signalled) Start(*sim.Context)                  {}
+func (n *signalled) Step(*sim.Context, int, any)         {}
+func (n *signalled) Timer(ctx *sim.Context, _ sim.Timer) { n.got = append(n.got, ctx.Now) }
+
+// Signal hands a node a timer now; a paused node takes it when it resumes, a down one
+// never.
+func TestSignal(t *testing.T) {
+	s := newSim(t, sim.Config{Seed: 1})
+	n := &signalled{}
+	_, err := s.AddNode("n", n)
+	require.NoError(t, err)
+	s.At(sim.At(10*time.Millisecond), func() { s.Signal(0, sim.Timer{Kind: 1}) })
+	s.At(sim.At(20*time.Millisecond), func() { s.Pause(0); s.Signal(0, sim.Timer{Kind: 1}) })
+	s.At(sim.At(30*time.Millisecond), func() { s.Resume(0) })
+	s.At(sim.At(40*time.Millisecond), func() { s.Crash(0); s.Signal(0, sim.Timer{Kind: 1}) })
+	s.RunUntil(sim.At(time.Second))
+	assert.Equal(t, []sim.Time{sim.At(10 * time.Millisecond), sim.At(30 * time.Millisecond)}, n.got)
+	s.Signal(7, sim.Timer{Kind: 1}) // no such node: nothing
+}

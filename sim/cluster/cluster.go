@@ -120,7 +120,7 @@ func (c *Cluster) start(name, ip string, port int, cfg Config, disk *Persisted) 
 		return nil, fmt.Errorf("Redis port number too high. Cluster communication port is 10,000 port numbers higher than your Redis port. Your Redis port number must be 55535 or less.")
 	}
 	p := &Process{Name: name, IP: ip, Port: port, Config: cfg}
-	p.node = New(Spec{IP: ip, Port: port, Config: cfg, Registry: c.Reg, Metrics: &c.Metrics, Proc: c.Sim.Len(), Disk: disk, Placement: c.Placement, Slowdown: c.Slowdown, CostDraws: c.costDraws(addr, 0), Host: c.Host, HostDraws: c.hostDraws(addr, 0)})
+	p.node = New(Spec{IP: ip, Port: port, Config: cfg, Registry: c.Reg, Metrics: &c.Metrics, Proc: c.Sim.Len(), Disk: disk, Placement: c.Placement, Slowdown: c.Slowdown, CostDraws: c.costDraws(addr, 0), Host: c.Host, HostDraws: c.hostDraws(addr, 0), Exit: c.exitHook(p)})
 	idx, err := c.Sim.AddNode(addr, p.node)
 	if err != nil {
 		return nil, err
@@ -132,8 +132,53 @@ func (c *Cluster) start(name, ip string, port int, cfg Config, disk *Persisted) 
 	return p, nil
 }
 
-// Stop stops p gracefully (docker stop, SIGTERM): data is flushed, connections close.
-func (c *Cluster) Stop(p *Process) { c.down(p, sigterm) }
+// Stop stops p gracefully (docker stop, SIGTERM): data is flushed, connections close. A
+// node ready to stop goes down at once. A master whose replicas have not acknowledged its
+// whole stream shuts down as Redis 7.0 does (shutdown.go): it pauses writes and keeps
+// running, p.Up() with it, until they have or its shutdown-timeout has passed, and then
+// goes down. docker stop's SIGKILL, 10 s after the SIGTERM, is the caller's to send
+// (Kill). A nil p, or one that is down, is ignored.
+func (c *Cluster) Stop(p *Process) {
+	if p == nil || p.down {
+		return
+	}
+	if p.node.ReadyToStop() {
+		c.down(p, sigterm)
+		return
+	}
+	c.Sim.Signal(p.Index, sim.Timer{Kind: timerSigterm})
+}
+
+// StopKilling is docker stop: Stop, then SIGKILL after killAfter if this run of p has not
+// exited by then.
+func (c *Cluster) StopKilling(p *Process, killAfter time.Duration) {
+	if p == nil || p.down {
+		return
+	}
+	c.Stop(p)
+	if p.down {
+		return
+	}
+	runs := p.runs
+	c.Sim.After(killAfter, func() {
+		if p.runs == runs && !p.down {
+			c.down(p, sigkill)
+		}
+	})
+}
+
+// exitHook is the Spec.Exit of p's current incarnation: once its handler has returned,
+// that incarnation goes down as a SIGTERM takes it down.
+func (c *Cluster) exitHook(p *Process) func() {
+	runs := p.runs
+	return func() {
+		c.Sim.After(0, func() {
+			if p.runs == runs && !p.down {
+				c.down(p, sigterm)
+			}
+		})
+	}
+}
 
 // Kill crashes p (SIGKILL): writes since the last fsync are lost.
 func (c *Cluster) Kill(p *Process) { c.down(p, sigkill) }
@@ -167,7 +212,7 @@ func (c *Cluster) down(p *Process, how signal) {
 	p.down = true
 	p.runs++
 	addr := p.IP + ":" + strconv.Itoa(p.Port)
-	p.node = New(Spec{IP: p.IP, Port: p.Port, Config: p.Config, Registry: c.Reg, Metrics: &c.Metrics, Proc: p.Index, Disk: disk, Incarnation: p.runs, Placement: c.Placement, Slowdown: c.Slowdown, CostDraws: c.costDraws(addr, p.runs), Host: c.Host, HostDraws: c.hostDraws(addr, p.runs)})
+	p.node = New(Spec{IP: p.IP, Port: p.Port, Config: p.Config, Registry: c.Reg, Metrics: &c.Metrics, Proc: p.Index, Disk: disk, Incarnation: p.runs, Placement: c.Placement, Slowdown: c.Slowdown, CostDraws: c.costDraws(addr, p.runs), Host: c.Host, HostDraws: c.hostDraws(addr, p.runs), Exit: c.exitHook(p)})
 }
 
 // Restart starts p again from what it persisted (docker start).

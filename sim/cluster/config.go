@@ -21,7 +21,10 @@ type Config struct {
 	ReplDisklessSyncDelay time.Duration // repl-diskless-sync-delay
 	ReplTimeout           time.Duration // repl-timeout
 	ReplBacklogSize       int64         // repl-backlog-size, bytes
-	AppendOnly            bool          // appendonly (fsync every second when on)
+	// ShutdownTimeout is shutdown-timeout: how long a master told to stop (SIGTERM) waits
+	// for its replicas to acknowledge its whole stream; 0 stops at once.
+	ShutdownTimeout time.Duration
+	AppendOnly      bool // appendonly (fsync every second when on)
 	// EnableDebugCommand is enable-debug-command: "no" (Redis 7's default) refuses DEBUG;
 	// "yes" allows it, and so does "local", every simulated client being on loopback.
 	EnableDebugCommand string
@@ -39,6 +42,7 @@ func DefaultConfig() Config {
 		ReplDisklessSyncDelay: 5 * time.Second,
 		ReplTimeout:           60 * time.Second,
 		ReplBacklogSize:       1 << 20,
+		ShutdownTimeout:       10 * time.Second,
 		EnableDebugCommand:    "no",
 	}
 }
@@ -135,6 +139,7 @@ var options = func() []option {
 		durationOption("repl-diskless-sync-delay", "", 0, intMax, time.Second, func(c *Config) *time.Duration { return &c.ReplDisklessSyncDelay }),
 		durationOption("repl-timeout", "", 1, intMax, time.Second, func(c *Config) *time.Duration { return &c.ReplTimeout }),
 		durationOption("repl-ping-replica-period", "repl-ping-slave-period", 1, intMax, time.Second, func(c *Config) *time.Duration { return &c.ReplPingReplicaPeriod }),
+		durationOption("shutdown-timeout", "", 0, intMax, time.Second, func(c *Config) *time.Duration { return &c.ShutdownTimeout }),
 		durationOption("cluster-node-timeout", "", 0, 1<<63-1, time.Millisecond, func(c *Config) *time.Duration { return &c.NodeTimeout }),
 		{name: "cluster-enabled", immutable: true,
 			set: func(c *Config, v string) error {

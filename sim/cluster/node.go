@@ -40,6 +40,7 @@ const (
 	timerLoadBegin                 // a replica has flushed its old data and loads a full copy
 	timerLoadDone                  // a replica has loaded a full copy
 	timerWake                      // a process waiting for a core on a busy host gets one
+	timerSigterm                   // SIGTERM (docker stop): the handler asks serverCron to shut down
 )
 
 // Redis constants (cluster.h, cluster.c).
@@ -122,20 +123,26 @@ type Node struct {
 	db   *store
 	repl replication
 
-	pausedUntil int64               // client writes paused until then (manual failover)
-	held        []heldRequest       // requests waiting for the pause or a MIGRATE to end
-	mig         *migrateCall        // the MIGRATE this node is blocked in, if any
-	deferred    []deferredEvent     // what reached the node while it was blocked in mig
-	script      *runningScript      // a script past busy-reply-threshold, nil if none
-	disk        *Persisted          // what to load at Start; nil for a new node
-	place       *placer             // nil when keys are placed by slots
-	touch       uint16              // flags read only to bring peers into the cache (buildPing)
-	batch       [128]*peer          // buildPing's draws, kept here so they are not zeroed per ping
-	multi       map[int]*multiState // each client's transaction in MULTI, by its engine index
-	links       map[uint64]*peer
-	cpu         *cpuWait // its waits for a core on a busy host; nil on an idle one
-	lastCron    sim.Time // when the cron last ran, for stalls; zero before the first
-	stalls      []Stall
+	pausedUntil int64 // client writes paused until then (manual failover, shutdown)
+	// A SIGTERM's shutdown (shutdown.go): asked for by the signal, begun by serverCron,
+	// waiting for the replicas until shutdownAt (ms; 0 when not begun); exit is how the
+	// node, once done, has its process taken down (Spec.Exit).
+	shutdownAsap bool
+	shutdownAt   int64
+	exit         func()
+	held         []heldRequest       // requests waiting for the pause or a MIGRATE to end
+	mig          *migrateCall        // the MIGRATE this node is blocked in, if any
+	deferred     []deferredEvent     // what reached the node while it was blocked in mig
+	script       *runningScript      // a script past busy-reply-threshold, nil if none
+	disk         *Persisted          // what to load at Start; nil for a new node
+	place        *placer             // nil when keys are placed by slots
+	touch        uint16              // flags read only to bring peers into the cache (buildPing)
+	batch        [128]*peer          // buildPing's draws, kept here so they are not zeroed per ping
+	multi        map[int]*multiState // each client's transaction in MULTI, by its engine index
+	links        map[uint64]*peer
+	cpu          *cpuWait // its waits for a core on a busy host; nil on an idle one
+	lastCron     sim.Time // when the cron last ran, for stalls; zero before the first
+	stalls       []Stall
 
 	// Events is a log of what the node did that a person reading its log would want:
 	// "Marking node ... as failing", "Failover election won". Tests and experiments read it.
@@ -215,6 +222,10 @@ type Spec struct {
 	Host HostLoad
 	// HostDraws is the stream the node draws its waits for a core from on a busy host.
 	HostDraws *sim.Stream
+	// Exit is called, in the node's event handler, when a SIGTERM's shutdown is done and
+	// the process exits; it must take the process down after the handler returns. Nil:
+	// the node never exits by itself.
+	Exit func()
 }
 
 // New returns a node for spec. The node does nothing until the engine starts it.
@@ -224,6 +235,7 @@ func New(spec Spec) *Node {
 		migrating: map[int]*peer{}, importing: map[int]*peer{}, blacklist: map[int32]int64{},
 		disk: spec.Disk, links: map[uint64]*peer{},
 		mfMasterOffset: -1,
+		exit:           spec.Exit,
 		linkEpoch:      uint64(spec.Incarnation) << 40,
 		repl:           replication{epoch: uint64(spec.Incarnation) << 40},
 	}
@@ -345,6 +357,9 @@ func (n *Node) runTimer(t sim.Timer) {
 func (n *Node) timer(t sim.Timer) {
 	switch t.Kind {
 	case timerCron:
+		if n.shutdownCron() {
+			return // exited: serverCron runs no more
+		}
 		n.noteStall()
 		// serverCron: Redis re-arms its timer when the callback returns, so each period is
 		// 100 ms plus the cron's own run time and the event loop's latency; on loopback that
@@ -379,6 +394,8 @@ func (n *Node) timer(t sim.Timer) {
 	case timerLoadDone:
 		n.repl.loaded(n)
 		n.replayDeferred()
+	case timerSigterm:
+		n.shutdownAsap = true
 	}
 }
 

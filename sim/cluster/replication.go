@@ -392,9 +392,9 @@ func (r *replication) propagate(n *Node, cmd, key string, v value, from int) {
 	if !r.backlogOn && len(r.replicas) == 0 {
 		return // replicationFeedSlaves: no backlog and no replica, no stream
 	}
-	if cmd != "ping" && r.selected != 0 {
+	if cmd != "ping" && cmd != "getack" && r.selected != 0 {
 		// The stream selects database 0 before its first write after a full copy's
-		// setup or a promotion (slaveseldb); a PING selects nothing.
+		// setup or a promotion (slaveseldb); a PING or a GETACK selects nothing.
 		r.selected = 0
 		r.propagate(n, "select", "", value{}, 0)
 	}
@@ -413,6 +413,8 @@ func (r *replication) propagate(n *Node, cmd, key string, v value, from int) {
 		size = respSize("RESTORE-ASKING", key, "0") + bulk(p)
 	case "del":
 		size = respSize("DEL", key)
+	case "getack":
+		size = respSize("REPLCONF", "GETACK", "*")
 	default:
 		size = respSize("PING")
 	}
@@ -537,6 +539,8 @@ func (r *replication) loaded(n *Node) {
 	r.lastInteraction = n.now / 1000
 	r.cachedReplid = ""
 	n.event(EvSynced, "", "MASTER <-> REPLICA sync: Finished with success")
+	// The initial ACK, sent at once after a diskless copy (usemark in readSyncBulkPayload).
+	n.ctx.Send(r.masterProc, replAck{epoch: r.epoch, offset: r.processed}, 0)
 	for _, o := range held {
 		if r.state != replConnected || r.epoch != m.epoch {
 			break
@@ -590,6 +594,10 @@ func (r *replication) apply(n *Node, o *op) {
 			n.ctx.Busy(n.costs.freeCost(v))
 		}
 		n.db.del(o.key)
+	case "getack":
+		// replicationSendAck, at once, with the offset of the commands run so far: this
+		// one counts only once it has run.
+		n.ctx.Send(r.masterProc, replAck{epoch: r.epoch, offset: r.processed}, 0)
 	}
 	r.processed = o.offset
 	r.remember(n, o)

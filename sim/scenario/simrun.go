@@ -44,6 +44,7 @@ type simBackend struct {
 	load       sim.Stream
 	apps       int              // load steps' clients so far, for their names
 	failed     scheduledFailure // what the steps of `after` lines returned
+	scheduling bool             // running a step of an `after` line, in the event loop
 }
 
 func newSimBackend(opt Options) (*simBackend, error) {
@@ -159,7 +160,11 @@ func (b *simBackend) exec(s Step, out io.Writer) error {
 				return err
 			}
 		}
-		b.c.Sim.After(c.D, func() { b.failed.record(s, b.exec(Step{Line: s.Line, Text: c.Text, Cmd: c.Cmd}, io.Discard)) })
+		b.c.Sim.After(c.D, func() {
+			b.scheduling = true
+			defer func() { b.scheduling = false }()
+			b.failed.record(s, b.exec(Step{Line: s.Line, Text: c.Text, Cmd: c.Cmd}, io.Discard))
+		})
 	default:
 		return fmt.Errorf("unknown step %T", c)
 	}
@@ -204,14 +209,27 @@ func (b *simBackend) up(ct *container) bool {
 	return p != nil && p.Up()
 }
 
+// stop is docker stop (graceful) or docker kill. docker stop returns once the process has
+// exited, which a master whose replicas lag delays (cluster.Cluster.Stop), and sends
+// SIGKILL if it has not after 10 s, as the live backend does.
 func (b *simBackend) stop(ct *container, graceful bool) error {
 	if graceful {
-		b.c.Stop(b.process(ct))
+		p := b.process(ct)
+		b.c.StopKilling(p, dockerStopTimeout)
+		// A step of an `after` line runs inside the simulation's event loop and cannot
+		// wait; it returns, and the stop goes on.
+		for !b.scheduling && p != nil && p.Up() {
+			b.c.Sim.RunFor(time.Millisecond)
+		}
 	} else {
 		b.c.Kill(b.process(ct))
 	}
 	return nil
 }
+
+// dockerStopTimeout is how long docker stop (and the live backend's stop) waits for the
+// process to exit after SIGTERM before it sends SIGKILL.
+const dockerStopTimeout = 10 * time.Second
 
 func (b *simBackend) start(ct *container) error {
 	if p := b.process(ct); p != nil {
