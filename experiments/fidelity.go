@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -92,14 +93,7 @@ func Fidelity(cfg FidelityConfig) (*FidelityResult, error) {
 		if err != nil {
 			return nil, fmt.Errorf("case %d (seed %d): %w", i+1, seed, err)
 		}
-		res.Cases = append(res.Cases, *c)
-		res.Compared += c.Compared
-		res.Facts += c.Facts
-		res.Divergent += len(c.Divergent)
-		res.DivergentFacts += c.DivergentFacts
-		if len(c.Divergent) > 0 {
-			res.DivergentCases++
-		}
+		res.add(*c)
 		if cfg.Progress != nil {
 			fmt.Fprintf(cfg.Progress, "fidelity: %s\n", c.summary(i+1))
 		}
@@ -294,4 +288,87 @@ func (r *FidelityResult) Save(dir string) error {
 		}
 	}
 	return nil
+}
+
+// FidelityReplay measures again, in simulation only, the cases a fidelity run saved in dir
+// (Save: seed-N.txt and seed-N.real.txt), each against its live transcript over seeds
+// simulated seeds: how a changed model fares on the same live runs. Cases run in parallel;
+// the result lists them by seed. A live run that stopped at a step is compared as far as
+// it went (why it stopped is not saved). progress, if not nil, gets a line per case.
+func FidelityReplay(dir string, seeds int, progress io.Writer) (*FidelityResult, error) {
+	if seeds < 1 {
+		return nil, fmt.Errorf("fidelity: %d seeds: want at least 1", seeds)
+	}
+	reals, err := filepath.Glob(filepath.Join(dir, "seed-*.real.txt"))
+	if err != nil {
+		return nil, err
+	}
+	if len(reals) == 0 {
+		return nil, fmt.Errorf("fidelity: no saved case (seed-N.real.txt) in %s", dir)
+	}
+	type saved struct {
+		seed       uint64
+		book, real string
+	}
+	var cases []saved
+	for _, r := range reals {
+		name := strings.TrimSuffix(filepath.Base(r), ".real.txt")
+		seed, err := strconv.ParseUint(strings.TrimPrefix(name, "seed-"), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("fidelity: %s: not a saved case's name (seed-N.real.txt)", r)
+		}
+		cases = append(cases, saved{seed: seed, book: filepath.Join(dir, name+".txt"), real: r})
+	}
+	slices.SortFunc(cases, func(a, b saved) int { return cmp.Compare(a.seed, b.seed) })
+	cfg := FidelityConfig{Seed: cases[0].seed, Cases: len(cases), SimSeeds: seeds}
+	out, err := inParallel(len(cases), 0, func(i int) (FidelityCase, error) {
+		s := cases[i]
+		book, err := os.ReadFile(s.book)
+		if err != nil {
+			return FidelityCase{}, err
+		}
+		real, err := os.ReadFile(s.real)
+		if err != nil {
+			return FidelityCase{}, err
+		}
+		rb, err := scenario.ParseNamed(s.book, bytes.NewReader(book))
+		if err != nil {
+			return FidelityCase{}, err
+		}
+		var report bytes.Buffer
+		res := scenario.DiffRecorded(rb, string(real), &report, scenario.DiffOptions{Seeds: seeds})
+		c := FidelityCase{Seed: s.seed, Runbook: string(book), Steps: res.Steps, Compared: res.Compared, Facts: res.Facts,
+			SimStopped: res.SimStopped, Divergent: res.Divergent, Transcript: string(real)}
+		for _, d := range res.Divergent {
+			c.DivergentFacts += len(d.Facts)
+		}
+		if len(c.Divergent) > 0 {
+			c.Report, c.Real = report.String(), string(real)
+		}
+		return c, nil
+	}, func(n int) {
+		if progress != nil {
+			fmt.Fprintf(progress, "fidelity: replayed %d of %d cases\n", n, len(cases))
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	res := &FidelityResult{Config: cfg}
+	for _, c := range out {
+		res.add(c)
+	}
+	return res, nil
+}
+
+// add counts case c in r.
+func (r *FidelityResult) add(c FidelityCase) {
+	r.Cases = append(r.Cases, c)
+	r.Compared += c.Compared
+	r.Facts += c.Facts
+	r.Divergent += len(c.Divergent)
+	r.DivergentFacts += c.DivergentFacts
+	if len(c.Divergent) > 0 {
+		r.DivergentCases++
+	}
 }

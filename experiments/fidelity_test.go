@@ -98,3 +98,25 @@ func TestFidelityRegressions(t *testing.T) {
 		})
 	}
 }
+
+// FidelityReplay measures saved cases again offline, in seed order: the regression cases
+// agree, the open ones do not, and a folder without cases is an error naming it.
+func TestFidelityReplay(t *testing.T) {
+	res, err := FidelityReplay("testdata/fidelity", 5, nil)
+	require.NoError(t, err)
+	require.Len(t, res.Cases, 2)
+	assert.Equal(t, []uint64{6, 18}, []uint64{res.Cases[0].Seed, res.Cases[1].Seed})
+	assert.Zero(t, res.Divergent, "the regression cases agree")
+	assert.Equal(t, res.Cases[0].Compared+res.Cases[1].Compared, res.Compared)
+	assert.Greater(t, res.Facts, res.Compared)
+
+	open, err := FidelityReplay("testdata/fidelity/open", 5, nil)
+	require.NoError(t, err)
+	assert.Equal(t, len(open.Cases), open.DivergentCases, "every open case still diverges")
+	var text bytes.Buffer
+	open.WriteText(&text)
+	assert.Contains(t, text.String(), "steps divergent")
+
+	_, err = FidelityReplay(t.TempDir(), 5, nil)
+	assert.ErrorContains(t, err, "no saved case")
+}

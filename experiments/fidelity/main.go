@@ -14,6 +14,7 @@
 //	go run ./experiments/fidelity -cases 20 -shrink 10 -json > fidelity.json
 //	go run ./experiments/fidelity -cases 20 -save out/fidelity   # then, offline:
 //	go run ./experiments/scenario -diff -real out/fidelity/seed-7.real.txt out/fidelity/seed-7.txt
+//	go run ./experiments/fidelity -replay out/fidelity   # every saved case, simulated again
 package main
 
 import (
@@ -42,6 +43,7 @@ reports the steps whose real outcome no simulated seed reaches (exit 1 if any).`
 	fs.BoolVar(&cfg.Partitions, "partitions", cfg.Partitions, "let runbooks cut the network with iptables (needs root; the default when run as root)")
 	fs.IntVar(&cfg.Shrink, "shrink", 0, "live runs to spend per divergent case on removing steps while its first divergence stays (0: none)")
 	save := fs.String("save", "", "write every case's runbook and real transcript to `DIR` (seed-N.txt, seed-N.real.txt), for scenario -diff -real")
+	replay := fs.String("replay", "", "measure the cases saved in `DIR` by -save again, in simulation only, against their live transcripts (no live run)")
 	asJSON := fs.Bool("json", false, "print every case as JSON")
 	quiet := fs.Bool("q", false, "no progress on stderr")
 	if err := command.Parse(fs, args); err != nil {
@@ -56,8 +58,10 @@ reports the steps whose real outcome no simulated seed reaches (exit 1 if any).`
 		return command.Usagef(fs, "-seeds %d: want at least 1", cfg.SimSeeds)
 	case cfg.Shrink < 0:
 		return command.Usagef(fs, "-shrink %d: want 0 or more", cfg.Shrink)
-	case cfg.Partitions && os.Geteuid() != 0:
+	case cfg.Partitions && os.Geteuid() != 0 && *replay == "":
 		return command.Usagef(fs, "-partitions needs root, for iptables")
+	case *replay != "" && (cfg.Shrink > 0 || *save != ""):
+		return command.Usagef(fs, "-replay runs no live case: -shrink and -save need live runs")
 	}
 	if !*quiet {
 		cfg.Progress = command.Progress(stderr)
@@ -65,7 +69,13 @@ reports the steps whose real outcome no simulated seed reaches (exit 1 if any).`
 	// Ctrl-C, SIGTERM, SIGHUP or a closed stdout stop the servers, remove their folder and
 	// the iptables rules, and exit 128 + the signal's number.
 	defer live.HandleInterrupts()()
-	res, err := experiments.Fidelity(cfg)
+	var res *experiments.FidelityResult
+	var err error
+	if *replay != "" {
+		res, err = experiments.FidelityReplay(*replay, cfg.SimSeeds, cfg.Progress)
+	} else {
+		res, err = experiments.Fidelity(cfg)
+	}
 	if err != nil {
 		return err
 	}
