@@ -480,6 +480,12 @@ func (n *Node) processPacket(from int, pkt *packet) {
 
 	switch pkt.typ {
 	case mPing, mMeet, mPong:
+		if (pkt.typ == mMeet || (pkt.typ == mPing && n.myself.ip == "")) && n.myself.ip != n.ip {
+			// The peer reached us at our address: the connection's local end tells it.
+			n.setAddr(n.myself, n.ip, n.myself.port, n.myself.cport)
+			n.logf("IP address for this node updated to %s", n.ip)
+			n.todo |= todoSaveConfig
+		}
 		if pkt.typ != mPong {
 			if sender == nil && pkt.typ == mMeet {
 				hs := n.newPeer(randomName(n.ctx.Rand), flagHandshake)

@@ -292,7 +292,10 @@ func (n *Node) Start(ctx *sim.Context) {
 		n.myself = n.newPeer(name, flagMyself|flagMaster)
 		n.addPeer(n.myself)
 	}
-	n.setAddr(n.myself, n.ip, n.port, n.port+clusterPortIncrement)
+	// A node does not know its own IP until a peer tells it (a MEET, or any PING while it
+	// has none: see processPacket); nodes.conf keeps the one it had learned. Until then
+	// CLUSTER NODES shows it as ":port@cport".
+	n.setAddr(n.myself, n.myself.ip, n.port, n.port+clusterPortIncrement)
 	n.updateMyselfFlags()
 	n.reg.Listen(n.ip, n.port, n.proc)
 	n.repl.init(n)
