@@ -133,7 +133,8 @@ func (c *Cluster) start(name, ip string, port int, cfg Config, disk *Persisted) 
 }
 
 // Stop stops p gracefully (docker stop, SIGTERM): data is flushed, connections close. A
-// node ready to stop goes down at once. A master whose replicas have not acknowledged its
+// node ready to stop goes down at once (Redis acts on the signal at its next serverCron,
+// up to 100 ms later: a simplification that keeps the common stop where it was). A master whose replicas have not acknowledged its
 // whole stream shuts down as Redis 7.0 does (shutdown.go): it pauses writes and keeps
 // running, p.Up() with it, until they have or its shutdown-timeout has passed, and then
 // goes down. docker stop's SIGKILL, 10 s after the SIGTERM, is the caller's to send
