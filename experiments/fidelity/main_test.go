@@ -16,7 +16,7 @@ import (
 func TestReplay(t *testing.T) {
 	var out, errs bytes.Buffer
 	require.NoError(t, run([]string{"-replay", "../testdata/fidelity"}, &out, &errs))
-	assert.Contains(t, out.String(), "2 cases: ")
+	assert.Contains(t, out.String(), "5 cases: ")
 	assert.Contains(t, out.String(), "0 steps divergent")
 
 	out.Reset()
