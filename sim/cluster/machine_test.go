@@ -256,7 +256,7 @@ func TestClusterStateMachine(t *testing.T) {
 				p := pick(t, m.up(), "victim")
 				m.ids[p] = p.Node().ID()
 				if rapid.Bool().Draw(t, "graceful") {
-					c.Stop(p)
+					dockerStop(c, p)
 					m.logf("stop %s", p.Addr())
 				} else {
 					c.Kill(p)
@@ -371,7 +371,7 @@ func TestClusterStateMachine(t *testing.T) {
 						// redis-cli refused a cluster it found unhealthy (open slots an
 						// interrupted reshard left, a node it cannot reach): the new
 						// process stays out.
-						c.Stop(p)
+						dockerStop(c, p)
 						m.logf("add-node %s refused: %s", p.Addr(), lastLines(m.out.String(), 3))
 						return
 					}
@@ -432,7 +432,7 @@ func TestClusterStateMachine(t *testing.T) {
 				if err != nil {
 					t.Fatalf("del-node %s in a fault-free cluster: %v\n%s", p.Addr(), err, lastLines(m.out.String(), 10))
 				}
-				c.Stop(p)
+				dockerStop(c, p)
 				machineStats.delNodes++
 				m.members = slices.DeleteFunc(m.members, func(q *cluster.Process) bool { return q == p })
 			},
@@ -643,4 +643,14 @@ func writeSeq(t *rapid.T, value string) uint64 {
 func mustProcess(c *cluster.Cluster, addr string) *cluster.Process {
 	p, _ := c.Process(addr)
 	return p
+}
+
+// dockerStop stops p as docker stop does: SIGTERM, and SIGKILL if it has not exited 10 s
+// later; it returns once p is down. A master whose replicas lag stays up meanwhile
+// (Cluster.Stop).
+func dockerStop(c *cluster.Cluster, p *cluster.Process) {
+	c.StopKilling(p, 10*time.Second)
+	for p.Up() {
+		c.Sim.RunFor(time.Millisecond)
+	}
 }
