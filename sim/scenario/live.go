@@ -308,15 +308,31 @@ func partitions(rb *Runbook) bool {
 	return false
 }
 
-// cli runs the real redis-cli with stdin and returns its output with CRLFs made LFs.
+// cliLimit bounds one live redis-cli run. Some wait forever: --cluster add-node
+// --cluster-slave and create wait for the cluster to agree on its configuration, with no
+// limit, and one fidelity case sat 24 minutes there before it was stopped by hand. The
+// simulated redis-cli gives up after 600 s of virtual time (rediscli's waitForJoin).
+var cliLimit = 10 * time.Minute
+
+// cli runs the real redis-cli with stdin and returns its output with CRLFs made LFs. A run
+// still going after cliLimit is killed, and a line saying so ends its output.
 func cli(stdin string, args ...string) string {
 	_, bin, _ := live.Binaries()
-	cmd := exec.Command(bin, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), cliLimit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	// redis-cli colours --cluster output when TERM names an xterm; the transcript is text.
 	cmd.Env = append(os.Environ(), "TERM=dumb")
 	text, _ := cmd.CombinedOutput() // redis-cli's exit status is in what it printed
-	return strings.ReplaceAll(string(text), "\r\n", "\n")
+	out := strings.ReplaceAll(string(text), "\r\n", "\n")
+	if ctx.Err() != nil {
+		if out != "" && !strings.HasSuffix(out, "\n") {
+			out += "\n"
+		}
+		out += fmt.Sprintf("(redis-cli was still running after %v and was killed)\n", cliLimit)
+	}
+	return out
 }
 
 // redisCLI runs one redis-cli command with formatted output, as at a terminal. With -c it

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/kvplace/kvplace/internal/livetest"
@@ -107,4 +109,21 @@ func portMaps(ports []int) (there, back func(string) string) {
 		}
 	}
 	return word(to), word(from)
+}
+
+// A live redis-cli that does not return within cliLimit is killed, and its output says so
+// (WAIT for a replica a master does not have waits forever, as add-node can).
+func TestLiveCLILimit(t *testing.T) {
+	livetest.Need(t)
+	ports, err := live.FreePorts(1)
+	require.NoError(t, err)
+	srv := &live.Server{Port: ports[0], Dir: t.TempDir()}
+	require.NoError(t, srv.Start())
+	t.Cleanup(func() { _ = srv.Kill() })
+	was := cliLimit
+	cliLimit = 300 * time.Millisecond
+	t.Cleanup(func() { cliLimit = was })
+	out := cli("", "-p", strconv.Itoa(ports[0]), "WAIT", "1", "0")
+	assert.Equal(t, "(redis-cli was still running after 300ms and was killed)\n", out)
+	assert.Contains(t, cli("", "-p", strconv.Itoa(ports[0]), "PING"), "PONG", "a command that returns is left alone")
 }
