@@ -684,7 +684,9 @@ func (cli *CLI) Create(addrs []string, opt CreateOptions) error {
 		}
 	}
 	cli.c.Sim.RunFor(time.Second)
-	cli.waitForJoin(nodes)
+	if !cli.waitForJoin(nodes) {
+		return ErrCLI
+	}
 	for _, m := range nodes {
 		if m.dirty {
 			if ok := cli.flush(m); !ok && m.replicate == "" {
@@ -750,17 +752,36 @@ func (cli *CLI) flush(m *mnode) bool {
 	return true
 }
 
+// JoinLimit is how long waitForJoin waits: real redis-cli waits forever, and the live
+// runbook backend kills a redis-cli still running after this long, ending its output with
+// KilledLine.
+const JoinLimit = 10 * time.Minute
+
+// KilledAfter is the line that ends the output of a redis-cli run stopped after d, live or
+// simulated; KilledLine is the one after JoinLimit.
+func KilledAfter(d time.Duration) string {
+	return fmt.Sprintf("(redis-cli was still running after %v and was killed)", d)
+}
+
+// KilledLine ends the output of a simulated redis-cli that waited JoinLimit to join.
+var KilledLine = KilledAfter(JoinLimit)
+
 // waitForJoin prints a dot a second until every node agrees (clusterManagerWaitForClusterJoin).
-func (cli *CLI) waitForJoin(nodes []*mnode) {
+// Real redis-cli would wait forever: after JoinLimit it reports false, having printed
+// KilledLine, and the command must stop there.
+func (cli *CLI) waitForJoin(nodes []*mnode) bool {
 	cli.printf("Waiting for the cluster to join\n")
-	for tries := 0; !cli.consistent(nodes); tries++ {
+	start := cli.c.Sim.Now()
+	for !cli.consistent(nodes) {
+		if time.Duration(cli.c.Sim.Now()-start) >= JoinLimit {
+			cli.printf("\n%s\n", KilledLine)
+			return false
+		}
 		cli.printf(".")
 		cli.c.Sim.RunFor(time.Second)
-		if tries > 600 {
-			break // redis-cli would wait forever; ten minutes of virtual time is enough to say so
-		}
 	}
 	cli.printf("\n")
+	return true
 }
 
 // AddNodeOptions are the flags of `--cluster add-node`.
@@ -826,7 +847,9 @@ func (cli *CLI) AddNode(newAddr, existing string, opt AddNodeOptions) error {
 	}
 	if master != nil {
 		cli.c.Sim.RunFor(time.Second)
-		cli.waitForJoin(nodes)
+		if !cli.waitForJoin(nodes) {
+			return ErrCLI
+		}
 		cli.printf(">>> Configure node as replica of %s.\n", master.addr())
 		if r, ok := cli.do(n, "CLUSTER", "REPLICATE", master.name); !ok || r.IsError() {
 			cli.replyError(n, r)

@@ -18,6 +18,7 @@ import (
 	"github.com/kvplace/kvplace/sim"
 	"github.com/kvplace/kvplace/sim/client"
 	"github.com/kvplace/kvplace/sim/live"
+	"github.com/kvplace/kvplace/sim/rediscli"
 )
 
 // RunLive runs a runbook against real redis-server processes on loopback, one per `docker
@@ -311,8 +312,9 @@ func partitions(rb *Runbook) bool {
 // cliLimit bounds one live redis-cli run. Some wait forever: --cluster add-node
 // --cluster-slave and create wait for the cluster to agree on its configuration, with no
 // limit, and one fidelity case sat 24 minutes there before it was stopped by hand. The
-// simulated redis-cli gives up after 600 s of virtual time (rediscli's waitForJoin).
-var cliLimit = 10 * time.Minute
+// simulated redis-cli gives up as long into its wait, with the same line
+// (rediscli.JoinLimit, rediscli.KilledLine).
+var cliLimit = rediscli.JoinLimit
 
 // cli runs the real redis-cli with stdin and returns its output with CRLFs made LFs. A run
 // still going after cliLimit is killed, and a line saying so ends its output.
@@ -330,7 +332,7 @@ func cli(stdin string, args ...string) string {
 		if out != "" && !strings.HasSuffix(out, "\n") {
 			out += "\n"
 		}
-		out += fmt.Sprintf("(redis-cli was still running after %v and was killed)\n", cliLimit)
+		out += rediscli.KilledAfter(cliLimit) + "\n"
 	}
 	return out
 }
