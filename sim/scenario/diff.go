@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -273,7 +272,7 @@ func RealListDraws(rb *Runbook, transcript string) map[int]*rediscli.RealDraws {
 			case checks == 1 && len(f) == 3 && (f[0] == "M:" || f[0] == "S:"):
 				d.List = append(d.List, f[2])
 			default:
-				if m := movingStep.FindStringSubmatch(l); m != nil {
+				if m := movingHead.FindStringSubmatch(l); m != nil {
 					n, _ := strconv.Atoi(m[1])
 					d.Steps = append(d.Steps, rediscli.AddrStep{From: m[2], To: m[3], N: n})
 				}
@@ -285,9 +284,6 @@ func RealListDraws(rb *Runbook, transcript string) map[int]*rediscli.RealDraws {
 	}
 	return draws
 }
-
-// movingStep is a rebalance's "Moving N slots from A to B".
-var movingStep = regexp.MustCompile(`^Moving (\d+) slots from (\S+) to (\S+)$`)
 
 // RealPairing reads the final replica pairing of each `redis-cli --cluster create` in a
 // transcript, from the M: and S: listing create prints after its anti-affinity pass

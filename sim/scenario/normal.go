@@ -39,7 +39,8 @@ var (
 	blockHead = regexp.MustCompile(`^\s*[MS]: `)
 	nodeLine  = regexp.MustCompile(`^[0-9a-f]{40} \S+@\d+ `)
 	// movingHead is a rebalance's "Moving N slots from A to B", followed by a line of #.
-	movingHead = regexp.MustCompile(`^Moving (\d+) slots from \S+ to (\S+)$`)
+	// Its groups are the count, the source and the target.
+	movingHead = regexp.MustCompile(`^Moving (\d+) slots from (\S+) to (\S+)$`)
 )
 
 // nodeAddrs maps every node ID a transcript shows to the address it had.
@@ -239,7 +240,7 @@ func sortMoves(lines []string) []string {
 	var moves []move
 	for _, l := range lines {
 		if m := movingHead.FindStringSubmatch(l); m != nil {
-			moves = append(moves, move{key: m[1] + " " + m[2], lines: []string{l}})
+			moves = append(moves, move{key: m[1] + " " + m[3], lines: []string{l}})
 			continue
 		}
 		moves[len(moves)-1].lines = append(moves[len(moves)-1].lines, l)
