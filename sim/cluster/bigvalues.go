@@ -3,6 +3,7 @@ package cluster
 import (
 	"crypto/sha1"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,6 +69,9 @@ func (n *Node) eval(from int, req Request) Reply {
 		return nilReply() // writes what is there already
 	}
 	v := value{kind: script.kind, elems: elems, presized: old.presized, scattered: old.scattered}
+	if old.skiplist() {
+		v.heights = old.heights // the new members go after the old, which keep their nodes
+	}
 	added := elems - old.elems
 	took := n.costs.buildCost(value{kind: script.kind, elems: added})
 	if n.repl.streaming() {
@@ -186,6 +190,7 @@ func (n *Node) memoryCommand(args []string, asking bool) Reply {
 	if !strings.EqualFold(args[1], "usage") || len(args) < 3 {
 		return errorf("ERR unknown subcommand or wrong number of arguments for '%s'. Try MEMORY HELP.", args[1])
 	}
+	samples := defaultSamples
 	for j := 3; j < len(args); j++ {
 		if !strings.EqualFold(args[j], "samples") || j+1 >= len(args) {
 			return errReply("ERR syntax error")
@@ -197,6 +202,7 @@ func (n *Node) memoryCommand(args []string, asking bool) Reply {
 		if s < 0 {
 			return errReply("ERR syntax error")
 		}
+		samples = int(min(s, math.MaxInt32)) // 0 is every element, as LLONG_MAX is
 		j++
 	}
 	if r, redirected := n.route(args[2:3], query{asking: asking}); redirected {
@@ -206,7 +212,11 @@ func (n *Node) memoryCommand(args []string, asking bool) Reply {
 	if !ok {
 		return nilReply()
 	}
-	return intReply(memoryUsage(args[2], v))
+	if v.skiplist() && v.heights == 0 {
+		v.heights = n.ctx.Rand.Uint64() | 1
+		n.db.replace(args[2], v)
+	}
+	return intReply(memoryUsage(args[2], v, samples))
 }
 
 // objectCommand is OBJECT ENCODING key; the other subcommands are not simulated.

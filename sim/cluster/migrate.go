@@ -131,6 +131,7 @@ func (n *Node) restoreAsking(req Request) Reply {
 		n.ctx.Busy(n.costs.restoreCost(v))
 		v.presized = v.kind != kindString // rdbLoadObject sizes a table for its length
 		v.scattered = false
+		v.heights = 0 // and inserts every member anew
 		n.db.set(k, v)
 		n.repl.propagate(n, "restore", k, v, 0)
 		out = append(out, okReply())

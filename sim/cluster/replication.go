@@ -585,6 +585,12 @@ func (r *replication) apply(n *Node, o *op) {
 	case "set", "elems", "restore":
 		v := o.val
 		v.scattered = false // built here by the EXEC, or a RESTORE, with nothing in between
+		// The replica's skiplist is its own, with its own heights: kept when the EXEC adds
+		// members to one it has, new otherwise.
+		v.heights = 0
+		if old, ok := n.db.get(o.key); ok && o.cmd == "elems" && old.skiplist() && v.skiplist() {
+			v.heights = old.heights
+		}
 		n.db.set(o.key, v)
 		if o.cmd == "restore" {
 			n.ctx.Busy(n.costs.restoreCost(o.val))

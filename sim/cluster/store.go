@@ -73,6 +73,15 @@ func (s *store) set(key string, v value) {
 	}
 }
 
+// replace puts v in place of key's value, which must exist, as the same write: what it
+// changes (a skiplist's heights drawn when first sampled) was there all along, so it is
+// not a write to undo, nor a new key.
+func (s *store) replace(key string, v value) {
+	e := s.keys[key]
+	e.val = v
+	s.keys[key] = e
+}
+
 func (s *store) del(key string) bool {
 	if _, ok := s.keys[key]; !ok {
 		return false
@@ -186,6 +195,7 @@ func (s *store) load(snapshot map[string]value) {
 		v := snapshot[k]
 		v.presized = v.kind != kindString
 		v.scattered = false
+		v.heights = 0 // rdbLoadObject inserts every member anew
 		s.keys[k] = entry{val: v, seq: uint64(i + 1)}
 	}
 	s.reindex()

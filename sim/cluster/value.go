@@ -39,6 +39,12 @@ type value struct {
 	// MIGRATE serializes and frees it more slowly (costs.scattered). A copy made by RESTORE,
 	// an RDB or a replica's EXEC is not.
 	scattered bool
+	// heights keys the random heights zslRandomLevel gave a skiplist's nodes (level), which
+	// MEMORY USAGE samples. It is drawn from the node's stream the first time they are
+	// sampled, and is 0 until then; a skiplist built anew (converted from a listpack,
+	// restored, read from an RDB, or a replica's own copy) starts undrawn, as its heights
+	// are new.
+	heights uint64
 }
 
 func stringValue(s string) value { return value{kind: kindString, str: s} }
@@ -190,16 +196,23 @@ func hashField(i int) string { return "field:" + strconv.Itoa(i) }
 func hashValue(i int) string { return "value:" + strconv.Itoa(i) }
 
 // memoryUsage is MEMORY USAGE's answer for key holding v in a cluster node's database
-// (memoryCommand and objectComputeSize): the value object, the key's sds, and its
-// dictionary entry with the cluster's slot metadata. A hash table's elements are costed
-// from a sample, as Redis's default of five samples does; here every element of a
-// `load hash` hash has the same allocation sizes, so the sample is exact.
-func memoryUsage(key string, v value) int64 {
-	return objectSize(v) + int64(sdsAlloc(len(key))+sizeofDictEntry+clusterEntryMetadata)
+// (memoryCommand and objectComputeSize), sampling as SAMPLES samples does (0 for every
+// element): the value object, the key's sds, and its dictionary entry with the cluster's
+// slot metadata. A hash table's elements are costed from a sample, as Redis does; here
+// every element of a `load hash` hash has the same allocation sizes, so the sample is
+// exact. A skiplist's is not: see objectSize.
+func memoryUsage(key string, v value, samples int) int64 {
+	return objectSize(v, samples) + int64(sdsAlloc(len(key))+sizeofDictEntry+clusterEntryMetadata)
 }
 
-func objectSize(v value) int64 {
+// defaultSamples is MEMORY USAGE's SAMPLES when none is given (OBJ_COMPUTE_SIZE_DEF_SAMPLES).
+const defaultSamples = 5
+
+func objectSize(v value, samples int) int64 {
 	n := v.elems
+	if samples == 0 || samples > n {
+		samples = n
+	}
 	switch {
 	case v.kind == kindString:
 		switch v.encoding() {
@@ -212,22 +225,59 @@ func objectSize(v value) int64 {
 	case v.listpack():
 		return sizeofRobj + int64(mallocSize(listpackBytes(v)))
 	case v.kind == kindList:
-		return sizeofRobj + sizeofQuicklist + quicklistNodesSize(n)
+		return sizeofRobj + sizeofQuicklist + quicklistNodesSize(n, samples)
 	case v.kind == kindSet:
 		// Grown one SADD at a time, which rehashes one bucket per add (dictAddRaw).
 		elem := int64(sdsAlloc(len(setMember(n))) + sizeofDictEntry)
 		return sizeofRobj + sizeofDict + 8*tableSlots(n, v.presized, 1) + elem*int64(n)
 	case v.kind == kindZset:
-		// The skiplist's nodes have random heights, so a real server's answer varies with
-		// the five it samples: this is its expectation (skiplistNodeAlloc).
-		elem := float64(sdsAlloc(len(setMember(n)))+sizeofDictEntry) + skiplistNodeAlloc
-		fixed := sizeofRobj + sizeofZset + sizeofZskiplist + sizeofDict + int64(mallocSize(skiplistHeader))
-		// ZADD to a skiplist looks the member up and then adds it: two rehash steps.
-		return fixed + 8*tableSlots(n, v.presized, 2) + int64(elem*float64(n))
+		return skiplistSize(v, samples, func(i int) int { return mallocSize(skiplistNode(v.level(i))) })
 	}
 	elem := int64(sdsAlloc(len(hashField(n))) + sdsAlloc(len(hashValue(n))) + sizeofDictEntry)
 	return sizeofRobj + sizeofDict + 8*hashSlots(n, v.presized) + elem*int64(n)
 }
+
+// skiplistSize is objectSize for a skiplist, sampling its first samples nodes, of which
+// node(i) gives the i-th's allocation.
+func skiplistSize(v value, samples int, node func(i int) int) int64 {
+	// The nodes are sampled from the lowest score up, members 1, 2, …: each its member's
+	// sds, its dict entry and its node.
+	elesize := 0
+	for i := 1; i <= samples; i++ {
+		elesize += sdsAlloc(len(setMember(i))) + sizeofDictEntry + node(i)
+	}
+	// ZADD to a skiplist looks the member up and then adds it: two rehash steps.
+	fixed := sizeofRobj + sizeofZset + sizeofZskiplist + sizeofDict + int64(mallocSize(skiplistHeader)) +
+		8*tableSlots(v.elems, v.presized, 2)
+	// asize += (double)elesize/samples*dictSize(d), truncated back to a size_t.
+	return int64(float64(fixed) + float64(elesize)/float64(samples)*float64(v.elems))
+}
+
+// skiplistNode is the size of a skiplist node of the given height: the member, score and
+// backward pointer, and a forward pointer and span per level (zslCreateNode).
+func skiplistNode(level int) int { return 24 + 16*level }
+
+// level is the height zslRandomLevel gave the skiplist's i-th node (from 1, in score
+// order): one more level while random() < ZSKIPLIST_P*RAND_MAX, up to ZSKIPLIST_MAXLEVEL.
+// The draws come from v.heights, so a node keeps its height however often it is sampled.
+func (v value) level(i int) int {
+	const threshold = 536870911 // (int)(0.25 * 2147483647)
+	level := 1
+	for d := uint64(0); level < zskiplistMaxLevel; d++ {
+		r := splitmix.Mix64(v.heights ^ splitmix.Mix64(uint64(i)<<8|d/2))
+		if d%2 == 1 {
+			r >>= 32
+		}
+		if r&0x7fffffff >= threshold { // random() is 31 bits
+			break
+		}
+		level++
+	}
+	return level
+}
+
+// skiplist reports whether v is a sorted set kept as a skiplist, whose nodes have heights.
+func (v value) skiplist() bool { return v.kind == kindZset && !v.listpack() }
 
 // Sizes of the structures behind lists and sorted sets (quicklist.h, server.h; x86-64).
 const (
@@ -243,31 +293,14 @@ const (
 	zsetMaxListpackEntries = 128 // zset-max-listpack-entries
 	zsetMaxListpackValue   = 64  // zset-max-listpack-value
 	zskiplistMaxLevel      = 32  // ZSKIPLIST_MAXLEVEL
-	// skiplistHeader is the header node zslCreate allocates: the member, score and
-	// backward pointer, and a forward pointer and span per level, at every level.
+	// skiplistHeader is the header node zslCreate allocates, a node at every level.
 	skiplistHeader = 24 + 16*zskiplistMaxLevel
 )
 
-// skiplistNodeAlloc is the expected allocation of a skiplist node: 24 bytes and 16 per
-// level, with zslRandomLevel's heights, each level kept with probability ZSKIPLIST_P
-// (0.25) up to the maximum.
-var skiplistNodeAlloc = func() float64 {
-	sum, p := 0.0, 0.75
-	for level := 1; level <= zskiplistMaxLevel; level++ {
-		if level == zskiplistMaxLevel {
-			p /= 0.75 // the rest of the tail
-		}
-		sum += p * float64(mallocSize(24+16*level))
-		p *= 0.25
-	}
-	return sum
-}()
-
 // quicklistNodesSize is what objectComputeSize counts for the nodes of a list of n
-// elements (quicklistNodes): the average of the first five nodes, each its struct and its
-// listpack's allocation, times the number of nodes.
-func quicklistNodesSize(n int) int64 {
-	const samples = 5
+// elements (quicklistNodes): the average of the first samples nodes, each its struct and
+// its listpack's allocation, times the number of nodes.
+func quicklistNodesSize(n, samples int) int64 {
 	sum, sampled, nodes := 0, 0, 0
 	quicklistNodes(n, func(lp int) {
 		if sampled < samples {

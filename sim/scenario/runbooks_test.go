@@ -123,13 +123,19 @@ var runbookFacts = map[string]func(t *testing.T, tr string){
 			assert.Equal(t, f.want, nth(t, tr, f.cmd, 0), f.cmd)
 		}
 		// A skiplist's MEMORY USAGE costs its members from the first five nodes, whose
-		// heights are random: the simulation answers their expectation, 10 383 037, and a
-		// real server within 10 % of it (9 849 392 in one run).
+		// heights are random, on a real server as in the simulation. With all five one
+		// level high it is 9 849 392. A node's allocation is a multiple of 16 bytes at
+		// every height (jemalloc's classes here), and 16 bytes more in five samples is
+		// 16/5 × 100 000 = 320 000 more in the answer, give or take one from the double
+		// arithmetic. Real runs have given 9 849 392 and 11 769 392; 20 levels more than
+		// the five nodes' 5/3 on average would be a 1-in-10⁹ draw.
 		usage, ok := strings.CutPrefix(nth(t, tr, "redis-cli -p 6382 memory usage zset:big", 0), "(integer) ")
 		require.True(t, ok)
 		n, err := strconv.Atoi(usage)
 		require.NoError(t, err)
-		assert.InEpsilon(t, 10383037, n, 0.10, "MEMORY USAGE of a skiplist of 100 000 members")
+		above := n - 9849392
+		assert.True(t, above >= 0 && (above+1)%320000 <= 2 && above < 20*320000,
+			"MEMORY USAGE of a skiplist of 100 000 members is %d, not one five nodes' heights give", n)
 		check := nth(t, tr, "redis-cli --cluster check 127.0.0.1:6381", 0)
 		assert.Contains(t, check, "[OK] 6 keys in 3 masters.")
 		assert.Contains(t, check, "slots:[2240],[10672],[10923-16383] (5463 slots) master")
