@@ -110,31 +110,12 @@ func fidelityCase(seed uint64, ports []int, cfg FidelityConfig) (*FidelityCase, 
 	if err != nil {
 		return nil, err
 	}
-	c.Steps, c.Compared, c.Facts = res.Steps, res.Compared, res.Facts
 	if res.LiveFailed != nil {
 		c.LiveFailed = res.LiveFailed.Error()
 	}
-	c.SimStopped = res.SimStopped
 	back := portsBack(ports)
-	c.Transcript = back(res.Transcript)
-	for _, d := range res.Divergent {
-		d.Cmd = back(d.Cmd)
-		for i := range d.Real {
-			d.Real[i] = back(d.Real[i])
-		}
-		for _, s := range d.Sim {
-			for i := range s {
-				s[i] = back(s[i])
-			}
-		}
-		for i := range d.Facts {
-			d.Facts[i].Line = back(d.Facts[i].Line)
-		}
-		c.Divergent = append(c.Divergent, d)
-		c.DivergentFacts += len(d.Facts)
-	}
+	c.take(res, res.Transcript, report, back)
 	if len(c.Divergent) > 0 {
-		c.Report, c.Real = back(report), c.Transcript
 		if cfg.Shrink > 0 {
 			cmd := res.Divergent[0].Cmd
 			shrunk, err := shrinkCase(text, cmd, cfg.Shrink, func(ls []string) (bool, error) {
@@ -153,6 +134,33 @@ func fidelityCase(seed uint64, ports []int, cfg FidelityConfig) (*FidelityCase, 
 		}
 	}
 	return c, nil
+}
+
+// take fills c from a comparison of the live transcript real with the simulation, its
+// result and report, with back mapping the live run's ports to the runbook's.
+func (c *FidelityCase) take(res *scenario.DiffResult, real, report string, back func(string) string) {
+	c.Steps, c.Compared, c.Facts = res.Steps, res.Compared, res.Facts
+	c.SimStopped = res.SimStopped
+	c.Transcript = back(real)
+	for _, d := range res.Divergent {
+		d.Cmd = back(d.Cmd)
+		for i := range d.Real {
+			d.Real[i] = back(d.Real[i])
+		}
+		for _, s := range d.Sim {
+			for i := range s {
+				s[i] = back(s[i])
+			}
+		}
+		for i := range d.Facts {
+			d.Facts[i].Line = back(d.Facts[i].Line)
+		}
+		c.Divergent = append(c.Divergent, d)
+		c.DivergentFacts += len(d.Facts)
+	}
+	if len(c.Divergent) > 0 {
+		c.Report, c.Real = back(report), c.Transcript
+	}
 }
 
 // diffText runs a runbook's text live and simulated (scenario.Diff).
@@ -337,14 +345,8 @@ func FidelityReplay(dir string, seeds int, progress io.Writer) (*FidelityResult,
 		}
 		var report bytes.Buffer
 		res := scenario.DiffRecorded(rb, string(real), &report, scenario.DiffOptions{Seeds: seeds})
-		c := FidelityCase{Seed: s.seed, Runbook: string(book), Steps: res.Steps, Compared: res.Compared, Facts: res.Facts,
-			SimStopped: res.SimStopped, Divergent: res.Divergent, Transcript: string(real)}
-		for _, d := range res.Divergent {
-			c.DivergentFacts += len(d.Facts)
-		}
-		if len(c.Divergent) > 0 {
-			c.Report, c.Real = report.String(), string(real)
-		}
+		c := FidelityCase{Seed: s.seed, Runbook: string(book)}
+		c.take(res, string(real), report.String(), func(s string) string { return s }) // saved on the runbook's ports
 		return c, nil
 	}, func(n int) {
 		if progress != nil {

@@ -32,9 +32,8 @@ func (p *RebalancePlan) Counts() []StepCount {
 // run's steps show both: the takers in the order they are served, then, from the other
 // end, the givers. RebalanceOrder builds the one order that follows from them (the
 // masters rounding served once more than the rest first, then the rest, each group in
-// served order) and keeps it
-// only when replanning in it gives want; otherwise it returns l and false, and a step no
-// order of this cluster can produce stays a difference.
+// served order) and keeps it only when replanning in it gives want; otherwise it returns
+// l and false, and a step no order of this cluster can produce stays a difference.
 func RebalanceOrder(l Layout, opt RebalanceOptions, want []StepCount) (Layout, bool) {
 	l = l.withTable()
 	if len(l.Nodes) < 2 || len(want) == 0 {

@@ -134,11 +134,12 @@ func (c *Cluster) start(name, ip string, port int, cfg Config, disk *Persisted) 
 
 // Stop stops p gracefully (docker stop, SIGTERM): data is flushed, connections close. A
 // node ready to stop goes down at once (Redis acts on the signal at its next serverCron,
-// up to 100 ms later: a simplification that keeps the common stop where it was). A master whose replicas have not acknowledged its
-// whole stream shuts down as Redis 7.0 does (shutdown.go): it pauses writes and keeps
-// running, p.Up() with it, until they have or its shutdown-timeout has passed, and then
-// goes down. docker stop's SIGKILL, 10 s after the SIGTERM, is the caller's to send
-// (Kill). A nil p, or one that is down, is ignored.
+// up to 100 ms later: a simplification that keeps the common stop where it was). A
+// master whose replicas have not acknowledged its whole stream shuts down as Redis 7.0
+// does (shutdown.go): it pauses writes and keeps running, p.Up() with it, until they
+// have or its shutdown-timeout has passed, and then goes down. docker stop's SIGKILL,
+// 10 s after the SIGTERM, is the caller's to send (Kill, or StopKilling). A nil p, or
+// one that is down, is ignored.
 func (c *Cluster) Stop(p *Process) {
 	if p == nil || p.down {
 		return
@@ -160,10 +161,15 @@ func (c *Cluster) StopKilling(p *Process, killAfter time.Duration) {
 	if p.down {
 		return
 	}
-	runs := p.runs
-	c.Sim.After(killAfter, func() {
+	c.downAfter(p, p.runs, killAfter, sigkill)
+}
+
+// downAfter takes incarnation runs of p down as how does, after d, unless it has gone
+// down or been started again by then.
+func (c *Cluster) downAfter(p *Process, runs uint32, d time.Duration, how signal) {
+	c.Sim.After(d, func() {
 		if p.runs == runs && !p.down {
-			c.down(p, sigkill)
+			c.down(p, how)
 		}
 	})
 }
@@ -172,13 +178,7 @@ func (c *Cluster) StopKilling(p *Process, killAfter time.Duration) {
 // that incarnation goes down as a SIGTERM takes it down.
 func (c *Cluster) exitHook(p *Process) func() {
 	runs := p.runs
-	return func() {
-		c.Sim.After(0, func() {
-			if p.runs == runs && !p.down {
-				c.down(p, sigterm)
-			}
-		})
-	}
+	return func() { c.downAfter(p, runs, 0, sigterm) }
 }
 
 // Kill crashes p (SIGKILL): writes since the last fsync are lost.

@@ -321,7 +321,7 @@ func (r *replication) cron(n *Node) {
 				n.logf("MASTER timeout: no data nor PING received...")
 				r.linkDown(n)
 			} else {
-				n.ctx.Send(r.masterProc, replAck{epoch: r.epoch, offset: r.processed}, 0)
+				r.sendAck(n)
 			}
 		}
 	}
@@ -540,7 +540,7 @@ func (r *replication) loaded(n *Node) {
 	r.cachedReplid = ""
 	n.event(EvSynced, "", "MASTER <-> REPLICA sync: Finished with success")
 	// The initial ACK, sent at once after a diskless copy (usemark in readSyncBulkPayload).
-	n.ctx.Send(r.masterProc, replAck{epoch: r.epoch, offset: r.processed}, 0)
+	r.sendAck(n)
 	for _, o := range held {
 		if r.state != replConnected || r.epoch != m.epoch {
 			break
@@ -603,10 +603,15 @@ func (r *replication) apply(n *Node, o *op) {
 	case "getack":
 		// replicationSendAck, at once, with the offset of the commands run so far: this
 		// one counts only once it has run.
-		n.ctx.Send(r.masterProc, replAck{epoch: r.epoch, offset: r.processed}, 0)
+		r.sendAck(n)
 	}
 	r.processed = o.offset
 	r.remember(n, o)
+}
+
+// sendAck is replicationSendAck: REPLCONF ACK with the offset of the commands run so far.
+func (r *replication) sendAck(n *Node) {
+	n.ctx.Send(r.masterProc, replAck{epoch: r.epoch, offset: r.processed}, 0)
 }
 
 // streaming reports whether a master has a replica online to stream its writes to.
