@@ -43,6 +43,11 @@ type CLI struct {
 	// Real, when not nil, is what the real run of the command being simulated showed of
 	// its node list: the simulated redis-cli takes it (see RealDraws).
 	Real *RealDraws
+	// Connect is how long redis-cli takes, beyond the round trips of its commands, for
+	// each node it talks to in a command: its connection (clusterManagerNodeConnect) and
+	// the work of reading the node's replies. Zero (New's) counts the round trips only;
+	// a runbook's steps, timed as a real redis-cli's, take RealConnect.
+	Connect time.Duration
 
 	fixing      bool // running --cluster fix: check repairs the open slots it finds
 	unreachable int  // masters the last load could not reach (unreachable_masters)
@@ -52,6 +57,11 @@ type CLI struct {
 // invalidHostArg is what redis-cli prints for an address it cannot parse
 // (CLUSTER_MANAGER_INVALID_HOST_ARG).
 const invalidHostArg = "[ERR] Invalid arguments: you need to pass either a valid address (ie. 120.0.0.1:7000) or space separated IP and port (ie. 120.0.0.1 7000)\n"
+
+// RealConnect is CLI.Connect for a real redis-cli 7.0.15 on loopback: what a --cluster
+// check of 16 nodes takes beyond the emulation's round trips, per node (sim/scenario's
+// TestStepTimingMatchesRealRedis).
+const RealConnect = 220 * time.Microsecond
 
 // ErrCLI is returned when redis-cli would exit with status 1; what it printed explains why.
 var ErrCLI = errors.New("redis-cli exited with status 1")
@@ -92,6 +102,7 @@ type mnode struct {
 	replicas  int
 	dirty     bool
 	configEp  int64
+	connected bool // redis-cli has its connection to it (clusterManagerNodeConnect)
 }
 
 func (m *mnode) addr() string { return m.ip + ":" + strconv.Itoa(m.port) }
@@ -103,6 +114,10 @@ func (cli *CLI) replyError(n *mnode, r cluster.Reply) {
 
 // do sends a command to m and waits for the reply; false means the connection failed.
 func (cli *CLI) do(m *mnode, args ...string) (cluster.Reply, bool) {
+	if !m.connected {
+		cli.c.Sim.RunFor(cli.Connect)
+		m.connected = true
+	}
 	r, err := cli.cl.Do(m.addr(), args...)
 	if err != nil || (r.IsError() && r.Str == "connection refused") {
 		return r, false

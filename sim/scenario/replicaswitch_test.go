@@ -119,7 +119,7 @@ func TestDrainedReplicaSwitch(t *testing.T) {
 	require.GreaterOrEqual(t, len(real), 10, "at least ten real runs")
 	seeds := uint64(10)
 	if testing.Short() {
-		seeds = 4
+		seeds = 6
 	}
 	rb := parseFile(t, replicaSwitchRunbook)
 	var sim []switchRun

@@ -572,6 +572,65 @@ func TestReshardTimingMatchesRealRedis(t *testing.T) {
 	assert.InEpsilon(t, median(realKeyed), median(simKeyed), 0.2, "slots with keys")
 }
 
+// How long a redis-cli step takes on 16 nodes, a single command and a --cluster check
+// and fix of a healthy cluster: the simulated medians over six seeds within 20 % of twelve
+// real runs' (testdata/step-timings.txt, made by testdata/record-step-timings.sh). A real
+// step starts a process and connects to each node it reads; the next step comes only
+// after it exits. How soon the next step comes decides whether it finds the nodes still
+// disagreeing after a reshard, as real ones find them.
+func TestStepTimingMatchesRealRedis(t *testing.T) {
+	text, err := os.ReadFile("testdata/step-timings.txt")
+	require.NoError(t, err)
+	kinds := []string{"command", "check", "fix"}
+	real := make([][]float64, len(kinds))
+	for _, line := range strings.Split(string(text), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		var run int
+		var cmd, check, fix, load float64
+		_, err := fmt.Sscanf(line, "run=%d command_ms=%g check_ms=%g fix_ms=%g load1=%g", &run, &cmd, &check, &fix, &load)
+		require.NoError(t, err, "testdata/step-timings.txt: %q", line)
+		real[0], real[1], real[2] = append(real[0], cmd), append(real[1], check), append(real[2], fix)
+	}
+	require.GreaterOrEqual(t, len(real[0]), 10, "at least ten real runs")
+	rb := parseFile(t, "../../experiments/scenario/testdata/step-timing.txt")
+	step := regexp.MustCompile(`(?m)^\[\s*([\d.]+)s\] \$ (.*)$`)
+	sim := make([][]float64, len(kinds))
+	for seed := uint64(1); seed <= 6; seed++ {
+		var out bytes.Buffer
+		require.NoError(t, RunSim(rb, &out, Options{Seed: seed, Time: true}))
+		var took [3][]float64
+		kind, start := -1, time.Duration(0)
+		for _, m := range step.FindAllStringSubmatch(out.String(), -1) {
+			at, err := time.ParseDuration(m[1] + "s")
+			require.NoError(t, err)
+			if kind >= 0 {
+				took[kind] = append(took[kind], float64((at-start).Microseconds())/1000)
+			}
+			switch {
+			case strings.HasSuffix(m[2], " cluster info"):
+				kind = 0
+			case strings.HasPrefix(m[2], "redis-cli --cluster check "):
+				kind = 1
+			case strings.HasPrefix(m[2], "redis-cli --cluster fix "):
+				kind = 2
+			default:
+				kind = -1
+			}
+			start = at
+		}
+		for k := range kinds {
+			require.NotEmpty(t, took[k], "seed %d: no %s step timed", seed, kinds[k])
+			sim[k] = append(sim[k], median(took[k]))
+		}
+	}
+	for k, name := range kinds {
+		t.Logf("%s: simulated median %.1f ms, real %.1f ms", name, median(sim[k]), median(real[k]))
+		assert.InEpsilon(t, median(real[k]), median(sim[k]), 0.2, name)
+	}
+}
+
 // redis-cli's reshard loop with --cluster-pipeline 1, 10 and 100 over slots holding keys
 // (about 1830 keys a reshard): the simulated medians over six seeds within 20 % of twelve
 // real runs' (testdata/reshard-pipeline-timings.txt). The real runs spread far wider (1.7 to

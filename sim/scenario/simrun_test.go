@@ -72,7 +72,7 @@ func TestSeedRunbookGolden(t *testing.T) {
 // TestSeedRunbookGossipRace.)
 func TestSeedRunbookFacts(t *testing.T) {
 	rb := parseFile(t, seedRunbook)
-	seeds := []uint64{2, 3, 4}
+	seeds := []uint64{3, 4, 6}
 	if testing.Short() {
 		seeds = seeds[:1]
 	}
@@ -221,7 +221,9 @@ func withNodeTimeout(runbook string, ms int) string {
 
 // The runbook gives gossip 5 seconds between adding 6388 and deleting it. With the default
 // 15 s node timeout a node pings one peer a second, and on some seeds no gossip has told
-// some node about 6388 yet (6 of seeds 1 to 20; seed 11: 6381), so CLUSTER FORGET fails
+// some node about 6388 yet (2 of seeds 1 to 20, 2 and 7; 6 of 20 before redis-cli's steps
+// took a real process's time; seed 5 meets the race earlier, a reshard refused with ERR
+// Unknown node right after add-node), so CLUSTER FORGET fails
 // there and redis-cli stops before resetting 6388, which stays in the cluster and, once
 // 6387 is emptied, follows its slots to 6381. Real clusters do this too, in about half the
 // runs (DESIGN.md: "ERR Unknown node ... not yet known everywhere"). Seed 1 raced until
@@ -230,7 +232,7 @@ func TestSeedRunbookGossipRace(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a full seed runbook run")
 	}
-	steps := splitTranscript(runSim(t, parseFile(t, seedRunbook), 11))
+	steps := splitTranscript(runSim(t, parseFile(t, seedRunbook), 2))
 	var delNode, last stepOut
 	for _, s := range steps {
 		switch s.cmd {
