@@ -202,7 +202,13 @@ func hashValue(i int) string { return "value:" + strconv.Itoa(i) }
 // every element of a `load hash` hash has the same allocation sizes, so the sample is
 // exact. A skiplist's is not: see objectSize.
 func memoryUsage(key string, v value, samples int) int64 {
-	return objectSize(v, samples) + int64(sdsAlloc(len(key))+sizeofDictEntry+clusterEntryMetadata)
+	return objectSize(v, samples) + keyEntrySize(key)
+}
+
+// keyEntrySize is what MEMORY USAGE adds to the value's size for its key: the key's sds and
+// its dictionary entry with the cluster's slot metadata.
+func keyEntrySize(key string) int64 {
+	return int64(sdsAlloc(len(key)) + sizeofDictEntry + clusterEntryMetadata)
 }
 
 // defaultSamples is MEMORY USAGE's SAMPLES when none is given (OBJ_COMPUTE_SIZE_DEF_SAMPLES).
@@ -231,23 +237,24 @@ func objectSize(v value, samples int) int64 {
 		elem := int64(sdsAlloc(len(setMember(n))) + sizeofDictEntry)
 		return sizeofRobj + sizeofDict + 8*tableSlots(n, v.presized, 1) + elem*int64(n)
 	case v.kind == kindZset:
-		return skiplistSize(v, samples, func(i int) int { return mallocSize(skiplistNode(v.level(i))) })
+		return skiplistSize(v, samples, v.level)
 	}
 	elem := int64(sdsAlloc(len(hashField(n))) + sdsAlloc(len(hashValue(n))) + sizeofDictEntry)
 	return sizeofRobj + sizeofDict + 8*hashSlots(n, v.presized) + elem*int64(n)
 }
 
 // skiplistSize is objectSize for a skiplist, sampling its first samples nodes, of which
-// node(i) gives the i-th's allocation.
-func skiplistSize(v value, samples int, node func(i int) int) int64 {
+// level(i) gives the i-th's height.
+func skiplistSize(v value, samples int, level func(i int) int) int64 {
 	// The nodes are sampled from the lowest score up, members 1, 2, …: each its member's
 	// sds, its dict entry and its node.
 	elesize := 0
 	for i := 1; i <= samples; i++ {
-		elesize += sdsAlloc(len(setMember(i))) + sizeofDictEntry + node(i)
+		elesize += sdsAlloc(len(setMember(i))) + sizeofDictEntry + mallocSize(skiplistNode(level(i)))
 	}
-	// ZADD to a skiplist looks the member up and then adds it: two rehash steps.
-	fixed := sizeofRobj + sizeofZset + sizeofZskiplist + sizeofDict + int64(mallocSize(skiplistHeader)) +
+	// zslCreate's header is a node at every level. ZADD to a skiplist looks the member up
+	// and then adds it: two rehash steps.
+	fixed := sizeofRobj + sizeofZset + sizeofZskiplist + sizeofDict + int64(mallocSize(skiplistNode(zskiplistMaxLevel))) +
 		8*tableSlots(v.elems, v.presized, 2)
 	// asize += (double)elesize/samples*dictSize(d), truncated back to a size_t.
 	return int64(float64(fixed) + float64(elesize)/float64(samples)*float64(v.elems))
@@ -293,8 +300,6 @@ const (
 	zsetMaxListpackEntries = 128 // zset-max-listpack-entries
 	zsetMaxListpackValue   = 64  // zset-max-listpack-value
 	zskiplistMaxLevel      = 32  // ZSKIPLIST_MAXLEVEL
-	// skiplistHeader is the header node zslCreate allocates, a node at every level.
-	skiplistHeader = 24 + 16*zskiplistMaxLevel
 )
 
 // quicklistNodesSize is what objectComputeSize counts for the nodes of a list of n

@@ -80,6 +80,9 @@ func TestMemoryUsageMatchesRealRedis(t *testing.T) {
 	require.Greater(t, lines, 30)
 }
 
+// lowest gives every skiplist node one level: the least MEMORY USAGE.
+func lowest(int) int { return 1 }
+
 // skiplistAnswers are MEMORY USAGE's possible answers for key holding the skiplist v: one
 // for each heights its first five nodes can have, up to 12 levels (a node is higher with
 // probability 4^-12, and five of them 2×10^-7).
@@ -89,8 +92,7 @@ func skiplistAnswers(key string, v value) map[int64]bool {
 	var each func(i, from int)
 	each = func(i, from int) {
 		if i == len(levels) {
-			size := skiplistSize(v, defaultSamples, func(i int) int { return mallocSize(skiplistNode(levels[i-1])) })
-			answers[size+int64(sdsAlloc(len(key))+sizeofDictEntry+clusterEntryMetadata)] = true
+			answers[skiplistSize(v, defaultSamples, func(i int) int { return levels[i-1] })+keyEntrySize(key)] = true
 			return
 		}
 		for l := from; l <= 12; l++ { // the order of the heights changes nothing
@@ -150,8 +152,7 @@ func TestMemoryUsageSamples(t *testing.T) {
 		require.Equal(t, all, memoryUsage(key, v, 1<<30), "SAMPLES beyond the length is every node")
 		// Every node at level 1 gives the least answer; each costs 16 bytes a level more
 		// and 24 more at level 7 (136 bytes rounds up to 160), on average 16/3 + 0.0073.
-		least := skiplistSize(v, 100000, func(int) int { return mallocSize(skiplistNode(1)) }) +
-			int64(sdsAlloc(len(key))+sizeofDictEntry+clusterEntryMetadata)
+		least := skiplistSize(v, 100000, lowest) + keyEntrySize(key)
 		require.InEpsilon(t, float64(least)+5.34*100000, float64(all), 0.001, "seed %d", seed)
 	}
 	// A list's five sampled quicklist nodes are full but for the last: sampling one or
@@ -173,8 +174,7 @@ func TestSkiplistUsageMatchesRecording(t *testing.T) {
 	require.NoError(t, err)
 	defer f.Close()
 	const members, key, step = 100000, "z", 320000
-	least := skiplistSize(value{kind: kindZset, elems: members}, defaultSamples,
-		func(int) int { return mallocSize(skiplistNode(1)) }) + int64(sdsAlloc(len(key))+sizeofDictEntry+clusterEntryMetadata)
+	least := skiplistSize(value{kind: kindZset, elems: members}, defaultSamples, lowest) + keyEntrySize(key)
 	bin := func(usage int64) int { return min(int((usage-least+1)/step), 4) }
 	var real [5]float64
 	var all []float64
@@ -214,15 +214,16 @@ func TestSkiplistUsageMatchesRecording(t *testing.T) {
 	}
 	require.Less(t, chi2, 18.47, "real %v, model per %d %v", real, keys, model)
 
-	mean := func(xs []float64) (m, se float64) {
+	// mean is xs's mean and its variance (the square of its standard error).
+	mean := func(xs []float64) (m, v float64) {
 		for _, x := range xs {
 			m += x
 		}
 		m /= float64(len(xs))
 		for _, x := range xs {
-			se += (x - m) * (x - m)
+			v += (x - m) * (x - m)
 		}
-		return m, se / float64(len(xs)-1) / float64(len(xs))
+		return m, v / float64(len(xs)-1) / float64(len(xs))
 	}
 	rm, rv := mean(all)
 	mm, mv := mean(modelAll)
