@@ -54,7 +54,7 @@ func runbookAtTimeout(t *testing.T, path, entry string, ms int) string {
 	return strings.Replace(string(text), line, fmt.Sprintf("redis-cli --cluster set-timeout %s %d\n", entry, ms), 1)
 }
 
-var timedStep = regexp.MustCompile(`^\[\s*([\d.]+)s\] \$ (.*)$`)
+var timedStep = regexp.MustCompile(`(?m)^\[\s*([\d.]+)s\] \$ (.*)$`)
 
 // A timed is one step of a timed transcript (Options.Time): its command, how long it took
 // (until the next step began; 0 for the last) and what it printed.

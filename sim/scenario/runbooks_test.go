@@ -352,8 +352,7 @@ func healProbeRunbook(t *testing.T) string {
 // first answered slave, and first showed the replication link connected.
 func rejoinTimes(t *testing.T, transcript string) (slave, connected time.Duration) {
 	t.Helper()
-	step := regexp.MustCompile(`(?m)^\[\s*([\d.]+)s\] \$ (.*)$`)
-	marks := step.FindAllStringSubmatchIndex(transcript, -1)
+	marks := timedStep.FindAllStringSubmatchIndex(transcript, -1)
 	var heal time.Duration = -1
 	slave, connected = -1, -1
 	for i, m := range marks {
@@ -502,21 +501,36 @@ redis-cli --cluster reshard 127.0.0.1:6381 --cluster-from all --cluster-to 127.0
 	assert.Equal(t, norm(real), norm(sim))
 }
 
-// reshardTimes reads a timed transcript: the time from each reshard step to the next step.
-func reshardTimes(t *testing.T, transcript string) []time.Duration {
+// A stepTime is a step of a timed transcript: its command and the time to the next step.
+type stepTime struct {
+	cmd  string
+	took time.Duration
+}
+
+// stepTimes reads a timed transcript: every step but the last, which has no next step.
+func stepTimes(t *testing.T, transcript string) []stepTime {
 	t.Helper()
-	step := regexp.MustCompile(`(?m)^\[\s*([\d.]+)s\] \$ (.*)$`)
-	var out []time.Duration
+	var out []stepTime
+	var prev string
 	var start time.Duration = -1
-	for _, m := range step.FindAllStringSubmatch(transcript, -1) {
+	for _, m := range timedStep.FindAllStringSubmatch(transcript, -1) {
 		at, err := time.ParseDuration(m[1] + "s")
 		require.NoError(t, err)
 		if start >= 0 {
-			out = append(out, at-start)
-			start = -1
+			out = append(out, stepTime{cmd: prev, took: at - start})
 		}
-		if strings.HasPrefix(m[2], "redis-cli --cluster reshard ") {
-			start = at
+		prev, start = m[2], at
+	}
+	return out
+}
+
+// reshardTimes reads a timed transcript: the time from each reshard step to the next step.
+func reshardTimes(t *testing.T, transcript string) []time.Duration {
+	t.Helper()
+	var out []time.Duration
+	for _, s := range stepTimes(t, transcript) {
+		if strings.HasPrefix(s.cmd, "redis-cli --cluster reshard ") {
+			out = append(out, s.took)
 		}
 	}
 	return out
@@ -595,30 +609,24 @@ func TestStepTimingMatchesRealRedis(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, len(real[0]), 10, "at least ten real runs")
 	rb := parseFile(t, "../../experiments/scenario/testdata/step-timing.txt")
-	step := regexp.MustCompile(`(?m)^\[\s*([\d.]+)s\] \$ (.*)$`)
 	sim := make([][]float64, len(kinds))
 	for seed := uint64(1); seed <= 6; seed++ {
 		var out bytes.Buffer
 		require.NoError(t, RunSim(rb, &out, Options{Seed: seed, Time: true}))
 		var took [3][]float64
-		kind, start := -1, time.Duration(0)
-		for _, m := range step.FindAllStringSubmatch(out.String(), -1) {
-			at, err := time.ParseDuration(m[1] + "s")
-			require.NoError(t, err)
-			if kind >= 0 {
-				took[kind] = append(took[kind], float64((at-start).Microseconds())/1000)
-			}
+		for _, s := range stepTimes(t, out.String()) {
+			kind := -1
 			switch {
-			case strings.HasSuffix(m[2], " cluster info"):
+			case strings.HasSuffix(s.cmd, " cluster info"):
 				kind = 0
-			case strings.HasPrefix(m[2], "redis-cli --cluster check "):
+			case strings.HasPrefix(s.cmd, "redis-cli --cluster check "):
 				kind = 1
-			case strings.HasPrefix(m[2], "redis-cli --cluster fix "):
+			case strings.HasPrefix(s.cmd, "redis-cli --cluster fix "):
 				kind = 2
-			default:
-				kind = -1
 			}
-			start = at
+			if kind >= 0 {
+				took[kind] = append(took[kind], float64(s.took.Microseconds())/1000)
+			}
 		}
 		for k := range kinds {
 			require.NotEmpty(t, took[k], "seed %d: no %s step timed", seed, kinds[k])
