@@ -2,7 +2,6 @@ package cluster_test
 
 import (
 	"fmt"
-	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kvplace/kvplace/internal/stats"
 	"github.com/kvplace/kvplace/sim/cluster"
 	"github.com/kvplace/kvplace/sim/rediscli"
 )
@@ -69,7 +69,7 @@ func TestFailoverNewsMatchesRealRedis(t *testing.T) {
 		return n
 	}
 	lo, hi := slices.Min(sim)-4, slices.Max(sim)+4
-	p := fisherExact(fast(real), len(real)-fast(real), fast(sim), len(sim)-fast(sim))
+	p := stats.FisherExact(fast(real), len(real)-fast(real), fast(sim), len(sim)-fast(sim))
 	t.Logf("news of the promotion: simulated median %.1f ms (%.1f to %.1f, %d of %d within 30 ms), real %.0f ms (%.0f to %.0f, %d of %d); Fisher p = %.2f",
 		cluster.Median(sim), slices.Min(sim), slices.Max(sim), fast(sim), len(sim), cluster.Median(real), slices.Min(real), slices.Max(real), fast(real), len(real), p)
 	assert.InEpsilon(t, cluster.Median(real), cluster.Median(sim), 0.15)
@@ -77,26 +77,6 @@ func TestFailoverNewsMatchesRealRedis(t *testing.T) {
 		assert.True(t, d >= lo && d <= hi, "a real delay of %.0f ms is outside the simulated %.1f to %.1f ms", d, lo, hi)
 	}
 	assert.Greater(t, p, 0.01, "the share of nodes that hear within 30 ms differs")
-}
-
-// fisherExact is the two-sided p-value of Fisher's exact test on the table [[a b] [c d]]:
-// the probability, with the margins fixed, of a table no more likely than this one.
-func fisherExact(a, b, c, d int) float64 {
-	row, col, n := a+b, a+c, a+b+c+d
-	lchoose := func(n, k int) float64 {
-		x, _ := math.Lgamma(float64(n + 1))
-		y, _ := math.Lgamma(float64(k + 1))
-		z, _ := math.Lgamma(float64(n - k + 1))
-		return x - y - z
-	}
-	prob := func(x int) float64 { return math.Exp(lchoose(row, x) + lchoose(n-row, col-x) - lchoose(n, col)) }
-	p0, p := prob(a), 0.0
-	for x := max(0, col-(n-row)); x <= min(row, col); x++ {
-		if px := prob(x); px <= p0*(1+1e-9) {
-			p += px
-		}
-	}
-	return min(p, 1)
 }
 
 // simulatedNews is one simulated run of record-failover-news: the delays, in ms, from the
@@ -137,10 +117,4 @@ func simulatedNews(t *testing.T, seed uint64) []float64 {
 	}
 	require.Len(t, news, 4, fmt.Sprint("seed ", seed))
 	return news
-}
-
-func TestFisherExact(t *testing.T) {
-	// Values from an independent computation (Python, math.comb).
-	assert.InDelta(t, 0.12084, fisherExact(7, 41, 42, 118), 1e-4)
-	assert.InDelta(t, 1.0, fisherExact(5, 5, 5, 5), 1e-9)
 }
