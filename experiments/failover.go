@@ -105,6 +105,9 @@ func (cfg FailoverConfig) Validate() error {
 	if cfg.Live && cfg.Trace != nil {
 		return errLiveTrace
 	}
+	if cfg.Load.Rate == 0 && cfg.Load.Observe != 0 && !cfg.Live {
+		return fmt.Errorf("failover: observe %v: the observation counts requests, and without load (-rate 0) a simulated run watches until the cluster has recovered, as the live recorder does", cfg.Load.Observe)
+	}
 	if cfg.Load.Rate != 0 {
 		if err := cfg.Load.check(); err != nil {
 			return fmt.Errorf("failover: %w", err)

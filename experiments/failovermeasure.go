@@ -187,9 +187,14 @@ func MeasureFailover(opt cluster.Options) (FailoverTiming, error) {
 }
 
 // MeasureFailoverUnder builds a cluster, lets replicas finish their first synchronisation,
-// takes the first master away by fault and watches for three node timeouts plus 4 s,
-// longer than any promotion takes (PFAIL after one timeout, FAIL within two, an election
-// delay of at most 1 s per rank). The fault comes 15 s plus a random fraction of a second
+// takes the first master away by fault and watches. Under load it watches for load's
+// observation, by default three node timeouts plus 4 s, longer than a promotion takes
+// (PFAIL after one timeout, FAIL within two, an election delay of at most 1 s per rank).
+// Without load it watches as the live recorder does (live.MeasureSizedFailover): until the
+// cluster has recovered (FailoverWatch.recovered), seen every 100 ms, or at most ten node
+// timeouts plus 10 s, long enough for an election retried after a split vote (twice the
+// failover timeout, four node timeouts, later); for kill-pair, which nothing repairs, for
+// three node timeouts. The fault comes 15 s plus a random fraction of a second
 // after the cluster was created: nodes' pings lock onto the Unix second (gossip carries
 // pong times in whole seconds), so a fault at a fixed phase would always meet the same
 // ping schedule, which a person killing a process never does.
@@ -250,7 +255,17 @@ func MeasureFailoverUnder(opt cluster.Options, fault Fault, load *Load) (Failove
 		c.Sim.Partition([]int{victim.Index}, rest)
 	}
 	killed := c.Sim.Now()
-	c.Sim.RunFor(observe)
+	switch {
+	case app == nil && fault == KillPair:
+		c.Sim.RunFor(3 * opt.Config.NodeTimeout)
+	case app == nil:
+		end := killed.Add(10*opt.Config.NodeTimeout + 10*time.Second)
+		for c.Sim.Now() < end && !watch.recovered() {
+			c.Sim.RunFor(min(recoveryPoll, time.Duration(end-c.Sim.Now())))
+		}
+	default:
+		c.Sim.RunFor(observe)
+	}
 	t := watch.Timing(opt.Seed)
 	if opt.Trace {
 		t.Trace = c.Sim.Trace()
@@ -489,6 +504,39 @@ func (w *FailoverWatch) Timing(seed uint64) FailoverTiming {
 		t.LastPFail = 0
 	}
 	return t
+}
+
+// recoveryPoll is how often MeasureFailoverUnder looks whether the cluster has recovered:
+// the live recorder reads every surviving node's cluster_state every 100 ms.
+const recoveryPoll = 100 * time.Millisecond
+
+// recovered reports whether the cluster has recovered from the fault: a replica of the
+// victim is a master, no node that is up (the victim aside) is the replica of a master
+// that is down, and all of them say cluster_state:ok.
+func (w *FailoverWatch) recovered() bool {
+	promoted := false
+	for p := range w.replicas {
+		promoted = promoted || (p.Up() && p.Node().IsMaster())
+	}
+	if !promoted {
+		return false
+	}
+	down := map[string]bool{w.id: true}
+	for _, p := range w.procs {
+		if !p.Up() {
+			down[p.Node().ID()] = true
+		}
+	}
+	for _, p := range w.procs {
+		if p == w.victim || !p.Up() {
+			continue
+		}
+		n := p.Node()
+		if n.State() != "ok" || (!n.IsMaster() && down[n.MasterID()]) {
+			return false
+		}
+	}
+	return true
 }
 
 func isReplicaOf(n *cluster.Node, id string) bool {

@@ -44,6 +44,7 @@ func TestBadFlags(t *testing.T) {
 	assert.ErrorContains(t, run([]string{"-fault", "reboot", "-q"}, &out, &errs), `fault "reboot": want kill, isolate, kill2 or kill-pair`)
 	assert.ErrorContains(t, run([]string{"-rate", "-5", "-q"}, &out, &errs), "load: rate -5 requests/s")
 	assert.ErrorContains(t, run([]string{"-observe", "-1s", "-q"}, &out, &errs), "load: observe -1s")
+	assert.ErrorContains(t, run([]string{"-observe", "5s", "-rate", "0", "-q"}, &out, &errs), "observe 5s: the observation counts requests")
 	err := run([]string{"-live", "-trace", "t.json", "-q"}, &out, &errs)
 	assert.True(t, command.IsUsage(err), "-live -trace: %v", err)
 	assert.ErrorContains(t, run([]string{"-live", "-pool-size", "-3", "-q"}, &out, &errs), "load: client: pool-size -3")
