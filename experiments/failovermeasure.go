@@ -510,9 +510,11 @@ func (w *FailoverWatch) Timing(seed uint64) FailoverTiming {
 // the live recorder reads every surviving node's cluster_state every 100 ms.
 const recoveryPoll = 100 * time.Millisecond
 
-// recovered reports whether the cluster has recovered from the fault: a replica of the
-// victim is a master, no node that is up (the victim aside) is the replica of a master
-// that is down, and all of them say cluster_state:ok.
+// recovered reports whether the live recorder would stop watching: a replica of the victim
+// is a master and every node that is up, the victim aside, says cluster_state:ok. With two
+// masters killed that can come before the second one's FAIL, when its slots still count
+// as served (at a 15 s node timeout, in 2 of 10 real kill2 runs the second election had
+// not begun when the recorder stopped).
 func (w *FailoverWatch) recovered() bool {
 	promoted := false
 	for p := range w.replicas {
@@ -521,18 +523,8 @@ func (w *FailoverWatch) recovered() bool {
 	if !promoted {
 		return false
 	}
-	down := map[string]bool{w.id: true}
 	for _, p := range w.procs {
-		if !p.Up() {
-			down[p.Node().ID()] = true
-		}
-	}
-	for _, p := range w.procs {
-		if p == w.victim || !p.Up() {
-			continue
-		}
-		n := p.Node()
-		if n.State() != "ok" || (!n.IsMaster() && down[n.MasterID()]) {
+		if p != w.victim && p.Up() && p.Node().State() != "ok" {
 			return false
 		}
 	}
