@@ -26,9 +26,10 @@ import (
 //     and by default 3 % (below).
 //
 // These are issue 18's bars. Some checks fail today and are logged as open divergences
-// (openDivergence; KVPLACE_OPEN_DIVERGENCES=1 makes them fail): the slowest return to ok;
-// at 30 masters on an idle host the slowest promotion; the elections two masters killed
-// at once lose in real runs; and the early real first PFAIL where it passes 15 %.
+// (openDivergence, by node timeout, fault, phase and check, or by less; KVPLACE_OPEN_DIVERGENCES=1
+// makes them fail): the slowest return to ok; at 30 masters on an idle host the slowest
+// promotion; the elections two masters killed at once lose in real runs; the early real
+// first PFAIL where it passes 15 %; and at a 15 s node timeout the rare early real FAIL.
 //
 // Cells of one master killed among 30 at a 2 s node timeout run by default (about 40 s
 // on 2 cores); larger clusters, double failures and the 15 s node timeout with
@@ -81,6 +82,13 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 		"kill2 pfail slowest": "one real kill2 run in seventy flagged PFAIL 2924 to 2970 ms after the kill (polled every 46 ms), " +
 			"past the slowest of 800 simulated runs (2914) at the cell's median CPU share, 0.26; that run's host was the " +
 			"busiest of the seventy, 0.36, and at 0.36 the slowest of 300 simulated runs is 2926",
+		"15s kill2 fail fastest": "at a 15 s node timeout the first FAIL came 1.3 s after the first PFAIL in one real kill2 run " +
+			"of ten (16443 ms), and in two kill-pair runs of ten 17624 and 18600 ms after the kill; the earliest simulated " +
+			"FAIL of 200 comes about 19.6 s after it. A quorum that fast needs most masters to have pinged the victim within a " +
+			"second or two of the kill; why real ones sometimes do is not known",
+		"15s kill2 promoted fastest": "the same real kill2 run, promoted at 17494 ms after its early FAIL",
+		"15s kill2 ok fastest":       "the same real kill2 run, back to ok at 17544 ms",
+		"15s kill-pair fail fastest": "see 15s kill2 fail fastest",
 		"kill-pair pfail median": "the first PFAIL comes early in real kills (median 2024 ms, 2117 for kill2, 2078 for kill): " +
 			"a real host is saturated just after each wall-clock second, when every node pings most others " +
 			"(recordings/probes/host-burst.txt), so replies are late then and pings to the victim are outstanding " +
@@ -162,7 +170,10 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 						return
 					}
 					msg := fmt.Sprintf(ph.name+": "+format, args...)
-					why, open := openDivergence[c.fault+" "+ph.name+" "+what]
+					why, open := openDivergence[fmt.Sprintf("%v %s %s %s", c.timeout, c.fault, ph.name, what)]
+					if !open {
+						why, open = openDivergence[c.fault+" "+ph.name+" "+what]
+					}
 					if !open {
 						why, open = openDivergence[ph.name+" "+what]
 					}
