@@ -186,6 +186,21 @@ func MeasureFailover(opt cluster.Options) (FailoverTiming, error) {
 	return MeasureFailoverUnder(opt, Kill, nil)
 }
 
+// killPhaseWindow is the span over which the fault's moment is drawn, after the settling
+// time: one whole ping period, so that over many runs the fault meets every point of the
+// nodes' ping rhythm. Pings lock onto the Unix second (gossip carries pong times in whole
+// seconds); and where the once-a-second random ping cannot reach every peer in time, as
+// on 30 masters and more, each node also pings every peer whose pong is half a node
+// timeout old. When the masters ping the victim after the kill, and so when they flag it
+// PFAIL and reach a quorum, depends on where in that period the kill falls. At 15 s the
+// period is 7.5 s, and drawing the fault over one second, as before, missed most of it:
+// no simulated kill2 of 200 at 30 masters then failed the victim before 19.7 s, where 3
+// real runs of 30 did (recordings/failover-size-15s.txt, whose kills fall 24 to 65 s
+// after the create, at every point of the period); drawn over the period, 8 of 200 do.
+func killPhaseWindow(nodeTimeout time.Duration) time.Duration {
+	return max(time.Second, nodeTimeout/2)
+}
+
 // MeasureFailoverUnder builds a cluster, lets replicas finish their first synchronisation,
 // takes the first master away by fault and watches. Under load it watches for load's
 // observation, by default three node timeouts plus 4 s, longer than a promotion takes
@@ -194,10 +209,10 @@ func MeasureFailover(opt cluster.Options) (FailoverTiming, error) {
 // cluster has recovered (FailoverWatch.recovered), seen every 100 ms, or at most ten node
 // timeouts plus 10 s, long enough for an election retried after a split vote (twice the
 // failover timeout, four node timeouts, later); for kill-pair, which nothing repairs, for
-// three node timeouts. The fault comes 15 s plus a random fraction of a second
-// after the cluster was created: nodes' pings lock onto the Unix second (gossip carries
-// pong times in whole seconds), so a fault at a fixed phase would always meet the same
-// ping schedule, which a person killing a process never does.
+// three node timeouts. The fault comes 15 s after the cluster was created plus a random
+// part of a ping period (killPhaseWindow: a second, or half the node timeout if longer): a
+// fault at a fixed phase would always meet the same ping schedule, which a person killing
+// a process never does.
 //
 // With load, clients send requests from load.Before the fault to the end of the
 // observation; then the fault is repaired (the killed master restarted, the isolated one
@@ -222,7 +237,7 @@ func MeasureFailoverUnder(opt cluster.Options, fault Fault, load *Load) (Failove
 		return FailoverTiming{}, err
 	}
 	phase := c.Sim.Stream("kill phase")
-	at := c.Sim.Now().Add(settle + time.Duration(phase.IntN(int(time.Second))))
+	at := c.Sim.Now().Add(settle + time.Duration(phase.IntN(int(killPhaseWindow(opt.Config.NodeTimeout)))))
 	var app *appLoad
 	if load != nil {
 		c.Sim.RunUntil(at.Add(-load.Before))

@@ -64,6 +64,16 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 	})
 	heavy := os.Getenv("KVPLACE_HEAVY") != ""
 	openDivergences := os.Getenv("KVPLACE_OPEN_DIVERGENCES") != ""
+	// At a 15 s node timeout the first FAIL usually follows the first PFAIL by 5 to 8 s: after
+	// the kill each master pings the victim only once its pong, refreshed by gossip, is half
+	// a node timeout old. A FAIL within 1 to 5 s of the first PFAIL needs a quorum of masters
+	// to have pinged the victim in the first seconds after the kill.
+	const earlyFail = "at a 15 s node timeout the first FAIL came before 20 s in 8 of 70 real runs (16443 to 19953 ms: " +
+		"3 of 30 at 30 masters, 4 of 30 at 60, 1 of 10 at 100), and in about 4 % of simulated ones (8 of 200 for kill2 at " +
+		"30 masters, 5 of 100 for kill-pair at 60): the simulation reaches such runs now that its kill meets every point " +
+		"of the 7.5 s ping rhythm (killPhaseWindow), but fewer of them, so the earliest real one can fall before every " +
+		"simulated run of a cell. Why a quorum of real masters pings the victim so soon after the kill more often is " +
+		"not known"
 	// What the simulation is known not to do yet (issue 18's note), by phase and check, or
 	// by fault, phase and check for what only one fault shows.
 	openDivergence := map[string]string{
@@ -82,13 +92,15 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 		"kill2 pfail slowest": "one real kill2 run in seventy flagged PFAIL 2924 to 2970 ms after the kill (polled every 46 ms), " +
 			"past the slowest of 800 simulated runs (2914) at the cell's median CPU share, 0.26; that run's host was the " +
 			"busiest of the seventy, 0.36, and at 0.36 the slowest of 300 simulated runs is 2926",
-		"15s kill2 fail fastest": "at a 15 s node timeout the first FAIL came 1.3 s after the first PFAIL in one real kill2 run " +
-			"of ten (16443 ms), and in two kill-pair runs of ten 17624 and 18600 ms after the kill; the earliest simulated " +
-			"FAIL of 200 comes about 19.6 s after it. A quorum that fast needs most masters to have pinged the victim within a " +
-			"second or two of the kill; why real ones sometimes do is not known",
-		"15s kill2 promoted fastest": "the same real kill2 run, promoted at 17494 ms after its early FAIL",
-		"15s kill2 ok fastest":       "the same real kill2 run, back to ok at 17544 ms",
-		"15s kill-pair fail fastest": "see 15s kill2 fail fastest",
+		"15s kill2 fail fastest":     earlyFail,
+		"15s kill-pair fail fastest": earlyFail,
+		"15s kill fail fastest":      earlyFail,
+		"15s kill promoted fastest":  "the real kill run whose FAIL came early (see 15s kill fail fastest), promoted early",
+		"15s kill ok fastest":        "the real kill run whose FAIL came early (see 15s kill fail fastest), back to ok early",
+		"15s kill2 pfail fastest": "one real kill2 run of ten at 60 masters flagged PFAIL 10 ms after the node timeout, 18 ms " +
+			"before the earliest of 200 simulated: a ping sent to the victim between the SIGKILL and the close of its " +
+			"sockets (10 ms at 60 masters), at a moment of the second the simulated pings, gathered after whole seconds, " +
+			"rarely take (see kill-pair pfail median)",
 		"kill-pair pfail median": "the first PFAIL comes early in real kills (median 2024 ms, 2117 for kill2, 2078 for kill): " +
 			"a real host is saturated just after each wall-clock second, when every node pings most others " +
 			"(recordings/probes/host-burst.txt), so replies are late then and pings to the victim are outstanding " +
@@ -99,7 +111,7 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 	// whose PFAIL polling was wrong), at 100 seeds 7 ms.
 	// By default 100 seeds, and the range may fall short of a real extreme by 3 %, as in
 	// TestFailoverTimingMatchesRealRedis; KVPLACE_HEAVY=1 runs 200 and allows no shortfall,
-	// except at 100 masters and more, which run 60 with the 3 %.
+	// except at 100 masters and more, and 60 at a 15 s node timeout, which run 60 with the 3 %.
 	seeds, slack := 100, 0.03
 	if heavy {
 		seeds, slack = 200, 0
@@ -110,8 +122,9 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 				t.Skip("beyond one master killed at 30 masters and a 2 s node timeout: KVPLACE_HEAVY=1 runs it")
 			}
 			seeds, slack := seeds, slack
-			if c.masters >= 100 {
-				// 200 servers for 40 virtual seconds each: 200 seeds take 7 minutes here.
+			if c.masters >= 100 || (c.masters >= 60 && c.timeout >= 15*time.Second) {
+				// 200 servers for 40 virtual seconds each: 200 seeds take 7 minutes here; 120
+				// servers at 15 s, 90 to 110 s a cell.
 				seeds, slack = 60, 0.03
 			}
 			real := cells[c]

@@ -42,8 +42,9 @@ type SizedFailover struct {
 
 // MeasureSizedFailover starts masters masters with a replica each on ports (2·masters of
 // them) in dir, lets the cluster run for 15 s and a random part of a second after every
-// replica has synchronised, as experiments.MeasureFailoverUnder lets a simulated one,
-// and SIGKILLs the first master ("kill"), the first two masters ("kill2") or the first
+// replica has synchronised (the time that first synchronisation takes, 8 to 50 s after the
+// create at 60 masters, spreads the kill over the nodes' ping period; a simulated kill is
+// drawn over that period, experiments.killPhaseWindow), and SIGKILLs the first master ("kill"), the first two masters ("kill2") or the first
 // master and its replica ("kill-pair"). The times are about the first master. It
 // watches until every surviving node says cluster_state:ok again (kill-pair: until a
 // node marked the master FAIL, and three node timeouts), or until 10 node timeouts and
