@@ -2,12 +2,10 @@ package rediscli
 
 import (
 	"bufio"
-	"cmp"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kvplace/kvplace/internal/stats"
 	"github.com/kvplace/kvplace/sim/cluster"
 )
 
@@ -134,7 +133,7 @@ func TestGossipRaceMatchesRealRedis(t *testing.T) {
 		}
 		for i, k := range gossipRaceKs {
 			r, s := column(real[n], i), column(simRuns, i)
-			z := mannWhitneyZ(r, s)
+			z := stats.MannWhitneyZ(r, s)
 			t.Logf("%d nodes, %v after add-node: not known by %.2f of %d nodes in a real run (%d runs), %.2f simulated (%d seeds), Mann-Whitney z %.2f",
 				n, k, mean(r), n, len(r), mean(s), len(s), z)
 			assert.Less(t, math.Abs(z), 2.58, fmt.Sprintf("%d nodes, %v", n, k))
@@ -157,56 +156,4 @@ func mean(xs []int) float64 {
 		s += x
 	}
 	return float64(s) / float64(len(xs))
-}
-
-// mannWhitneyZ is the Mann-Whitney U statistic of xs against ys as a z score: the normal
-// approximation with the correction for ties, positive when xs tend to be larger; 0 when
-// every value is the same.
-func mannWhitneyZ(xs, ys []int) float64 {
-	type obs struct {
-		v     int
-		fromX bool
-	}
-	all := make([]obs, 0, len(xs)+len(ys))
-	for _, x := range xs {
-		all = append(all, obs{x, true})
-	}
-	for _, y := range ys {
-		all = append(all, obs{y, false})
-	}
-	slices.SortFunc(all, func(a, b obs) int { return cmp.Compare(a.v, b.v) })
-	n1, n2 := float64(len(xs)), float64(len(ys))
-	n := n1 + n2
-	rankSumX, ties := 0.0, 0.0
-	for i := 0; i < len(all); {
-		j := i
-		for j < len(all) && all[j].v == all[i].v {
-			j++
-		}
-		rank := float64(i+j+1) / 2 // the mean of ranks i+1..j
-		for _, o := range all[i:j] {
-			if o.fromX {
-				rankSumX += rank
-			}
-		}
-		t := float64(j - i)
-		ties += t*t*t - t
-		i = j
-	}
-	u := rankSumX - n1*(n1+1)/2
-	variance := n1 * n2 / 12 * ((n + 1) - ties/(n*(n-1)))
-	if variance <= 0 {
-		return 0
-	}
-	return (u - n1*n2/2) / math.Sqrt(variance)
-}
-
-func TestMannWhitneyZ(t *testing.T) {
-	// No overlap, no ties: U = 0 against a mean of 4.5 and a variance of 3·3·7/12.
-	assert.InDelta(t, -4.5/math.Sqrt(5.25), mannWhitneyZ([]int{1, 2, 3}, []int{4, 5, 6}), 1e-12)
-	assert.InDelta(t, 4.5/math.Sqrt(5.25), mannWhitneyZ([]int{4, 5, 6}, []int{1, 2, 3}), 1e-12)
-	// Ties: xs {1,2,2}, ys {2,3}: ranks 1, 3, 3 | 3, 5; U = 7-6 = 1 against 3; tie term 3³-3
-	// = 24, variance 3·2/12·(6 - 24/20) = 2.4.
-	assert.InDelta(t, -2/math.Sqrt(2.4), mannWhitneyZ([]int{1, 2, 2}, []int{2, 3}), 1e-12)
-	assert.Zero(t, mannWhitneyZ([]int{0, 0}, []int{0, 0, 0}))
 }
