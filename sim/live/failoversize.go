@@ -296,3 +296,23 @@ func (t CPUTimes) BusySince(before CPUTimes) float64 {
 	}
 	return 1 - float64(t.Idle-before.Idle)/float64(total)
 }
+
+// PingPong returns the ping_sent and pong_recv fields, in Unix milliseconds, of node id's
+// line in a CLUSTER NODES text: `<id> <ip:port@cport> <flags> <master> <ping_sent>
+// <pong_recv> …`. ping_sent is when the ping still unanswered was sent (0: none is).
+func PingPong(text, id string) (ping, pong int64, err error) {
+	for _, line := range strings.Split(text, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 || f[0] != id {
+			continue
+		}
+		if ping, err = strconv.ParseInt(f[4], 10, 64); err != nil {
+			return 0, 0, fmt.Errorf("ping_sent of %s: %w", id, err)
+		}
+		if pong, err = strconv.ParseInt(f[5], 10, 64); err != nil {
+			return 0, 0, fmt.Errorf("pong_recv of %s: %w", id, err)
+		}
+		return ping, pong, nil
+	}
+	return 0, 0, fmt.Errorf("CLUSTER NODES does not list %s", id)
+}

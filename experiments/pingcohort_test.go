@@ -1,0 +1,148 @@
+package experiments
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/kvplace/kvplace/internal/stats"
+	"github.com/kvplace/kvplace/sim/cluster"
+)
+
+// realPingCohorts reads recordings/probes/ping-cohort.txt (made by
+// recordings/record-ping-cohort): per trial, each surviving master's first ping to the
+// killed one, in milliseconds from the kill.
+func realPingCohorts(t *testing.T) (masters int, timeout time.Duration, runs []PingCohort) {
+	t.Helper()
+	f, err := os.Open("recordings/probes/ping-cohort.txt")
+	require.NoError(t, err)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for line := 1; sc.Scan(); line++ {
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		var pc PingCohort
+		for _, w := range strings.Fields(text) {
+			k, v, _ := strings.Cut(w, "=")
+			var err error
+			switch k {
+			case "masters":
+				masters, err = strconv.Atoi(v)
+			case "node_timeout_ms":
+				var ms int64
+				ms, err = strconv.ParseInt(v, 10, 64)
+				timeout = time.Duration(ms) * time.Millisecond
+			case "ping_ms", "pong_ms":
+				for _, x := range strings.Split(v, ",") {
+					n := NoPing
+					if x != "none" {
+						if n, err = strconv.ParseInt(x, 10, 64); err != nil {
+							break
+						}
+					}
+					if k == "ping_ms" {
+						pc.Pings = append(pc.Pings, n)
+					} else {
+						pc.Pongs = append(pc.Pongs, n)
+					}
+				}
+			}
+			require.NoError(t, err, "ping-cohort.txt:%d: %s", line, w)
+		}
+		require.Len(t, pc.Pings, masters-1, "ping-cohort.txt:%d: one ping per surviving master", line)
+		runs = append(runs, pc)
+	}
+	require.NoError(t, sc.Err())
+	return masters, timeout, runs
+}
+
+// quorumPing is when the k-th surviving master sent its first ping to the victim, k being
+// the masters that with the one that marks FAIL make a quorum of masters (masters/2+1):
+// a node timeout after it, enough masters flag the victim PFAIL for FAIL to be possible.
+// math.MaxInt64 when too few pinged before the read.
+func quorumPing(masters int, pc PingCohort) int64 {
+	var sent []int64
+	for _, p := range pc.Pings {
+		if p != NoPing {
+			sent = append(sent, p)
+		}
+	}
+	slices.Sort(sent)
+	k := masters / 2 // the marking master's own PFAIL counts too
+	if len(sent) < k {
+		return math.MaxInt64
+	}
+	return sent[k-1]
+}
+
+// largestWave is the most masters whose first pings to the victim fall within 200 ms.
+func largestWave(pc PingCohort) int {
+	var sent []int64
+	for _, p := range pc.Pings {
+		if p != NoPing {
+			sent = append(sent, p)
+		}
+	}
+	slices.Sort(sent)
+	most := 0
+	for i, j := 0, 0; j < len(sent); j++ {
+		for sent[j]-sent[i] >= 200 {
+			i++
+		}
+		most = max(most, j-i+1)
+	}
+	return most
+}
+
+// TestPingCohortMatchesRealRedis compares when the masters of a 30-master cluster at a
+// 15 s node timeout first ping a master just killed, real (10 trials) against simulated
+// (60 seeds): by the time the quorum's pings were all sent (quorumPing), which sets how
+// soon FAIL can come, and by how many of them go out together (largestWave), each by the
+// Mann-Whitney test at the 1 % level.
+func TestPingCohortMatchesRealRedis(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: simulates 60 kills at 30 masters")
+	}
+	masters, timeout, real := realPingCohorts(t)
+	require.NotEmpty(t, real)
+	cfg := cluster.DefaultConfig()
+	cfg.NodeTimeout = timeout
+	var rq, sq []int64
+	var rw, sw []int
+	for _, pc := range real {
+		rq = append(rq, quorumPing(masters, pc))
+		rw = append(rw, largestWave(pc))
+	}
+	for seed := uint64(1); seed <= 60; seed++ {
+		pc, err := SimulatePingCohort(cluster.Options{Seed: seed, Masters: masters, Replicas: 1, Config: cfg,
+			Link: cluster.Loopback(), Host: cluster.HostLoad{Busy: 0.12}})
+		require.NoError(t, err)
+		sq = append(sq, quorumPing(masters, pc))
+		sw = append(sw, largestWave(pc))
+	}
+	slices.Sort(rq)
+	slices.Sort(sq)
+	slices.Sort(rw)
+	slices.Sort(sw)
+	z := stats.MannWhitneyZ(rq, sq)
+	t.Logf("quorum ping, ms after the kill: real %v; simulated median %d, range %d to %d; z %.2f", rq, sq[len(sq)/2], sq[0], sq[len(sq)-1], z)
+	if math.Abs(z) > 2.576 {
+		t.Error(fmt.Sprintf("quorum ping: real and simulated differ at the 1 %% level (z %.2f)", z))
+	}
+	z = stats.MannWhitneyZ(rw, sw)
+	t.Logf("largest wave, masters within 200 ms: real %v; simulated median %d, range %d to %d; z %.2f", rw, sw[len(sw)/2], sw[0], sw[len(sw)-1], z)
+	if math.Abs(z) > 2.576 {
+		t.Error(fmt.Sprintf("largest wave: real and simulated differ at the 1 %% level (z %.2f)", z))
+	}
+}
