@@ -67,11 +67,8 @@ func realPingCohorts(t *testing.T) (masters int, timeout time.Duration, runs []P
 	return masters, timeout, runs
 }
 
-// quorumPing is when the k-th surviving master sent its first ping to the victim, k being
-// the masters that with the one that marks FAIL make a quorum of masters (masters/2+1):
-// a node timeout after it, enough masters flag the victim PFAIL for FAIL to be possible.
-// math.MaxInt64 when too few pinged before the read.
-func quorumPing(masters int, pc PingCohort) int64 {
+// sentPings are the first pings pc records, sorted; masters that sent none are left out.
+func sentPings(pc PingCohort) []int64 {
 	var sent []int64
 	for _, p := range pc.Pings {
 		if p != NoPing {
@@ -79,6 +76,15 @@ func quorumPing(masters int, pc PingCohort) int64 {
 		}
 	}
 	slices.Sort(sent)
+	return sent
+}
+
+// quorumPing is when the k-th surviving master sent its first ping to the victim, k being
+// the masters that with the one that marks FAIL make a quorum of masters (masters/2+1):
+// a node timeout after it, enough masters flag the victim PFAIL for FAIL to be possible.
+// math.MaxInt64 when too few pinged before the read.
+func quorumPing(masters int, pc PingCohort) int64 {
+	sent := sentPings(pc)
 	k := masters / 2 // the marking master's own PFAIL counts too
 	if len(sent) < k {
 		return math.MaxInt64
@@ -88,13 +94,7 @@ func quorumPing(masters int, pc PingCohort) int64 {
 
 // largestWave is the most masters whose first pings to the victim fall within 200 ms.
 func largestWave(pc PingCohort) int {
-	var sent []int64
-	for _, p := range pc.Pings {
-		if p != NoPing {
-			sent = append(sent, p)
-		}
-	}
-	slices.Sort(sent)
+	sent := sentPings(pc)
 	most := 0
 	for i, j := 0, 0; j < len(sent); j++ {
 		for sent[j]-sent[i] >= 200 {

@@ -65,3 +65,17 @@ func TestParseInts(t *testing.T) {
 	_, err = ParseInts("sizes", "6,x")
 	assert.EqualError(t, err, `-sizes "6,x": "x" is not a whole number`)
 }
+
+func TestParseMasters(t *testing.T) {
+	got, err := ParseMasters("30,60")
+	require.NoError(t, err)
+	assert.Equal(t, []int{30, 60}, got)
+	_, err = ParseMasters("")
+	assert.EqualError(t, err, `-masters "": no cluster size`)
+	_, err = ParseMasters("30,2")
+	assert.EqualError(t, err, `-masters "30,2": 2 is not from 3 to 500`)
+	_, err = ParseMasters("501")
+	assert.EqualError(t, err, `-masters "501": 501 is not from 3 to 500`)
+	_, err = ParseMasters("3x")
+	assert.EqualError(t, err, `-masters "3x": "3x" is not a whole number`)
+}

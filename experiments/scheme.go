@@ -106,6 +106,25 @@ func ParseInts(flag, text string) ([]int, error) {
 	return out, nil
 }
 
+// ParseMasters reads the -masters flag of the live recorders: comma-separated cluster
+// sizes in masters, each from 3 (the least redis-cli creates) to 500 (1000 servers with
+// their replicas, about what one host's ports and memory allow).
+func ParseMasters(text string) ([]int, error) {
+	masters, err := ParseInts("masters", text)
+	if err != nil {
+		return nil, err
+	}
+	if len(masters) == 0 {
+		return nil, fmt.Errorf("-masters %q: no cluster size", text)
+	}
+	for _, m := range masters {
+		if m < 3 || m > 500 {
+			return nil, fmt.Errorf("-masters %q: %d is not from 3 to 500", text, m)
+		}
+	}
+	return masters, nil
+}
+
 // ParseSchemes reads a comma-separated list of schemes.
 func ParseSchemes(text string) ([]Scheme, error) {
 	var out []Scheme

@@ -46,20 +46,14 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	masters, err := experiments.ParseInts("masters", *mastersText)
+	masters, err := experiments.ParseMasters(*mastersText)
 	switch {
 	case err != nil:
 		fmt.Fprintf(os.Stderr, "record-host-burst: %v\n", err)
 		os.Exit(2)
-	case flag.NArg() > 0 || *runs < 1 || len(masters) == 0:
+	case flag.NArg() > 0 || *runs < 1:
 		flag.Usage()
 		os.Exit(2)
-	}
-	for _, m := range masters {
-		if m < 3 || m > 500 {
-			fmt.Fprintf(os.Stderr, "record-host-burst: -masters %q: %d is not from 3 to 500\n", *mastersText, m)
-			os.Exit(2)
-		}
 	}
 	if err := record(masters, *runs); err != nil {
 		fmt.Fprintln(os.Stderr, "record-host-burst:", err)

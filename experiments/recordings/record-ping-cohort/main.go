@@ -45,20 +45,14 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	masters, err := experiments.ParseInts("masters", *mastersText)
+	masters, err := experiments.ParseMasters(*mastersText)
 	switch {
 	case err != nil:
 		fmt.Fprintf(os.Stderr, "record-ping-cohort: %v\n", err)
 		os.Exit(2)
-	case flag.NArg() > 0 || *runs < 1 || len(masters) == 0 || *timeout < 2*time.Second:
+	case flag.NArg() > 0 || *runs < 1 || *timeout < 2*time.Second:
 		flag.Usage()
 		os.Exit(2)
-	}
-	for _, m := range masters {
-		if m < 3 || m > 500 {
-			fmt.Fprintf(os.Stderr, "record-ping-cohort: -masters %q: %d is not from 3 to 500\n", *mastersText, m)
-			os.Exit(2)
-		}
 	}
 	if err := record(masters, *runs, *timeout); err != nil {
 		fmt.Fprintln(os.Stderr, "record-ping-cohort:", err)
