@@ -73,8 +73,9 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 		"30 masters, 5 of 100 for kill-pair at 60): the simulation reaches such runs now that its kill meets every point " +
 		"of the 7.5 s ping rhythm (killPhaseWindow), but fewer of them, so the earliest real one can fall before every " +
 		"simulated run of a cell. The difference is not significant at the 1 % level (Fisher's exact test, p = 0.04), " +
-		"and what decides when a quorum can flag PFAIL, when the masters first ping the victim, agrees with real Redis " +
-		"(TestPingCohortMatchesRealRedis); how fast the failure reports then spread is not yet held to a recording"
+		"and what decides it agrees with real Redis run by run (TestPingCohortMatchesRealRedis, 20 real kills among 30 " +
+		"masters): when the masters first ping the victim after the kill, and how long after the quorum's PFAIL the " +
+		"failure reports make a FAIL"
 	// What the simulation is known not to do yet (issue 18's note), by phase and check, or
 	// by fault, phase and check for what only one fault shows.
 	openDivergence := map[string]string{

@@ -17,6 +17,9 @@ import (
 // quorum of such masters, so these say when FAIL can come.
 type PingCohort struct {
 	Pings, Pongs []int64
+	// Fail is when the first node marked the victim FAIL, from the kill; 0 if none did
+	// within three node timeouts.
+	Fail time.Duration
 }
 
 // NoPing stands in PingCohort.Pings for a master with no ping outstanding.
@@ -24,8 +27,8 @@ const NoPing = int64(-1 << 62)
 
 // SimulatePingCohort builds the cluster of opt, kills its first master when
 // MeasureFailoverUnder would (15 s plus a random part of a ping period after the
-// create), and reads every surviving master's CLUSTER NODES a second before a node
-// timeout has passed since.
+// create), reads every surviving master's CLUSTER NODES a second before a node timeout
+// has passed since, and then runs until a node marks the victim FAIL.
 func SimulatePingCohort(opt cluster.Options) (PingCohort, error) {
 	timeout := opt.WithDefaults().Config.NodeTimeout
 	if timeout < 2*time.Second {
@@ -40,6 +43,7 @@ func SimulatePingCohort(opt cluster.Options) (PingCohort, error) {
 	victim := procs[0]
 	id := victim.ID()
 	at := c.Sim.Now().UnixMilli()
+	watch := WatchFailover(c, victim)
 	c.Kill(victim)
 	c.Sim.RunUntil(c.Sim.Now().Add(timeout - time.Second))
 	var pc PingCohort
@@ -62,6 +66,11 @@ func SimulatePingCohort(opt cluster.Options) (PingCohort, error) {
 			pc.Pings = append(pc.Pings, ping-at)
 		}
 		pc.Pongs = append(pc.Pongs, pong-at)
+	}
+	for end := c.Sim.Now().Add(2*timeout + time.Second); c.Sim.Now() < end; c.Sim.RunFor(100 * time.Millisecond) {
+		if pc.Fail = watch.Timing(opt.Seed).Fail; pc.Fail != 0 {
+			break
+		}
 	}
 	return pc, nil
 }

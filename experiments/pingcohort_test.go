@@ -39,6 +39,10 @@ func realPingCohorts(t *testing.T) (masters int, timeout time.Duration, runs []P
 			switch k {
 			case "masters":
 				masters, err = strconv.Atoi(v)
+			case "fail_ms":
+				var ms int64
+				ms, err = strconv.ParseInt(v, 10, 64)
+				pc.Fail = time.Duration(ms) * time.Millisecond
 			case "node_timeout_ms":
 				var ms int64
 				ms, err = strconv.ParseInt(v, 10, 64)
@@ -108,8 +112,10 @@ func largestWave(pc PingCohort) int {
 // TestPingCohortMatchesRealRedis compares when the masters of a 30-master cluster at a
 // 15 s node timeout first ping a master just killed, real (10 trials) against simulated
 // (60 seeds): by the time the quorum's pings were all sent (quorumPing), which sets how
-// soon FAIL can come, and by how many of them go out together (largestWave), each by the
-// Mann-Whitney test at the 1 % level.
+// soon FAIL can come, and by how many of them go out together (largestWave); and, for
+// the trials that recorded it, how long after the quorum's PFAIL (a node timeout after
+// its pings) the first FAIL came, which is how fast the failure reports spread. Each by
+// the Mann-Whitney test at the 1 % level.
 func TestPingCohortMatchesRealRedis(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: simulates 60 kills at 30 masters")
@@ -118,11 +124,18 @@ func TestPingCohortMatchesRealRedis(t *testing.T) {
 	require.NotEmpty(t, real)
 	cfg := cluster.DefaultConfig()
 	cfg.NodeTimeout = timeout
-	var rq, sq []int64
+	var rq, sq, rs, ss []int64
 	var rw, sw []int
+	// spread is the FAIL's delay after the quorum's PFAIL could first be complete.
+	spread := func(pc PingCohort) int64 {
+		return pc.Fail.Milliseconds() - timeout.Milliseconds() - quorumPing(masters, pc)
+	}
 	for _, pc := range real {
 		rq = append(rq, quorumPing(masters, pc))
 		rw = append(rw, largestWave(pc))
+		if pc.Fail != 0 {
+			rs = append(rs, spread(pc))
+		}
 	}
 	for seed := uint64(1); seed <= 60; seed++ {
 		pc, err := SimulatePingCohort(cluster.Options{Seed: seed, Masters: masters, Replicas: 1, Config: cfg,
@@ -130,6 +143,8 @@ func TestPingCohortMatchesRealRedis(t *testing.T) {
 		require.NoError(t, err)
 		sq = append(sq, quorumPing(masters, pc))
 		sw = append(sw, largestWave(pc))
+		require.NotZero(t, pc.Fail, "seed %d: no FAIL within three node timeouts", seed)
+		ss = append(ss, spread(pc))
 	}
 	slices.Sort(rq)
 	slices.Sort(sq)
@@ -139,6 +154,15 @@ func TestPingCohortMatchesRealRedis(t *testing.T) {
 	t.Logf("quorum ping, ms after the kill: real %v; simulated median %d, range %d to %d; z %.2f", rq, sq[len(sq)/2], sq[0], sq[len(sq)-1], z)
 	if math.Abs(z) > 2.576 {
 		t.Error(fmt.Sprintf("quorum ping: real and simulated differ at the 1 %% level (z %.2f)", z))
+	}
+	if len(rs) > 0 {
+		slices.Sort(rs)
+		slices.Sort(ss)
+		z := stats.MannWhitneyZ(rs, ss)
+		t.Logf("FAIL after the quorum's PFAIL, ms: real %v; simulated median %d, range %d to %d; z %.2f", rs, ss[len(ss)/2], ss[0], ss[len(ss)-1], z)
+		if math.Abs(z) > 2.576 {
+			t.Error(fmt.Sprintf("failure reports' spread: real and simulated differ at the 1 %% level (z %.2f)", z))
+		}
 	}
 	z = stats.MannWhitneyZ(rw, sw)
 	t.Logf("largest wave, masters within 200 ms: real %v; simulated median %d, range %d to %d; z %.2f", rw, sw[len(sw)/2], sw[0], sw[len(sw)-1], z)

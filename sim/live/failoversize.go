@@ -144,7 +144,7 @@ func MeasureSizedFailover(dir string, ports []int, masters int, nodeTimeout time
 		if err != nil {
 			return run, err
 		}
-		if flags, ok := flagsOf(text, id); ok && (flags["fail?"] || flags["fail"]) {
+		if flags, ok := FlagsOf(text, id); ok && (flags["fail?"] || flags["fail"]) {
 			run.PFail = time.Since(at)
 		}
 	}
@@ -209,8 +209,7 @@ func MeasureSizedFailover(dir string, ports []int, masters int, nodeTimeout time
 				continue
 			}
 			switch {
-			case l.Text == fmt.Sprintf("Marking node %s as failing (quorum reached).", id) ||
-				strings.HasPrefix(l.Text, "FAIL message received from ") && strings.HasSuffix(l.Text, " about "+id):
+			case MarksFail(l.Text, id):
 				if run.Fail == 0 || d < run.Fail {
 					run.Fail = d
 				}
@@ -229,10 +228,18 @@ func MeasureSizedFailover(dir string, ports []int, masters int, nodeTimeout time
 	return run, nil
 }
 
-// flagsOf returns the flags of node id in a CLUSTER NODES text, without parsing the
+// MarksFail reports whether a line of a server's log is that server marking node id FAIL:
+// by a quorum of its own, or on another's FAIL message. Redis logs both at its default
+// level, to the millisecond.
+func MarksFail(text, id string) bool {
+	return text == fmt.Sprintf("Marking node %s as failing (quorum reached).", id) ||
+		strings.HasPrefix(text, "FAIL message received from ") && strings.HasSuffix(text, " about "+id)
+}
+
+// FlagsOf returns the flags of node id in a CLUSTER NODES text, without parsing the
 // other lines: on a large cluster the poll must stay light. Only a line that starts with
 // id is id's: a replica's line names its master's ID too.
-func flagsOf(text, id string) (map[string]bool, bool) {
+func FlagsOf(text, id string) (map[string]bool, bool) {
 	i := 0
 	if !strings.HasPrefix(text, id+" ") {
 		i = strings.Index(text, "\n"+id+" ")

@@ -9,20 +9,20 @@ import (
 func TestFlagsOf(t *testing.T) {
 	text := "07c37dfeb235213a872192d90877d0cd55635b91 127.0.0.1:30004@31004 slave e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 0 1426238317239 4 connected\n" +
 		"67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1 127.0.0.1:30002@31002 master,fail? - 1426238316232 1426238314000 2 connected 5461-10922\n"
-	flags, ok := flagsOf(text, "67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1")
+	flags, ok := FlagsOf(text, "67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1")
 	assert.True(t, ok)
 	assert.Equal(t, map[string]bool{"master": true, "fail?": true}, flags)
 	// An ID that appears only as a replica's master is not found: that line is the
 	// replica's. (The recorder once read it as the master's, and so never saw a PFAIL on
 	// the masters that list the victim's replica before the victim.)
-	_, ok = flagsOf(text, "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca")
+	_, ok = FlagsOf(text, "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca")
 	assert.False(t, ok)
 	// The master's own line, after its replica's.
 	text = "b1 127.0.0.1:30004@31004 slave a1 0 1 4 connected\na1 127.0.0.1:30001@31001 master,fail - 1 1 1 connected 0-5460\n"
-	flags, ok = flagsOf(text, "a1")
+	flags, ok = FlagsOf(text, "a1")
 	assert.True(t, ok)
 	assert.Equal(t, map[string]bool{"master": true, "fail": true}, flags)
-	_, ok = flagsOf(text, "0000000000000000000000000000000000000000")
+	_, ok = FlagsOf(text, "0000000000000000000000000000000000000000")
 	assert.False(t, ok)
 }
 

@@ -11,13 +11,16 @@
 // timeout has passed since the kill reads CLUSTER NODES once on every surviving master:
 // the victim's ping_sent there is when that master sent the ping still unanswered (0: it
 // has sent none since its last pong), and pong_recv when it last heard of a pong from the
-// victim (its own, or one gossip told it of, in whole seconds). Each trial prints
+// victim (its own, or one gossip told it of, in whole seconds). Then it waits for a
+// master to mark the victim FAIL, and reads when the first did from the servers' logs.
+// Each trial prints
 //
-//	masters=M node_timeout_ms=T trial=K ping_ms=p1,p2,… pong_ms=q1,q2,… cpu_busy= load1=
+//	masters=M node_timeout_ms=T trial=K ping_ms=p1,p2,… pong_ms=q1,q2,… fail_ms=F cpu_busy= load1=
 //
 // with the surviving masters in port order: p is ping_sent minus the kill's time in
 // milliseconds ("none" for 0), q is pong_recv minus the kill's time (negative: before
-// it). Run from the repository root with the machine otherwise idle:
+// it), F the first FAIL's time from the kill; cpu_busy is over the kill's first node
+// timeout. Run from the repository root with the machine otherwise idle:
 //
 //	go run ./experiments/recordings/record-ping-cohort -masters 30 -runs 10 > experiments/recordings/probes/ping-cohort.txt
 package main
@@ -28,6 +31,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -140,6 +144,31 @@ func once(ports []int, masters int, timeout time.Duration) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("ping_ms=%s pong_ms=%s cpu_busy=%.2f", strings.Join(pings, ","), strings.Join(pongs, ","),
-		after.BusySince(before)), nil
+	// Then the first FAIL, from the logs once a master lists the victim as fail.
+	for deadline := at.Add(3 * timeout); ; time.Sleep(200 * time.Millisecond) {
+		text, err := live.String(c.Servers[1].Do("CLUSTER", "NODES"))
+		if err != nil {
+			return "", err
+		}
+		if flags, ok := live.FlagsOf(text, id); ok && flags["fail"] {
+			break
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("no master marked %s FAIL within %v of its kill", id, 3*timeout)
+		}
+	}
+	var fail time.Duration
+	for _, s := range c.Servers[1:] {
+		lines, err := live.ReadLog(filepath.Join(s.Dir, "redis.log"))
+		if err != nil {
+			return "", err
+		}
+		for _, l := range lines {
+			if d := l.At.Sub(at); d >= 0 && live.MarksFail(l.Text, id) && (fail == 0 || d < fail) {
+				fail = d
+			}
+		}
+	}
+	return fmt.Sprintf("ping_ms=%s pong_ms=%s fail_ms=%d cpu_busy=%.2f", strings.Join(pings, ","), strings.Join(pongs, ","),
+		fail.Milliseconds(), after.BusySince(before)), nil
 }
