@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,6 +92,9 @@ type Fact struct {
 // drew IDs that pick the same replica, and with two candidates five seeds all miss it one
 // time in 32: a divergence on such a step alone is a reason to run more seeds, not a
 // fidelity bug. The counts (replicas per master) do not depend on IDs and must agree.
+//
+// A load's redirect and error counts measure how long a window lasted (measuredLine):
+// they agree when they lie within the range the seeds print.
 func Diff(rb *Runbook, out io.Writer, opt DiffOptions) (*DiffResult, error) {
 	opt.Seeds = opt.seeds()
 	var realOut bytes.Buffer
@@ -143,7 +147,7 @@ func diffTranscripts(rb *Runbook, real string, sims []string) *DiffResult {
 		}
 		d := Divergence{Step: i + 1, Line: step.Line, Cmd: step.Text, Real: realSteps[i].lines}
 		res.Compared++
-		real := countLines(d.Real)
+		real := countLines(shapes(d.Real))
 		all := maps.Clone(real)
 		var sims []map[string]int
 		for _, ss := range simSteps {
@@ -152,7 +156,7 @@ func diffTranscripts(rb *Runbook, real string, sims []string) *DiffResult {
 				ls = ss[i].lines
 			}
 			d.Sim = append(d.Sim, ls)
-			sims = append(sims, countLines(ls))
+			sims = append(sims, countLines(shapes(ls)))
 			maps.Copy(all, sims[len(sims)-1])
 		}
 		lines := slices.Sorted(maps.Keys(all))
@@ -168,11 +172,78 @@ func diffTranscripts(rb *Runbook, real string, sims []string) *DiffResult {
 				d.Facts = append(d.Facts, f)
 			}
 		}
+		d.Facts = append(d.Facts, outOfRange(d.Real, d.Sim)...)
 		if len(d.Facts) > 0 {
 			res.Divergent = append(res.Divergent, d)
 		}
 	}
 	return res
+}
+
+// measuredLine is a line whose numbers measure how long something lasted rather than say
+// what state the cluster is in: a load's redirects and errors count the requests that
+// met a moved slot or a master down, so they follow when the load began against when a
+// node failed or a slot moved, to the millisecond. Such a count agrees when it lies
+// within the seeds' range (as failover times are compared), not only when some seed
+// printed it exactly; the rest of the line must agree as any fact does.
+var measuredLine = regexp.MustCompile(`^(\(load\) \d+ writes to \d+ keys: )(\d+)( redirects, )(\d+)( errors)$`)
+
+// measured returns a measured line's shape, its counts replaced by "#", and the counts.
+func measured(line string) (shape string, counts []int, ok bool) {
+	m := measuredLine.FindStringSubmatch(line)
+	if m == nil {
+		return line, nil, false
+	}
+	a, _ := strconv.Atoi(m[2])
+	b, _ := strconv.Atoi(m[4])
+	return m[1] + "#" + m[3] + "#" + m[5], []int{a, b}, true
+}
+
+// shapes returns lines with each measured line's counts replaced by "#".
+func shapes(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i], _, _ = measured(l)
+	}
+	return out
+}
+
+// outOfRange returns, as facts, the real measured lines whose counts fall outside the
+// range the seeds' lines of the same shape span.
+func outOfRange(real []string, sims [][]string) []Fact {
+	lo, hi := map[string][]int{}, map[string][]int{}
+	for _, ls := range sims {
+		for _, l := range ls {
+			shape, counts, ok := measured(l)
+			if !ok {
+				continue
+			}
+			if _, seen := lo[shape]; !seen {
+				lo[shape], hi[shape] = slices.Clone(counts), slices.Clone(counts)
+			}
+			for k, c := range counts {
+				lo[shape][k], hi[shape][k] = min(lo[shape][k], c), max(hi[shape][k], c)
+			}
+		}
+	}
+	var facts []Fact
+	for _, l := range real {
+		shape, counts, ok := measured(l)
+		if !ok || lo[shape] == nil {
+			continue // no seed printed the shape: the shape's own fact diverges already
+		}
+		for k, c := range counts {
+			if c < lo[shape][k] || c > hi[shape][k] {
+				f := Fact{Line: l, Real: 1}
+				for _, ls := range sims {
+					f.Sim = append(f.Sim, countLines(ls)[l])
+				}
+				facts = append(facts, f)
+				break
+			}
+		}
+	}
+	return facts
 }
 
 // countLines counts each line of lines.

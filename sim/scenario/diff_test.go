@@ -55,6 +55,24 @@ func TestDiffTranscripts(t *testing.T) {
 	require.Len(t, res.Divergent, 1)
 	require.Len(t, res.Divergent[0].Facts, 2, "6385 a master in the real run, a replica in seed 1's")
 	assert.Equal(t, []int{0}, res.Divergent[0].Facts[0].Sim)
+
+	// A load's counts agree when they lie within the seeds' range; the rest of the line
+	// must agree exactly.
+	rb = parseText(t, "load 435\n")
+	load := func(redirects, errors int) string {
+		return fmt.Sprintf("$ load 435\n(load) 435 writes to 435 keys: %d redirects, %d errors\n", redirects, errors)
+	}
+	assert.Empty(t, diffTranscripts(rb, load(0, 293), []string{load(0, 290), load(1, 298)}).Divergent)
+	res = diffTranscripts(rb, load(0, 288), []string{load(0, 290), load(1, 298)})
+	require.Len(t, res.Divergent, 1, "288 errors is below every seed's")
+	require.Len(t, res.Divergent[0].Facts, 1)
+	assert.Equal(t, Fact{Line: "(load) 435 writes to 435 keys: 0 redirects, 288 errors", Real: 1, Sim: []int{0, 0}}, res.Divergent[0].Facts[0])
+	res = diffTranscripts(rb, load(2, 293), []string{load(0, 290), load(1, 298)})
+	require.Len(t, res.Divergent, 1, "2 redirects is above every seed's")
+	res = diffTranscripts(rb, load(0, 293), []string{load(0, 290), "$ load 435\n(load) 435 writes to 400 keys: 0 redirects, 300 errors\n", load(0, 298)})
+	assert.Empty(t, res.Divergent, "the range is of the seeds whose line has the real one's shape")
+	res = diffTranscripts(rb, "$ load 435\n(load) 435 writes to 401 keys: 0 redirects, 293 errors\n", []string{load(0, 290), load(1, 298)})
+	require.Len(t, res.Divergent, 1, "the keys written must agree exactly")
 }
 
 // The normal form: node IDs by the address they had, clocks and offsets (INFO's and
