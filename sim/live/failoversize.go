@@ -44,11 +44,11 @@ type SizedFailover struct {
 // them) in dir, lets the cluster run for 15 s and a random part of a second after every
 // replica has synchronised (the time that first synchronisation takes, 8 to 50 s after the
 // create at 60 masters, spreads the kill over the nodes' ping period; a simulated kill is
-// drawn over that period, experiments.killPhaseWindow), and SIGKILLs the first master ("kill"), the first two masters ("kill2") or the first
-// master and its replica ("kill-pair"). The times are about the first master. It
-// watches until every surviving node says cluster_state:ok again (kill-pair: until a
-// node marked the master FAIL, and three node timeouts), or until 10 node timeouts and
-// 10 s have passed.
+// drawn over that period, experiments.killPhaseWindow), and SIGKILLs the first master
+// ("kill"), the first two masters ("kill2") or the first master and its replica
+// ("kill-pair"). The times are about the first master. It watches until every surviving
+// node says cluster_state:ok again (kill-pair: until a node marked the master FAIL, and
+// three node timeouts), or until 10 node timeouts and 10 s have passed.
 //
 // The watch is kept light, since on a small host the servers' own gossip is already a
 // load, and a poll of every node every millisecond, as WatchFailover does on 6 nodes,
@@ -237,22 +237,9 @@ func MarksFail(text, id string) bool {
 }
 
 // FlagsOf returns the flags of node id in a CLUSTER NODES text, without parsing the
-// other lines: on a large cluster the poll must stay light. Only a line that starts with
-// id is id's: a replica's line names its master's ID too.
+// other lines: on a large cluster the poll must stay light.
 func FlagsOf(text, id string) (map[string]bool, bool) {
-	i := 0
-	if !strings.HasPrefix(text, id+" ") {
-		i = strings.Index(text, "\n"+id+" ")
-		if i < 0 {
-			return nil, false
-		}
-		i++
-	}
-	line := text[i:]
-	if j := strings.IndexByte(line, '\n'); j >= 0 {
-		line = line[:j]
-	}
-	f := strings.Fields(line)
+	f := nodeFields(text, id)
 	if len(f) < 3 {
 		return nil, false
 	}
@@ -261,6 +248,25 @@ func FlagsOf(text, id string) (map[string]bool, bool) {
 		flags[fl] = true
 	}
 	return flags, true
+}
+
+// nodeFields returns the fields of node id's line in a CLUSTER NODES text, or nil, without
+// splitting the other lines. Only a line that starts with id is id's: a replica's line
+// names its master's ID too.
+func nodeFields(text, id string) []string {
+	i := 0
+	if !strings.HasPrefix(text, id+" ") {
+		i = strings.Index(text, "\n"+id+" ")
+		if i < 0 {
+			return nil
+		}
+		i++
+	}
+	line := text[i:]
+	if j := strings.IndexByte(line, '\n'); j >= 0 {
+		line = line[:j]
+	}
+	return strings.Fields(line)
 }
 
 // CPUTimes are the host's CPU times from /proc/stat's "cpu" line, all cores together, in
@@ -308,18 +314,18 @@ func (t CPUTimes) BusySince(before CPUTimes) float64 {
 // line in a CLUSTER NODES text: `<id> <ip:port@cport> <flags> <master> <ping_sent>
 // <pong_recv> …`. ping_sent is when the ping still unanswered was sent (0: none is).
 func PingPong(text, id string) (ping, pong int64, err error) {
-	for _, line := range strings.Split(text, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 6 || f[0] != id {
-			continue
-		}
-		if ping, err = strconv.ParseInt(f[4], 10, 64); err != nil {
-			return 0, 0, fmt.Errorf("ping_sent of %s: %w", id, err)
-		}
-		if pong, err = strconv.ParseInt(f[5], 10, 64); err != nil {
-			return 0, 0, fmt.Errorf("pong_recv of %s: %w", id, err)
-		}
-		return ping, pong, nil
+	f := nodeFields(text, id)
+	if f == nil {
+		return 0, 0, fmt.Errorf("CLUSTER NODES does not list %s", id)
 	}
-	return 0, 0, fmt.Errorf("CLUSTER NODES does not list %s", id)
+	if len(f) < 6 {
+		return 0, 0, fmt.Errorf("CLUSTER NODES line of %s has %d fields, not 8 or more", id, len(f))
+	}
+	if ping, err = strconv.ParseInt(f[4], 10, 64); err != nil {
+		return 0, 0, fmt.Errorf("ping_sent of %s: %w", id, err)
+	}
+	if pong, err = strconv.ParseInt(f[5], 10, 64); err != nil {
+		return 0, 0, fmt.Errorf("pong_recv of %s: %w", id, err)
+	}
+	return ping, pong, nil
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestFlagsOf(t *testing.T) {
@@ -24,6 +25,20 @@ func TestFlagsOf(t *testing.T) {
 	assert.Equal(t, map[string]bool{"master": true, "fail": true}, flags)
 	_, ok = FlagsOf(text, "0000000000000000000000000000000000000000")
 	assert.False(t, ok)
+}
+
+func TestPingPong(t *testing.T) {
+	text := "07c37dfeb235213a872192d90877d0cd55635b91 127.0.0.1:30004@31004 slave e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 0 1426238317239 4 connected\n" +
+		"e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:30002@31002 master,fail? - 1426238316232 1426238314000 2 connected 5461-10922\n"
+	ping, pong, err := PingPong(text, "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca")
+	require.NoError(t, err)
+	assert.Equal(t, []int64{1426238316232, 1426238314000}, []int64{ping, pong}, "the master's own line, not its replica's")
+	_, _, err = PingPong(text, "0000000000000000000000000000000000000000")
+	assert.ErrorContains(t, err, "does not list 0000000000000000000000000000000000000000")
+	_, _, err = PingPong("a1 127.0.0.1:30001@31001 master - x 1 1 connected\n", "a1")
+	assert.ErrorContains(t, err, "ping_sent of a1")
+	_, _, err = PingPong("a1 127.0.0.1:30001@31001 master\n", "a1")
+	assert.ErrorContains(t, err, "line of a1 has 3 fields")
 }
 
 func TestCPUBusy(t *testing.T) {
