@@ -106,6 +106,15 @@ func ParseInts(flag, text string) ([]int, error) {
 	return out, nil
 }
 
+// FormatInts writes xs as ParseInts reads them: comma-separated, as "30,60".
+func FormatInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ",")
+}
+
 // ParseMasters reads the -masters flag of the live recorders: comma-separated cluster
 // sizes in masters, each from 3 (the least redis-cli creates) to 500 (1000 servers with
 // their replicas, about what one host's ports and memory allow).

@@ -29,12 +29,10 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -54,7 +52,7 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	masters, err1 := ints("masters", *mastersText, 3, 500)
+	masters, err1 := experiments.ParseMasters(*mastersText)
 	timeouts, err2 := ints("node-timeouts", *timeoutsText, 100, 3600000)
 	switch {
 	case err1 != nil:
@@ -98,31 +96,20 @@ func record(masters, timeouts []int, faults []string, runs int, extra float64, k
 		defer stopLoad()
 		extraFlag, extraWord = fmt.Sprintf(" -extra-load %.2f", extra), fmt.Sprintf(" extra_load=%.2f", extra)
 	}
-	fmt.Printf("# %s, record-failover-size -runs %d -masters %s -node-timeouts %s -faults %s%s, %s\n",
-		live.Version(), runs, join(masters), join(timeouts), strings.Join(faults, ","), extraFlag, time.Now().UTC().Format("2006-01-02"))
+	live.RecordHeader(os.Stdout, fmt.Sprintf("record-failover-size -runs %d -masters %s -node-timeouts %s -faults %s%s",
+		runs, experiments.FormatInts(masters), experiments.FormatInts(timeouts), strings.Join(faults, ","), extraFlag))
 	for _, m := range masters {
-		ports, err := live.FreePorts(2 * m)
-		if err != nil {
-			return err
-		}
 		for _, fault := range faults {
 			for _, ms := range timeouts {
-				for trial := 1; trial <= runs; trial++ {
+				err := live.RecordTrials(os.Stdout, []int{m}, runs, func(ports []int, m, trial int) (string, error) {
 					label := fmt.Sprintf("masters%d-%s-%dms-trial%d", m, fault, ms, trial)
 					r, err := once(ports, m, time.Duration(ms)*time.Millisecond, fault, keep, label)
-					for retry := 1; errors.Is(err, live.ErrSetup) && retry <= 3; retry++ {
-						// The cluster did not come up (at 60 masters on 2 cores, replicas can
-						// take over a minute to sync): that says nothing about failover, so
-						// say so and start again.
-						fmt.Printf("# trial %d: %v; again\n", trial, err)
-						r, err = once(ports, m, time.Duration(ms)*time.Millisecond, fault, keep, label)
-					}
-					if err != nil {
-						return fmt.Errorf("%d masters, %s, node timeout %d ms, trial %d: %w", m, fault, ms, trial, err)
-					}
-					fmt.Printf("masters=%d node_timeout_ms=%d fault=%s trial=%d pfail_ms=%d fail_ms=%d promoted_ms=%d ok_ms=%d poll_ms=%d close_ms=%.1f cpu_busy=%.2f load1=%s%s\n",
+					return fmt.Sprintf("masters=%d node_timeout_ms=%d fault=%s trial=%d pfail_ms=%d fail_ms=%d promoted_ms=%d ok_ms=%d poll_ms=%d close_ms=%.1f cpu_busy=%.2f load1=%s%s",
 						m, ms, fault, trial, r.PFail.Milliseconds(), r.Fail.Milliseconds(), r.Promoted.Milliseconds(), r.OK.Milliseconds(),
-						r.PollEvery.Milliseconds(), float64(r.Closed)/float64(time.Millisecond), r.CPUBusy, live.Load1(), extraWord)
+						r.PollEvery.Milliseconds(), float64(r.Closed)/float64(time.Millisecond), r.CPUBusy, live.Load1(), extraWord), err
+				})
+				if err != nil {
+					return fmt.Errorf("%s, node timeout %d ms: %w", fault, ms, err)
 				}
 			}
 		}
@@ -182,12 +169,4 @@ func ints(flag, text string, lo, hi int) ([]int, error) {
 		return nil, fmt.Errorf("-%s %q: no values", flag, text)
 	}
 	return xs, nil
-}
-
-func join(xs []int) string {
-	var s []string
-	for _, x := range xs {
-		s = append(s, strconv.Itoa(x))
-	}
-	return strings.Join(s, ",")
 }

@@ -19,7 +19,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -65,30 +64,11 @@ func record(masters []int, runs int) error {
 	defer live.Cleanup()
 	stop := live.HandleInterrupts()
 	defer stop()
-	var sizes []string
-	for _, m := range masters {
-		sizes = append(sizes, strconv.Itoa(m))
-	}
-	fmt.Printf("# %s, record-host-burst -runs %d -masters %s, %s\n", live.Version(), runs, strings.Join(sizes, ","),
-		time.Now().UTC().Format(time.DateOnly))
-	for _, m := range masters {
-		ports, err := live.FreePorts(2 * m)
-		if err != nil {
-			return err
-		}
-		for trial := 1; trial <= runs; trial++ {
-			line, err := once(ports, m)
-			if errors.Is(err, live.ErrSetup) {
-				fmt.Printf("# trial %d: %v; again\n", trial, err)
-				line, err = once(ports, m)
-			}
-			if err != nil {
-				return fmt.Errorf("%d masters, trial %d: %w", m, trial, err)
-			}
-			fmt.Printf("masters=%d trial=%d bin_ms=%d %s load1=%s\n", m, trial, binMs, line, live.Load1())
-		}
-	}
-	return nil
+	live.RecordHeader(os.Stdout, fmt.Sprintf("record-host-burst -runs %d -masters %s", runs, experiments.FormatInts(masters)))
+	return live.RecordTrials(os.Stdout, masters, runs, func(ports []int, m, trial int) (string, error) {
+		line, err := once(ports, m)
+		return fmt.Sprintf("masters=%d trial=%d bin_ms=%d %s load1=%s", m, trial, binMs, line, live.Load1()), err
+	})
 }
 
 // once runs one trial and returns its busy= and cpu_busy= words.

@@ -26,7 +26,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -68,30 +67,12 @@ func record(masters []int, runs int, timeout time.Duration) error {
 	defer live.Cleanup()
 	stop := live.HandleInterrupts()
 	defer stop()
-	var sizes []string
-	for _, m := range masters {
-		sizes = append(sizes, strconv.Itoa(m))
-	}
-	fmt.Printf("# %s, record-ping-cohort -runs %d -masters %s -node-timeout %v, %s\n", live.Version(), runs,
-		strings.Join(sizes, ","), timeout, time.Now().UTC().Format(time.DateOnly))
-	for _, m := range masters {
-		ports, err := live.FreePorts(2 * m)
-		if err != nil {
-			return err
-		}
-		for trial := 1; trial <= runs; trial++ {
-			line, err := once(ports, m, timeout)
-			if errors.Is(err, live.ErrSetup) {
-				fmt.Printf("# trial %d: %v; again\n", trial, err)
-				line, err = once(ports, m, timeout)
-			}
-			if err != nil {
-				return fmt.Errorf("%d masters, trial %d: %w", m, trial, err)
-			}
-			fmt.Printf("masters=%d node_timeout_ms=%d trial=%d %s load1=%s\n", m, timeout.Milliseconds(), trial, line, live.Load1())
-		}
-	}
-	return nil
+	live.RecordHeader(os.Stdout, fmt.Sprintf("record-ping-cohort -runs %d -masters %s -node-timeout %v", runs,
+		experiments.FormatInts(masters), timeout))
+	return live.RecordTrials(os.Stdout, masters, runs, func(ports []int, m, trial int) (string, error) {
+		line, err := once(ports, m, timeout)
+		return fmt.Sprintf("masters=%d node_timeout_ms=%d trial=%d %s load1=%s", m, timeout.Milliseconds(), trial, line, live.Load1()), err
+	})
 }
 
 // once runs one trial and returns its ping_ms=, pong_ms= and cpu_busy= words.

@@ -51,7 +51,7 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	masters, err := experiments.ParseInts("masters", *mastersText)
+	masters, err := experiments.ParseMasters(*mastersText)
 	switch {
 	case err != nil:
 		fmt.Fprintf(os.Stderr, "record-ping-phase: %v\n", err)
@@ -59,12 +59,6 @@ func main() {
 	case flag.NArg() > 0 || *runs < 1 || *watch < 100*time.Millisecond:
 		flag.Usage()
 		os.Exit(2)
-	}
-	for _, m := range masters {
-		if m < 3 {
-			fmt.Fprintf(os.Stderr, "record-ping-phase: -masters: %d: redis-cli creates clusters of at least 3 masters\n", m)
-			os.Exit(2)
-		}
 	}
 	if err := record(masters, *runs, *watch); err != nil {
 		fmt.Fprintln(os.Stderr, "record-ping-phase:", err)
@@ -76,26 +70,11 @@ func record(masters []int, runs int, watch time.Duration) error {
 	defer live.Cleanup()
 	stop := live.HandleInterrupts()
 	defer stop()
-	fmt.Printf("# %s, record-ping-phase -runs %d -masters %s -watch %v, %s\n",
-		live.Version(), runs, strings.Trim(strings.Join(strings.Fields(fmt.Sprint(masters)), ","), "[]"), watch, time.Now().UTC().Format("2006-01-02"))
-	for _, m := range masters {
-		ports, err := live.FreePorts(2 * m)
-		if err != nil {
-			return err
-		}
-		for trial := 1; trial <= runs; trial++ {
-			line, err := once(ports, m, watch)
-			for retry := 1; errors.Is(err, live.ErrSetup) && retry <= 3; retry++ {
-				fmt.Printf("# trial %d: %v; again\n", trial, err)
-				line, err = once(ports, m, watch)
-			}
-			if err != nil {
-				return fmt.Errorf("%d masters, trial %d: %w", m, trial, err)
-			}
-			fmt.Printf("masters=%d trial=%d %s load1=%s\n", m, trial, line, live.Load1())
-		}
-	}
-	return nil
+	live.RecordHeader(os.Stdout, fmt.Sprintf("record-ping-phase -runs %d -masters %s -watch %v", runs, experiments.FormatInts(masters), watch))
+	return live.RecordTrials(os.Stdout, masters, runs, func(ports []int, m, trial int) (string, error) {
+		line, err := once(ports, m, watch)
+		return fmt.Sprintf("masters=%d trial=%d %s load1=%s", m, trial, line, live.Load1()), err
+	})
 }
 
 // A read is one master's view of the victim: when it was read, and its ping-sent and
