@@ -1,8 +1,7 @@
 package experiments
 
 import (
-	"bufio"
-	"fmt"
+	"cmp"
 	"math"
 	"os"
 	"slices"
@@ -22,19 +21,11 @@ import (
 // killed one, in milliseconds from the kill.
 func realPingCohorts(t *testing.T) (masters int, timeout time.Duration, runs []PingCohort) {
 	t.Helper()
-	f, err := os.Open("recordings/probes/ping-cohort.txt")
+	text, err := os.ReadFile("recordings/probes/ping-cohort.txt")
 	require.NoError(t, err)
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for line := 1; sc.Scan(); line++ {
-		text := strings.TrimSpace(sc.Text())
-		if text == "" || strings.HasPrefix(text, "#") {
-			continue
-		}
+	for line, kv := range recordingLines(string(text)) {
 		var pc PingCohort
-		for _, w := range strings.Fields(text) {
-			k, v, _ := strings.Cut(w, "=")
+		for k, v := range kv {
 			var err error
 			switch k {
 			case "masters":
@@ -62,12 +53,11 @@ func realPingCohorts(t *testing.T) (masters int, timeout time.Duration, runs []P
 					}
 				}
 			}
-			require.NoError(t, err, "ping-cohort.txt:%d: %s", line, w)
+			require.NoError(t, err, "ping-cohort.txt:%d: %s=%s", line, k, v)
 		}
 		require.Len(t, pc.Pings, masters-1, "ping-cohort.txt:%d: one ping per surviving master", line)
 		runs = append(runs, pc)
 	}
-	require.NoError(t, sc.Err())
 	return masters, timeout, runs
 }
 
@@ -146,27 +136,22 @@ func TestPingCohortMatchesRealRedis(t *testing.T) {
 		require.NotZero(t, pc.Fail, "seed %d: no FAIL within three node timeouts", seed)
 		ss = append(ss, spread(pc))
 	}
-	slices.Sort(rq)
-	slices.Sort(sq)
-	slices.Sort(rw)
-	slices.Sort(sw)
-	z := stats.MannWhitneyZ(rq, sq)
-	t.Logf("quorum ping, ms after the kill: real %v; simulated median %d, range %d to %d; z %.2f", rq, sq[len(sq)/2], sq[0], sq[len(sq)-1], z)
-	if math.Abs(z) > 2.576 {
-		t.Error(fmt.Sprintf("quorum ping: real and simulated differ at the 1 %% level (z %.2f)", z))
-	}
+	compareSamples(t, "quorum ping, ms after the kill", rq, sq)
 	if len(rs) > 0 {
-		slices.Sort(rs)
-		slices.Sort(ss)
-		z := stats.MannWhitneyZ(rs, ss)
-		t.Logf("FAIL after the quorum's PFAIL, ms: real %v; simulated median %d, range %d to %d; z %.2f", rs, ss[len(ss)/2], ss[0], ss[len(ss)-1], z)
-		if math.Abs(z) > 2.576 {
-			t.Error(fmt.Sprintf("failure reports' spread: real and simulated differ at the 1 %% level (z %.2f)", z))
-		}
+		compareSamples(t, "FAIL after the quorum's PFAIL, ms", rs, ss)
 	}
-	z = stats.MannWhitneyZ(rw, sw)
-	t.Logf("largest wave, masters within 200 ms: real %v; simulated median %d, range %d to %d; z %.2f", rw, sw[len(sw)/2], sw[0], sw[len(sw)-1], z)
+	compareSamples(t, "largest wave, masters within 200 ms", rw, sw)
+}
+
+// compareSamples logs a real and a simulated sample of one measure, and fails t when the
+// Mann-Whitney test tells them apart at the 1 % level (|z| > 2.576, two-sided).
+func compareSamples[T cmp.Ordered](t *testing.T, what string, real, sim []T) {
+	t.Helper()
+	slices.Sort(real)
+	slices.Sort(sim)
+	z := stats.MannWhitneyZ(real, sim)
+	t.Logf("%s: real %v; simulated median %v, range %v to %v; z %.2f", what, real, sim[len(sim)/2], sim[0], sim[len(sim)-1], z)
 	if math.Abs(z) > 2.576 {
-		t.Error(fmt.Sprintf("largest wave: real and simulated differ at the 1 %% level (z %.2f)", z))
+		t.Errorf("%s: real and simulated differ at the 1 %% level (z %.2f)", what, z)
 	}
 }

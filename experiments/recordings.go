@@ -1,10 +1,10 @@
 package experiments
 
 import (
-	"bufio"
 	"embed"
 	"fmt"
 	"io/fs"
+	"iter"
 	"math"
 	"strconv"
 	"strings"
@@ -76,18 +76,7 @@ func RealFailovers() ([]RealFailover, error) {
 // extra_load; other words are ignored), skipping blank lines and # comments.
 func parseRecording(source, text string) ([]RealFailover, error) {
 	var runs []RealFailover
-	sc := bufio.NewScanner(strings.NewReader(text))
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		kv := map[string]string{}
-		for _, w := range strings.Fields(line) {
-			if k, v, ok := strings.Cut(w, "="); ok {
-				kv[k] = v
-			}
-		}
+	for n, kv := range recordingLines(text) {
 		ms := func(key string) (time.Duration, error) {
 			v, err := strconv.Atoi(kv[key])
 			if err != nil {
@@ -134,7 +123,32 @@ func parseRecording(source, text string) ([]RealFailover, error) {
 		}
 		runs = append(runs, r)
 	}
-	return runs, sc.Err()
+	return runs, nil
+}
+
+// recordingLines yields the lines of a recording made of key=value words, by line number
+// from 1, as maps from key to value; blank lines and # comments are skipped, and so are
+// words without "=". Every recording under recordings/ has this form, whatever its keys.
+func recordingLines(text string) iter.Seq2[int, map[string]string] {
+	return func(yield func(int, map[string]string) bool) {
+		n := 0
+		for line := range strings.Lines(text) {
+			n++
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			kv := map[string]string{}
+			for _, w := range strings.Fields(line) {
+				if k, v, ok := strings.Cut(w, "="); ok {
+					kv[k] = v
+				}
+			}
+			if !yield(n, kv) {
+				return
+			}
+		}
+	}
 }
 
 // onHost reports whether r was recorded on a host like the one a simulation with host
