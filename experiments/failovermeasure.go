@@ -201,6 +201,19 @@ func killPhaseWindow(nodeTimeout time.Duration) time.Duration {
 	return max(time.Second, nodeTimeout/2)
 }
 
+// faultSettle is how long a cluster runs after its create before the fault's moment is
+// drawn: the replicas' first synchronisation is over by then.
+const faultSettle = 15 * time.Second
+
+// faultMoment draws when the fault comes, on s's "kill phase" stream: faultSettle from now
+// (just after the create) plus a random part of a ping period (killPhaseWindow). Every
+// measurement that kills at "the fault's moment" draws it here, so that a probe explaining
+// a measurement meets the same ping schedule as the measurement.
+func faultMoment(s *sim.Sim, nodeTimeout time.Duration) sim.Time {
+	phase := s.Stream("kill phase")
+	return s.Now().Add(faultSettle + time.Duration(phase.IntN(int(killPhaseWindow(nodeTimeout)))))
+}
+
 // MeasureFailoverUnder builds a cluster, lets replicas finish their first synchronisation,
 // takes the first master away by fault and watches. Under load it watches for load's
 // observation, by default three node timeouts plus 4 s, longer than a promotion takes
@@ -219,7 +232,6 @@ func killPhaseWindow(nodeTimeout time.Duration) time.Duration {
 // reconnected), the cluster is given two node timeouts plus 5 s to settle, and every key
 // is read back to count lost writes.
 func MeasureFailoverUnder(opt cluster.Options, fault Fault, load *Load) (FailoverTiming, error) {
-	const settle = 15 * time.Second
 	if load != nil {
 		if err := load.check(); err != nil {
 			return FailoverTiming{}, err
@@ -236,8 +248,7 @@ func MeasureFailoverUnder(opt cluster.Options, fault Fault, load *Load) (Failove
 	if err != nil {
 		return FailoverTiming{}, err
 	}
-	phase := c.Sim.Stream("kill phase")
-	at := c.Sim.Now().Add(settle + time.Duration(phase.IntN(int(killPhaseWindow(opt.Config.NodeTimeout)))))
+	at := faultMoment(c.Sim, opt.Config.NodeTimeout)
 	var app *appLoad
 	if load != nil {
 		c.Sim.RunUntil(at.Add(-load.Before))

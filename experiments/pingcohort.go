@@ -38,8 +38,7 @@ func SimulatePingCohort(opt cluster.Options) (PingCohort, error) {
 	if err != nil {
 		return PingCohort{}, err
 	}
-	phase := c.Sim.Stream("kill phase")
-	c.Sim.RunUntil(c.Sim.Now().Add(15*time.Second + time.Duration(phase.IntN(int(killPhaseWindow(timeout))))))
+	c.Sim.RunUntil(faultMoment(c.Sim, timeout))
 	victim := procs[0]
 	id := victim.ID()
 	at := c.Sim.Now().UnixMilli()
