@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -127,6 +128,13 @@ type Config struct {
 	// Without it, a message that meets a cut is lost, as a datagram would be. SendOrBounce
 	// (a connection attempt) is never retransmitted: SYN retries are the caller's model.
 	Retransmit bool
+	// Cores, when above 0, makes the nodes processes of one host with that many cores.
+	// A call that keeps its node busy (Context.Busy) holds a core for that long, and a
+	// message or timer (not a Kernel one) that reaches a node while every core is held
+	// waits for one to come free, behind what was already waiting: the kernel's run
+	// queue, first in, first out. 0: every node has a core of its own, so only its own
+	// work delays it.
+	Cores int
 }
 
 // TCP retransmission (Linux defaults): TCP_RTO_MIN, TCP_RTO_MAX, tcp_retries2.
@@ -150,6 +158,11 @@ type nodeState struct {
 	// busyUntil is when the work of the node's last call ends (Context.Busy); events that
 	// reach the node earlier wait until then.
 	busyUntil Time
+	// With Config.Cores: what reached the node while it waited for a core or worked,
+	// to be handled in one go, as an event loop handles what is ready when it wakes;
+	// and whether it waits (in the run queue, or for its work to end).
+	inbox   []event
+	waiting bool
 }
 
 // Sim is a deterministic discrete-event simulation: one loop over a queue of events ordered
@@ -172,6 +185,17 @@ type Sim struct {
 	steps   uint64
 	hangups bool
 	retrans bool
+	// The host's cores (Config.Cores): when each comes free, what waits for one, in
+	// order, and when the evCore that hands a freed core on is due (0: none is).
+	cores    []Time
+	runq     []event // nodes waiting for a core (node and gen), from runqHead on
+	runqHead int
+	coreWake Time
+	coreBusy time.Duration // the cores' time held by calls, all cores together
+	// batchAt is how far into a batch of events (runBatch) the call being made starts:
+	// its clock, its timers and what it sends are that much later than now.
+	batchAt time.Duration
+	inBatch bool
 }
 
 // New returns an empty simulation at time 0.
@@ -179,7 +203,13 @@ func New(cfg Config) (*Sim, error) {
 	if err := cfg.Link.Validate(); err != nil {
 		return nil, err
 	}
+	if cfg.Cores < 0 {
+		return nil, fmt.Errorf("sim: %d cores: want 0 (a core per node) or more", cfg.Cores)
+	}
 	s := &Sim{seed: cfg.Seed, index: map[string]int{}, hangups: cfg.Hangups, retrans: cfg.Retransmit}
+	if cfg.Cores > 0 {
+		s.cores = make([]Time, cfg.Cores)
+	}
 	s.net = Network{seed: cfg.Seed, names: s.Name, def: cfg.Link}
 	s.trace = Trace{keep: cfg.KeepTrace, names: s.Name}
 	s.ctx.names = s.Name
@@ -355,20 +385,37 @@ func (s *Sim) call(i int, fn func(ctx *Context)) {
 	st := &s.nodes[i]
 	ctx := &s.ctx
 	ctx.reset()
-	ctx.Node, ctx.Now, ctx.Rand = i, s.now.Add(st.offset), &st.rand
+	start := s.now // when the call starts: later within a batch (runBatch)
+	if s.inBatch {
+		start = s.now.Add(s.batchAt)
+	}
+	ctx.Node, ctx.Now, ctx.Rand = i, start.Add(st.offset), &st.rand
 	fn(ctx)
 	for _, note := range ctx.Notes {
 		s.trace.add(Record{At: s.now, Node: i, Kind: KNote, Cause: s.cause, Peer: -1, Detail: note})
 	}
-	depart := s.now
+	depart := start
 	if ctx.busy > 0 {
-		depart = s.now.Add(ctx.busy)
-		st.busyUntil = max(st.busyUntil, depart)
-		s.trace.add(Record{At: s.now, Node: i, Kind: KNote, Cause: s.cause, Peer: -1, Detail: "busy for " + ctx.busy.String()})
+		depart = start.Add(ctx.busy)
+		switch {
+		case s.inBatch:
+			s.batchAt += ctx.busy // runBatch holds the core for the batch
+		case s.cores != nil:
+			// A call no core was asked for (a node's Start, a kernel timer) takes the
+			// first core to come free.
+			k := slices.Index(s.cores, slices.Min(s.cores))
+			depart = max(s.cores[k], s.now).Add(ctx.busy)
+			s.cores[k] = depart
+			s.coreBusy += ctx.busy
+			st.busyUntil = max(st.busyUntil, depart)
+		default:
+			st.busyUntil = max(st.busyUntil, depart)
+			s.trace.add(Record{At: s.now, Node: i, Kind: KNote, Cause: s.cause, Peer: -1, Detail: "busy for " + ctx.busy.String()})
+		}
 	}
 	for _, t := range ctx.Timers {
 		s.ids++
-		s.schedule(s.now.Add(max(t.After, 0)), evTimer, i, event{timer: t.Timer, id: s.ids, cause: s.cause}, nil)
+		s.schedule(start.Add(max(t.After, 0)), evTimer, i, event{timer: t.Timer, id: s.ids, cause: s.cause}, nil)
 	}
 	for _, e := range ctx.Out {
 		s.sendEnvelopeAt(i, e, depart)
@@ -424,60 +471,204 @@ func (s *Sim) Step() bool {
 		fn := s.take(&e)
 		s.cause = 0
 		fn.(func())()
-	case evTimer:
-		st := &s.nodes[e.node]
-		if st.down || e.gen != st.gen {
-			return true // the node crashed since: its timers died with it
-		}
-		if st.paused && !e.timer.Kernel {
-			st.stalled = append(st.stalled, e)
-			return true
-		}
-		if st.busyUntil > s.now && !e.timer.Kernel {
-			e.at = st.busyUntil
-			s.q.push(e)
-			return true
-		}
-		s.trace.add(Record{At: s.now, Node: int(e.node), Kind: KTimer, ID: e.id, Cause: e.cause, Peer: -1})
-		s.cause = e.id
-		s.call(int(e.node), func(ctx *Context) { st.node.Timer(ctx, e.timer) })
-	case evMessage:
-		st := &s.nodes[e.node]
-		to := int(e.node)
-		if st.paused && !st.down && e.gen == st.gen {
-			st.stalled = append(st.stalled, e)
-			return true
-		}
-		if st.busyUntil > s.now && !st.down && e.gen == st.gen {
-			e.at = st.busyUntil
-			s.q.push(e)
-			return true
-		}
-		msg := s.take(&e)
-		switch {
-		case st.down || e.gen != st.gen:
-			s.trace.add(Record{At: s.now, Node: to, Kind: KDrop, ID: e.id, Peer: int(e.from), Detail: "node down"})
-			if e.bounce && !s.nodes[e.from].down {
-				s.cause = e.id
-				s.send(to, int(e.from), Bounced{Msg: msg}, 0)
-			}
-		case !s.net.Connected(int(e.from), to):
-			s.retransmit(e, msg)
-		default:
-			if !e.bounce {
-				if at, held := s.heldBack(int(e.from), to, msg); held {
-					s.schedule(at, evMessage, to, e, msg)
-					return true
-				}
-			}
-			s.trace.add(Record{At: s.now, Node: to, Kind: KDeliver, ID: e.id, Peer: int(e.from), Detail: s.detail(msg)})
-			s.cause = e.id
-			s.call(to, func(ctx *Context) { st.node.Step(ctx, int(e.from), msg) })
-		}
+	case evCore:
+		s.coreEvent(e)
+	default:
+		s.dispatch(e)
 	}
 	s.cause = 0
 	return true
 }
+
+// dispatch hands a timer or message event due now to its node, or makes it wait: for the
+// node to be resumed or done with earlier work, for the network, or for a core.
+func (s *Sim) dispatch(e event) {
+	st := &s.nodes[e.node]
+	if e.kind == evTimer {
+		if st.down || e.gen != st.gen {
+			return // the node crashed since: its timers died with it
+		}
+		if st.paused && !e.timer.Kernel {
+			st.stalled = append(st.stalled, e)
+			return
+		}
+		if s.cores != nil && !e.timer.Kernel {
+			s.toCore(e)
+			return
+		}
+		if st.busyUntil > s.now && !e.timer.Kernel {
+			e.at = st.busyUntil
+			s.q.push(e)
+			return
+		}
+		s.deliver(e)
+		return
+	}
+	if st.paused && !st.down && e.gen == st.gen {
+		st.stalled = append(st.stalled, e)
+		return
+	}
+	if s.cores == nil && st.busyUntil > s.now && !st.down && e.gen == st.gen {
+		e.at = st.busyUntil
+		s.q.push(e)
+		return
+	}
+	switch {
+	case st.down || e.gen != st.gen:
+		s.deliver(e) // dropped
+	case !s.net.Connected(int(e.from), int(e.node)):
+		s.retransmit(e, s.take(&e))
+	default:
+		if !e.bounce {
+			if at, held := s.heldBack(int(e.from), int(e.node), s.msgs[e.msg]); held {
+				e.at = at
+				s.q.push(e)
+				return
+			}
+		}
+		if s.cores != nil {
+			s.toCore(e)
+			return
+		}
+		s.deliver(e)
+	}
+}
+
+// deliver hands e to its node now (a message to a node down is dropped, and bounced if
+// asked).
+func (s *Sim) deliver(e event) {
+	st := &s.nodes[e.node]
+	if e.kind == evTimer {
+		s.trace.add(Record{At: s.now, Node: int(e.node), Kind: KTimer, ID: e.id, Cause: e.cause, Peer: -1})
+		s.cause = e.id
+		s.call(int(e.node), func(ctx *Context) { st.node.Timer(ctx, e.timer) })
+		return
+	}
+	to := int(e.node)
+	msg := s.take(&e)
+	if st.down || e.gen != st.gen {
+		s.trace.add(Record{At: s.now, Node: to, Kind: KDrop, ID: e.id, Peer: int(e.from), Detail: "node down"})
+		if e.bounce && !s.nodes[e.from].down {
+			s.cause = e.id
+			s.send(to, int(e.from), Bounced{Msg: msg}, 0)
+		}
+		return
+	}
+	s.trace.add(Record{At: s.now, Node: to, Kind: KDeliver, ID: e.id, Peer: int(e.from), Detail: s.detail(msg)})
+	s.cause = e.id
+	s.call(to, func(ctx *Context) { st.node.Step(ctx, int(e.from), msg) })
+}
+
+// toCore hands e, which its node's host has taken in, to the node once it has a core
+// (Config.Cores): at once if one is free, nobody waits for one and the node is idle;
+// otherwise in the node's inbox, with the node in the run queue, or, while it works,
+// waiting for its work to end.
+func (s *Sim) toCore(e event) {
+	st := &s.nodes[e.node]
+	st.inbox = append(st.inbox, e)
+	if st.waiting {
+		return
+	}
+	st.waiting = true
+	if st.busyUntil > s.now {
+		s.q.push(event{at: st.busyUntil, kind: evCore, node: e.node, gen: st.gen, msg: -1})
+		return
+	}
+	s.wantCore(int(e.node))
+}
+
+// wantCore runs node i's inbox now if a core is free and nothing waits for one, or puts
+// the node at the end of the run queue.
+func (s *Sim) wantCore(i int) {
+	if s.runqHead == len(s.runq) && s.freeCore() >= 0 {
+		s.runBatch(i)
+		return
+	}
+	if s.runqHead == len(s.runq) {
+		s.runq, s.runqHead = s.runq[:0], 0
+	} else if s.runqHead >= 1024 && 2*s.runqHead >= len(s.runq) {
+		// Reuse the space of what has run, at a cost of at most one move per entry.
+		s.runq = s.runq[:copy(s.runq, s.runq[s.runqHead:])]
+		s.runqHead = 0
+	}
+	s.runq = append(s.runq, event{node: int32(i), gen: s.nodes[i].gen})
+	if s.coreWake == 0 {
+		s.coreWake = slices.Min(s.cores)
+		s.q.push(event{at: s.coreWake, kind: evCore, node: -1, msg: -1})
+	}
+}
+
+// runBatch has node i, on a free core, handle what is in its inbox, one event after
+// another, and holds the core until that work is done.
+func (s *Sim) runBatch(i int) {
+	st := &s.nodes[i]
+	batch := st.inbox
+	st.inbox, st.waiting = nil, false
+	s.inBatch = true
+	for _, e := range batch {
+		if st.paused && !st.down && e.gen == st.gen {
+			st.stalled = append(st.stalled, e)
+			continue
+		}
+		s.deliver(e)
+		s.cause = 0
+	}
+	work := s.batchAt
+	s.inBatch, s.batchAt = false, 0
+	if work > 0 {
+		s.cores[s.freeCore()] = s.now.Add(work)
+		s.coreBusy += work
+		st.busyUntil = max(st.busyUntil, s.now.Add(work))
+		if len(st.inbox) > 0 && !st.waiting {
+			// What its own batch sent itself waits for the batch's end.
+			st.waiting = true
+			s.q.push(event{at: st.busyUntil, kind: evCore, node: int32(i), gen: st.gen, msg: -1})
+		}
+	} else if len(st.inbox) > 0 && !st.waiting {
+		st.waiting = true
+		s.wantCore(i)
+	}
+}
+
+// coreEvent handles an evCore: for a node (node ≥ 0), its work ended and its inbox wants
+// a core; for the host, a core came free and goes to the nodes waiting for one, in order.
+func (s *Sim) coreEvent(e event) {
+	if e.node >= 0 {
+		st := &s.nodes[e.node]
+		if st.down || e.gen != st.gen || len(st.inbox) == 0 {
+			return
+		}
+		s.wantCore(int(e.node))
+		return
+	}
+	s.coreWake = 0
+	for s.runqHead < len(s.runq) && s.freeCore() >= 0 {
+		w := s.runq[s.runqHead]
+		s.runqHead++
+		if st := &s.nodes[w.node]; !st.down && w.gen == st.gen && len(st.inbox) > 0 {
+			s.runBatch(int(w.node))
+		}
+	}
+	if s.runqHead < len(s.runq) {
+		s.coreWake = slices.Min(s.cores)
+		s.q.push(event{at: s.coreWake, kind: evCore, node: -1, msg: -1})
+	}
+}
+
+// freeCore returns a core free now, the first such; -1 if every core is held.
+func (s *Sim) freeCore() int {
+	for k, free := range s.cores {
+		if free <= s.now {
+			return k
+		}
+	}
+	return -1
+}
+
+// CoreTime is the time the host's cores were held by the nodes' work (Config.Cores), all
+// cores together, since the start: over a span of virtual time, its growth divided by
+// the span and the cores is the host's busy share.
+func (s *Sim) CoreTime() time.Duration { return s.coreBusy }
 
 // A Conn is a message that says which of several connections between the same two nodes
 // it travels on. Retransmission (Config.Retransmit) keeps messages in order within a
@@ -589,6 +780,10 @@ func (s *Sim) CrashClosing(i int, closeAfter time.Duration) {
 		s.take(&st.stalled[i])
 	}
 	st.stalled = nil
+	for i := range st.inbox {
+		s.take(&st.inbox[i])
+	}
+	st.inbox, st.waiting = nil, false
 	if s.retrans {
 		s.net.dropHolds(i) // its TCP connections died with it
 	}

@@ -12,6 +12,7 @@ const (
 	evMessage eventKind = iota + 1 // deliver an envelope
 	evTimer                        // fire a node's timer
 	evAction                       // run a scheduled function (faults, scenario steps)
+	evCore                         // a core came free: run what waits for one (Config.Cores)
 )
 
 // An event is one entry of the queue: a value struct of 64 bytes, one cache line, with no

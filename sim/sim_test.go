@@ -652,6 +652,48 @@ func TestBusyHoldsEventsAndDelaysSends(t *testing.T) {
 	}
 }
 
+// With Config.Cores, nodes share the host's cores: three workers reached at once on two
+// cores, each busy 100 ms, work two at a time, the third once a core comes free; what
+// reaches a node while others wait for a core waits behind them, in order; and a node's
+// own events still run one after another.
+func TestCoresAreShared(t *testing.T) {
+	s := newSim(t, sim.Config{Seed: 1, Cores: 2})
+	var got []delivery
+	addChatters(t, s, 1, time.Hour, &got) // node 0: a chatter that only receives
+	var ws []*worker
+	for i := range 3 {
+		w := &worker{cost: 100 * time.Millisecond}
+		_, err := s.AddNode(fmt.Sprint("worker", i), w)
+		require.NoError(t, err)
+		ws = append(ws, w)
+	}
+	for i := range 3 {
+		s.At(0, func() { s.Inject(0, 1+i, ping{Seq: i}, 0) })
+	}
+	// Worker 2 gets a second ping while it waits: it handles both once it has a core, the
+	// second after the first's work.
+	s.At(sim.At(10*time.Millisecond), func() { s.Inject(0, 3, ping{Seq: 4}, 0) })
+	// A second ping to worker 0 at 50 ms waits for worker 0 until 100; then both cores
+	// come free, worker 2, which has waited since 0, takes the first and worker 0 the other.
+	s.At(sim.At(50*time.Millisecond), func() { s.Inject(0, 1, ping{Seq: 3}, 0) })
+	s.RunUntil(sim.At(time.Second))
+	ms := func(d ...time.Duration) []sim.Time {
+		var ts []sim.Time
+		for _, x := range d {
+			ts = append(ts, sim.At(x*time.Millisecond))
+		}
+		return ts
+	}
+	assert.Equal(t, ms(0, 100), ws[0].got)
+	assert.Equal(t, ms(0), ws[1].got)
+	assert.Equal(t, ms(100, 200), ws[2].got, "the third waits for a core")
+	assert.Equal(t, 500*time.Millisecond, s.CoreTime())
+	require.Len(t, got, 5)
+	assert.Equal(t, sim.At(300*time.Millisecond), got[4].Received, "the batch's second answer leaves when its work ends")
+	_, err := sim.New(sim.Config{Cores: -1})
+	assert.EqualError(t, err, "sim: -1 cores: want 0 (a core per node) or more")
+}
+
 // A process killed with CrashClosing runs no more at once, but its peers hear its
 // connections close only closeAfter later; what they send it meanwhile is lost unanswered.
 // A Restart before then closes them first.
