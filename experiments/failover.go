@@ -41,10 +41,19 @@ type FailoverConfig struct {
 	// in use by everything on it, the servers included (cluster.HostLoad). Users' hosts
 	// are busy, and at 60 masters on 2 cores the servers alone keep them 61–72 % busy.
 	HostBusy float64 `json:"host_busy,omitempty"`
+	// HostWork, when set, simulates the host by the servers' own work instead
+	// (cluster.HostLoad.Work): they share 2 cores, every packet and cron run costs one of
+	// them time, and the host is as busy as the cluster makes it. HostBusy must be 0.
+	HostWork bool `json:"host_work,omitempty"`
 	// Workers is how many simulated runs go at a time (0: GOMAXPROCS). The results do
 	// not depend on it: every run has its own seed and cluster, and they are reported in
 	// run order. Live runs go one at a time.
 	Workers int `json:"-"`
+}
+
+// host is the simulated host of cfg's runs.
+func (cfg FailoverConfig) host() cluster.HostLoad {
+	return cluster.HostLoad{Busy: cfg.HostBusy, Work: cfg.HostWork}
 }
 
 // AtATime is how many runs RunFailover runs at a time: simulated runs share nothing and go
@@ -89,11 +98,11 @@ func (cfg FailoverConfig) Validate() error {
 	case cfg.NodeTimeout > MaxNodeTimeout:
 		return fmt.Errorf("failover: node timeout %v: want at most %v", cfg.NodeTimeout, MaxNodeTimeout)
 	}
-	if err := (cluster.HostLoad{Busy: cfg.HostBusy}).Validate(); err != nil {
+	if err := cfg.host().Validate(); err != nil {
 		return fmt.Errorf("failover: %w", err)
 	}
-	if cfg.Live && cfg.HostBusy != 0 {
-		return errors.New("failover: host busy applies to simulated runs: a live run's host is as busy as it is")
+	if cfg.Live && (cfg.HostBusy != 0 || cfg.HostWork) {
+		return errors.New("failover: host busy and host work apply to simulated runs: a live run's host is as busy as it is")
 	}
 	fault, err := ParseFault(cfg.Fault)
 	if err != nil {
@@ -233,7 +242,7 @@ func RunFailover(cfg FailoverConfig) (*FailoverResult, error) {
 			tm, err = measureLive(cfg, seed, fault, l)
 		} else {
 			trace := cfg.Trace != nil && i == 0
-			tm, err = MeasureFailoverUnder(cluster.Options{Seed: seed, Masters: cfg.Masters, Replicas: cfg.Replicas, Config: ccfg, Link: cluster.Loopback(), Trace: trace, Host: cluster.HostLoad{Busy: cfg.HostBusy}}, fault, l)
+			tm, err = MeasureFailoverUnder(cluster.Options{Seed: seed, Masters: cfg.Masters, Replicas: cfg.Replicas, Config: ccfg, Link: cluster.Loopback(), Trace: trace, Host: cfg.host()}, fault, l)
 		}
 		if err != nil {
 			return tm, fmt.Errorf("failover: seed %d: %w", seed, err)

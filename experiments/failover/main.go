@@ -13,6 +13,7 @@
 //	go run ./experiments/failover -live -read-only -route-randomly -fault isolate  # (root)
 //	go run ./experiments/failover -sweep-masters 3,10,30,100 -node-timeout 2s -rate 0   # against cluster size
 //	go run ./experiments/failover -masters 60 -node-timeout 2s -rate 0 -host-busy 0.65  # on a busy host
+//	go run ./experiments/failover -masters 60 -node-timeout 2s -rate 0 -host-work       # the servers' own work on 2 cores
 package main
 
 import (
@@ -54,6 +55,7 @@ shard's file and prints what the whole run prints, the same bytes.`)
 	fs.DurationVar(&cfg.NodeTimeout, "node-timeout", cfg.NodeTimeout, "cluster-node-timeout")
 	fs.StringVar(&cfg.Fault, "fault", cfg.Fault, "kill (SIGKILL), isolate (cut the master off from the other nodes, not from its clients), kill2 (the first two masters at once; -rate 0) or kill-pair (the first master and its replica; -rate 0)")
 	fs.Float64Var(&cfg.HostBusy, "host-busy", 0, "simulate a busy host: the share of its CPU time (2 cores) in use, the servers included, as top shows it (0: idle)")
+	fs.BoolVar(&cfg.HostWork, "host-work", false, "simulate the host by the servers' own work instead: they share 2 cores, and each packet and cron run costs one of them time (not with -host-busy)")
 	fs.Float64Var(&cfg.Load.Rate, "rate", cfg.Load.Rate, "client requests per second in all (0: no load)")
 	fs.IntVar(&cfg.Load.Clients, "clients", cfg.Load.Clients, "go-redis clients sharing the rate")
 	fs.Float64Var(&cfg.Load.Writes, "writes", cfg.Load.Writes, "fraction of requests that are writes (SET of a fresh key; the rest GET)")

@@ -49,7 +49,9 @@ func TestBadFlags(t *testing.T) {
 	assert.True(t, command.IsUsage(err), "-live -trace: %v", err)
 	assert.ErrorContains(t, run([]string{"-live", "-pool-size", "-3", "-q"}, &out, &errs), "load: client: pool-size -3")
 	assert.ErrorContains(t, run([]string{"-host-busy", "1", "-q"}, &out, &errs), "failover: cluster: host busy 1: want a share from 0 to below 1")
-	assert.ErrorContains(t, run([]string{"-live", "-host-busy", "0.5", "-q"}, &out, &errs), "host busy applies to simulated runs")
+	assert.ErrorContains(t, run([]string{"-live", "-host-busy", "0.5", "-q"}, &out, &errs), "host busy and host work apply to simulated runs")
+	assert.ErrorContains(t, run([]string{"-live", "-host-work", "-q"}, &out, &errs), "host busy and host work apply to simulated runs")
+	assert.ErrorContains(t, run([]string{"-host-work", "-host-busy", "0.5", "-q"}, &out, &errs), "failover: cluster: host busy 0.5 with work: want 0")
 }
 
 // TestTraceOfTheFirstRun: -trace FILE writes the first run's Chrome/Perfetto trace, the

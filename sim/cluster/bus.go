@@ -153,6 +153,7 @@ func (n *Node) send(p *peer, pkt *packet) {
 		return
 	}
 	n.statsSent[pkt.typ]++
+	n.charge(packetCost(pkt))
 	pkt.conn = p.link.epoch
 	if !p.link.connected {
 		p.link.pending = append(p.link.pending, pkt)
@@ -439,6 +440,7 @@ func hashOf(s *slot.Set) uint64 {
 // processPacket handles a packet from process from (clusterProcessPacket).
 func (n *Node) processPacket(from int, pkt *packet) {
 	n.statsRecv[pkt.typ]++
+	n.charge(packetCost(pkt))
 	// Which connection did it come on? A reply comes on our outbound link, which must still
 	// be the one it was sent on.
 	var linkNode *peer

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -140,8 +141,10 @@ type Node struct {
 	batch        [128]*peer          // buildPing's draws, kept here so they are not zeroed per ping
 	multi        map[int]*multiState // each client's transaction in MULTI, by its engine index
 	links        map[uint64]*peer
-	cpu          *cpuWait // its waits for a core on a busy host; nil on an idle one
-	lastCron     sim.Time // when the cron last ran, for stalls; zero before the first
+	cpu          *cpuWait      // its waits for a core on a busy host; nil on an idle one
+	workExit     time.Duration // HostLoad.Exit, when work is set
+	work         bool          // its host is driven by work (HostLoad.Work): what it does costs it a core's time
+	lastCron     sim.Time      // when the cron last ran, for stalls; zero before the first
 	stalls       []Stall
 
 	// Events is a log of what the node did that a person reading its log would want:
@@ -244,6 +247,8 @@ func New(spec Spec) *Node {
 	}
 	n.costs = model.forHost(spec.Slowdown, spec.CostDraws)
 	n.cpu = newCPUWait(spec.Host, spec.HostDraws)
+	n.work = spec.Host.Work
+	n.workExit = cmp.Or(spec.Host.Exit, DefaultExit)
 	if spec.Placement != nil {
 		n.place = &placer{build: spec.Placement, done: map[string]uint64{}, inFlight: map[string]bool{}}
 	}
@@ -368,6 +373,7 @@ func (n *Node) timer(t sim.Timer) {
 		// 100 ms plus the cron's own run time and the event loop's latency; on loopback that
 		// is 100.7 to 100.9 ms on average (measured from redis-server 7.0.15 debug logs).
 		n.cronLoops++
+		n.charge(CronCost)
 		n.cron()
 		if n.cronLoops%10 == 0 {
 			n.repl.cron(n)

@@ -31,7 +31,7 @@ func Build(opt cluster.Options) (*cluster.Cluster, []*cluster.Process, error) {
 	if err := opt.Host.Validate(); err != nil {
 		return nil, nil, err
 	}
-	s, err := sim.New(sim.Config{Seed: opt.Seed, Link: opt.Link, Hangups: true, Retransmit: true, KeepTrace: opt.Trace})
+	s, err := sim.New(sim.Config{Seed: opt.Seed, Link: opt.Link, Hangups: true, Retransmit: true, KeepTrace: opt.Trace, Cores: opt.Host.SimCores()})
 	if err != nil {
 		return nil, nil, err
 	}
