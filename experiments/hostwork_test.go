@@ -125,9 +125,11 @@ func TestWorkHostMatchesHostBurst(t *testing.T) {
 // On the host drawn from Busy (TestSizedFailoverMatchesRealRedis) the first PFAIL's median
 // is 14 to 16 % late, since that host is evenly busy; on this one, saturated just after
 // each second as the real host is, pings to the victim are still unanswered when it is
-// killed, and the first PFAIL comes early enough. A simulated PFAIL is read as the
-// recorder reads a real one: no earlier than a node timeout after the kill, when its
-// polls begin (live.MeasureSizedFailover). 30 seeds, only with KVPLACE_HEAVY=1 (25 s).
+// killed, and the first PFAIL comes early enough. (Not at 30 masters, where the burst is
+// short: there the median is 2381 ms against the real 2078, as on the drawn host.) A
+// simulated PFAIL is read as the recorder reads a real one: no earlier than its polls
+// begin, 50 ms before a node timeout has passed since the kill
+// (live.MeasureSizedFailover). 30 seeds, only with KVPLACE_HEAVY=1 (25 s).
 func TestWorkHostFailover(t *testing.T) {
 	if os.Getenv("KVPLACE_HEAVY") == "" {
 		t.Skip("30 failovers of 120 processes on a work-driven host: KVPLACE_HEAVY=1 runs it")
@@ -154,7 +156,7 @@ func TestWorkHostFailover(t *testing.T) {
 			v := ph.Sim(run)
 			require.NotZero(t, v, "seed %d: no %s", run.Seed, ph.Name)
 			if ph.Name == "pfail" {
-				v = max(v, cfg.NodeTimeout) // what the recorder's first poll sees
+				v = max(v, cfg.NodeTimeout-50*time.Millisecond) // the recorder's first poll
 			}
 			s = append(s, millis(v))
 		}
