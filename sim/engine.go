@@ -618,6 +618,9 @@ func (s *Sim) runBatch(i int) {
 	if work > 0 {
 		s.cores[s.freeCore()] = s.now.Add(work)
 		s.coreBusy += work
+		if st.down {
+			return // killed by its own batch (a SHUTDOWN): the core was held, the node is gone
+		}
 		st.busyUntil = max(st.busyUntil, s.now.Add(work))
 		if len(st.inbox) > 0 && !st.waiting {
 			// What its own batch sent itself waits for the batch's end.
@@ -664,6 +667,9 @@ func (s *Sim) freeCore() int {
 	}
 	return -1
 }
+
+// Cores returns the host's cores (Config.Cores); 0 when every node has a core of its own.
+func (s *Sim) Cores() int { return len(s.cores) }
 
 // CoreTime is the time the host's cores were held by the nodes' work (Config.Cores), all
 // cores together, since the start: over a span of virtual time, its growth divided by

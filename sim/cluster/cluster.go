@@ -110,6 +110,12 @@ func (c *Cluster) start(name, ip string, port int, cfg Config, disk *Persisted) 
 	if name == "" {
 		name = addr
 	}
+	if c.Host.Work && c.Sim.Cores() != c.Host.SimCores() {
+		// Without shared cores each process's work would hold only itself: a host of a
+		// core per process, not the one described.
+		return nil, fmt.Errorf("cluster: a host driven by work needs a simulation with its %d cores (sim.Config.Cores: HostLoad.SimCores), not %d",
+			c.Host.SimCores(), c.Sim.Cores())
+	}
 	if _, dup := c.byKey[name]; dup {
 		return nil, fmt.Errorf("docker: Error response from daemon: Conflict. The container name \"/%s\" is already in use", name)
 	}

@@ -51,7 +51,9 @@ type HostLoad struct {
 	// those already waiting, as in the kernel's run queue. The host is then as busy as
 	// the cluster makes it, and busiest just after each whole second, when gossip has
 	// every node ping most others at once (recordings/probes/host-burst.txt). Busy must
-	// be 0: what else runs on the host is not modelled with it yet.
+	// be 0, since what else runs on the host is not modelled with work yet, and Burst
+	// does not apply; Cores and Exit do. The simulation must have the cores
+	// (sim.Config.Cores: SimCores), as every builder here gives it.
 	Work bool
 }
 

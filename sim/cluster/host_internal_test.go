@@ -103,3 +103,18 @@ func TestKilledSocketsLinger(t *testing.T) {
 	assert.InDelta(t, float64(5*time.Millisecond)+n.cpu.chance*float64(n.cpu.mean), float64(total)/draws, 0.03*float64(n.cpu.mean))
 	assert.Zero(t, (&Node{}).exitTime(), "nothing lingers on an unmodelled host")
 }
+
+// A host driven by work needs its cores in the simulation: without them each process's
+// work would hold only itself, a host of a core per process. Every builder gives them.
+func TestWorkHostNeedsCores(t *testing.T) {
+	s, err := sim.New(sim.Config{Seed: 1, Hangups: true})
+	require.NoError(t, err)
+	c := NewCluster(s)
+	c.Host = HostLoad{Work: true}
+	_, err = c.Start("a", "127.0.0.1", 6381, DefaultConfig())
+	assert.EqualError(t, err, "cluster: a host driven by work needs a simulation with its 2 cores (sim.Config.Cores: HostLoad.SimCores), not 0")
+	c, _, err = BuildRestored(Options{Seed: 1, Masters: 3, Host: HostLoad{Work: true, Cores: 4}})
+	require.NoError(t, err)
+	assert.Equal(t, 4, c.Sim.Cores())
+	assert.Equal(t, 0, HostLoad{Busy: 0.5}.SimCores(), "a drawn host: a core per process")
+}

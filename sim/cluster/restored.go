@@ -28,7 +28,7 @@ func BuildRestored(opt Options) (*Cluster, []*Process, error) {
 	if err := opt.Host.Validate(); err != nil {
 		return nil, nil, err
 	}
-	s, err := sim.New(sim.Config{Seed: opt.Seed, Link: opt.Link, Hangups: true, Retransmit: true, KeepTrace: opt.Trace})
+	s, err := sim.New(sim.Config{Seed: opt.Seed, Link: opt.Link, Hangups: true, Retransmit: true, KeepTrace: opt.Trace, Cores: opt.Host.SimCores()})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -124,7 +124,7 @@ func BuildFromNodes(opt Options, nodes []slot.NodeLine) (*Cluster, []*Process, e
 	if err := opt.Host.Validate(); err != nil {
 		return nil, nil, err
 	}
-	s, err := sim.New(sim.Config{Seed: opt.Seed, Link: opt.Link, Hangups: true, Retransmit: true, KeepTrace: opt.Trace})
+	s, err := sim.New(sim.Config{Seed: opt.Seed, Link: opt.Link, Hangups: true, Retransmit: true, KeepTrace: opt.Trace, Cores: opt.Host.SimCores()})
 	if err != nil {
 		return nil, nil, err
 	}
