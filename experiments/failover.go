@@ -43,7 +43,8 @@ type FailoverConfig struct {
 	HostBusy float64 `json:"host_busy,omitempty"`
 	// HostWork, when set, simulates the host by the servers' own work instead
 	// (cluster.HostLoad.Work): they share 2 cores, every packet and cron run costs one of
-	// them time, and the host is as busy as the cluster makes it. HostBusy must be 0.
+	// them time, and the host is as busy as the cluster makes it. HostBusy must be 0, and
+	// so must Load.Rate: client commands are not costed yet.
 	HostWork bool `json:"host_work,omitempty"`
 	// Workers is how many simulated runs go at a time (0: GOMAXPROCS). The results do
 	// not depend on it: every run has its own seed and cluster, and they are reported in
@@ -103,6 +104,9 @@ func (cfg FailoverConfig) Validate() error {
 	}
 	if cfg.Live && (cfg.HostBusy != 0 || cfg.HostWork) {
 		return errors.New("failover: host busy and host work apply to simulated runs: a live run's host is as busy as it is")
+	}
+	if cfg.HostWork && cfg.Load.Rate != 0 {
+		return errors.New("failover: host work costs the cluster bus and crons, not client commands, so it runs without client load (-rate 0)")
 	}
 	fault, err := ParseFault(cfg.Fault)
 	if err != nil {

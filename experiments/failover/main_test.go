@@ -52,6 +52,7 @@ func TestBadFlags(t *testing.T) {
 	assert.ErrorContains(t, run([]string{"-live", "-host-busy", "0.5", "-q"}, &out, &errs), "host busy and host work apply to simulated runs")
 	assert.ErrorContains(t, run([]string{"-live", "-host-work", "-q"}, &out, &errs), "host busy and host work apply to simulated runs")
 	assert.ErrorContains(t, run([]string{"-host-work", "-host-busy", "0.5", "-q"}, &out, &errs), "failover: cluster: host busy 0.5 with work: want 0")
+	assert.ErrorContains(t, run([]string{"-host-work", "-q"}, &out, &errs), "runs without client load (-rate 0)")
 }
 
 // TestTraceOfTheFirstRun: -trace FILE writes the first run's Chrome/Perfetto trace, the
