@@ -394,7 +394,9 @@ func rejoinTimes(t *testing.T, transcript string) (slave, connected, connectedBy
 // it rejoins is held too, on real Redis as in simulation: it learns of the newer epoch
 // and turns replica within a second, then resyncs once repl-diskless-sync-delay (5 s) has
 // passed. Measured at a quarter-second grain, simulated seeds 1–6 give 0.25–0.75 s and
-// 5.5–6.5 s, and four real runs gave 0.26–0.77 s and 5.1–6.1 s.
+// 5.5–6.5 s, and four real runs gave 0.26–0.77 s and 5.1–6.1 s; CI's loaded runs have
+// since seen the link up 4.5 to 4.8 s after the heal (Redis counts the delay in whole
+// seconds), earlier than any simulated seed.
 func TestPartitionLive(t *testing.T) {
 	livetest.NeedLong(t)
 	livetest.NeedFirewall(t)
@@ -410,10 +412,12 @@ func TestPartitionLive(t *testing.T) {
 		t.Logf("replica after %v, link connected after %v (by the end of its probe, %v)", slave, connected, connectedBy)
 		assert.True(t, slave > 0 && slave <= 1500*time.Millisecond, "turned replica %v after the heal", slave)
 		// The link waits out repl-diskless-sync-delay (5 s) from the replica's PSYNC, which
-		// comes after the heal's start: so by the end of the probe that saw it, at least
-		// 5 s have passed, however slowly the probes ran. (Read from the probe's start, it
-		// once came to 4.957 s and once, with CI's packages loading both cores, 4.483 s.)
-		assert.True(t, connectedBy >= 5*time.Second, "replication connected by %v after the heal", connectedBy)
+		// comes after the heal's start. Redis counts that delay in whole seconds of its
+		// clock (server.unixtime less the replica's lastinteraction, both truncated), so the
+		// fork can start a little over 4 s after the PSYNC: by the end of the probe that saw
+		// the link up, more than 4 s have passed, however slowly the probes ran. (CI saw the
+		// link up 4.827 s after the heal's start, by the end of its probe.)
+		assert.True(t, connectedBy > 4*time.Second, "replication connected by %v after the heal", connectedBy)
 		assert.True(t, connected > 0 && connected <= 8*time.Second, "replication connected %v after the heal", connected)
 	}
 	for seed := uint64(1); seed <= 6; seed++ {
