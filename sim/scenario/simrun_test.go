@@ -129,7 +129,10 @@ func checkSeedFacts(t *testing.T, transcript string) {
 	// The crash: 6381 fails, its replica serves 0-5460 with epoch 7.
 	i = find(i, "redis-cli -p 6382 cluster nodes")
 	n := nodes(i)
-	assert.Equal(t, "master,fail - 1 disconnected", n["127.0.0.1:6381"])
+	// Every 100 ms clusterCron opens a link to the dead master, and the refused connect
+	// frees it on the next turn of the event loop; CLUSTER NODES shows a link being opened
+	// as connected, and on a loaded host a real run catches one (CI did, once in four).
+	assert.Contains(t, []string{"master,fail - 1 disconnected", "master,fail - 1 connected"}, n["127.0.0.1:6381"])
 	var promoted string
 	for addr, v := range n {
 		if v == "master - 7 connected 0-5460" {
