@@ -46,7 +46,7 @@ time, with the node timeout and pipeline it recommends.`)
 	big := fs.String("big", joinBig(cfg.Big), "the big collections, TYPE:ELEMENTS comma-separated, TYPE hash, list, set or zset, written as a runbook's load writes them (none: no big value)")
 	schemes := fs.String("schemes", strings.Join(cfg.Schemes, ","), "how the slots move, comma-separated: slots (redis-cli --cluster reshard of 4096 slots from all, as the seed tutorial) or slots:rebalance (--cluster rebalance --cluster-use-empty-masters)")
 	timeouts := fs.String("node-timeouts", joinDurations(cfg.NodeTimeouts), "cluster-node-timeout values to try, comma-separated")
-	pipelines := fs.String("pipelines", joinInts(cfg.Pipelines), "--cluster-pipeline values to try, comma-separated")
+	pipelines := fs.String("pipelines", experiments.FormatInts(cfg.Pipelines), "--cluster-pipeline values to try, comma-separated")
 	fs.DurationVar(&cfg.Timeout, "cluster-timeout", cfg.Timeout, "--cluster-timeout: how long redis-cli's MIGRATE waits")
 	fs.Float64Var(&cfg.Rate, "rate", cfg.Rate, "GETs per second in all")
 	fs.IntVar(&cfg.Clients, "clients", cfg.Clients, "go-redis clients sharing the rate")
@@ -149,14 +149,6 @@ func parseDurations(s string) ([]time.Duration, error) {
 		out = append(out, d)
 	}
 	return out, nil
-}
-
-func joinInts(xs []int) string {
-	parts := make([]string, len(xs))
-	for i, x := range xs {
-		parts[i] = strconv.Itoa(x)
-	}
-	return strings.Join(parts, ",")
 }
 
 func joinDurations(ds []time.Duration) string {
