@@ -356,15 +356,20 @@ func healProbeRunbook(t *testing.T) string {
 func rejoinTimes(t *testing.T, transcript string) (slave, connected, connectedBy time.Duration) {
 	t.Helper()
 	marks := timedStep.FindAllStringSubmatchIndex(transcript, -1)
+	stamps := make([]time.Duration, len(marks)) // each step's start
+	for i, m := range marks {
+		var err error
+		stamps[i], err = time.ParseDuration(transcript[m[2]:m[3]] + "s")
+		require.NoError(t, err)
+	}
 	var heal time.Duration = -1
 	slave, connected, connectedBy = -1, -1, -1
 	for i, m := range marks {
-		at, err := time.ParseDuration(transcript[m[2]:m[3]] + "s")
-		require.NoError(t, err)
+		at := stamps[i]
 		cmd := transcript[m[4]:m[5]]
-		end := len(transcript)
+		end, ended := len(transcript), at
 		if i+1 < len(marks) {
-			end = marks[i+1][0]
+			end, ended = marks[i+1][0], stamps[i+1]
 		}
 		out := transcript[m[1]:end]
 		switch {
@@ -375,12 +380,7 @@ func rejoinTimes(t *testing.T, transcript string) (slave, connected, connectedBy
 				slave = at - heal
 			}
 			if connected < 0 && strings.Contains(out, `"connected"`) {
-				connected, connectedBy = at-heal, at-heal
-				if i+1 < len(marks) {
-					next, err := time.ParseDuration(transcript[marks[i+1][2]:marks[i+1][3]] + "s")
-					require.NoError(t, err)
-					connectedBy = next - heal
-				}
+				connected, connectedBy = at-heal, ended-heal
 			}
 		}
 	}
