@@ -54,7 +54,7 @@ func simulatedHostBurst(t *testing.T, seed uint64, masters int) (bins []float64,
 		Link: cluster.Loopback(), Host: cluster.HostLoad{Work: true}})
 	require.NoError(t, err)
 	c.Sim.RunFor(20 * time.Second)
-	c.Sim.RunFor(time.Duration(1000-c.Sim.Now().UnixMilli()%1000) * time.Millisecond) // to a whole second
+	c.Sim.RunFor(time.Duration(1000-c.UnixMilli()%1000) * time.Millisecond) // to a whole second
 	const bin, seconds, cores = 50 * time.Millisecond, 10, 2
 	bins = make([]float64, int(time.Second/bin))
 	start := c.Sim.CoreTime()

@@ -41,7 +41,7 @@ func SimulatePingCohort(opt cluster.Options) (PingCohort, error) {
 	c.Sim.RunUntil(faultMoment(c.Sim, timeout))
 	victim := procs[0]
 	id := victim.ID()
-	at := c.Sim.Now().UnixMilli()
+	at := c.UnixMilli()
 	watch := WatchFailover(c, victim)
 	c.Kill(victim)
 	c.Sim.RunUntil(c.Sim.Now().Add(timeout - time.Second))

@@ -65,7 +65,18 @@ type Cluster struct {
 	// Host, when set before the processes start, makes their host a busy one: each
 	// process waits for a core when it wakes (see HostLoad).
 	Host HostLoad
+
+	// UnixPhase, when set before the processes start, is how far into a Unix second the
+	// host's clock is at virtual time 0 (from 0 to just under a second). Redis counts
+	// some delays in whole seconds of that clock (repl-diskless-sync-delay, repl-timeout,
+	// a replica's data age), so where in its second a step falls decides when they end.
+	// A real run starts at any point of a second; a simulated one starts at a whole
+	// second unless this is set. Runbooks, whose sleeps are whole seconds, draw it.
+	UnixPhase time.Duration
 }
+
+// UnixMilli is the host's clock now, in Unix milliseconds: what its processes read.
+func (c *Cluster) UnixMilli() int64 { return c.Sim.Now().UnixMilli() + c.UnixPhase.Milliseconds() }
 
 // costDraws is the stream the process at addr draws its big values' spread from in its
 // run'th incarnation: its own, so that drawing it moves no other random choice.
@@ -126,7 +137,7 @@ func (c *Cluster) start(name, ip string, port int, cfg Config, disk *Persisted) 
 		return nil, fmt.Errorf("Redis port number too high. Cluster communication port is 10,000 port numbers higher than your Redis port. Your Redis port number must be 55535 or less.")
 	}
 	p := &Process{Name: name, IP: ip, Port: port, Config: cfg}
-	p.node = New(Spec{IP: ip, Port: port, Config: cfg, Registry: c.Reg, Metrics: &c.Metrics, Proc: c.Sim.Len(), Disk: disk, Placement: c.Placement, Slowdown: c.Slowdown, CostDraws: c.costDraws(addr, 0), Host: c.Host, HostDraws: c.hostDraws(addr, 0), Exit: c.exitHook(p)})
+	p.node = New(Spec{IP: ip, Port: port, Config: cfg, Registry: c.Reg, Metrics: &c.Metrics, Proc: c.Sim.Len(), Disk: disk, Placement: c.Placement, Slowdown: c.Slowdown, CostDraws: c.costDraws(addr, 0), Host: c.Host, HostDraws: c.hostDraws(addr, 0), UnixPhase: c.UnixPhase, Exit: c.exitHook(p)})
 	idx, err := c.Sim.AddNode(addr, p.node)
 	if err != nil {
 		return nil, err
@@ -219,7 +230,7 @@ func (c *Cluster) down(p *Process, how signal) {
 	p.down = true
 	p.runs++
 	addr := p.IP + ":" + strconv.Itoa(p.Port)
-	p.node = New(Spec{IP: p.IP, Port: p.Port, Config: p.Config, Registry: c.Reg, Metrics: &c.Metrics, Proc: p.Index, Disk: disk, Incarnation: p.runs, Placement: c.Placement, Slowdown: c.Slowdown, CostDraws: c.costDraws(addr, p.runs), Host: c.Host, HostDraws: c.hostDraws(addr, p.runs), Exit: c.exitHook(p)})
+	p.node = New(Spec{IP: p.IP, Port: p.Port, Config: p.Config, Registry: c.Reg, Metrics: &c.Metrics, Proc: p.Index, Disk: disk, Incarnation: p.runs, Placement: c.Placement, Slowdown: c.Slowdown, CostDraws: c.costDraws(addr, p.runs), Host: c.Host, HostDraws: c.hostDraws(addr, p.runs), UnixPhase: c.UnixPhase, Exit: c.exitHook(p)})
 }
 
 // Restart starts p again from what it persisted (docker start).

@@ -79,8 +79,9 @@ type Node struct {
 	ip      string
 	port    int
 
-	ctx *sim.Context
-	now int64 // Unix ms of the current event, on this node's clock
+	ctx       *sim.Context
+	now       int64 // Unix ms of the current event, on this node's clock
+	unixPhase int64 // ms into a Unix second the host's clock is at virtual time 0 (Spec.UnixPhase)
 
 	myself      *peer
 	order       []*peer // known nodes sorted by name: a stable stand-in for Redis's dict order
@@ -225,6 +226,9 @@ type Spec struct {
 	Host HostLoad
 	// HostDraws is the stream the node draws its waits for a core from on a busy host.
 	HostDraws *sim.Stream
+	// UnixPhase is how far into a Unix second the host's clock is at virtual time 0 (see
+	// Cluster.UnixPhase).
+	UnixPhase time.Duration
 	// Exit is called, in the node's event handler, when a SIGTERM's shutdown is done and
 	// the process exits; it must take the process down after the handler returns. Nil:
 	// the node never exits by itself.
@@ -239,6 +243,7 @@ func New(spec Spec) *Node {
 		disk: spec.Disk, links: map[uint64]*peer{},
 		mfMasterOffset: -1,
 		exit:           spec.Exit,
+		unixPhase:      spec.UnixPhase.Milliseconds(),
 		linkEpoch:      uint64(spec.Incarnation) << 40,
 		repl:           replication{epoch: uint64(spec.Incarnation) << 40},
 	}
@@ -279,7 +284,7 @@ func (n *Node) event(kind EventKind, about string, format string, args ...any) {
 func (n *Node) begin(ctx *sim.Context) {
 	n.ctx = ctx
 	n.calls++
-	n.now = ctx.Now.UnixMilli()
+	n.now = ctx.Now.UnixMilli() + n.unixPhase
 }
 
 // Start initialises the node: a new random name, or the configuration it persisted.

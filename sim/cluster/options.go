@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"fmt"
 	"io"
 	"time"
 
@@ -44,6 +45,20 @@ type Options struct {
 	// Host is how busy the processes' host is (see HostLoad); the zero value is an idle
 	// host.
 	Host HostLoad
+	// UnixPhase is how far into a Unix second the host's clock is at virtual time 0 (see
+	// Cluster.UnixPhase).
+	UnixPhase time.Duration
+}
+
+// Validate checks what a builder cannot repair: the host's load and the Unix phase.
+func (o Options) Validate() error {
+	if err := o.Host.Validate(); err != nil {
+		return err
+	}
+	if o.UnixPhase < 0 || o.UnixPhase >= time.Second {
+		return fmt.Errorf("cluster: Unix phase %v: want from 0 to under a second", o.UnixPhase)
+	}
+	return nil
 }
 
 // WithDefaults returns o with its zero fields replaced by the defaults they stand for.

@@ -25,7 +25,7 @@ func BuildRestored(opt Options) (*Cluster, []*Process, error) {
 	if opt.Masters < 1 || opt.Replicas < 0 {
 		return nil, nil, fmt.Errorf("cluster: %d masters with %d replicas each: want at least one master", opt.Masters, opt.Replicas)
 	}
-	if err := opt.Host.Validate(); err != nil {
+	if err := opt.Validate(); err != nil {
 		return nil, nil, err
 	}
 	s, err := sim.New(sim.Config{Seed: opt.Seed, Link: opt.Link, Hangups: true, Retransmit: true, KeepTrace: opt.Trace, Cores: opt.Host.SimCores()})
@@ -35,6 +35,7 @@ func BuildRestored(opt Options) (*Cluster, []*Process, error) {
 	c := NewCluster(s)
 	c.Slowdown = opt.Slowdown
 	c.Host = opt.Host
+	c.UnixPhase = opt.UnixPhase
 	n := opt.Masters * (opt.Replicas + 1)
 	if n > MaxProcesses {
 		return nil, nil, fmt.Errorf("cluster: %d processes do not fit in the ports from 6381 to 55535", n)
@@ -121,7 +122,7 @@ func startRestored(c *Cluster, peers []savedPeer, currentEpoch uint64, cfg Confi
 // processes are returned in the reply's order.
 func BuildFromNodes(opt Options, nodes []slot.NodeLine) (*Cluster, []*Process, error) {
 	opt = opt.WithDefaults()
-	if err := opt.Host.Validate(); err != nil {
+	if err := opt.Validate(); err != nil {
 		return nil, nil, err
 	}
 	s, err := sim.New(sim.Config{Seed: opt.Seed, Link: opt.Link, Hangups: true, Retransmit: true, KeepTrace: opt.Trace, Cores: opt.Host.SimCores()})
@@ -131,6 +132,7 @@ func BuildFromNodes(opt Options, nodes []slot.NodeLine) (*Cluster, []*Process, e
 	c := NewCluster(s)
 	c.Slowdown = opt.Slowdown
 	c.Host = opt.Host
+	c.UnixPhase = opt.UnixPhase
 	if len(nodes) > MaxProcesses {
 		return nil, nil, fmt.Errorf("cluster: %d nodes: at most %d", len(nodes), MaxProcesses)
 	}

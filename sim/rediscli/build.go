@@ -28,7 +28,7 @@ func Build(opt cluster.Options) (*cluster.Cluster, []*cluster.Process, error) {
 	if n > cluster.MaxProcesses {
 		return nil, nil, fmt.Errorf("rediscli: %d processes do not fit in the ports from 6381 to 55535", n)
 	}
-	if err := opt.Host.Validate(); err != nil {
+	if err := opt.Validate(); err != nil {
 		return nil, nil, err
 	}
 	s, err := sim.New(sim.Config{Seed: opt.Seed, Link: opt.Link, Hangups: true, Retransmit: true, KeepTrace: opt.Trace, Cores: opt.Host.SimCores()})
@@ -38,6 +38,7 @@ func Build(opt cluster.Options) (*cluster.Cluster, []*cluster.Process, error) {
 	c := cluster.NewCluster(s)
 	c.Slowdown = opt.Slowdown
 	c.Host = opt.Host
+	c.UnixPhase = opt.UnixPhase
 	c.Placement = opt.Placement
 	var procs []*cluster.Process
 	var addrs []string

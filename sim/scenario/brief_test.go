@@ -46,7 +46,7 @@ func TestBriefFoldsRedisCLIsSlotLines(t *testing.T) {
 // TestBriefSeedRunbook: -brief on the seed's replay keeps every line but the per-slot
 // ones, in order, and its folds account for every slot and every dot of the full run.
 func TestBriefSeedRunbook(t *testing.T) {
-	full := runSim(t, parseFile(t, seedRunbook), 1)
+	full := runSim(t, parseFile(t, seedRunbook), cleanSeed)
 	// Options.Brief wraps the run's writer in a briefWriter (experiments/scenario's
 	// TestTraceAndBrief runs it through the flag); folding the full transcript is the same.
 	var brief bytes.Buffer

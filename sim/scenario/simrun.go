@@ -57,6 +57,7 @@ func newSimBackend(opt Options) (*simBackend, error) {
 	}
 	c := cluster.NewCluster(s)
 	c.Slowdown = opt.Slowdown
+	c.UnixPhase = unixPhase(opt.Seed)
 	b := &simBackend{seed: opt.Seed, c: c, byName: map[string]*container{}, load: s.Stream("load"), pairing: opt.Pairing, draws: opt.Draws}
 	b.client = c.NewClient("redis-cli")
 	return b, nil
@@ -67,7 +68,7 @@ func newSimBackend(opt Options) (*simBackend, error) {
 // reply's order, as docker compose would name them.
 func copySimBackend(opt Options) (*simBackend, error) {
 	// The slowdown goes in with the options: the nodes read it when they start.
-	c, procs, err := cluster.BuildFromNodes(cluster.Options{Seed: opt.Seed, Config: cluster.DefaultConfig(), Link: cluster.Loopback(), Trace: opt.Trace != nil, Slowdown: opt.Slowdown}, opt.Nodes)
+	c, procs, err := cluster.BuildFromNodes(cluster.Options{Seed: opt.Seed, Config: cluster.DefaultConfig(), Link: cluster.Loopback(), Trace: opt.Trace != nil, Slowdown: opt.Slowdown, UnixPhase: unixPhase(opt.Seed)}, opt.Nodes)
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +84,17 @@ func copySimBackend(opt Options) (*simBackend, error) {
 		b.byName[ct.name] = ct
 	}
 	return b, nil
+}
+
+// unixPhase draws where in a Unix second a run starts. A runbook's steps are whole seconds
+// apart, as its sleeps are, so without it each would fall at the same point of its second.
+// Redis counts some delays in whole seconds of its clock: a master starts a replica's
+// first copy at its first replication cron once the Unix second has moved on five times
+// since the PSYNC, which is 4 to 6 s after it. With every heal at the same point of its
+// second, the simulation could reach only part of that span (TestPartitionLive).
+func unixPhase(seed uint64) time.Duration {
+	st := sim.NewStream(seed, "scenario/unix phase")
+	return time.Duration(st.IntN(1000)) * time.Millisecond
 }
 
 func (b *simBackend) elapsed() time.Duration { return time.Duration(b.c.Sim.Now()) }

@@ -47,14 +47,23 @@ func runSim(t *testing.T, rb *Runbook, seed uint64) string {
 // file, the full text by its SHA-256. Run with -update after a deliberate change and read
 // the diff. Running it twice in one process also proves the run is byte-for-byte
 // deterministic.
+// cleanSeed is a seed whose run of the seed runbook is the tutorial's: redis-cli pairs the
+// replicas as the tutorial's run did (6384 with 6381, 6385 with 6382, 6386 with 6383), and
+// the run meets none of the gossip races some real runs meet (TestForgetRaceMatchesRealRedis):
+// its reshard right after add-node goes through, and every node takes del-node's CLUSTER
+// FORGET. Seed 1, the command's default, is one whose reshard is refused ("I don't know
+// about node"), as 1 of 10 real runs' was. Tests that read the tutorial's facts from one
+// transcript use this seed.
+const cleanSeed = 14
+
 func TestSeedRunbookGolden(t *testing.T) {
 	rb := parseFile(t, seedRunbook)
-	first := runSim(t, rb, 1)
-	second := runSim(t, rb, 1)
-	require.True(t, first == second, "two runs with seed 1 printed different transcripts")
+	first := runSim(t, rb, cleanSeed)
+	second := runSim(t, rb, cleanSeed)
+	require.True(t, first == second, "two runs with the same seed printed different transcripts")
 
-	got := fmt.Sprintf("# go run ./experiments/scenario -seed 1 experiments/scenario/testdata/seed.txt, abbreviated\n# sha256 of the full transcript: %x\n%s",
-		sha256.Sum256([]byte(first)), Abbreviate(first))
+	got := fmt.Sprintf("# go run ./experiments/scenario -seed %d experiments/scenario/testdata/seed.txt, abbreviated\n# sha256 of the full transcript: %x\n%s",
+		cleanSeed, sha256.Sum256([]byte(first)), Abbreviate(first))
 	const golden = "testdata/seed-sim.golden"
 	if *update {
 		require.NoError(t, os.WriteFile(golden, []byte(got), 0o644))
@@ -224,20 +233,18 @@ func withNodeTimeout(runbook string, ms int) string {
 
 // The runbook gives gossip 5 seconds between adding 6388 and deleting it. With the default
 // 15 s node timeout a node pings one peer a second, and on some seeds no gossip has told
-// some node about 6388 yet (2 of seeds 1 to 20, 2 and 7; 6 of 20 before redis-cli's steps
-// took a real process's time; seed 5 meets the race earlier, a reshard refused with ERR
-// Unknown node right after add-node), so CLUSTER FORGET fails
-// there and redis-cli stops before resetting 6388, which stays in the cluster and, once
-// 6387 is emptied, follows its slots to 6381. Real clusters do this too: 4 of 10 recorded
-// runs, against 8 of seeds 1 to 40 (TestForgetRaceMatchesRealRedis); in two of the four,
-// 6381 had been told to forget 6388 before the refusal and no longer listed it at the end.
-// Seed 1 raced until
-// the cluster bus modelled Nagle's algorithm, which moved every message's timing.
+// some node about 6388 yet (seed 8, and 12; 15 of seeds 1 to 40 meet a race of some
+// kind), so CLUSTER FORGET fails there and redis-cli stops before resetting 6388, which
+// stays in the cluster and, once 6387 is emptied, follows its slots to 6381. Real
+// clusters do this too: 4 of 10 recorded runs (TestForgetRaceMatchesRealRedis); in two of
+// the four, 6381 had been told to forget 6388 before the refusal and no longer listed it
+// at the end. Which seeds race changes whenever the timing of any message does: seed 2
+// raced until each run began at its own point of a Unix second (unixPhase).
 func TestSeedRunbookGossipRace(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a full seed runbook run")
 	}
-	steps := splitTranscript(runSim(t, parseFile(t, seedRunbook), 2))
+	steps := splitTranscript(runSim(t, parseFile(t, seedRunbook), 8))
 	var delNode, last stepOut
 	for _, s := range steps {
 		switch s.cmd {
