@@ -256,6 +256,50 @@ func minorityMasterStopsServing(t *testing.T, seed uint64) {
 	assert.Equal(t, "ok", info(t, c, "127.0.0.1:6381")["cluster_state"])
 }
 
+// A master cut off alone and failed over rejoins after the heal as its old replica's
+// replica, and gets a full copy on a connection of its own: Redis starts it at the new
+// master's first replication cron once five whole seconds of its clock have passed since
+// the PSYNC, 4 to 6 s after it. The new master, a replica in the cut, sent its old master
+// acknowledgements that are still being retransmitted; they travel on another connection
+// and must not hold the new one back (they did, by up to 1.2 s, while the two
+// connections' numbers could be the same).
+func TestHealedMasterResyncsOnANewConnection(t *testing.T) {
+	for seed := range uint64(8) {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			cfg := cluster.DefaultConfig()
+			cfg.NodeTimeout = 2 * time.Second
+			// Each run starts at another point of a Unix second.
+			phase := time.Duration(seed) * 125 * time.Millisecond
+			c, procs, err := rediscli.Build(cluster.Options{Seed: seed, Masters: 3, Replicas: 1, Config: cfg, Link: cluster.Loopback(), UnixPhase: phase})
+			require.NoError(t, err)
+			c.Sim.RunFor(10 * time.Second)
+			var others []int
+			for _, p := range procs[1:] {
+				others = append(others, p.Index)
+			}
+			c.Sim.Partition([]int{procs[0].Index}, others)
+			c.Sim.RunFor(20 * time.Second)
+			c.Sim.Heal()
+			healed := c.Sim.Now()
+			var slave, up time.Duration
+			for up == 0 && c.Sim.Now().Sub(healed) < 10*time.Second {
+				c.Sim.RunFor(10 * time.Millisecond)
+				text := do(t, c, "127.0.0.1:6381", "INFO", "replication").Str
+				if slave == 0 && strings.Contains(text, "role:slave\r\n") {
+					slave = c.Sim.Now().Sub(healed)
+				}
+				if strings.Contains(text, "master_link_status:up\r\n") {
+					up = c.Sim.Now().Sub(healed)
+				}
+			}
+			require.NotZero(t, slave, "6381 never turned replica")
+			require.NotZero(t, up, "6381's link to its new master never came up")
+			t.Logf("replica %v after the heal, link up %v after that", slave, up-slave)
+			assert.True(t, up-slave >= 4*time.Second && up-slave <= 6100*time.Millisecond, "link up %v after turning replica", up-slave)
+		})
+	}
+}
+
 // TestReshardKeepsEveryKey: keys move with MIGRATE batches; none is lost when nothing fails.
 func TestReshardKeepsEveryKey(t *testing.T) {
 	c, _ := seedCluster(t, 8, 5*time.Second)

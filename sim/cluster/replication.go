@@ -110,14 +110,20 @@ type (
 )
 
 // Replication traffic travels on the replica's connection to its master, one per link
-// epoch; its connection numbers are kept apart from the cluster bus's.
+// epoch; its connection numbers are kept apart from the cluster bus's. Epochs are each
+// replica's own count, so two nodes can hold the same one: what the master sends back
+// carries a bit the replica's side does not, as the cluster bus's replies do. Without it,
+// a node that was a replica and is now its old master's master would hold its replies to
+// it behind retransmissions of its own old acknowledgements, which travelled from it to
+// the same node on another connection (a partition's heal did this: the first copy's
+// reply came 1.2 s late).
 const replConn = 1 << 63
 
-func (p psync) Conn() uint64      { return replConn | p.epoch }
-func (p psyncReply) Conn() uint64 { return replConn | p.epoch }
-func (r rdb) Conn() uint64        { return replConn | r.epoch }
-func (s stream) Conn() uint64     { return replConn | s.epoch }
-func (a replAck) Conn() uint64    { return replConn | a.epoch }
+func (p psync) Conn() uint64      { return replConn | p.epoch<<1 }
+func (a replAck) Conn() uint64    { return replConn | a.epoch<<1 }
+func (p psyncReply) Conn() uint64 { return replConn | p.epoch<<1 | 1 }
+func (r rdb) Conn() uint64        { return replConn | r.epoch<<1 | 1 }
+func (s stream) Conn() uint64     { return replConn | s.epoch<<1 | 1 }
 
 func (p psync) String() string { return fmt.Sprintf("PSYNC %s %d", p.replid, p.offset) }
 func (p psyncReply) String() string {
