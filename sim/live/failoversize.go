@@ -32,6 +32,13 @@ type SizedFailover struct {
 	// more, but until then the kernel holds its sockets open: what other nodes send it is
 	// taken in and never answered, and no node sees a link close.
 	Closed time.Duration
+	// FirstPing, with MeasureSizedFailover's readPings, is when the first surviving master
+	// pinged the first victim after its last pong from it (ping_sent, read from each
+	// master's CLUSTER NODES before any could flag PFAIL); Pinged counts the masters that
+	// had. A master flags PFAIL a node timeout after its ping, at its cron's next tick.
+	// FirstPing is negative when a ping sent before the kill went unanswered.
+	FirstPing time.Duration
+	Pinged    int
 	// PollEvery is the longest time between two polls of one master while PFAIL was
 	// awaited: PFail is late by up to that much.
 	PollEvery time.Duration
@@ -59,7 +66,12 @@ type SizedFailover struct {
 // times out was sent after the kill, or was answered), so the polls of the surviving
 // masters' CLUSTER NODES start then, one master after another, and stop at the first
 // "fail?".
-func MeasureSizedFailover(dir string, ports []int, masters int, nodeTimeout time.Duration, fault string) (SizedFailover, error) {
+//
+// With readPings, it also reads every surviving master's CLUSTER NODES once, from
+// nodeTimeout less a second after the kill (half a node timeout, below 2 s), for when
+// each first pinged the victim (FirstPing): the ping whose timeout is the PFAIL. That is
+// one more poll per master, before the PFAIL polls.
+func MeasureSizedFailover(dir string, ports []int, masters int, nodeTimeout time.Duration, fault string, readPings bool) (SizedFailover, error) {
 	run := SizedFailover{Masters: masters, NodeTimeout: nodeTimeout, Fault: fault}
 	if fault != "kill" && fault != "kill2" && fault != "kill-pair" {
 		return run, fmt.Errorf("live: fault %q: want kill, kill2 or kill-pair", fault)
@@ -133,6 +145,12 @@ func MeasureSizedFailover(dir string, ports []int, masters int, nodeTimeout time
 		return run, fmt.Errorf("live: %s's connections were still open a second after its SIGKILL", victim.Addr())
 	}
 
+	if readPings {
+		time.Sleep(time.Until(at.Add(nodeTimeout - min(time.Second, nodeTimeout/2))))
+		if err := readFirstPing(&run, survivingMasters, id, at); err != nil {
+			return run, err
+		}
+	}
 	time.Sleep(time.Until(at.Add(nodeTimeout - 50*time.Millisecond)))
 	round := time.Now()
 	for i := 0; run.PFail == 0 && time.Now().Before(deadline); i++ {
@@ -226,6 +244,33 @@ func MeasureSizedFailover(dir string, ports []int, masters int, nodeTimeout time
 		return run, fmt.Errorf("live: no complete failover within %v of the kill: %+v", deadline.Sub(at), run)
 	}
 	return run, nil
+}
+
+// readFirstPing reads, from each master's CLUSTER NODES, when it sent the ping to node id
+// that is still unanswered, and keeps the earliest in run.FirstPing, from at.
+func readFirstPing(run *SizedFailover, masters []*Conn, id string, at time.Time) error {
+	first := int64(0)
+	for _, m := range masters {
+		text, err := String(m.Do("CLUSTER", "NODES"))
+		if err != nil {
+			return err
+		}
+		ping, _, err := PingPong(text, id)
+		if err != nil {
+			return err
+		}
+		if ping == 0 {
+			continue // no ping outstanding yet
+		}
+		if run.Pinged == 0 || ping < first {
+			first = ping
+		}
+		run.Pinged++
+	}
+	if run.Pinged > 0 {
+		run.FirstPing = time.Duration(first-at.UnixMilli()) * time.Millisecond
+	}
+	return nil
 }
 
 // MarksFail reports whether a line of a server's log is that server marking node id FAIL:

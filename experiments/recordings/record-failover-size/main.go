@@ -11,14 +11,16 @@
 // return to cluster_state:ok (from the servers' logs); see live.MeasureSizedFailover.
 // Each trial prints one line:
 //
-//	masters=M node_timeout_ms=T fault=F trial=K pfail_ms= fail_ms= promoted_ms= ok_ms= poll_ms= close_ms= cpu_busy= load1= [extra_load=]
+//	masters=M node_timeout_ms=T fault=F trial=K pfail_ms= fail_ms= promoted_ms= ok_ms= poll_ms= close_ms= cpu_busy= load1= [extra_load=] [first_ping_ms= pinged=]
 //
 // poll_ms is how late PFAIL can be (the longest time between two polls of one master);
 // close_ms when the first victim's sockets closed, seen as the end of a connection the
 // recorder held open to it (recordings made before 2026-12-06's night have none);
 // cpu_busy the share of the host's CPU in use from the kill to the end; load1 the 1-minute
 // load average at the end; extra_load, with -extra-load, the share of the host stress-ng
-// was told to keep busy beside the servers. Run from the repository root with the machine
+// was told to keep busy beside the servers; first_ping_ms and pinged, with -read-pings,
+// when the first surviving master pinged the victim and how many had by then (see
+// live.SizedFailover.FirstPing). Run from the repository root with the machine
 // otherwise idle:
 //
 //	go run ./experiments/recordings/record-failover-size -masters 30,60 -node-timeouts 2000 -runs 10 >> experiments/recordings/failover-size.txt
@@ -46,9 +48,10 @@ func main() {
 	timeoutsText := flag.String("node-timeouts", "2000", "cluster-node-timeout values in milliseconds, comma-separated")
 	faultsText := flag.String("faults", "kill", "kill (the first master), kill2 (the first two masters at once) or kill-pair (the first master and its replica), comma-separated")
 	keep := flag.String("keep-logs", "", "copy each trial's server logs to `DIR`/<cell and trial>/, to read why a trial went as it did")
+	pings := flag.Bool("read-pings", false, "also read, before any PFAIL, when the first surviving master pinged the victim (first_ping_ms=, pinged=)")
 	extra := flag.Float64("extra-load", 0, "keep this share of the host's CPU busy beside the servers with stress-ng (0.5: half of every core), for a recording on a loaded host")
 	flag.Usage = func() {
-		fmt.Fprintln(flag.CommandLine.Output(), "usage: record-failover-size [-runs N] [-masters 30,60] [-node-timeouts 2000,15000] [-faults kill,kill2,kill-pair] [-extra-load 0.5] [-keep-logs DIR]")
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: record-failover-size [-runs N] [-masters 30,60] [-node-timeouts 2000,15000] [-faults kill,kill2,kill-pair] [-extra-load 0.5] [-read-pings] [-keep-logs DIR]")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -68,7 +71,7 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := record(masters, timeouts, strings.Split(*faultsText, ","), *runs, *extra, *keep); err != nil {
+	if err := record(masters, timeouts, strings.Split(*faultsText, ","), *runs, *extra, *pings, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "record-failover-size:", err)
 		os.Exit(1)
 	}
@@ -83,7 +86,7 @@ func badFault(text string) string {
 	return ""
 }
 
-func record(masters, timeouts []int, faults []string, runs int, extra float64, keep string) error {
+func record(masters, timeouts []int, faults []string, runs int, extra float64, pings bool, keep string) error {
 	defer live.Cleanup()
 	stop := live.HandleInterrupts()
 	defer stop()
@@ -96,6 +99,9 @@ func record(masters, timeouts []int, faults []string, runs int, extra float64, k
 		defer stopLoad()
 		extraFlag, extraWord = fmt.Sprintf(" -extra-load %.2f", extra), fmt.Sprintf(" extra_load=%.2f", extra)
 	}
+	if pings {
+		extraFlag += " -read-pings"
+	}
 	live.RecordHeader(os.Stdout, fmt.Sprintf("record-failover-size -runs %d -masters %s -node-timeouts %s -faults %s%s",
 		runs, experiments.FormatInts(masters), experiments.FormatInts(timeouts), strings.Join(faults, ","), extraFlag))
 	for _, m := range masters {
@@ -103,10 +109,14 @@ func record(masters, timeouts []int, faults []string, runs int, extra float64, k
 			for _, ms := range timeouts {
 				err := live.RecordTrials(os.Stdout, []int{m}, runs, func(ports []int, m, trial int) (string, error) {
 					label := fmt.Sprintf("masters%d-%s-%dms-trial%d", m, fault, ms, trial)
-					r, err := once(ports, m, time.Duration(ms)*time.Millisecond, fault, keep, label)
+					r, err := once(ports, m, time.Duration(ms)*time.Millisecond, fault, pings, keep, label)
+					pingWords := ""
+					if pings {
+						pingWords = fmt.Sprintf(" first_ping_ms=%d pinged=%d", r.FirstPing.Milliseconds(), r.Pinged)
+					}
 					return fmt.Sprintf("masters=%d node_timeout_ms=%d fault=%s trial=%d pfail_ms=%d fail_ms=%d promoted_ms=%d ok_ms=%d poll_ms=%d close_ms=%.1f cpu_busy=%.2f load1=%s%s",
 						m, ms, fault, trial, r.PFail.Milliseconds(), r.Fail.Milliseconds(), r.Promoted.Milliseconds(), r.OK.Milliseconds(),
-						r.PollEvery.Milliseconds(), float64(r.Closed)/float64(time.Millisecond), r.CPUBusy, live.Load1(), extraWord), err
+						r.PollEvery.Milliseconds(), float64(r.Closed)/float64(time.Millisecond), r.CPUBusy, live.Load1(), extraWord+pingWords), err
 				})
 				if err != nil {
 					return fmt.Errorf("%s, node timeout %d ms: %w", fault, ms, err)
@@ -119,14 +129,14 @@ func record(masters, timeouts []int, faults []string, runs int, extra float64, k
 
 // once runs one trial in a temporary folder; with keep set, it first copies every
 // server's log to keep/<label>/<port>.log.
-func once(ports []int, masters int, nodeTimeout time.Duration, fault, keep, label string) (live.SizedFailover, error) {
+func once(ports []int, masters int, nodeTimeout time.Duration, fault string, pings bool, keep, label string) (live.SizedFailover, error) {
 	dir, err := os.MkdirTemp("", "kvplace-failover-size-")
 	if err != nil {
 		return live.SizedFailover{}, err
 	}
 	forget := live.RemoveOnInterrupt(dir)
 	defer func() { os.RemoveAll(dir); forget() }()
-	r, err := live.MeasureSizedFailover(dir, ports, masters, nodeTimeout, fault)
+	r, err := live.MeasureSizedFailover(dir, ports, masters, nodeTimeout, fault, pings)
 	if keep != "" && err == nil {
 		err = keepLogs(dir, filepath.Join(keep, label))
 	}
