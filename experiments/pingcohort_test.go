@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/kvplace/kvplace/internal/stats"
@@ -157,10 +158,13 @@ func compareSamples[T cmp.Ordered](t *testing.T, what string, real, sim []T) {
 }
 
 // TestFirstPingMatchesRealRedis compares, at a 2 s node timeout among 30 masters, when the
-// first master pinged a master just killed (recordings/probes/ping-cohort-2s.txt, 10 real
-// kills, against 60 simulated at the trials' median CPU share, 0.26), by the Mann-Whitney
-// test at the 1 % level. The first PFAIL comes a node timeout after that ping, so this is
-// what sets it. Real: 5 to 703 ms, median 336, three within 8 ms of the kill.
+// first master pinged a master just killed, by the Mann-Whitney test at the 1 % level: 30
+// real kills (recordings/probes/ping-cohort-2s.txt, 10, and the sized trials of
+// recordings/failover-size-pings.txt, 20, read the same way) against 60 simulated at the
+// probe's median CPU share, 0.26 (the sized trials' was 0.28). The first PFAIL comes a
+// node timeout after that ping (TestRealPFailFollowsFirstPing), so this is what sets it.
+// Real: 0 to 703 ms, 9 of 30 within 41 ms of the kill, median 268; simulated median 331,
+// z −1.16.
 func TestFirstPingMatchesRealRedis(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: simulates 60 kills at 30 masters")
@@ -180,6 +184,11 @@ func TestFirstPingMatchesRealRedis(t *testing.T) {
 	for _, pc := range real {
 		rf = append(rf, first(pc))
 	}
+	sized := sizedFirstPings(t, masters, timeout)
+	require.Len(t, sized, 20, "the sized trials that read their first ping")
+	for _, r := range sized {
+		rf = append(rf, r.FirstPing.Milliseconds())
+	}
 	for seed := uint64(1); seed <= 60; seed++ {
 		pc, err := SimulatePingCohort(cluster.Options{Seed: seed, Masters: masters, Replicas: 1, Config: cfg,
 			Link: cluster.Loopback(), Host: cluster.HostLoad{Busy: 0.26}})
@@ -187,4 +196,35 @@ func TestFirstPingMatchesRealRedis(t *testing.T) {
 		sf = append(sf, first(pc))
 	}
 	compareSamples(t, "first ping after the kill, ms", rf, sf)
+}
+
+// sizedFirstPings returns the recorded sized failovers, one master killed among masters at
+// node timeout timeout, that read their first ping.
+func sizedFirstPings(t *testing.T, masters int, timeout time.Duration) []RealFailover {
+	t.Helper()
+	all, err := RealFailovers()
+	require.NoError(t, err)
+	var runs []RealFailover
+	for _, r := range all {
+		if r.PingRead && r.Masters == masters && r.NodeTimeout == timeout && r.Fault == "kill" {
+			runs = append(runs, r)
+		}
+	}
+	return runs
+}
+
+// In every real sized failover that read its first ping, the first PFAIL came a node
+// timeout after that ping, at the flagging master's next cron tick (100 ms at most), seen
+// by a poll up to poll_ms late, and 5 ms for the kill's reaping and the log's millisecond:
+// the rule the simulation's clusterCron follows (a node flags PFAIL once its oldest
+// unanswered ping is a node timeout old). The early first PFAILs of the sized recordings
+// at 30 masters follow early pings, and no other way to an early PFAIL shows in them.
+func TestRealPFailFollowsFirstPing(t *testing.T) {
+	runs := sizedFirstPings(t, 30, 2*time.Second)
+	require.NotEmpty(t, runs)
+	for _, r := range runs {
+		after := r.PFail - r.FirstPing
+		assert.True(t, after >= r.NodeTimeout && after <= r.NodeTimeout+100*time.Millisecond+r.PollEvery+5*time.Millisecond,
+			"%s trial %d: PFAIL %v after the first ping (poll %v)", r.Source, r.Trial, after, r.PollEvery)
+	}
 }

@@ -48,6 +48,11 @@ type RealFailover struct {
 	// PollEvery is how late PFail can be, where the recorder polled masters in turn and
 	// said so (poll_ms); zero where it did not.
 	PollEvery time.Duration
+	// FirstPing is when the first surviving master pinged the victim after its last pong
+	// from it (first_ping_ms, record-failover-size -read-pings); PingRead says whether the
+	// recorder read it. A master flags PFAIL a node timeout after that ping.
+	FirstPing time.Duration
+	PingRead  bool
 }
 
 // RealFailovers returns every recorded real failover, file by file in name order.
@@ -72,8 +77,9 @@ func RealFailovers() ([]RealFailover, error) {
 }
 
 // parseRecording reads lines of key=value words (node_timeout_ms, trial, pfail_ms, fail_ms,
-// promoted_ms, and optionally last_pfail_ms, masters, fault, ok_ms, poll_ms, cpu_busy and
-// extra_load; other words are ignored), skipping blank lines and # comments.
+// promoted_ms, and optionally last_pfail_ms, masters, fault, ok_ms, poll_ms, cpu_busy,
+// extra_load and first_ping_ms; other words are ignored), skipping blank lines and #
+// comments.
 func parseRecording(source, text string) ([]RealFailover, error) {
 	var runs []RealFailover
 	for n, kv := range recordingLines(text) {
@@ -120,6 +126,13 @@ func parseRecording(source, text string) ([]RealFailover, error) {
 			if r.ExtraLoad, err = strconv.ParseFloat(v, 64); err != nil || r.ExtraLoad < 0 || r.ExtraLoad > 1 {
 				return nil, fmt.Errorf("%s line %d: extra_load=%q is not a share from 0 to 1", source, n, v)
 			}
+		}
+		if _, ok := kv["first_ping_ms"]; ok {
+			// A ping sent before the kill and never answered is a negative time.
+			if r.FirstPing, err = ms("first_ping_ms"); err != nil {
+				return nil, err
+			}
+			r.PingRead = true
 		}
 		runs = append(runs, r)
 	}
