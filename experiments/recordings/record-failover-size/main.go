@@ -111,8 +111,11 @@ func record(masters, timeouts []int, faults []string, runs int, extra float64, p
 					label := fmt.Sprintf("masters%d-%s-%dms-trial%d", m, fault, ms, trial)
 					r, err := once(ports, m, time.Duration(ms)*time.Millisecond, fault, pings, keep, label)
 					pingWords := ""
-					if pings {
+					switch {
+					case pings && r.Pinged > 0:
 						pingWords = fmt.Sprintf(" first_ping_ms=%d pinged=%d", r.FirstPing.Milliseconds(), r.Pinged)
+					case pings: // no master had pinged the victim yet: no first ping to give
+						pingWords = " pinged=0"
 					}
 					return fmt.Sprintf("masters=%d node_timeout_ms=%d fault=%s trial=%d pfail_ms=%d fail_ms=%d promoted_ms=%d ok_ms=%d poll_ms=%d close_ms=%.1f cpu_busy=%.2f load1=%s%s",
 						m, ms, fault, trial, r.PFail.Milliseconds(), r.Fail.Milliseconds(), r.Promoted.Milliseconds(), r.OK.Milliseconds(),
