@@ -58,6 +58,16 @@ func TestHostLoadValidate(t *testing.T) {
 	assert.EqualError(t, HostLoad{Busy: 0.5, Exit: -time.Millisecond}.Validate(), "cluster: host exit -1ms: want 0 (the default) or more")
 }
 
+// A Unix phase must fall within one second; the builders refuse any other, naming it.
+func TestOptionsValidateUnixPhase(t *testing.T) {
+	require.NoError(t, Options{UnixPhase: 999 * time.Millisecond}.Validate())
+	assert.EqualError(t, Options{UnixPhase: time.Second}.Validate(), "cluster: Unix phase 1s: want from 0 to under a second")
+	assert.EqualError(t, Options{UnixPhase: -time.Millisecond}.Validate(), "cluster: Unix phase -1ms: want from 0 to under a second")
+	_, _, err := BuildRestored(Options{Masters: 3, UnixPhase: 2 * time.Second})
+	assert.EqualError(t, err, "cluster: Unix phase 2s: want from 0 to under a second")
+	assert.EqualError(t, Options{Host: HostLoad{Busy: 1}}.Validate(), "cluster: host busy 1: want a share from 0 to below 1")
+}
+
 // TestKilledSocketsLinger: on a busy host a SIGKILLed master's connections stay open
 // while the kernel tears it down (HostLoad.Exit, after a wait for a core), so the other
 // nodes keep their links to it that long; on an idle host they go at once.
