@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"os"
 	"slices"
@@ -226,5 +227,53 @@ func TestRealPFailFollowsFirstPing(t *testing.T) {
 		after := r.PFail - r.FirstPing
 		assert.True(t, after >= r.NodeTimeout && after <= r.NodeTimeout+100*time.Millisecond+r.PollEvery+5*time.Millisecond,
 			"%s trial %d: PFAIL %v after the first ping (poll %v)", r.Source, r.Trial, after, r.PollEvery)
+	}
+}
+
+// TestFirstPingAt100Masters compares the first ping after a kill among 100 masters at the
+// default 15 s node timeout: 20 real runs (recordings/failover-size-100.txt, kill2 and
+// kill-pair, read a second before the node timeout; about the first victim) against 20
+// simulated kills of one master on a host as busy as theirs (0.55). Open divergence: in 19
+// of the 20 real runs a master had pinged the victim within 44 ms of the kill, in 1 of 20
+// simulated ones within 58 ms (simulated median 586 ms). The first PFAIL medians still
+// pass at this size (3 to 4 % late), but this is the likeliest cause of the early real
+// first PFAIL at 60 masters ("pfail median" in TestSizedFailoverMatchesRealRedis). Which
+// pings real masters send then is not known. KVPLACE_OPEN_DIVERGENCES=1 fails on it;
+// only with KVPLACE_HEAVY=1 (about 50 s).
+func TestFirstPingAt100Masters(t *testing.T) {
+	if os.Getenv("KVPLACE_HEAVY") == "" {
+		t.Skip("20 simulated kills among 100 masters: KVPLACE_HEAVY=1 runs it")
+	}
+	all, err := RealFailovers()
+	require.NoError(t, err)
+	var real []int64
+	for _, r := range all {
+		if r.PingRead && r.Masters == 100 && r.NodeTimeout == 15*time.Second {
+			real = append(real, r.FirstPing.Milliseconds())
+		}
+	}
+	require.Len(t, real, 20, "the 100-master runs that read their first ping")
+	cfg := cluster.DefaultConfig()
+	cfg.NodeTimeout = 15 * time.Second
+	var sim []int64
+	for seed := uint64(1); seed <= 20; seed++ {
+		pc, err := SimulatePingCohort(cluster.Options{Seed: seed, Masters: 100, Replicas: 1, Config: cfg,
+			Link: cluster.Loopback(), Host: cluster.HostLoad{Busy: 0.55}})
+		require.NoError(t, err)
+		sent := sentPings(pc)
+		require.NotEmpty(t, sent, "seed %d: no master had pinged the victim", seed)
+		sim = append(sim, sent[0])
+	}
+	slices.Sort(real)
+	slices.Sort(sim)
+	z := stats.MannWhitneyZ(real, sim)
+	t.Logf("first ping after the kill, ms: real %v; simulated %v; z %.2f", real, sim, z)
+	if math.Abs(z) > 2.576 {
+		msg := fmt.Sprintf("real and simulated first pings differ at the 1 %% level (z %.2f)", z)
+		if os.Getenv("KVPLACE_OPEN_DIVERGENCES") != "" {
+			t.Error(msg)
+		} else {
+			t.Log("open divergence (KVPLACE_OPEN_DIVERGENCES=1 fails on it): " + msg)
+		}
 	}
 }
