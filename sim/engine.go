@@ -38,11 +38,22 @@ type Envelope struct {
 	// what a TCP connect to a dead process gets (a reset). A partitioned message is lost
 	// instead, as a SYN into a black hole is.
 	Bounce bool
+	// Accept marks a TCP connect (Context.Dial): a node down whose listening socket the
+	// kernel has not closed yet (Sim.CrashTearingDown) completes it, and it comes back as
+	// Accepted, to be reset when that socket closes.
+	Accept bool
 }
 
 // Bounced is what comes back to the sender of a message sent with Context.SendOrBounce
 // whose node was down; From in Step is that node.
 type Bounced struct{ Msg any }
+
+// Accepted is what comes back to the sender of a message sent with Context.Dial whose
+// node was down but still being torn down (Sim.CrashTearingDown): the kernel completes a
+// connect to a listening socket it has not closed yet, though no process will ever read
+// from it. The sender gets a Hangup from that node when the listening socket closes, as a
+// reset of every connection still waiting to be accepted.
+type Accepted struct{ Msg any }
 
 // Hangup is what every running node receives from a node that crashes, when the
 // simulation is built with Config.Hangups: the end of each TCP connection it had, as the
@@ -85,6 +96,13 @@ func (c *Context) Send(to int, msg any, size int) {
 // SendOrBounce sends msg to node to, and has it come back as Bounced if to is down.
 func (c *Context) SendOrBounce(to int, msg any, size int) {
 	c.Out = append(c.Out, Envelope{To: to, Msg: msg, Size: size, Bounce: true})
+}
+
+// Dial is SendOrBounce for a TCP connect: msg comes back as Bounced if to is down, or as
+// Accepted if to is down but the kernel is still tearing it down and has not closed its
+// listening socket yet (Sim.CrashTearingDown).
+func (c *Context) Dial(to int, msg any) {
+	c.Out = append(c.Out, Envelope{To: to, Msg: msg, Bounce: true, Accept: true})
 }
 
 // After asks for t to fire after d.
@@ -153,8 +171,11 @@ type nodeState struct {
 	down    bool
 	paused  bool
 	stalled []event // events that reached the node while it was paused
-	closing bool    // crashed, and its connections not yet closed (CrashClosing)
-	offset  time.Duration
+	closing bool    // crashed, and its listening socket not yet closed (CrashTearingDown)
+	// accepted are the nodes whose connects the listening socket of a node being torn
+	// down completed: each gets a Hangup when it closes.
+	accepted []int
+	offset   time.Duration
 	// busyUntil is when the work of the node's last call ends (Context.Busy); events that
 	// reach the node earlier wait until then.
 	busyUntil Time
@@ -454,7 +475,7 @@ func (s *Sim) sendEnvelopeAt(from int, e Envelope, depart Time) {
 		return
 	}
 	for c := range copies {
-		s.schedule(at[c], evMessage, to, event{from: int32(from), id: id, cause: s.cause, bounce: e.Bounce}, msg)
+		s.schedule(at[c], evMessage, to, event{from: int32(from), id: id, cause: s.cause, bounce: e.Bounce, accept: e.Accept}, msg)
 	}
 }
 
@@ -547,6 +568,14 @@ func (s *Sim) deliver(e event) {
 	to := int(e.node)
 	msg := s.take(&e)
 	if st.down || e.gen != st.gen {
+		if e.accept && st.down && st.closing && !s.nodes[e.from].down {
+			// The kernel completes the connect; nothing will ever read from it.
+			s.trace.add(Record{At: s.now, Node: to, Kind: KDrop, ID: e.id, Peer: int(e.from), Detail: "node down, connect accepted"})
+			s.cause = e.id
+			st.accepted = append(st.accepted, int(e.from))
+			s.send(to, int(e.from), Accepted{Msg: msg}, 0)
+			return
+		}
 		s.trace.add(Record{At: s.now, Node: to, Kind: KDrop, ID: e.id, Peer: int(e.from), Detail: "node down"})
 		if e.bounce && !s.nodes[e.from].down {
 			s.cause = e.id
@@ -772,6 +801,24 @@ func (s *Sim) Crash(i int) { s.CrashClosing(i, 0) }
 // in and never answered, and none of them sees a connection end. Then each gets its
 // Hangup, as from Crash. A Restart meanwhile closes them first.
 func (s *Sim) CrashClosing(i int, closeAfter time.Duration) {
+	s.CrashTearingDown(i, Teardown{Start: closeAfter})
+}
+
+// A Teardown is how the kernel closes a SIGKILLed process's sockets, from the signal on
+// (Sim.CrashTearingDown). It closes them one after another, the listening socket last:
+// a node whose connections have closed can connect again meanwhile (Context.Dial), and
+// its connect completes, to be reset when the listening socket closes.
+type Teardown struct {
+	Start time.Duration // until the first socket closes
+	Span  time.Duration // from Start until the listening socket closes
+	// Peer is when node j's connections close, from Start, within [0, Span]; nil
+	// closes every node's at Start.
+	Peer func(j int) time.Duration
+}
+
+// CrashTearingDown is Crash for a process whose sockets the kernel closes as t says.
+// A Restart meanwhile closes those still open first.
+func (s *Sim) CrashTearingDown(i int, t Teardown) {
 	if !s.has(i) {
 		return
 	}
@@ -797,24 +844,55 @@ func (s *Sim) CrashClosing(i int, closeAfter time.Duration) {
 	if !s.hangups {
 		return
 	}
-	if closeAfter <= 0 {
+	if t.Start <= 0 && t.Span <= 0 {
 		s.closeConnections(i)
 		return
 	}
 	st.closing = true
 	gen := st.gen
-	s.After(closeAfter, func() {
-		if s.nodes[i].gen == gen { // else Restart closed them
-			s.closeConnections(i)
+	if t.Peer == nil {
+		s.After(t.Start, func() {
+			if s.nodes[i].gen == gen { // else Restart closed them
+				s.closeConnections(i)
+			}
+		})
+		return
+	}
+	for j := range s.nodes {
+		if j == i {
+			continue
+		}
+		s.After(t.Start+min(max(t.Peer(j), 0), t.Span), func() {
+			if s.nodes[i].gen == gen && !s.nodes[j].down {
+				s.send(i, j, Hangup{}, 0)
+			}
+		})
+	}
+	s.After(t.Start+t.Span, func() {
+		if s.nodes[i].gen == gen {
+			s.closeListener(i)
 		}
 	})
 }
 
 // closeConnections tells every node up that node i's connections closed.
 func (s *Sim) closeConnections(i int) {
-	s.nodes[i].closing = false
+	s.nodes[i].closing, s.nodes[i].accepted = false, nil
 	for j := range s.nodes {
 		if j != i && !s.nodes[j].down {
+			s.send(i, j, Hangup{}, 0)
+		}
+	}
+}
+
+// closeListener closes the listening socket of node i, being torn down: the connects it
+// completed meanwhile are reset.
+func (s *Sim) closeListener(i int) {
+	st := &s.nodes[i]
+	accepted := st.accepted
+	st.closing, st.accepted = false, nil
+	for k, j := range accepted {
+		if !s.nodes[j].down && !slices.Contains(accepted[:k], j) {
 			s.send(i, j, Hangup{}, 0)
 		}
 	}

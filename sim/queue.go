@@ -27,6 +27,7 @@ type event struct {
 	msg    int32  // the place of its message in the engine's msgs; -1 for none
 	kind   eventKind
 	bounce bool   // a message that comes back as Bounced if its node is down
+	accept bool   // a connect, Accepted by a down node's listening socket until it closes
 	tries  uint8  // a message's retransmissions so far (Config.Retransmit)
 	from   int32  // a message's sender
 	sgen   uint32 // the sender's generation when it first retransmitted

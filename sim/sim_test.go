@@ -755,3 +755,62 @@ func TestSignal(t *testing.T) {
 	assert.Equal(t, []sim.Time{sim.At(10 * time.Millisecond), sim.At(30 * time.Millisecond)}, n.got)
 	s.Signal(7, sim.Timer{Kind: 1}) // no such node: nothing
 }
+
+// redialer connects to node 0 again each time its connection to it ends, and records
+// what it gets, with when.
+type redialer struct {
+	got []string
+}
+
+func (r *redialer) Start(*sim.Context)            {}
+func (r *redialer) Timer(*sim.Context, sim.Timer) {}
+func (r *redialer) Step(ctx *sim.Context, from int, msg any) {
+	r.got = append(r.got, fmt.Sprintf("%v %T", time.Duration(ctx.Now), msg))
+	if _, ok := msg.(sim.Hangup); ok && from == 0 {
+		ctx.Dial(0, "connect")
+	}
+}
+
+// A SIGKILLed process's sockets close one peer after another, the listening socket last
+// (CrashTearingDown): a peer whose connection ended connects again, the listening socket
+// completes it (Accepted), and resets it when it closes; after that a connect is
+// refused (Bounced). A peer whose connection is among the last to close hears of it last.
+func TestTeardown(t *testing.T) {
+	s := newSim(t, sim.Config{Seed: 1, Link: sim.Link{Latency: sim.Constant(time.Millisecond)}, Hangups: true})
+	_, err := s.AddNode("victim", &caller{dial: -1})
+	require.NoError(t, err)
+	early, late := &redialer{}, &redialer{}
+	_, err = s.AddNode("early", early)
+	require.NoError(t, err)
+	_, err = s.AddNode("late", late)
+	require.NoError(t, err)
+	s.RunFor(time.Millisecond)
+	start := time.Duration(s.Now())
+	s.CrashTearingDown(0, sim.Teardown{Start: 5 * time.Millisecond, Span: 10 * time.Millisecond, Peer: func(j int) time.Duration {
+		return time.Duration(j-1) * 20 * time.Millisecond // past the span: clamped to it
+	}})
+	s.RunFor(30 * time.Millisecond)
+	at := func(d time.Duration) string { return (start + d).String() }
+	assert.Equal(t, []string{
+		at(6*time.Millisecond) + " sim.Hangup",   // its connection closed at 5 ms
+		at(8*time.Millisecond) + " sim.Accepted", // its connect, accepted by the listening socket
+		at(16*time.Millisecond) + " sim.Hangup",  // reset when that socket closed at 15 ms
+		at(18*time.Millisecond) + " sim.Bounced", // refused from then on
+	}, early.got)
+	assert.Equal(t, at(16*time.Millisecond)+" sim.Hangup", late.got[0], "the last connection closes with the listening socket")
+
+	// Restarted meanwhile, the process closes what is still open at once.
+	s2 := newSim(t, sim.Config{Seed: 1, Link: sim.Link{Latency: sim.Constant(time.Millisecond)}, Hangups: true})
+	_, err = s2.AddNode("victim", &caller{dial: -1})
+	require.NoError(t, err)
+	other := &redialer{}
+	_, err = s2.AddNode("other", other)
+	require.NoError(t, err)
+	s2.CrashTearingDown(0, sim.Teardown{Start: 5 * time.Millisecond, Span: 10 * time.Millisecond, Peer: func(int) time.Duration { return 10 * time.Millisecond }})
+	s2.RunFor(2 * time.Millisecond)
+	s2.Restart(0, &caller{dial: -1})
+	s2.RunFor(30 * time.Millisecond)
+	require.NotEmpty(t, other.got)
+	assert.Equal(t, "3ms sim.Hangup", other.got[0], "the restart closed the old connections")
+	assert.Len(t, other.got, 2, "one hangup, and the new connect accepted by the new process: %v", other.got)
+}
