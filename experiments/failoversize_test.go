@@ -26,10 +26,11 @@ import (
 //     and by default 3 % (below).
 //
 // These are issue 18's bars. Some checks fail today and are logged as open divergences
-// (openDivergence, by node timeout, fault, phase and check, or by less; KVPLACE_OPEN_DIVERGENCES=1
-// makes them fail): the slowest return to ok; at 30 masters on an idle host the slowest
-// promotion; the elections two masters killed at once lose in real runs; the early real
-// first PFAIL where it passes 15 %; and at a 15 s node timeout the rare early real FAIL.
+// (openDivergence, by size, node timeout, fault, phase and check, or by less;
+// KVPLACE_OPEN_DIVERGENCES=1 makes them fail): the slowest return to ok; at 30 masters on
+// an idle host the slowest promotion; the elections two masters killed at once lose in
+// real runs; the first PFAIL of the 10 real kill-pair runs at 30 masters, early
+// against the kills of one master; and at a 15 s node timeout the rare early real FAIL.
 //
 // Cells of one master killed among 30 at a 2 s node timeout run by default (about 40 s
 // on 2 cores); larger clusters, double failures and the 15 s node timeout with
@@ -77,7 +78,8 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 		"masters): when the masters first ping the victim after the kill, and how long after the quorum's PFAIL the " +
 		"failure reports make a FAIL"
 	// What the simulation is known not to do yet (issue 18's note), by phase and check, or
-	// by fault, phase and check for what only one fault shows.
+	// by fault, phase and check for what only one fault shows, or by node timeout too, or
+	// by cluster size too.
 	openDivergence := map[string]string{
 		"promoted slowest": "on an idle host at 30 masters one real promotion in twenty (4988 ms) came 69 ms after the slowest " +
 			"of 200 simulated ones; it is the run whose last node also came back to ok a second late",
@@ -99,17 +101,12 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 		"15s kill fail fastest":      earlyFail,
 		"15s kill promoted fastest":  "the real kill run whose FAIL came early (see 15s kill fail fastest), promoted early",
 		"15s kill ok fastest":        "the real kill run whose FAIL came early (see 15s kill fail fastest), back to ok early",
-		"15s kill2 pfail fastest": "one real kill2 run of ten at 60 masters flagged PFAIL 10 ms after the node timeout, 18 ms " +
-			"before the earliest of 200 simulated: a ping sent to the victim between the SIGKILL and the close of its " +
-			"sockets (10 ms at 60 masters), at a moment of the second the simulated pings, gathered after whole seconds, " +
-			"rarely take (see kill-pair pfail median)",
-		"pfail median": "the first PFAIL comes early in real kills, most within 100 ms of the node timeout (at 60 masters " +
-			"and 2 s medians 2064 ms for kill, 2070 for kill2, 2056 for kill-pair; at 30, 2024 for kill-pair): the simulated " +
-			"median is 13 to 17 % later on a host drawn from its busy share, which is evenly busy where a real one is " +
-			"saturated just after each wall-clock second (recordings/probes/host-burst.txt); on the host driven by the " +
-			"servers' work, which makes that burst, it is 5 % later at 60 masters (TestWorkHostFailover). At 30 masters a kill's first PFAIL follows its " +
-			"first ping by a node timeout (TestRealPFailFollowsFirstPing), the first pings match (TestFirstPingMatchesRealRedis), " +
-			"and with 40 real kills the drawn host's median is 7 % late. A median past 20 % fails",
+		"15s kill2 promoted fastest": "the real kill2 runs whose FAIL came early (see 15s kill2 fail fastest), promoted early",
+		"15s kill2 ok fastest":       "the real kill2 runs whose FAIL came early (see 15s kill2 fail fastest), back to ok early",
+		"30 masters 2s kill-pair pfail median": "the 10 real kill-pair runs at 30 masters and 2 s have first-PFAIL median " +
+			"2024 ms, the 40 real kills of one master at the same size 2191, though the first PFAIL is about the same " +
+			"victim, killed the same way; simulated, 2329 and 2265 (+15.1 % and +3.4 %). Before the teardown was " +
+			"modelled the kill-pair median was +17 %",
 	}
 	// The extremes of a distribution need many draws: at 40 seeds the slowest simulated
 	// FAIL at 30 masters fell 48 ms short of the slowest of 30 real ones (a first recording,
@@ -119,9 +116,8 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 	// except where a cell costs more per seed (a cell's cost grows with the square of the
 	// size and with the node timeout) and CI's 30 minutes cannot hold it at 200: 60 masters
 	// at 2 s and 30 at 15 s run 100 seeds, and 100 masters, or 60 at 15 s, run 40, each
-	// with the 3 %. Each passed at 200 seeds and no slack, but for the 60-master 2 s cells'
-	// first PFAIL median, at the edge of the 15 % bar (14 % at 200 seeds, 15.6 % at 100):
-	// the open divergence "pfail median" below.
+	// with the 3 %. Each passed at 200 seeds and no slack before the kernel's teardown was
+	// modelled (cluster.TeardownPerPeer); with it, the reduced cells were run as here.
 	seeds, slack := 100, 0.03
 	if heavy {
 		seeds, slack = 200, 0
@@ -188,7 +184,10 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 						return
 					}
 					msg := fmt.Sprintf(ph.Name+": "+format, args...)
-					why, open := openDivergence[fmt.Sprintf("%v %s %s %s", c.timeout, c.fault, ph.Name, what)]
+					why, open := openDivergence[fmt.Sprintf("%d masters %v %s %s %s", c.masters, c.timeout, c.fault, ph.Name, what)]
+					if !open {
+						why, open = openDivergence[fmt.Sprintf("%v %s %s %s", c.timeout, c.fault, ph.Name, what)]
+					}
 					if !open {
 						why, open = openDivergence[c.fault+" "+ph.Name+" "+what]
 					}
@@ -203,11 +202,6 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 				}
 				check(math.Abs(median(s)-median(rs)) <= 0.15*median(rs), "median",
 					"simulated median %.0f ms is more than 15 %% from the real %.0f ms", median(s), median(rs))
-				if ph.Name == "pfail" && math.Abs(median(s)-median(rs)) > 0.2*median(rs) {
-					// The open divergence of the first PFAIL's median is 13 to 17 %; past 20 %
-					// something else has moved.
-					t.Errorf("pfail: simulated median %.0f ms is more than 20 %% from the real %.0f ms", median(s), median(rs))
-				}
 				for _, r := range real {
 					if ph.Real(r) == 0 {
 						continue

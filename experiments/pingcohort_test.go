@@ -230,16 +230,57 @@ func TestRealPFailFollowsFirstPing(t *testing.T) {
 	}
 }
 
+// realTeardownPings reads recordings/probes/teardown.txt (made by record-teardown): for
+// each kill among masters masters, how many masters pinged the victim within 60 ms of it,
+// sorted. Such early pings are the teardown's (cluster.TeardownPerPeer); the periodic
+// ones of clusterCron seldom fall that early.
+func realTeardownPings(t *testing.T, masters int) []int {
+	t.Helper()
+	const name = "recordings/probes/teardown.txt"
+	text, err := os.ReadFile(name)
+	require.NoError(t, err)
+	var counts []int
+	for line, kv := range recordingLines(string(text)) {
+		m, err := strconv.Atoi(kv["masters"])
+		require.NoError(t, err, "%s:%d: masters=%s", name, line, kv["masters"])
+		pings, ok := kv["pings"]
+		require.True(t, ok, "%s:%d: no pings=", name, line)
+		if m != masters {
+			continue
+		}
+		n := 0
+		for _, p := range strings.Split(pings, ",") {
+			if p == "" {
+				continue
+			}
+			ms, _, ok := strings.Cut(p, ":")
+			v, err := strconv.Atoi(ms)
+			require.True(t, ok && err == nil, "%s:%d: ping %q: want ping_ms:pong_ms", name, line, p)
+			if v < 60 {
+				n++
+			}
+		}
+		counts = append(counts, n)
+	}
+	require.NotEmpty(t, counts, "%s: no kill among %d masters", name, masters)
+	slices.Sort(counts)
+	return counts
+}
+
 // TestFirstPingAt100Masters compares the first ping after a kill among 100 masters at the
 // default 15 s node timeout: 20 real runs (recordings/failover-size-100.txt, kill2 and
 // kill-pair, read a second before the node timeout; about the first victim) against 20
-// simulated kills of one master on a host as busy as theirs (0.55). Open divergence: in 19
-// of the 20 real runs a master had pinged the victim within 44 ms of the kill, in 1 of 20
-// simulated ones within 58 ms (simulated median 586 ms). The first PFAIL medians still
-// pass at this size (3 to 4 % late), but this is the likeliest cause of the early real
-// first PFAIL at 60 masters ("pfail median" in TestSizedFailoverMatchesRealRedis). Which
-// pings real masters send then is not known. KVPLACE_OPEN_DIVERGENCES=1 fails on it;
-// only with KVPLACE_HEAVY=1 (about 50 s).
+// simulated kills of one master on a host as busy as theirs (0.55), by Mann-Whitney at
+// the 1 % level; and how many masters pinged within 60 ms of each kill, against the six
+// kills of recordings/probes/teardown.txt. In 19 of the 20 real runs a master had pinged
+// the victim within 44 ms of the kill: the kernel tears a dead process's sockets down one peer after another, the
+// listening socket last, and a master whose links closed first connects again, is
+// accepted, and pings (recordings/probes/teardown.txt; cluster.TeardownPerPeer). Before
+// the simulation modelled that, 1 of 20 simulated kills had a ping within 58 ms (median
+// 586 ms, z −4.90); the same teardown closed the 60-master first-PFAIL gap (+13 to 16 %).
+// Now the counts agree, and the simulated first pings are all within 23 ms but come a few
+// milliseconds early (median 14.5 ms against 20, z 2.59): logged as an open divergence,
+// which KVPLACE_OPEN_DIVERGENCES=1 fails on. Only with KVPLACE_HEAVY=1 (about 50 s).
 func TestFirstPingAt100Masters(t *testing.T) {
 	if os.Getenv("KVPLACE_HEAVY") == "" {
 		t.Skip("20 simulated kills among 100 masters: KVPLACE_HEAVY=1 runs it")
@@ -252,6 +293,7 @@ func TestFirstPingAt100Masters(t *testing.T) {
 	cfg := cluster.DefaultConfig()
 	cfg.NodeTimeout = 15 * time.Second
 	var sim []int64
+	var early []int
 	for seed := uint64(1); seed <= 20; seed++ {
 		pc, err := SimulatePingCohort(cluster.Options{Seed: seed, Masters: 100, Replicas: 1, Config: cfg,
 			Link: cluster.Loopback(), Host: cluster.HostLoad{Busy: 0.55}})
@@ -259,7 +301,19 @@ func TestFirstPingAt100Masters(t *testing.T) {
 		sent := sentPings(pc)
 		require.NotEmpty(t, sent, "seed %d: no master had pinged the victim", seed)
 		sim = append(sim, sent[0])
+		within := 0
+		for _, p := range sent {
+			if p < 60 {
+				within++
+			}
+		}
+		early = append(early, within)
 	}
+	realEarly := realTeardownPings(t, 100)
+	slices.Sort(early)
+	zEarly := stats.MannWhitneyZ(realEarly, early)
+	t.Logf("masters that pinged within 60 ms of the kill: real %v; simulated %v; z %.2f", realEarly, early, zEarly)
+	assert.LessOrEqual(t, math.Abs(zEarly), 2.576, "real and simulated counts of masters pinging during the teardown differ at the 1 %% level")
 	slices.Sort(real)
 	slices.Sort(sim)
 	z := stats.MannWhitneyZ(real, sim)
@@ -269,7 +323,8 @@ func TestFirstPingAt100Masters(t *testing.T) {
 		if os.Getenv("KVPLACE_OPEN_DIVERGENCES") != "" {
 			t.Error(msg)
 		} else {
-			t.Log("open divergence (KVPLACE_OPEN_DIVERGENCES=1 fails on it): " + msg)
+			t.Log("open divergence (KVPLACE_OPEN_DIVERGENCES=1 fails on it): " + msg + "; the simulated teardown " +
+				"starts a few milliseconds early at this size (first pings median 14.5 ms against 20)")
 		}
 	}
 }

@@ -13,7 +13,10 @@ import (
 
 // connect opens an outbound link to p (createClusterLink + connConnect). A connect to a
 // process that is down is refused asynchronously, as on loopback: the link stays until the
-// refusal arrives, and anything sent meanwhile waits in it.
+// refusal arrives, and anything sent meanwhile waits in it. While the kernel is still
+// tearing a SIGKILLed process down, its listening socket completes the connect
+// (sim.Accepted): the link comes up and its PING goes out, to be reset when the socket
+// closes (HostLoad's teardown).
 func (n *Node) connect(p *peer) {
 	n.linkEpoch++
 	l := &link{epoch: n.linkEpoch, ctime: n.now}
@@ -24,7 +27,7 @@ func (n *Node) connect(p *peer) {
 		n.ctx.After(time.Millisecond, sim.Timer{Kind: timerDialFail, Arg: int64(l.epoch)})
 		return
 	}
-	n.ctx.SendOrBounce(p.proc, dial{epoch: l.epoch}, 0)
+	n.ctx.Dial(p.proc, dial{epoch: l.epoch})
 	l.synSent = 1
 	n.ctx.After(synRTO, sim.Timer{Kind: timerSynRetry, Arg: int64(l.epoch)})
 }
@@ -50,7 +53,7 @@ func (n *Node) synRetry(epoch uint64) {
 		return
 	}
 	l.synSent++
-	n.ctx.SendOrBounce(p.proc, dial{epoch: epoch}, 0)
+	n.ctx.Dial(p.proc, dial{epoch: epoch})
 	n.ctx.After(wait, sim.Timer{Kind: timerSynRetry, Arg: int64(epoch)})
 }
 

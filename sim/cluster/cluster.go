@@ -222,14 +222,14 @@ func (c *Cluster) down(p *Process, how signal) {
 		c.Sim.Inject(p.Index, e.To, e.Msg, e.Size)
 	}
 	disk := p.node.Persist(graceful)
-	var closeAfter time.Duration
+	addr := p.IP + ":" + strconv.Itoa(p.Port)
+	var t sim.Teardown
 	if how == sigkill {
-		closeAfter = p.node.exitTime()
+		t = p.node.teardown(c.Sim.Stream("teardown/" + addr + "/" + strconv.Itoa(int(p.runs))))
 	}
-	c.Sim.CrashClosing(p.Index, closeAfter)
+	c.Sim.CrashTearingDown(p.Index, t)
 	p.down = true
 	p.runs++
-	addr := p.IP + ":" + strconv.Itoa(p.Port)
 	p.node = New(Spec{IP: p.IP, Port: p.Port, Config: p.Config, Registry: c.Reg, Metrics: &c.Metrics, Proc: p.Index, Disk: disk, Incarnation: p.runs, Placement: c.Placement, Slowdown: c.Slowdown, CostDraws: c.costDraws(addr, p.runs), Host: c.Host, HostDraws: c.hostDraws(addr, p.runs), UnixPhase: c.UnixPhase, Exit: c.exitHook(p)})
 }
 

@@ -24,10 +24,12 @@ import (
 //
 // A SIGKILLed process, too, waits for a core before the kernel can tear it down, and
 // its sockets close only after that (Exit): other nodes' pings meanwhile are taken in
-// and never answered.
+// and never answered. The kernel then closes them one peer after another, the listening
+// socket last (TeardownPerPeer): a peer whose links closed first connects again and is
+// accepted meanwhile, and its PING is the first a large cluster sends the dead node.
 //
 // The zero value leaves the host out of the model: no process ever waits, and a killed
-// process's sockets close at the kill.
+// process's sockets close at the kill, all at once.
 type HostLoad struct {
 	// Busy is the share of the host's CPU time, all cores together, in use by
 	// everything on it, the servers themselves included: what mpstat or top show as not
@@ -78,11 +80,44 @@ const (
 const DefaultBurst = 3 * time.Millisecond
 
 // DefaultExit is HostLoad's Exit when none is given: the median time from the SIGKILL
-// to the end of a connection held open to the killed master, 7.7 ms over ten kills
+// to the end of a connection held open to the killed master (opened last: in probes
+// the kernel mostly closed it first of the process's sockets, the listening socket last), 7.7 ms over ten kills
 // among 30 masters + 30 replicas on an otherwise idle 2-core host (4.6 to 24.3 ms;
 // close_ms in experiments/recordings/failover-size.txt), less the little a waiting
 // process waits there.
 const DefaultExit = 7500 * time.Microsecond
+
+// TeardownPerPeer is how long the kernel takes, on an idle host, to close a SIGKILLed
+// server's sockets to one peer (its two cluster bus links): it closes them one after
+// another, the listening socket last, and a peer whose links have closed meanwhile
+// connects again at its next cron, is accepted by that listening socket, and sends the
+// PING that opens its wait for PFAIL (clusterLinkConnectHandler). On a busy host the
+// teardown is stretched by the share of the cores others hold. Fitted to
+// experiments/recordings/probes/teardown.txt (record-teardown): among 100 masters + 100
+// replicas, about half busy, 0 to 7 masters pinged a kill's victim this way, 3.9 a kill
+// over 11 kills, where a master's cron ticks every 100 ms; 20 simulated kills give 3.3 at
+// 20 µs a peer and 4.3 at 25 (experiments.TestFirstPingAt100Masters). Among 30 + 30 the
+// debug log shows the same path: a master's links ended 6 ms after the SIGKILL, it
+// connected again, pinged, and was reset 3 ms later.
+const TeardownPerPeer = 20 * time.Microsecond
+
+// teardown is how the kernel closes this node's sockets after a SIGKILL (sim.Teardown):
+// from exitTime, over TeardownPerPeer for each peer it knows, stretched by a busy host,
+// each peer's links at a point of that span drawn from draws. All at the kill on a host
+// left out of the model.
+func (n *Node) teardown(draws sim.Stream) sim.Teardown {
+	t := sim.Teardown{Start: n.exitTime()}
+	if n.cpu == nil && !n.work {
+		return t
+	}
+	busy := 0.0
+	if n.cpu != nil {
+		busy = n.cpu.busy
+	}
+	t.Span = time.Duration(float64(time.Duration(len(n.order)-1)*TeardownPerPeer) / (1 - busy))
+	t.Peer = func(int) time.Duration { return time.Duration(draws.Float64() * float64(t.Span)) }
+	return t
+}
 
 // Validate refuses a host the model cannot describe, naming the value at fault.
 func (h HostLoad) Validate() error {
@@ -158,6 +193,7 @@ type cpuWait struct {
 	chance  float64
 	mean    time.Duration
 	exit    time.Duration // HostLoad.Exit
+	busy    float64       // HostLoad.Busy
 	draws   *sim.Stream
 	waiting bool            // a timerWake is set: the process waits for a core
 	queued  []deferredEvent // what reached it meanwhile, the one that woke it first
@@ -174,7 +210,7 @@ func newCPUWait(h HostLoad, draws *sim.Stream) *cpuWait {
 	if exit == 0 {
 		exit = DefaultExit
 	}
-	return &cpuWait{chance: chance, mean: mean, exit: exit, draws: draws}
+	return &cpuWait{chance: chance, mean: mean, exit: exit, busy: h.Busy, draws: draws}
 }
 
 // exitTime is how long a SIGKILLed process's sockets stay open: its threads wait for a

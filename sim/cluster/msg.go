@@ -104,7 +104,7 @@ func (p *packet) Conn() uint64 {
 func (p *packet) size() int { return headerSize + gossipSize*len(p.gossip) }
 
 // dial opens a TCP connection to a node's cluster bus; the listener answers dialAck. It
-// is sent with SendOrBounce: a dead process bounces it.
+// is sent with Dial: a dead process bounces it, one being torn down accepts it.
 type dial struct{ epoch uint64 }
 
 type dialAck struct{ epoch uint64 }

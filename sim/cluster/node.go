@@ -459,6 +459,10 @@ func (n *Node) step(from int, msg any) {
 		n.ctx.Send(from, dialAck{epoch: m.epoch}, 0)
 	case dialAck:
 		n.dialed(from, m.epoch)
+	case sim.Accepted:
+		if d, ok := m.Msg.(dial); ok {
+			n.dialed(from, d.epoch)
+		}
 	case sim.Bounced:
 		switch b := m.Msg.(type) {
 		case dial:
