@@ -118,11 +118,7 @@ func MeasureSizedFailover(dir string, ports []int, masters int, nodeTimeout time
 		return run, err
 	}
 	defer watch.Close()
-	closed := make(chan time.Time, 1)
-	go func() {
-		_, _ = watch.Read(make([]byte, 1)) // nothing comes but the end of the connection
-		closed <- time.Now()
-	}()
+	closed := WatchClose(watch)
 	before, err := ReadCPU()
 	if err != nil {
 		return run, err
@@ -244,6 +240,18 @@ func MeasureSizedFailover(dir string, ports []int, masters int, nodeTimeout time
 		return run, fmt.Errorf("live: no complete failover within %v of the kill: %+v", deadline.Sub(at), run)
 	}
 	return run, nil
+}
+
+// WatchClose returns a channel that gets the time conn ends, read from a goroutine of
+// its own: nothing must come on conn but its end, as on an idle connection held open to a
+// server to see when the kernel closes its sockets.
+func WatchClose(conn net.Conn) <-chan time.Time {
+	closed := make(chan time.Time, 1)
+	go func() {
+		_, _ = conn.Read(make([]byte, 1)) // nothing comes but the end of the connection
+		closed <- time.Now()
+	}()
+	return closed
 }
 
 // readFirstPing reads, from each master's CLUSTER NODES, when it sent the ping to node id

@@ -87,16 +87,6 @@ func record(masters []int, runs int, timeout time.Duration, debug bool) error {
 	})
 }
 
-// watchClose returns a channel that gets the time the connection ends.
-func watchClose(c net.Conn) <-chan time.Time {
-	closed := make(chan time.Time, 1)
-	go func() {
-		_, _ = c.Read(make([]byte, 1)) // nothing comes but the end of the connection
-		closed <- time.Now()
-	}()
-	return closed
-}
-
 // once runs one trial and returns the words of its line after trial=.
 func once(ports []int, masters int, timeout time.Duration, debug bool) (string, error) {
 	dir, err := os.MkdirTemp("", "kvplace-teardown-")
@@ -121,7 +111,7 @@ func once(ports []int, masters int, timeout time.Duration, debug bool) (string, 
 		return "", err
 	}
 	defer early.Close()
-	earlyClosed := watchClose(early)
+	earlyClosed := live.WatchClose(early)
 	time.Sleep(15*time.Second + time.Duration(rand.Int64N(int64(time.Second))))
 	id, err := live.String(victim.Do("CLUSTER", "MYID"))
 	if err != nil {
@@ -132,7 +122,7 @@ func once(ports []int, masters int, timeout time.Duration, debug bool) (string, 
 		return "", err
 	}
 	defer late.Close()
-	lateClosed := watchClose(late)
+	lateClosed := live.WatchClose(late)
 	host, port, err := net.SplitHostPort(victim.Addr())
 	if err != nil {
 		return "", err
