@@ -273,8 +273,8 @@ func realTeardownPings(t *testing.T, masters int) []int {
 // simulated kills of one master on a host as busy as theirs (0.55), by Mann-Whitney at
 // the 1 % level; and how many masters pinged within 60 ms of each kill, against the six
 // kills of recordings/probes/teardown.txt. In 19 of the 20 real runs a master had pinged
-// the victim within 44 ms of the kill: the kernel tears a dead process's sockets down one peer after another, the
-// listening socket last, and a master whose links closed first connects again, is
+// the victim within 44 ms of the kill: the kernel tears a dead process's sockets down one
+// peer after another, the listening socket last, and a master whose links closed first connects again, is
 // accepted, and pings (recordings/probes/teardown.txt; cluster.TeardownPerPeer). Before
 // the simulation modelled that, 1 of 20 simulated kills had a ping within 58 ms (median
 // 586 ms, z −4.90); the same teardown closed the 60-master first-PFAIL gap (+13 to 16 %).
@@ -313,7 +313,7 @@ func TestFirstPingAt100Masters(t *testing.T) {
 	slices.Sort(early)
 	zEarly := stats.MannWhitneyZ(realEarly, early)
 	t.Logf("masters that pinged within 60 ms of the kill: real %v; simulated %v; z %.2f", realEarly, early, zEarly)
-	assert.LessOrEqual(t, math.Abs(zEarly), 2.576, "real and simulated counts of masters pinging during the teardown differ at the 1 %% level")
+	assert.LessOrEqual(t, math.Abs(zEarly), 2.576, "real and simulated counts of masters pinging during the teardown differ at the 1 % level")
 	slices.Sort(real)
 	slices.Sort(sim)
 	z := stats.MannWhitneyZ(real, sim)
