@@ -101,48 +101,99 @@ func largestWave(pc PingCohort) int {
 	return most
 }
 
-// TestPingCohortMatchesRealRedis compares when the masters of a 30-master cluster at a
-// 15 s node timeout first ping a master just killed, real (10 trials) against simulated
-// (60 seeds): by the time the quorum's pings were all sent (quorumPing), which sets how
-// soon FAIL can come, and by how many of them go out together (largestWave); and, for
-// the trials that recorded it, how long after the quorum's PFAIL (a node timeout after
-// its pings) the first FAIL came, which is how fast the failure reports spread. Each by
-// the Mann-Whitney test at the 1 % level.
+// largestPongGroup is the most masters that hold one and the same pong time for the victim.
+func largestPongGroup(pc PingCohort) int {
+	count := map[int64]int{}
+	most := 0
+	for _, p := range pc.Pongs {
+		count[p]++
+		most = max(most, count[p])
+	}
+	return most
+}
+
+// TestPingCohortMatchesRealRedis compares when the masters of a cluster at a 15 s node
+// timeout first ping a master just killed, real against simulated: by the time the
+// quorum's pings were all sent (quorumPing), which sets how soon FAIL can come, and by how
+// many of them go out together (largestWave); and, for the trials that recorded it, how
+// long after the quorum's PFAIL (a node timeout after its pings) the first FAIL came,
+// which is how fast the failure reports spread. Each by the Mann-Whitney test at the 1 %
+// level. Two recordings: 30 masters (20 trials, 60 seeds) and, with KVPLACE_HEAVY, 60
+// masters (10 trials, 40 seeds, 30 s here).
+//
+// The simulated host is as busy as in the sized trials of that cell
+// (failover-size-15s.txt's kill trials: medians 0.12 and 0.18), not as the probes measured
+// themselves (0.08 and 0.26). The quorum ping moves with it: at 30 masters its simulated
+// median is 5.1 s at 0.12 and 6.0 s at 0.08 (z −2.21 against real); at 60 masters 6.35 s
+// at 0.18 (z −0.86, 40 seeds), 6.5 s at 0.20 and 0.26 (z −1.59 and −1.85, 60 seeds).
+// At the probes' own shares the simulated quorum pings come later than the real ones
+// (z −2.21 and −1.85: within the 1 % bar each, −2.87 pooled), the direction of the rarer
+// early FAIL at 15 s among 60 masters (TestSizedFailoverMatchesRealRedis).
+//
+// Why is not known. One candidate the probes rule out, held here too: how completely
+// gossip spreads the victim's last pong time among the masters, measured as the largest
+// group holding one and the same pong time at the read (largestPongGroup): at 60 masters
+// 17 to 54 of 59 real, median 30; simulated median 38 (z −0.56).
 func TestPingCohortMatchesRealRedis(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: simulates 60 kills at 30 masters")
 	}
-	masters, timeout, real := realPingCohorts(t, "ping-cohort.txt")
-	require.NotEmpty(t, real)
-	cfg := cluster.DefaultConfig()
-	cfg.NodeTimeout = timeout
-	var rq, sq, rs, ss []int64
-	var rw, sw []int
-	// spread is the FAIL's delay after the quorum's PFAIL could first be complete.
-	spread := func(pc PingCohort) int64 {
-		return pc.Fail.Milliseconds() - timeout.Milliseconds() - quorumPing(masters, pc)
+	for _, probe := range []struct {
+		file  string
+		busy  float64
+		seeds uint64
+		heavy bool
+	}{
+		{"ping-cohort.txt", 0.12, 60, false},
+		{"ping-cohort-60.txt", 0.18, 40, true},
+	} {
+		t.Run(probe.file, func(t *testing.T) {
+			if probe.heavy && os.Getenv("KVPLACE_HEAVY") == "" {
+				t.Skip("40 kills at 60 masters, 30 s: KVPLACE_HEAVY=1 runs it")
+			}
+			masters, timeout, real := realPingCohorts(t, probe.file)
+			require.NotEmpty(t, real)
+			cfg := cluster.DefaultConfig()
+			cfg.NodeTimeout = timeout
+			var rq, sq, rs, ss []int64
+			var rw, sw []int
+			var sims []PingCohort
+			// spread is the FAIL's delay after the quorum's PFAIL could first be complete.
+			spread := func(pc PingCohort) int64 {
+				return pc.Fail.Milliseconds() - timeout.Milliseconds() - quorumPing(masters, pc)
+			}
+			for _, pc := range real {
+				rq = append(rq, quorumPing(masters, pc))
+				rw = append(rw, largestWave(pc))
+				if pc.Fail != 0 {
+					rs = append(rs, spread(pc))
+				}
+			}
+			for seed := uint64(1); seed <= probe.seeds; seed++ {
+				pc, err := SimulatePingCohort(cluster.Options{Seed: seed, Masters: masters, Replicas: 1, Config: cfg,
+					Link: cluster.Loopback(), Host: cluster.HostLoad{Busy: probe.busy}})
+				require.NoError(t, err)
+				sims = append(sims, pc)
+				sq = append(sq, quorumPing(masters, pc))
+				sw = append(sw, largestWave(pc))
+				require.NotZero(t, pc.Fail, "seed %d: no FAIL within three node timeouts", seed)
+				ss = append(ss, spread(pc))
+			}
+			compareSamples(t, "quorum ping, ms after the kill", rq, sq)
+			if len(rs) > 0 {
+				compareSamples(t, "FAIL after the quorum's PFAIL, ms", rs, ss)
+			}
+			compareSamples(t, "largest wave, masters within 200 ms", rw, sw)
+			var rg, sg []int
+			for _, pc := range real {
+				rg = append(rg, largestPongGroup(pc))
+			}
+			for _, pc := range sims {
+				sg = append(sg, largestPongGroup(pc))
+			}
+			compareSamples(t, "largest group of masters with one pong time", rg, sg)
+		})
 	}
-	for _, pc := range real {
-		rq = append(rq, quorumPing(masters, pc))
-		rw = append(rw, largestWave(pc))
-		if pc.Fail != 0 {
-			rs = append(rs, spread(pc))
-		}
-	}
-	for seed := uint64(1); seed <= 60; seed++ {
-		pc, err := SimulatePingCohort(cluster.Options{Seed: seed, Masters: masters, Replicas: 1, Config: cfg,
-			Link: cluster.Loopback(), Host: cluster.HostLoad{Busy: 0.12}})
-		require.NoError(t, err)
-		sq = append(sq, quorumPing(masters, pc))
-		sw = append(sw, largestWave(pc))
-		require.NotZero(t, pc.Fail, "seed %d: no FAIL within three node timeouts", seed)
-		ss = append(ss, spread(pc))
-	}
-	compareSamples(t, "quorum ping, ms after the kill", rq, sq)
-	if len(rs) > 0 {
-		compareSamples(t, "FAIL after the quorum's PFAIL, ms", rs, ss)
-	}
-	compareSamples(t, "largest wave, masters within 200 ms", rw, sw)
 }
 
 // compareSamples logs a real and a simulated sample of one measure, and fails t when the
