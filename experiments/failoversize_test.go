@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/kvplace/kvplace/internal/opendiv"
 )
 
 // TestSizedFailoverMatchesRealRedis holds the simulation to real failovers on clusters of
@@ -64,7 +66,6 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 		return cmp.Or(cmp.Compare(a.fault, b.fault), cmp.Compare(a.extra, b.extra), a.masters-b.masters, cmp.Compare(a.timeout, b.timeout))
 	})
 	heavy := os.Getenv("KVPLACE_HEAVY") != ""
-	openDivergences := os.Getenv("KVPLACE_OPEN_DIVERGENCES") != ""
 	// At a 15 s node timeout the first FAIL usually follows the first PFAIL by 5 to 8 s: after
 	// the kill each master pings the victim only once its pong, refreshed by gossip, is half
 	// a node timeout old. A FAIL within 1 to 5 s of the first PFAIL needs a quorum of masters
@@ -197,8 +198,8 @@ func TestSizedFailoverMatchesRealRedis(t *testing.T) {
 							break
 						}
 					}
-					if open && !openDivergences {
-						t.Logf("open divergence (KVPLACE_OPEN_DIVERGENCES=1 fails on it): %s; %s", msg, why)
+					if open {
+						opendiv.Report(t, msg+"; "+why)
 						return
 					}
 					t.Error(msg)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/kvplace/kvplace/internal/opendiv"
 	"github.com/kvplace/kvplace/internal/stats"
 )
 
@@ -66,7 +67,8 @@ func recordedJoinDots(t *testing.T, path string) []int {
 // take that long brought all three cells within the bars (z 0.11, 2.51 and 1.74; 0 to 6
 // dots at 6 nodes), but it moves every runbook's timing, and with it the seeds other
 // tests pick and how often a replica follows its drained master at once (issue 20's
-// note); not done yet.
+// note); not done yet. The same cause was found for the gossip race at 8 nodes
+// (rediscli.TestGossipRaceMatchesRealRedis), with the same kind of fix.
 func TestCreateJoinMatchesRealRedis(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: 240 simulated creates of 6 to 60 nodes")
@@ -92,8 +94,8 @@ func TestCreateJoinMatchesRealRedis(t *testing.T) {
 					return
 				}
 				msg := fmt.Sprintf(format, args...)
-				if open[fmt.Sprint(nodes, " nodes ", what)] && os.Getenv("KVPLACE_OPEN_DIVERGENCES") == "" {
-					t.Logf("open divergence (KVPLACE_OPEN_DIVERGENCES=1 fails on it): %s", msg)
+				if open[fmt.Sprint(nodes, " nodes ", what)] {
+					opendiv.Report(t, msg)
 					return
 				}
 				t.Error(msg)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kvplace/kvplace/internal/opendiv"
 	"github.com/kvplace/kvplace/internal/stats"
 )
 
@@ -124,12 +125,7 @@ func TestForgetRaceMatchesRealRedis(t *testing.T) {
 	t.Logf("the scale-out alone against the whole seed runbook: real %d of %d against %d of %d (p = %.3f), simulated %d of %d against %d of %d (p = %.3f)",
 		alone[0][0], alone[0][1], whole[0][0], whole[0][1], real, alone[1][0], alone[1][1], whole[1][0], whole[1][1], sim)
 	if (real < 0.01) != (sim < 0.01) {
-		msg := "real and simulated runs disagree on whether the seed runbook's first 70 s change how often del-node meets the race"
-		if os.Getenv("KVPLACE_OPEN_DIVERGENCES") == "" {
-			t.Log("open divergence (KVPLACE_OPEN_DIVERGENCES=1 fails on it): " + msg)
-		} else {
-			t.Error(msg)
-		}
+		opendiv.Report(t, "real and simulated runs disagree on whether the seed runbook's first 70 s change how often del-node meets the race")
 	}
 }
 
