@@ -48,15 +48,18 @@ func TestSeedRunbookLive(t *testing.T) {
 	})
 }
 
-// runLiveOnFreePorts runs a runbook written for the tutorial's ports 6381.. on real servers
-// listening on nodes free ports, with opt and a temporary directory, and returns the
-// transcript in the tutorial's ports.
+// runLiveOnFreePorts runs a runbook whose nodes listen on consecutive ports (the
+// tutorial's 6381.., or any other first port) on real servers listening on nodes free
+// ports, with opt and a temporary directory, and returns the transcript in the runbook's
+// ports. Runbooks on fixed ports other than 6381.. used to run on those ports as written,
+// and two test binaries running one collided ("port 7901 is answered by another
+// redis-server").
 func runLiveOnFreePorts(t *testing.T, runbook string, nodes int, opt Options) string {
 	// opt.Dir, if set, keeps the servers' files (their logs) there for the caller to read.
 	t.Helper()
 	ports, err := live.FreePorts(nodes)
 	require.NoError(t, err)
-	there, back := portMaps(ports)
+	there, back := portMapsFrom(firstPort(t, runbook), ports)
 	var out bytes.Buffer
 	start := time.Now()
 	if opt.Dir == "" {
@@ -69,14 +72,37 @@ func runLiveOnFreePorts(t *testing.T, runbook string, nodes int, opt Options) st
 	return transcript
 }
 
-// portMaps returns functions rewriting the tutorial's ports 6381.. to ports and back, in
-// every spelling a runbook or transcript uses: HOST:PORT, HOST PORT (MIGRATE's), @BUSPORT,
-// -p PORT, --port PORT, and a replica's ROLE, "(integer) PORT".
-func portMaps(ports []int) (there, back func(string) string) {
+// firstPort is the lowest port a docker run line of runbook gives its node; 6381 if
+// none does.
+func firstPort(t *testing.T, runbook string) int {
+	t.Helper()
+	first := 0
+	for _, m := range regexp.MustCompile(`(?m)^docker run .*--port (\d+)`).FindAllStringSubmatch(runbook, -1) {
+		p, err := strconv.Atoi(m[1])
+		require.NoError(t, err)
+		if first == 0 || p < first {
+			first = p
+		}
+	}
+	if first == 0 {
+		return 6381
+	}
+	return first
+}
+
+// portMaps returns functions rewriting the tutorial's ports 6381.. to ports and back
+// (portMapsFrom).
+func portMaps(ports []int) (there, back func(string) string) { return portMapsFrom(6381, ports) }
+
+// portMapsFrom returns functions rewriting the ports first, first+1, … to ports and back,
+// in every spelling a runbook or transcript uses: HOST:PORT, HOST PORT (MIGRATE's),
+// @BUSPORT, -p PORT, --port PORT, and ROLE's: a replica's "(integer) PORT", a master's
+// replicas' "PORT".
+func portMapsFrom(first int, ports []int) (there, back func(string) string) {
 	var to, from []string
 	for i, p := range ports {
-		tp := 6381 + i
-		for _, f := range []string{"127.0.0.1:%d", "127.0.0.1 %d", "@%d", "-p %d", "--port %d", "(integer) %d"} {
+		tp := first + i
+		for _, f := range []string{"127.0.0.1:%d", "127.0.0.1 %d", "@%d", "-p %d", "--port %d", "(integer) %d", `"%d"`} {
 			a, b := fmt.Sprintf(f, tp), fmt.Sprintf(f, p)
 			if f == "@%d" {
 				a, b = fmt.Sprintf(f, tp+10000), fmt.Sprintf(f, p+10000)
@@ -90,9 +116,14 @@ func portMaps(ports []int) (there, back func(string) string) {
 		var alts []string
 		for i := 0; i < len(pairs); i += 2 {
 			m[pairs[i]] = pairs[i+1]
-			alts = append(alts, regexp.QuoteMeta(pairs[i]))
+			// A port ends at a word boundary; a quoted one at its quote.
+			alt := regexp.QuoteMeta(pairs[i])
+			if !strings.HasSuffix(pairs[i], `"`) {
+				alt += `\b`
+			}
+			alts = append(alts, alt)
 		}
-		re := regexp.MustCompile(`(?:` + strings.Join(alts, "|") + `)\b`)
+		re := regexp.MustCompile(strings.Join(alts, "|"))
 		// partition lines name nodes by bare port: `partition 6381 | 6382,6383`.
 		bare := regexp.MustCompile(`\b\d+\b`)
 		partition := regexp.MustCompile(`(?m)^(?:\$ )?(?:after \S+ )?partition .*$`)
