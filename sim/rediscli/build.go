@@ -42,10 +42,14 @@ func Build(opt cluster.Options) (*cluster.Cluster, []*cluster.Process, error) {
 	c.Placement = opt.Placement
 	var procs []*cluster.Process
 	var addrs []string
+	starts := cluster.NewLiveStartup(s.Stream("live starts"))
 	for i := range n {
 		p, err := c.Start(fmt.Sprintf("redis-node-%d", i+1), "127.0.0.1", 6381+i, opt.Config)
 		if err != nil {
 			return nil, nil, err
+		}
+		if opt.LiveStarts {
+			s.RunFor(starts.Next())
 		}
 		procs = append(procs, p)
 		addrs = append(addrs, p.Addr())

@@ -54,26 +54,24 @@ func recordedJoinDots(t *testing.T, path string) []int {
 // one: the two samples of dots agree by the Mann-Whitney test at the 1 % level (two-sided),
 // and every real run's count lies within the seeds' range.
 //
-// Four checks fail today and are logged as open divergences (KVPLACE_OPEN_DIVERGENCES=1
-// fails on them): the simulated joins are faster. At 6 nodes 3 real runs in 20 found the
-// cluster joined at the first check (no dot), as no seed does, yet most seeds print one
-// dot; at 24 nodes the real median is 4.5 dots, the simulated 3 (z 3.20); at 60 nodes 15
-// against 8 (z 4.64), and one real join took a dot longer than any seed's. The likely
-// cause: every simulated server of a runbook starts at one instant (docker run takes no
-// virtual time), so their once-a-second random pings, which carry the news of the
-// cluster's nodes, fall in the same tenth of a second, where the live backend starts a
-// server and polls it every 20 ms until it answers, 28 to 52 ms a step (144 steps of
-// join-24.txt: 15 % at 28 to 36 ms, the rest 43 to 52). Letting each docker run step
-// take that long brought all three cells within the bars (z 0.11, 2.51 and 1.74; 0 to 6
-// dots at 6 nodes), but it moves every runbook's timing, and with it the seeds other
-// tests pick and how often a replica follows its drained master at once (issue 20's
-// note); not done yet. The same cause was found for the gossip race at 8 nodes
-// (rediscli.TestGossipRaceMatchesRealRedis), with the same kind of fix.
+// Each simulated docker run step takes the live backend's time to start a server
+// (cluster.LiveStartup, TestDockerRunTimingMatchesRealRedis). Before it did, every
+// simulated server started at one instant, their once-a-second random pings fell in the
+// same tenth of a second, and four checks failed: the simulated joins were faster (at 6
+// nodes no seed found the cluster joined at once, as 3 real runs in 20 did; at 24 nodes
+// median 3 dots against 4.5, z 3.20; at 60 nodes 8 against 15, z 4.64, and one real join
+// a dot longer than any seed's). Now z is -0.57, 2.35 and 2.30: the simulated joins are
+// still a little faster at 24 and 60 nodes, within the bar. One check fails and is logged
+// as an open divergence (KVPLACE_OPEN_DIVERGENCES=1 fails on it): at 24 nodes one real
+// join took 8 dots, and no seed more than 7 (one seed in 100; 4 real runs of 20 took 7).
+// The recording was made when the host mostly found a server up at the third poll (15 %
+// at the second, against 52 % in the startup recording); how much of the rest that
+// explains is not known.
 func TestCreateJoinMatchesRealRedis(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: 240 simulated creates of 6 to 60 nodes")
 	}
-	open := map[string]bool{"6 nodes fastest": true, "24 nodes median": true, "60 nodes median": true, "60 nodes slowest": true}
+	open := map[string]bool{"24 nodes slowest": true}
 	for _, c := range []struct{ nodes, seeds int }{{6, 100}, {24, 100}, {60, 40}} {
 		nodes := c.nodes
 		t.Run(fmt.Sprint(nodes, " nodes"), func(t *testing.T) {

@@ -89,7 +89,7 @@ func forgetFacts(t *testing.T, transcript string) forgetRun {
 //
 // Open divergence: real Redis meets the race more often in the whole seed runbook than in
 // its scale-out alone (4 of 10 runs against 0 of 20, p = 0.008), and the simulation does
-// not (9 of 40 against 6 of 40); what in the runbook's first 70 s (a master stopped for
+// not (13 of 40 against 8 of 40); what in the runbook's first 70 s (a master stopped for
 // 40 s and restarted, a manual failover) makes the difference is not known.
 // KVPLACE_OPEN_DIVERGENCES=1 fails on it.
 func TestForgetRaceMatchesRealRedis(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"regexp"
 	"slices"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kvplace/kvplace/internal/livetest"
+	"github.com/kvplace/kvplace/internal/stats"
 )
 
 // outputs returns what each run of cmd printed, in transcript order.
@@ -649,6 +651,78 @@ func TestStepTimingMatchesRealRedis(t *testing.T) {
 	for k, name := range kinds {
 		t.Logf("%s: simulated median %.1f ms, real %.1f ms", name, median(sim[k]), median(real[k]))
 		assert.InEpsilon(t, median(real[k]), median(sim[k]), 0.2, name)
+	}
+}
+
+// How long the live backend's docker run step takes: it starts redis-server and polls it
+// every 20 ms until it answers PING, so a step ends at the second or third poll, in
+// streaks that follow the host's state (cluster.LiveStartup). Held to twelve real runs of
+// the 16 docker runs of step-timing.txt (testdata/docker-run-timings.txt, made by
+// testdata/record-docker-run-timings.sh) against 20 seeds, each by Mann-Whitney at the
+// 1 % level: the runs' shares of steps answered at the second poll (under 40 ms), and the
+// times of the steps answered at each. The gap between the servers' starts decides how
+// their once-a-second pings interleave, and with it how fast gossip joins a new cluster
+// (TestCreateJoinMatchesRealRedis).
+func TestDockerRunTimingMatchesRealRedis(t *testing.T) {
+	const path = "testdata/docker-run-timings.txt"
+	text, err := os.ReadFile(path)
+	require.NoError(t, err)
+	type sample struct {
+		share      []float64 // per run, the share of steps under 40 ms
+		fast, slow []float64 // the steps' milliseconds, under 40 and from 40
+	}
+	add := func(s *sample, run []float64) {
+		n := 0
+		for _, ms := range run {
+			if ms < 40 {
+				s.fast = append(s.fast, ms)
+				n++
+			} else {
+				s.slow = append(s.slow, ms)
+			}
+		}
+		s.share = append(s.share, float64(n)/float64(len(run)))
+	}
+	var real, sim sample
+	for i, line := range strings.Split(string(text), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		var n int
+		var list string
+		var load float64
+		_, err := fmt.Sscanf(line, "run=%d docker_run_ms=%s load1=%g", &n, &list, &load)
+		require.NoError(t, err, "%s:%d: %q", path, i+1, line)
+		var run []float64
+		for _, f := range strings.Split(list, ",") {
+			ms, err := strconv.ParseFloat(f, 64)
+			require.NoError(t, err, "%s:%d: %q", path, i+1, line)
+			run = append(run, ms)
+		}
+		add(&real, run)
+	}
+	require.GreaterOrEqual(t, len(real.share), 10, "at least ten real runs")
+	rb := parseFile(t, "../../experiments/scenario/testdata/step-timing.txt")
+	for seed := uint64(1); seed <= 20; seed++ {
+		var out bytes.Buffer
+		require.NoError(t, RunSim(rb, &out, Options{Seed: seed, Time: true}))
+		var run []float64
+		for _, s := range stepTimes(t, out.String()) {
+			if strings.HasPrefix(s.cmd, "docker run ") {
+				run = append(run, float64(s.took.Microseconds())/1000)
+			}
+		}
+		require.Len(t, run, 16, "seed %d: docker run steps timed", seed)
+		add(&sim, run)
+	}
+	for _, c := range []struct {
+		what      string
+		real, sim []float64
+	}{{"the runs' shares under 40 ms", real.share, sim.share}, {"steps under 40 ms", real.fast, sim.fast}, {"steps from 40 ms", real.slow, sim.slow}} {
+		z := stats.MannWhitneyZ(c.real, c.sim)
+		t.Logf("%s: simulated median %.2f (%.2f to %.2f, %d), real %.2f (%.2f to %.2f, %d); Mann-Whitney z %.2f", c.what,
+			median(c.sim), slices.Min(c.sim), slices.Max(c.sim), len(c.sim), median(c.real), slices.Min(c.real), slices.Max(c.real), len(c.real), z)
+		assert.Less(t, math.Abs(z), 2.576, "%s differ", c.what)
 	}
 }
 

@@ -42,9 +42,10 @@ type simBackend struct {
 	pairing    map[string]string           // Options.Pairing
 	draws      map[int]*rediscli.RealDraws // Options.Draws
 	load       sim.Stream
-	apps       int              // load steps' clients so far, for their names
-	failed     scheduledFailure // what the steps of `after` lines returned
-	scheduling bool             // running a step of an `after` line, in the event loop
+	ready      *cluster.LiveStartup // how long each server takes to answer (serverReady)
+	apps       int                  // load steps' clients so far, for their names
+	failed     scheduledFailure     // what the steps of `after` lines returned
+	scheduling bool                 // running a step of an `after` line, in the event loop
 }
 
 func newSimBackend(opt Options) (*simBackend, error) {
@@ -58,7 +59,7 @@ func newSimBackend(opt Options) (*simBackend, error) {
 	c := cluster.NewCluster(s)
 	c.Slowdown = opt.Slowdown
 	c.UnixPhase = unixPhase(opt.Seed)
-	b := &simBackend{seed: opt.Seed, c: c, byName: map[string]*container{}, load: s.Stream("load"), pairing: opt.Pairing, draws: opt.Draws}
+	b := &simBackend{seed: opt.Seed, c: c, byName: map[string]*container{}, load: s.Stream("load"), ready: cluster.NewLiveStartup(s.Stream("docker ready")), pairing: opt.Pairing, draws: opt.Draws}
 	b.client = c.NewClient("redis-cli")
 	return b, nil
 }
@@ -72,7 +73,7 @@ func copySimBackend(opt Options) (*simBackend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &simBackend{seed: opt.Seed, c: c, byName: map[string]*container{}, load: c.Sim.Stream("load"), pairing: opt.Pairing, draws: opt.Draws}
+	b := &simBackend{seed: opt.Seed, c: c, byName: map[string]*container{}, load: c.Sim.Stream("load"), ready: cluster.NewLiveStartup(c.Sim.Stream("docker ready")), pairing: opt.Pairing, draws: opt.Draws}
 	b.client = c.NewClient("redis-cli")
 	for _, p := range procs {
 		host, port, err := slot.ParseAddr(p.Addr())
@@ -227,6 +228,19 @@ func (b *simBackend) dockerRun(r DockerRun, out io.Writer) {
 		created: b.elapsed(), started: b.elapsed(), running: true}
 	b.containers = append(b.containers, ct)
 	b.byName[r.Name] = ct
+	b.serverReady()
+}
+
+// serverReady runs the simulation through the rest of a docker run or docker start step:
+// the live backend starts redis-server and polls it until it answers, which takes
+// cluster.LiveStartup's time. Before, every server of a runbook started at one instant, and a
+// new cluster joined faster than a real one (TestCreateJoinMatchesRealRedis). A step an
+// `after` line runs takes no time.
+func (b *simBackend) serverReady() {
+	if b.scheduling {
+		return
+	}
+	b.c.Sim.RunFor(b.ready.Next())
 }
 
 func (b *simBackend) container(name string) (*container, bool) {
@@ -270,6 +284,7 @@ const dockerStopTimeout = 10 * time.Second
 func (b *simBackend) start(ct *container) error {
 	if p := b.process(ct); p != nil {
 		b.c.Restart(p)
+		b.serverReady()
 	}
 	return nil
 }
