@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -438,10 +439,33 @@ func liveFacts(t *testing.T, name string, nodes int) {
 	t.Parallel() // real time, mostly sleeping: the live runbooks overlap
 	text, err := os.ReadFile("../../experiments/scenario/testdata/" + name + ".txt")
 	require.NoError(t, err)
-	real := runLiveOnFreePorts(t, string(text), nodes, Options{})
+	dir := t.TempDir()
+	real := runLiveOnFreePorts(t, string(text), nodes, Options{Dir: dir})
 	runbookFacts[name](t, real)
 	if t.Failed() {
 		t.Log(Abbreviate(real))
+		logServerTails(t, dir, 25)
+	}
+}
+
+// logServerTails logs the last n lines of each server's log under dir (one directory per
+// container, as the live backend lays them out), with the free ports the servers had:
+// what a failed live run leaves to explain it before its directory goes.
+func logServerTails(t *testing.T, dir string, n int) {
+	t.Helper()
+	logs, err := filepath.Glob(filepath.Join(dir, "*", "redis.log"))
+	if err != nil || len(logs) == 0 {
+		t.Logf("no server logs under %s (%v)", dir, err)
+		return
+	}
+	for _, path := range logs {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Logf("%s: %v", path, err)
+			continue
+		}
+		lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+		t.Logf("the last %d lines of %s:\n%s", min(n, len(lines)), filepath.Base(filepath.Dir(path)), strings.Join(lines[max(0, len(lines)-n):], "\n"))
 	}
 }
 
