@@ -156,12 +156,16 @@ func TestDrainedReplicaSwitch(t *testing.T) {
 	t.Logf("the rebalance: simulated median %.2f s, real %.2f s", median(took(sim)), median(took(real)))
 	assert.InEpsilon(t, median(took(real)), median(took(sim)), 0.2, "the rebalance's median duration")
 	// A delay under 5 ms is no delay: the news went out at once.
-	var heldSim []float64
-	for _, d := range simMs {
-		if d >= 5 {
-			heldSim = append(heldSim, d)
+	held := func(ms []float64) []float64 {
+		var xs []float64
+		for _, d := range ms {
+			if d >= 5 {
+				xs = append(xs, d)
+			}
 		}
+		return xs
 	}
+	heldSim, heldReal := held(simMs), len(held(realMs))
 	require.NotEmpty(t, heldSim, "no seed held the news back")
 	lo, hi := slices.Min(simMs)-4, slices.Max(simMs)+4
 	t.Logf("replica follows: simulated median %.1f ms when held back (%.1f to %.1f), held back on %d of %d seeds; real %.1f ms (%.0f to %.0f)",
@@ -169,12 +173,6 @@ func TestDrainedReplicaSwitch(t *testing.T) {
 	assert.InEpsilon(t, median(realMs), median(heldSim), 0.15, "median delay")
 	for i, d := range realMs {
 		assert.True(t, d >= lo && d <= hi, "real run %d: the replica followed %.0f ms later, outside the simulated %.1f to %.1f ms", i+1, d, lo, hi)
-	}
-	heldReal := 0
-	for _, d := range realMs {
-		if d >= 5 {
-			heldReal++
-		}
 	}
 	p := stats.FisherExact(heldReal, len(realMs)-heldReal, len(heldSim), len(simMs)-len(heldSim))
 	assert.GreaterOrEqual(t, p, 0.01, "held back in %d of %d real runs, %d of %d seeds", heldReal, len(realMs), len(heldSim), len(simMs))
